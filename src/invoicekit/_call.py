@@ -1,0 +1,274 @@
+"""A request described as data, and the body encoders. Pure: nothing here touches the network.
+
+A provider's operation builder returns a :class:`Call`: method, path template and IDs, query, headers,
+body kind, safety class and how to read the answer. The client core turns it into an ``httpx.Request``
+for each attempt with :func:`build_request`.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+from ._errors import ValidationError
+from ._files import File
+from ._forms import php_form, urlencoded
+from ._money import decimal_text
+from ._paths import render_path
+
+__all__ = ["Call", "Form", "Json", "Multipart", "Safety", "build_request", "files_in"]
+
+R = TypeVar("R")
+
+
+class Safety(enum.Enum):
+    """Whether a call may be sent again after it may have reached the provider."""
+
+    IDEMPOTENT = "idempotent"  # sending twice has the effect of sending once
+    IDEMPOTENT_WITH_KEY = "idempotent-with-key"  # the provider deduplicates by the key the call carries
+    UNSAFE = "unsafe"  # emails a customer, appends lines, creates records: never resent blindly
+
+    @property
+    def retryable(self) -> bool:
+        return self is not Safety.UNSAFE
+
+
+@attrs.frozen
+class Json:
+    """A JSON body. *value* is plain JSON data, which may also hold ``Decimal`` (written as a JSON number,
+    digit for digit) and :class:`File` (written as a base64 string, streamed in chunks from its source).
+    """
+
+    value: Any
+
+
+@attrs.frozen
+class Form:
+    """An ``application/x-www-form-urlencoded`` body, flattened PHP-style (``a[13]=…``, ``a[0]=…``)."""
+
+    fields: Mapping[str, Any]
+
+
+@attrs.frozen
+class Multipart:
+    """A ``multipart/form-data`` body: text *fields* (a key may repeat) then *files* (name, File, default
+    filename). Files are streamed from their source.
+    """
+
+    fields: Sequence[tuple[str, str]] = ()
+    files: Sequence[tuple[str, File, str]] = ()
+
+
+Body = Json | Form | Multipart
+
+
+@attrs.frozen
+class Call(Generic[R]):
+    """One HTTP operation as data. *parse* turns the decoded answer (``None`` when empty) into the result."""
+
+    method: str
+    template: str
+    parse: Callable[[Any], R]
+    ids: Mapping[str, object] = attrs.field(factory=dict)
+    query: Mapping[str, str] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    body: Body | None = None
+    safety: Safety = Safety.IDEMPOTENT
+    path: str = attrs.field(init=False)
+
+    @path.default
+    def _render(self) -> str:
+        # Rendered (and so validated) when the call is built, long before any request.
+        return render_path(self.template, self.ids)
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the body can be produced again for a retry."""
+        return all(f.replayable for f in files_in(self.body))
+
+
+def files_in(body: Body | None) -> list[File]:
+    """Every file a body will stream."""
+    if isinstance(body, Multipart):
+        return [f for _, f, _ in body.files]
+    if isinstance(body, Json):
+        found: list[File] = []
+        _walk_files(body.value, found)
+        return found
+    return []
+
+
+def _walk_files(value: Any, found: list[File]) -> None:
+    if isinstance(value, File):
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _walk_files(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _walk_files(item, found)
+
+
+def build_request(
+    call: Call[Any],
+    *,
+    base_url: str,
+    headers: Mapping[str, str],
+    form_auth: Mapping[str, str],
+    boundary: str,
+    stack: ExitStack,
+    timeout: httpx.Timeout,
+) -> httpx.Request:
+    """The ``httpx.Request`` for one attempt. Files are opened on *stack*, which the caller closes."""
+    url = httpx.URL(base_url.rstrip("/") + call.path, params=dict(call.query) or None)
+    all_headers = {"Accept": "application/json", **headers, **call.headers}
+    body = call.body
+    content: Any = None
+    if isinstance(body, Form) or form_auth:
+        fields = {**(body.fields if isinstance(body, Form) else {}), **form_auth}
+        content = urlencoded(php_form(fields))
+        all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif isinstance(body, Json):
+        stream = JsonStream(body.value, stack)
+        content = stream
+        all_headers["Content-Type"] = "application/json"
+        all_headers["Content-Length"] = str(stream.length)
+    elif isinstance(body, Multipart):
+        return _multipart_request(call, url, all_headers, body, boundary, stack, timeout)
+    return httpx.Request(
+        call.method, url, headers=all_headers, content=content, extensions={"timeout": timeout.as_dict()}
+    )
+
+
+def _multipart_request(
+    call: Call[Any],
+    url: httpx.URL,
+    headers: dict[str, str],
+    body: Multipart,
+    boundary: str,
+    stack: ExitStack,
+    timeout: httpx.Timeout,
+) -> httpx.Request:
+    # One boundary per logical call, so every retry sends the same bytes.
+    headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    data: dict[str, list[str]] = {}
+    for name, value in body.fields:
+        data.setdefault(name, []).append(value)
+    files = [
+        (name, (file.name_or(default), stack.enter_context(file.open()), file.content_type))
+        for name, file, default in body.files
+    ]
+    return httpx.Request(
+        call.method,
+        url,
+        headers=headers,
+        data=data,
+        files=files,
+        extensions={"timeout": timeout.as_dict()},
+    )
+
+
+def new_boundary() -> str:
+    return uuid.uuid4().hex
+
+
+_CHUNK = 3 * 21_846  # a multiple of 3, so base64 pieces join without padding in between (~64 KiB)
+
+
+class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A JSON document whose ``File`` values are written as base64 strings, chunk by chunk.
+
+    The document is serialised once with a placeholder for each file and each Decimal; Decimals become
+    their exact digits, files are streamed, so a 30 MB PDF never sits in memory whole, in bytes or in
+    base64. The length is known up front (base64 of n bytes is 4·ceil(n/3) characters), so the request
+    carries a Content-Length rather than chunked encoding.
+    """
+
+    def __init__(self, value: Any, stack: ExitStack) -> None:
+        self._files: list[File] = []
+        self._decimals: list[Decimal] = []
+        self._tag = uuid.uuid4().hex
+        text = json.dumps(self._mark(value), ensure_ascii=False, separators=(",", ":"))
+        self._parts: list[bytes | File] = []
+        self._split(text)
+        self._stack = stack
+        self.length = sum(
+            len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts
+        )
+
+    def _mark(self, value: Any) -> Any:
+        if isinstance(value, File):
+            self._files.append(value)
+            return f"\0{self._tag}f{len(self._files) - 1}\0"
+        if isinstance(value, Decimal):
+            self._decimals.append(value)
+            return f"\0{self._tag}d{len(self._decimals) - 1}\0"
+        if isinstance(value, dict):
+            return {k: self._mark(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._mark(v) for v in value]
+        return value
+
+    def _split(self, text: str) -> None:
+        marker = f'"\\u0000{self._tag}'
+        pieces = text.split(marker)
+        self._parts.append(pieces[0].encode())
+        for piece in pieces[1:]:
+            kind, rest = piece[0], piece[1:]
+            index, rest = rest.split("\\u0000\"", 1)
+            if kind == "f":
+                self._parts += [b'"', self._files[int(index)], b'"']
+            else:
+                self._parts.append(decimal_text(self._decimals[int(index)]).encode())
+            self._parts.append(rest.encode())
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self._parts:
+            if isinstance(part, bytes):
+                if part:
+                    yield part
+            else:
+                yield from _base64_chunks(part, self._stack)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+def f_size(file: File) -> int:
+    size = file.size()
+    if size < 0:
+        raise ValidationError("file", "a one-shot stream cannot be sent inside JSON (its length is unknown); "
+                              "pass a path, bytes or a seekable file")
+    return size
+
+
+def _base64_chunks(file: File, stack: ExitStack) -> Iterator[bytes]:
+    reader = stack.enter_context(file.open())
+    remaining = file.size()
+    while remaining > 0:
+        chunk = _read_exact(reader, min(_CHUNK, remaining))
+        if not chunk:
+            raise OSError(f"the file ended {remaining} bytes early (changed while sending?)")
+        remaining -= len(chunk)
+        yield base64.b64encode(chunk)
+
+
+def _read_exact(reader: Any, size: int) -> bytes:
+    data = reader.read(size)
+    while len(data) < size:
+        more = reader.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return bytes(data)
+

@@ -1,0 +1,78 @@
+"""Input checks shared by every provider. Each raises :class:`ValidationError` naming the field and rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Collection
+from typing import TypeVar
+
+from ._errors import ValidationError
+
+__all__ = ["boolean", "choice", "date", "email", "int_id", "text", "uuid_text"]
+
+T = TypeVar("T")
+_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
+
+
+def int_id(value: object, field: str) -> int:
+    """A positive integer ID (a bool or a numeric string is refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an int, not {type(value).__name__}")
+    if not 0 < value < 2**63:
+        raise ValidationError(field, "must be a positive integer below 2**63")
+    return value
+
+
+def text(value: object, field: str, *, max_len: int | None = None, allow_empty: bool = True) -> str:
+    """A string, at most *max_len* characters, without NUL."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a str, not {type(value).__name__}")
+    if not allow_empty and not value.strip():
+        raise ValidationError(field, "must not be empty")
+    if max_len is not None and len(value) > max_len:
+        raise ValidationError(field, f"at most {max_len} characters ({len(value)} given)")
+    if "\0" in value:
+        raise ValidationError(field, "must not contain NUL")
+    return value
+
+
+def email(value: object, field: str) -> str:
+    """An email address (a pragmatic check: one ``@``, a dotted domain, no spaces or separators)."""
+    address = text(value, field, max_len=254, allow_empty=False)
+    if not _EMAIL.match(address):
+        raise ValidationError(field, f"{address!r} is not an email address")
+    return address
+
+
+def date(value: object, field: str) -> dt.date:
+    """A calendar date; a datetime is refused (its time and zone would be silently dropped)."""
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValidationError(field, f"must be a datetime.date, not {type(value).__name__}")
+    return value
+
+
+def boolean(value: object, field: str) -> bool:
+    """A real bool (``"false"`` or ``0`` are refused, since providers read them differently)."""
+    if not isinstance(value, bool):
+        raise ValidationError(field, f"must be True or False, not {type(value).__name__}")
+    return value
+
+
+def choice(value: T, field: str, allowed: Collection[T]) -> T:
+    """One of *allowed*."""
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValidationError(field, f"{value!r} is not one of {options}")
+    return value
+
+
+def uuid_text(value: object, field: str) -> str:
+    """A UUID, as the string the provider expects (hyphenated, lower case)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    try:
+        return str(uuid.UUID(text(value, field, allow_empty=False)))
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not a UUID") from None

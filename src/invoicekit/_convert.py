@@ -1,0 +1,127 @@
+"""One converter factory: attrs models <-> wire dicts with each provider's names, UNSET left out.
+
+Models stay plain attrs classes with Pythonic names. A provider calls :func:`make_converter` with its
+naming rule (``camel``, ``str``) and that is all it says about names. A field whose wire name breaks the
+rule declares it in its metadata: ``attrs.field(metadata=wire("AdditionalData"))``.
+
+Unstructuring leaves ``Decimal`` and :class:`File` values in place, for the body encoder to write (a
+JSON number, cents, a form string, a streamed base64 string). Structuring accepts what JSON decoding
+gives (``Decimal`` floats, ISO dates) and keeps unknown keys in a field marked ``extra()`` when the
+model has one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import DecodeError
+from ._files import File
+from ._unset import UNSET
+
+__all__ = ["camel", "extra", "make_converter", "structure", "wire"]
+
+T = TypeVar("T")
+_WIRE = "invoicekit.wire"
+_EXTRA = "invoicekit.extra"
+
+
+def wire(name: str) -> dict[str, Any]:
+    """Field metadata naming the field's wire key when the provider's rule does not give it."""
+    return {_WIRE: name}
+
+
+def extra() -> Any:
+    """A response-model field that collects the keys the model does not know (a dict, default empty)."""
+    return attrs.field(factory=dict, metadata={_EXTRA: True})
+
+
+def camel(name: str) -> str:
+    """``invoice_number`` -> ``invoiceNumber``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter:
+    """A converter for one provider: *wire_name* maps attribute names to wire keys."""
+    conv = cattrs.Converter()
+    for kind in (Decimal, File):
+        conv.register_unstructure_hook(kind, lambda v: v)
+    conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
+    conv.register_structure_hook(dt.date, _structure_date)
+
+    def key(a: attrs.Attribute[Any]) -> str:
+        return str(a.metadata.get(_WIRE, wire_name(a.name)))
+
+    def unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
+        overrides = {
+            a.name: override(rename=key(a), omit_if_default=a.default is UNSET)
+            for a in attrs.fields(cls)
+            if not a.metadata.get(_EXTRA)
+        }
+        overrides.update({a.name: override(omit=True) for a in attrs.fields(cls) if a.metadata.get(_EXTRA)})
+        return make_dict_unstructure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+    def structure_factory(cls: type) -> Callable[[Any, type], Any]:
+        fields = attrs.fields(cls)
+        bag = next((a.name for a in fields if a.metadata.get(_EXTRA)), None)
+        overrides = {a.name: override(rename=key(a)) for a in fields if a.name != bag}
+        if bag is not None:
+            overrides[bag] = override(omit=True)
+        base: Callable[[Any, type], Any] = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        if bag is None:
+            return base
+        known = {key(a) for a in fields if a.name != bag}
+
+        def with_extra(data: Any, target: type) -> Any:
+            obj = base(data, target)
+            getattr(obj, bag).update({k: v for k, v in data.items() if k not in known})
+            return obj
+
+        return with_extra
+
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    return conv
+
+
+def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str, status: int) -> T:
+    """Structure a decoded answer into *cls*; a mismatch is a :class:`DecodeError` that says where."""
+    try:
+        return conv.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            detail = "; ".join(cattrs.transform_error(exc))
+        else:
+            detail = f"{type(exc).__name__}: {exc}"
+        raise DecodeError(f"the answer does not fit {cls.__name__} ({detail})", provider=provider,
+                          status_code=status) from exc
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str | float):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    text = str(value)
+    return dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+
+
+def _structure_date(value: Any, _: type) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+

@@ -1,0 +1,55 @@
+"""PHP-style form encoding, as PHP's ``http_build_query`` writes it and ``parse_str`` reads it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from ._money import decimal_text
+from ._unset import UNSET
+
+__all__ = ["form_scalar", "php_form", "urlencoded"]
+
+
+def form_scalar(value: Any) -> str:
+    """One scalar as form text: bool -> ``1``/``0`` (PHP reads the string "false" as true), Decimal
+    in plain notation, dates ISO 8601, everything else ``str``.
+    """
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        raise TypeError("floats are not sent in forms; convert money to Decimal first")
+    return str(value)
+
+
+def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Flatten *fields* into ``(key, value)`` pairs: mappings as ``a[k]``, sequences as ``a[0]``, ``a[1]``.
+
+    UNSET and None are dropped (a form cannot say null); ``""`` is kept, so clearing a field is not lost.
+    """
+    return list(_flatten(fields, prefix=None))
+
+
+def _flatten(value: Mapping[Any, Any], prefix: str | None) -> Iterator[tuple[str, str]]:
+    for key, item in value.items():
+        name = str(key) if prefix is None else f"{prefix}[{key}]"
+        if item is UNSET or item is None:
+            continue
+        if isinstance(item, Mapping):
+            yield from _flatten(item, name)
+        elif isinstance(item, Sequence) and not isinstance(item, str | bytes):
+            yield from _flatten(dict(enumerate(item)), name)
+        else:
+            yield name, form_scalar(item)
+
+
+def urlencoded(pairs: Sequence[tuple[str, str]]) -> bytes:
+    """The ``application/x-www-form-urlencoded`` body for *pairs* (brackets escaped, as PHP does)."""
+    return urlencode(pairs).encode("ascii")

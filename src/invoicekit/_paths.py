@@ -1,0 +1,38 @@
+"""Paths from templates: every ID is exactly one percent-encoded segment. Never ``urljoin``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from ._errors import ValidationError
+
+__all__ = ["render_path"]
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# RFC 3986 pchar minus what quote() keeps anyway. ":" and "@" stay literal (Upflow's "external:" ids);
+# "/", "?", "#", "%" and spaces are escaped, so an ID can never add a segment, a query or a fragment.
+_SEGMENT_SAFE = "!$&'()*+,;=:@"
+_MAX_SEGMENT = 2048
+
+
+def render_path(template: str, ids: Mapping[str, object]) -> str:
+    """Fill *template* (``/invoices/{invoice}/pdf``) with *ids*, each escaped as one path segment.
+
+    Refuses an empty segment, ``.`` and ``..`` (which would change the route), control characters and
+    overlong values, with a :class:`ValidationError` naming the ID.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        name = match[1]
+        raw = str(ids[name])
+        if raw in {"", ".", ".."} or raw.strip() == "":
+            raise ValidationError(name, f"{raw!r} is not a usable ID (empty, '.' or '..')")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+            raise ValidationError(name, "must not contain control characters")
+        if len(raw) > _MAX_SEGMENT:
+            raise ValidationError(name, f"longer than {_MAX_SEGMENT} characters")
+        return quote(raw, safe=_SEGMENT_SAFE)
+
+    return _PLACEHOLDER.sub(fill, template)

@@ -1,0 +1,126 @@
+"""Retries as a value. :meth:`RetryPolicy.decide` is pure: it never sleeps, it returns how long to wait.
+
+The rule (DESIGN.md decision 4):
+
+- The request surely never left (connect error, connect or pool timeout): retried, whatever the call.
+- It may have run (read/write timeout, dropped connection, 408, 5xx): retried only when the call is
+  safe to repeat (idempotent, or idempotent with a key the provider deduplicates on).
+- 429: the provider refused before doing anything, so it is retried after the wait it asked for (or a
+  backoff). A wait longer than *max_retry_after* is not waited for: the caller gets the RateLimitError.
+- Any other answer is final. A body that cannot be produced again (a one-shot stream) is never resent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import time
+from collections.abc import Mapping
+
+import attrs
+import httpx
+
+__all__ = ["RetryPolicy", "retry_after"]
+
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+MAY_HAVE_RUN_STATUSES = frozenset({408, 500, 502, 503, 504})
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How often and how patiently a call is retried. Pass one as ``retry=`` to any client.
+
+    *attempts* is the total number of tries (1 turns retries off). Waits grow from *initial* seconds,
+    doubling, up to *cap*, with full jitter. ``Retry-After`` (seconds or an HTTP date),
+    ``retry-after-ms`` and ``X-RateLimit-Reset`` are honoured up to *max_retry_after* seconds.
+    *rate_limit_attempts* is the separate budget of tries for 429 answers, so a busy provider slows a
+    batch down rather than failing it.
+    """
+
+    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    initial: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    cap: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
+    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    rate_limit_attempts: int = attrs.field(default=10, validator=attrs.validators.ge(1))
+    jitter: bool = True
+
+    def backoff(self, retry_number: int) -> float:
+        """The wait before retry number *retry_number* (1-based), with full jitter when enabled."""
+        ceiling = min(self.cap, self.initial * 2 ** (retry_number - 1))
+        return random.uniform(0, ceiling) if self.jitter else ceiling  # noqa: S311 - jitter, not secrecy
+
+    def decide(
+        self,
+        outcome: httpx.Response | Exception,
+        *,
+        safe: bool,
+        replayable: bool,
+        tries: int,
+        rate_limited: int,
+    ) -> float | None:
+        """Seconds to wait before trying again, or None to stop here.
+
+        *tries* counts attempts made so far, *rate_limited* how many of them got a 429.
+        """
+        if not replayable:
+            return None
+        if isinstance(outcome, httpx.Response):
+            return self._decide_response(outcome, safe=safe, tries=tries, rate_limited=rate_limited)
+        ordinary = tries - rate_limited
+        if ordinary >= self.attempts:
+            return None
+        if isinstance(outcome, NOT_SENT) or (safe and isinstance(outcome, httpx.TransportError)):
+            return self.backoff(ordinary)
+        return None
+
+    def _decide_response(
+        self, response: httpx.Response, *, safe: bool, tries: int, rate_limited: int
+    ) -> float | None:
+        if response.status_code == 429:
+            if rate_limited >= self.rate_limit_attempts:
+                return None
+            wait = retry_after(response.headers)
+            if wait is None:
+                return self.backoff(rate_limited)
+            return wait if wait <= self.max_retry_after else None
+        if response.status_code not in MAY_HAVE_RUN_STATUSES or not safe:
+            return None
+        if tries - rate_limited >= self.attempts:
+            return None
+        wait = retry_after(response.headers)
+        if wait is not None and wait <= self.max_retry_after:
+            return max(wait, 0.0)
+        return self.backoff(tries - rate_limited)
+
+
+def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """The wait a response asks for, in seconds: ``retry-after-ms``, ``Retry-After`` (seconds or HTTP
+    date), or ``X-RateLimit-Reset`` (seconds, or a Unix time). None when absent or unreadable.
+    """
+    now = time.time() if now is None else now
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0), ("x-ratelimit-reset", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        wait = _seconds(raw.strip(), now)
+        if wait is not None:
+            wait *= scale
+            if name == "x-ratelimit-reset" and wait > 1e9:  # a Unix time, not a delay
+                wait -= now
+            return max(wait, 0.0)
+    return None
+
+
+def _seconds(raw: str, now: float) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        return when.timestamp() - now
+    return value if math.isfinite(value) else None
