@@ -33,15 +33,19 @@ from ._unset import UNSET, Unset, is_set
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
+
     # -- provider exports (one line each; keep sorted) --
+    from .upflow import AsyncUpflow, ExternalId, Upflow
 
 __all__ = [
     "UNSET",
     "APIError",
+    "AsyncUpflow",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
     "DecodeError",
+    "ExternalId",
     "File",
     "FileInput",
     "InvoiceKitError",
@@ -53,6 +57,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "Unset",
+    "Upflow",
     "ValidationError",
     "is_set",
 ]
@@ -60,6 +65,9 @@ __all__ = [
 # Names loaded on first use: name -> module. Providers add their clients here.
 _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
+    "AsyncUpflow": ".upflow",
+    "ExternalId": ".upflow",
+    "Upflow": ".upflow",
 }
 
 logging.getLogger("invoicekit").addHandler(logging.NullHandler())
@@ -86,8 +94,21 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-for _name in ("File", "APIError", "AuthenticationError", "BadRequestError", "ConflictError", "DecodeError",
-              "InvoiceKitError", "NotFoundError", "OutcomeUnknownError", "PermissionDeniedError",
-              "RateLimitError", "ServerError", "TransportError", "ValidationError"):
+for _name in (
+    "File",
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DecodeError",
+    "InvoiceKitError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+):
     globals()[_name].__module__ = __name__
 del _name

@@ -83,6 +83,9 @@ class Call(Generic[R]):
     headers: Mapping[str, str] = attrs.field(factory=dict)
     body: Body | None = None
     safety: Safety = Safety.IDEMPOTENT
+    #: True when the operation returns nothing (e.g. 204): a 2xx answer's body is then not read at all,
+    #: so a 200 with a text body is a success, not a DecodeError; *parse* gets ``None``.
+    ignore_answer: bool = False
     path: str = attrs.field(init=False)
 
     @path.default
@@ -132,20 +135,21 @@ def build_request(
     url = httpx.URL(base_url.rstrip("/") + call.path, params=dict(call.query) or None)
     all_headers = {"Accept": "application/json", **headers, **call.headers}
     body = call.body
-    content: Any = None
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream | None = None
     if isinstance(body, Form) or form_auth:
         fields = {**(body.fields if isinstance(body, Form) else {}), **form_auth}
-        content = urlencoded(php_form(fields))
+        payload = urlencoded(php_form(fields))
+        stream = httpx.ByteStream(payload)
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        all_headers["Content-Length"] = str(len(payload))
     elif isinstance(body, Json):
-        stream = JsonStream(body.value, stack)
-        content = stream
+        stream = JsonStream(body.value, stack)  # serves httpx.Client and httpx.AsyncClient alike
         all_headers["Content-Type"] = "application/json"
         all_headers["Content-Length"] = str(stream.length)
     elif isinstance(body, Multipart):
         return _multipart_request(call, url, all_headers, body, boundary, stack, timeout)
     return httpx.Request(
-        call.method, url, headers=all_headers, content=content, extensions={"timeout": timeout.as_dict()}
+        call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.as_dict()}
     )
 
 
@@ -201,9 +205,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._parts: list[bytes | File] = []
         self._split(text)
         self._stack = stack
-        self.length = sum(
-            len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts
-        )
+        self.length = sum(len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts)
 
     def _mark(self, value: Any) -> Any:
         if isinstance(value, File):
@@ -224,7 +226,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._parts.append(pieces[0].encode())
         for piece in pieces[1:]:
             kind, rest = piece[0], piece[1:]
-            index, rest = rest.split("\\u0000\"", 1)
+            index, rest = rest.split('\\u0000"', 1)
             if kind == "f":
                 self._parts += [b'"', self._files[int(index)], b'"']
             else:
@@ -247,8 +249,11 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 def f_size(file: File) -> int:
     size = file.size()
     if size < 0:
-        raise ValidationError("file", "a one-shot stream cannot be sent inside JSON (its length is unknown); "
-                              "pass a path, bytes or a seekable file")
+        raise ValidationError(
+            "file",
+            "a one-shot stream cannot be sent inside JSON (its length is unknown); "
+            "pass a path, bytes or a seekable file",
+        )
     return size
 
 
@@ -271,4 +276,3 @@ def _read_exact(reader: Any, size: int) -> bytes:
             break
         data += more
     return bytes(data)
-

@@ -174,23 +174,27 @@ class BaseClient:
             logger.info("%s: retrying in %.2f s after %s", self._provider.name, wait, _describe(outcome))
         return wait
 
-    def _log(self, request: httpx.Request, outcome: httpx.Response | Exception, started: float,
-             state: _Attempts) -> None:
+    def _log(
+        self, request: httpx.Request, outcome: httpx.Response | Exception, started: float, state: _Attempts
+    ) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         took = (time.perf_counter() - started) * 1000
         url = self._redactor.text(str(request.url))
-        logger.debug("%s %s -> %s in %.1f ms (attempt %d)", request.method, url,
-                     self._redactor.text(_describe(outcome)), took, state.tries + 1)
+        logger.debug(
+            "%s %s -> %s in %.1f ms (attempt %d)",
+            request.method,
+            url,
+            self._redactor.text(_describe(outcome)),
+            took,
+            state.tries + 1,
+        )
 
     def _finish(self, call: Call[R], outcome: httpx.Response | Exception, state: _Attempts) -> R:
         name = self._provider.name
         if isinstance(outcome, Exception):
             raise self._transport_error(call, outcome, state) from outcome
-        if (
-            call.safety is Safety.UNSAFE
-            and outcome.status_code in MAY_HAVE_RUN_STATUSES
-        ):
+        if call.safety is Safety.UNSAFE and outcome.status_code in MAY_HAVE_RUN_STATUSES:
             raise OutcomeUnknownError(
                 f"{name} answered {outcome.status_code} to a call that must not run twice; it may or may "
                 "not have been applied, so it was not resent. Check the invoice before trying again.",
@@ -204,8 +208,11 @@ class BaseClient:
         name = self._provider.name
         what = self._redactor.text(_describe(exc))
         if isinstance(exc, NOT_SENT) or call.safety.retryable:
-            return TransportError(f"{name}: no answer ({what}) after {state.tries} attempt(s)",
-                                  provider=name, attempts=state.tries)
+            return TransportError(
+                f"{name}: no answer ({what}) after {state.tries} attempt(s)",
+                provider=name,
+                attempts=state.tries,
+            )
         return OutcomeUnknownError(
             f"{name}: no answer ({what}) to a call that must not run twice; it may have been applied, "
             "so it was not resent. Check the invoice before trying again.",
@@ -217,11 +224,14 @@ class BaseClient:
         status = response.status_code
         if 300 <= status < 400:
             target = httpx.URL(response.headers.get("location", "")).host or "another location"
-            raise APIError(f"redirect to {target} not followed (redirects are never followed)",
-                           provider=self._provider.name, status_code=status)
+            raise APIError(
+                f"redirect to {target} not followed (redirects are never followed)",
+                provider=self._provider.name,
+                status_code=status,
+            )
         if status >= 400 or status < 200:
             raise self._api_error(response, _decode(response, strict=False))
-        data = _decode(response, strict=True, provider=self._provider.name)
+        data = None if call.ignore_answer else _decode(response, strict=True, provider=self._provider.name)
         failure = self._provider.check_envelope(data)
         if failure is not None:
             raise self._api_error(response, data, failure)
@@ -237,10 +247,12 @@ class BaseClient:
             hint=hint,
             retry_after=retry_after(response.headers),
             body=self._redactor.data(data),
-            request_id=next((response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers),
-                            None),
-            errors={self._redactor.text(k): [self._redactor.text(m) for m in v]
-                    for k, v in failure.errors.items()},
+            request_id=next(
+                (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers), None
+            ),
+            errors={
+                self._redactor.text(k): [self._redactor.text(m) for m in v] for k, v in failure.errors.items()
+            },
         )
 
 
@@ -254,9 +266,17 @@ class Resource(Generic[C]):
 class SyncClient(BaseClient):
     """The blocking send loop. Strictly private; use a provider's client."""
 
-    def __init__(self, provider: Provider, auth: Auth, *, base_url: str | None = None,
-                 sandbox: bool = False, timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-                 retry: RetryPolicy | None = None, http_client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        auth: Auth,
+        *,
+        base_url: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
         super().__init__(provider, auth, base_url=base_url, sandbox=sandbox, timeout=timeout, retry=retry)
         self._owns_http = http_client is None
         self._http: httpx.Client = http_client or httpx.Client(follow_redirects=False)
@@ -289,17 +309,26 @@ class SyncClient(BaseClient):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
 class AsyncClient(BaseClient):
     """The asyncio (or trio) send loop. Strictly private; use a provider's ``Async*`` client."""
 
-    def __init__(self, provider: Provider, auth: Auth, *, base_url: str | None = None,
-                 sandbox: bool = False, timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-                 retry: RetryPolicy | None = None, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        auth: Auth,
+        *,
+        base_url: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
         super().__init__(provider, auth, base_url=base_url, sandbox=sandbox, timeout=timeout, retry=retry)
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(follow_redirects=False)
@@ -332,8 +361,9 @@ class AsyncClient(BaseClient):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.aclose()
 
 
@@ -364,8 +394,11 @@ def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
     if value is None:
-        raise ValidationError("timeout", "must be a number of seconds or httpx.Timeout (no timeout is "
-                              "not offered: a hung provider would hang your program)")
+        raise ValidationError(
+            "timeout",
+            "must be a number of seconds or httpx.Timeout (no timeout is "
+            "not offered: a hung provider would hang your program)",
+        )
     return httpx.Timeout(value)
 
 
@@ -378,8 +411,11 @@ def _decode(response: httpx.Response, *, strict: bool, provider: str = "") -> An
     except (ValueError, UnicodeDecodeError) as exc:
         if not strict:
             return response.text
-        raise DecodeError(f"the answer is not JSON ({excerpt(response.text)})", provider=provider,
-                          status_code=response.status_code) from exc
+        raise DecodeError(
+            f"the answer is not JSON ({excerpt(response.text)})",
+            provider=provider,
+            status_code=response.status_code,
+        ) from exc
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:

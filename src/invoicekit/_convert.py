@@ -103,8 +103,9 @@ def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str,
             detail = "; ".join(cattrs.transform_error(exc))
         else:
             detail = f"{type(exc).__name__}: {exc}"
-        raise DecodeError(f"the answer does not fit {cls.__name__} ({detail})", provider=provider,
-                          status_code=status) from exc
+        raise DecodeError(
+            f"the answer does not fit {cls.__name__} ({detail})", provider=provider, status_code=status
+        ) from exc
 
 
 def _structure_decimal(value: Any, _: type) -> Decimal:
@@ -124,4 +125,3 @@ def _structure_date(value: Any, _: type) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
-

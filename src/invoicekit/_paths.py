@@ -33,6 +33,9 @@ def render_path(template: str, ids: Mapping[str, object]) -> str:
             raise ValidationError(name, "must not contain control characters")
         if len(raw) > _MAX_SEGMENT:
             raise ValidationError(name, f"longer than {_MAX_SEGMENT} characters")
-        return quote(raw, safe=_SEGMENT_SAFE)
+        try:
+            return quote(raw, safe=_SEGMENT_SAFE)
+        except UnicodeEncodeError:  # a lone surrogate, e.g. from a file name decoded with surrogateescape
+            raise ValidationError(name, "must be valid Unicode text (it holds a lone surrogate)") from None
 
     return _PLACEHOLDER.sub(fill, template)

@@ -68,8 +68,9 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """An httpx transport (sync and async) that answers as the provider would."""
         return self
 
-    def fail_next(self, status: int = 503, *, retry_after: float | str | None = None, body: Any = None,
-                  times: int = 1) -> None:
+    def fail_next(
+        self, status: int = 503, *, retry_after: float | str | None = None, body: Any = None, times: int = 1
+    ) -> None:
         """Answer the next *times* requests with *status* (and ``Retry-After``, and a JSON *body*)."""
         ra = None if retry_after is None else str(retry_after)
         self._queue(Fault("status", status=status, retry_after=ra, body=body), times)
@@ -116,8 +117,11 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
     @staticmethod
     def json(status: int, data: Any, headers: dict[str, str] | None = None) -> httpx.Response:
         """A JSON answer."""
-        return httpx.Response(status, content=json.dumps(data, default=str).encode(),
-                              headers={"Content-Type": "application/json", **(headers or {})})
+        return httpx.Response(
+            status,
+            content=json.dumps(data, default=str).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
 
     # -- the transport -------------------------------------------------------------------------------
 

@@ -1,0 +1,78 @@
+"""Path building: an ID is always exactly one segment and can never change the route."""
+
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from invoicekit import ValidationError
+from invoicekit._paths import render_path
+
+TEMPLATE = "/invoices/{invoice}/pdf"
+HOSTILE = [
+    "a/b",
+    "../x",
+    "..%2F..",
+    "%2e%2e",
+    "a?admin=true",
+    "a#frag",
+    "a b",
+    "100%",
+    "a\\b",
+    "external:A/B",
+    "external:",
+    "ünïcødé",
+    "日本語",
+    "a;b",
+    "a,b",
+    "@user",
+    "x" * 2048,
+    "+plus",
+    "~tilde",
+    "a&b=c",
+]
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_hostile_ids_stay_one_segment(raw: str) -> None:
+    """Every hostile ID ends up as one segment that decodes back to itself."""
+    path = render_path(TEMPLATE, {"invoice": raw})
+    url = httpx.URL("https://api.example.test/v1" + path)
+    segments = url.raw_path.decode().split("/")
+    assert segments[:3] == ["", "v1", "invoices"]
+    assert segments[4] == "pdf"
+    assert len(segments) == 5
+    assert unquote(segments[3]) == raw
+    assert url.query == b""
+    assert url.fragment == ""
+
+
+def test_colon_and_at_stay_literal() -> None:
+    """Upflow's `external:` prefix is kept as typed; `/` and space inside the ID are escaped."""
+    assert render_path(TEMPLATE, {"invoice": "external:INV 7/b@x"}) == "/invoices/external:INV%207%2Fb@x/pdf"
+
+
+@pytest.mark.parametrize("raw", ["", ".", "..", "   ", "a\nb", "a\rb", "a\0b", "\x7f", "x" * 2049])
+def test_unusable_ids_are_refused(raw: str) -> None:
+    """Empty, dot segments, control characters and overlong IDs raise ValidationError naming the ID."""
+    with pytest.raises(ValidationError) as info:
+        render_path(TEMPLATE, {"invoice": raw})
+    assert info.value.field == "invoice"
+
+
+@given(st.text(min_size=1, max_size=80).filter(lambda s: s.strip() not in {"", ".", ".."}))
+def test_no_id_changes_the_route(raw: str) -> None:
+    """For any text, the path either is refused or keeps the template's segments with the ID decoded back."""
+    try:
+        path = render_path(TEMPLATE, {"invoice": raw})
+    except ValidationError:
+        assert any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw)
+        return
+    url = httpx.URL("https://h.test" + path)
+    parts = url.raw_path.decode().split("/")
+    assert len(parts) == 4
+    assert parts[1] == "invoices"
+    assert parts[3] == "pdf"
+    assert unquote(parts[2]) == raw
