@@ -2,6 +2,10 @@
 
 import io
 
+import httpx
+
+from invoicekit.testing import FakeProvider
+
 
 class OneShot(io.RawIOBase):
     """A pipe-like stream: readable once, not seekable."""
@@ -19,3 +23,23 @@ class OneShot(io.RawIOBase):
         chunk = self._data.read(len(b))
         b[: len(chunk)] = chunk
         return len(chunk)
+
+
+class Echo(FakeProvider):
+    """A tiny fake: PUT /v1/things/{id} stores the body; applied counts every applied request."""
+
+    prefix = "/v1"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.applied: list[str] = []
+        self.route("PUT", r"/things/(?P<id>[^/]+)", self._put)
+
+    def _put(self, request: httpx.Request, params: dict[str, str]) -> httpx.Response:
+        self.applied.append(params["id"])
+        return self.json(200, {"id": params["id"], "body": request.content.decode()})
+
+    def authenticate(self, request: httpx.Request) -> httpx.Response | None:
+        if request.headers.get("X-Key") != "good":
+            return self.json(401, {"message": "bad key"})
+        return None

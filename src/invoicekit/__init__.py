@@ -13,6 +13,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from . import _errors
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -35,12 +36,20 @@ if TYPE_CHECKING:
     from ._retry import RetryPolicy
 
     # -- provider exports (one line each; keep sorted) --
+    from .invoro import AsyncInvoro, Invoro
+    from .payabli import AsyncPayabli, Payabli
+    from .salesbricks import AsyncSalesbricks, Salesbricks
     from .upflow import AsyncUpflow, ExternalId, Upflow
+    from .whmcs import AsyncWhmcs, Whmcs
 
 __all__ = [
     "UNSET",
     "APIError",
+    "AsyncInvoro",
+    "AsyncPayabli",
+    "AsyncSalesbricks",
     "AsyncUpflow",
+    "AsyncWhmcs",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -49,25 +58,37 @@ __all__ = [
     "File",
     "FileInput",
     "InvoiceKitError",
+    "Invoro",
     "NotFoundError",
     "OutcomeUnknownError",
+    "Payabli",
     "PermissionDeniedError",
     "RateLimitError",
     "RetryPolicy",
+    "Salesbricks",
     "ServerError",
     "TransportError",
     "Unset",
     "Upflow",
     "ValidationError",
+    "Whmcs",
     "is_set",
 ]
 
 # Names loaded on first use: name -> module. Providers add their clients here.
 _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
+    "AsyncInvoro": ".invoro",
+    "Invoro": ".invoro",
+    "AsyncPayabli": ".payabli",
+    "Payabli": ".payabli",
+    "AsyncSalesbricks": ".salesbricks",
+    "Salesbricks": ".salesbricks",
     "AsyncUpflow": ".upflow",
     "ExternalId": ".upflow",
     "Upflow": ".upflow",
+    "AsyncWhmcs": ".whmcs",
+    "Whmcs": ".whmcs",
 }
 
 logging.getLogger("invoicekit").addHandler(logging.NullHandler())
@@ -94,21 +115,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-for _name in (
-    "File",
-    "APIError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConflictError",
-    "DecodeError",
-    "InvoiceKitError",
-    "NotFoundError",
-    "OutcomeUnknownError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ServerError",
-    "TransportError",
-    "ValidationError",
-):
+# Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do.
+for _name in ("File", *_errors.__all__):
     globals()[_name].__module__ = __name__
 del _name

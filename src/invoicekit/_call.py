@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 import httpx
+from httpx._multipart import MultipartStream  # httpx offers no public text-only multipart
 
 from ._errors import ValidationError
 from ._files import File
@@ -171,6 +172,15 @@ def _multipart_request(
         (name, (file.name_or(default), stack.enter_context(file.open()), file.content_type))
         for name, file, default in body.files
     ]
+    if not files:  # given data alone, httpx would send it urlencoded under our multipart header
+        stream = MultipartStream(data=data, files=[], boundary=boundary.encode("ascii"))
+        return httpx.Request(
+            call.method,
+            url,
+            headers={**headers, **stream.get_headers()},
+            stream=stream,
+            extensions={"timeout": timeout.as_dict()},
+        )
     return httpx.Request(
         call.method,
         url,

@@ -231,13 +231,18 @@ class BaseClient:
             )
         if status >= 400 or status < 200:
             raise self._api_error(response, _decode(response, strict=False))
-        data = None if call.ignore_answer else _decode(response, strict=True, provider=self._provider.name)
+        data = (
+            None
+            if call.ignore_answer
+            else _decode(response, strict=True, provider=self._provider.name, redact=self._redactor.text)
+        )
         failure = self._provider.check_envelope(data)
         if failure is not None:
             raise self._api_error(response, data, failure)
         return call.parse(data)
 
     def _api_error(self, response: httpx.Response, data: Any, failure: Failure | None = None) -> APIError:
+        data = self._redactor.data(data)  # before read_error cuts an excerpt, which could halve a secret
         failure = failure or self._provider.read_error(response.status_code, data)
         hint = failure.hint if failure.hint is not None else (400 if response.status_code < 300 else None)
         return api_error(
@@ -246,7 +251,7 @@ class BaseClient:
             status_code=response.status_code,
             hint=hint,
             retry_after=retry_after(response.headers),
-            body=self._redactor.data(data),
+            body=data,
             request_id=next(
                 (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers), None
             ),
@@ -402,7 +407,9 @@ def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(value)
 
 
-def _decode(response: httpx.Response, *, strict: bool, provider: str = "") -> Any:
+def _decode(
+    response: httpx.Response, *, strict: bool, provider: str = "", redact: Callable[[str], str] = str
+) -> Any:
     raw = response.content
     if not raw.strip():
         return None
@@ -412,7 +419,7 @@ def _decode(response: httpx.Response, *, strict: bool, provider: str = "") -> An
         if not strict:
             return response.text
         raise DecodeError(
-            f"the answer is not JSON ({excerpt(response.text)})",
+            f"the answer is not JSON ({excerpt(redact(response.text))})",
             provider=provider,
             status_code=response.status_code,
         ) from exc

@@ -3,27 +3,7 @@
 import httpx
 import pytest
 
-from invoicekit.testing import FakeProvider
-
-
-class Echo(FakeProvider):
-    """A tiny fake: PUT /v1/things/{id} stores the body; applied counts every applied request."""
-
-    prefix = "/v1"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.applied: list[str] = []
-        self.route("PUT", r"/things/(?P<id>[^/]+)", self._put)
-
-    def _put(self, request: httpx.Request, params: dict[str, str]) -> httpx.Response:
-        self.applied.append(params["id"])
-        return self.json(200, {"id": params["id"], "body": request.content.decode()})
-
-    def authenticate(self, request: httpx.Request) -> httpx.Response | None:
-        if request.headers.get("X-Key") != "good":
-            return self.json(401, {"message": "bad key"})
-        return None
+from support import Echo
 
 
 def client(fake: Echo) -> httpx.Client:

@@ -15,5 +15,10 @@ received, and fails on request::
 from __future__ import annotations
 
 from ._fake import FakeProvider, Fault
+from ._invoro import FakeInvoro
+from ._payabli import FakePayabli
+from ._salesbricks import FakeSalesbricks
+from ._upflow import FakeUpflow
+from ._whmcs import FakeWhmcs
 
-__all__ = ["FakeProvider", "Fault"]
+__all__ = ["FakeInvoro", "FakePayabli", "FakeProvider", "FakeSalesbricks", "FakeUpflow", "FakeWhmcs", "Fault"]
