@@ -13,6 +13,7 @@ model has one.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -55,6 +56,8 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
         conv.register_unstructure_hook(kind, lambda v: v)
     conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    # A predicate, not a type hook: for `class Freq(str, Enum)` a type hook would lose to `str`.
+    conv.register_unstructure_hook_func(_is_enum, lambda member: member.value)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook(dt.date, _structure_date)
@@ -106,6 +109,10 @@ def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str,
         raise DecodeError(
             f"the answer does not fit {cls.__name__} ({detail})", provider=provider, status_code=status
         ) from exc
+
+
+def _is_enum(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, enum.Enum)
 
 
 def _structure_decimal(value: Any, _: type) -> Decimal:

@@ -172,5 +172,5 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-FileInput: TypeAlias = Union[File, str, "os.PathLike[str]", bytes, BinaryIO]
+FileInput: TypeAlias = Union[File, str, os.PathLike[str], bytes, BinaryIO]  # noqa: UP007 - a runtime alias
 """What every PDF parameter accepts: a :class:`File`, a path, bytes, or a binary file object."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,8 @@ def form_scalar(value: Any) -> str:
     """One scalar as form text: bool -> ``1``/``0`` (PHP reads the string "false" as true), Decimal
     in plain notation, dates ISO 8601, everything else ``str``.
     """
+    if isinstance(value, enum.Enum):  # str(StrEnumMember) is "Cls.NAME", not its value
+        return form_scalar(value.value)
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, Decimal):

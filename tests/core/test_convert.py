@@ -1,6 +1,8 @@
 """The converter factory: wire names, UNSET omitted, None kept, Decimal/File left for the encoder."""
 
 import datetime as dt
+import enum
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -86,3 +88,26 @@ def test_converters_are_independent() -> None:
     """Each provider's converter has its own naming rule; nothing is global."""
     assert make_converter().unstructure(Update(invoice_number="a")) == {"invoice_number": "a"}
     assert CONV.unstructure(Update(invoice_number="a")) == {"invoiceNumber": "a"}
+
+
+class Freq(str, enum.Enum):
+    WEEKLY = "weekly"
+
+
+class Level(enum.Enum):
+    HIGH = 2
+
+
+@attrs.frozen
+class WithEnums:
+    freq: Freq | Unset = UNSET
+    level: Level | Unset = UNSET
+
+
+def test_enums_reach_the_wire_as_their_values() -> None:
+    """Enum members are written as their values, in JSON and in forms."""
+    from invoicekit._forms import php_form
+
+    data = CONV.unstructure(WithEnums(Freq.WEEKLY, Level.HIGH))
+    assert json.loads(json.dumps(data)) == {"freq": "weekly", "level": 2}
+    assert php_form({"freq": Freq.WEEKLY, "level": Level.HIGH}) == [("freq", "weekly"), ("level", "2")]

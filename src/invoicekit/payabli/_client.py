@@ -1,0 +1,405 @@
+"""Payabli's API: ``PUT /Invoice/{idInvoice}`` updates an invoice (JSON, camelCase, ``requestToken``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import attrs
+import httpx
+
+from .._auth import HeaderAuth, credential
+from .._call import Call, Json, Safety
+from .._checks import boolean, int_id
+from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
+from .._convert import camel, make_converter, structure
+from .._errors import ValidationError
+from .._files import File
+from .._retry import RetryPolicy
+from .._unset import UNSET, Unset
+from ._models import (
+    BillData,
+    BillOptions,
+    FileContent,
+    FileType,
+    Frequency,
+    InvoiceResponse,
+    PaymentTerms,
+    PayorData,
+    validate,
+)
+
+__all__ = [
+    "ATTACHMENTS_APPEND",
+    "MAX_UPLOAD_BASE64",
+    "PAYABLI",
+    "AsyncInvoices",
+    "AsyncPayabli",
+    "Invoices",
+    "Payabli",
+    "call_safety",
+    "check_envelope",
+    "envelope_hint",
+    "read_error",
+    "update_call",
+]
+
+#: Most base64 text sent in one update, over all attachments. Payabli says "Max upload size is 30 MB"
+#: without saying whether of the file or of its base64 text [UNK]; invoicekit takes the conservative
+#: reading [INF]: 30,000,000 (not 30 MiB) characters of base64, all files of the update together. A file
+#: therefore holds at most 22,500,000 bytes (base64 is 4 characters per 3 bytes).
+MAX_UPLOAD_BASE64: Final = 30_000_000
+MAX_ATTACHMENT_BYTES: Final = MAX_UPLOAD_BASE64 // 4 * 3
+
+#: Whether a PUT with attachments adds them to the invoice's files rather than replacing the list [UNK].
+#: Payabli has a separate "delete attached file" endpoint, which suggests it adds [INF]; so an update
+#: with attachments is not resent after it may have run (a retry could attach the files twice).
+ATTACHMENTS_APPEND: Final = True
+
+#: The ``ftype`` a file's content type stands for, when the attachment does not say.
+_FTYPES: Final = {
+    "application/pdf": FileType.PDF,
+    "application/msword": FileType.DOC,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": FileType.DOCX,
+    "image/jpeg": FileType.JPG,
+    "image/png": FileType.PNG,
+    "image/gif": FileType.GIF,
+    "text/plain": FileType.TXT,
+}
+
+#: How a failure envelope (``isSuccess: false``) maps to the status of its HTTP twin. Payabli documents
+#: no "not found" or "conflict" code for invoices [UNK]; these are read from responseCode, then from
+#: responseText and responseData. Anything else is a 400 (BadRequestError).
+_CODE_HINTS: Final[dict[int, int]] = {3001: 404}  # 3001: "Entrypoint specified in parameter doesn't exist"
+_TEXT_HINTS: Final[tuple[tuple[re.Pattern[str], int], ...]] = (
+    (re.compile(r"not found|does ?n[o']t exist|no such|unknown invoice", re.IGNORECASE), 404),
+    (
+        re.compile(
+            r"already|duplicate|conflict|cannot be (?:modified|updated|edited|changed)|not editable"
+            r"|is (?:paid|canceled|cancelled|closed)",
+            re.IGNORECASE,
+        ),
+        409,
+    ),
+)
+
+
+def _ci(data: dict[str, Any], key: str) -> Any:
+    """A key of a Payabli answer, whatever its casing (Payabli spells some keys two ways)."""
+    if key in data:
+        return data[key]
+    lowered = key.lower()
+    return next((v for k, v in data.items() if k.lower() == lowered), None)
+
+
+def _reason(data: dict[str, Any]) -> str:
+    detail = _ci(data, "responseData")
+    if isinstance(detail, dict):
+        parts = [_ci(detail, "explanation"), _ci(detail, "todoAction")]
+        return " ".join(str(p).strip() for p in parts if p)
+    return "" if detail is None or isinstance(detail, bool) else str(detail).strip()
+
+
+def _message(data: dict[str, Any]) -> str:
+    text = str(_ci(data, "responseText") or "").strip()
+    reason = _reason(data)
+    message = ": ".join(p for p in (text, reason) if p) or "the request failed"
+    code = _ci(data, "responseCode")
+    return f"{message} (responseCode {code})" if code is not None else message
+
+
+def envelope_hint(data: dict[str, Any]) -> int:
+    """The HTTP status a Payabli failure stands for: 404, 409, else 400."""
+    code = _ci(data, "responseCode")
+    if isinstance(code, int) and code in _CODE_HINTS:
+        return _CODE_HINTS[code]
+    said = f"{_ci(data, 'responseText') or ''} {_reason(data)}"
+    return next((hint for pattern, hint in _TEXT_HINTS if pattern.search(said)), 400)
+
+
+def check_envelope(data: Any) -> Failure | None:
+    """An HTTP-200 answer with ``isSuccess: false`` is a failure, raised like its HTTP twin."""
+    if not isinstance(data, dict) or _ci(data, "isSuccess") is not False:
+        return None
+    return Failure(_message(data), hint=envelope_hint(data))
+
+
+def read_error(status: int, data: Any) -> Failure:
+    """Read an HTTP error answer: Payabli's envelope when there is one, else the text.
+
+    A 400 envelope is refined like an HTTP-200 one (a 400 "not found" raises NotFoundError); other
+    statuses map by status.
+    """
+    if isinstance(data, dict) and any(k.lower() in {"responsetext", "responsedata"} for k in data):
+        return Failure(_message(data), hint=envelope_hint(data) if status == 400 else None)
+    if isinstance(data, str) and data.strip():
+        return Failure(" ".join(data.split())[:200])
+    return Failure(f"HTTP {status} with no message")
+
+
+PAYABLI = Provider(
+    "payabli",
+    "https://api.payabli.com/api",
+    sandbox_url="https://api-sandbox.payabli.com/api",
+    read_error=read_error,
+    check_envelope=check_envelope,
+)
+
+_CONV = make_converter(wire_name=camel)
+for _enum in (Frequency, PaymentTerms, FileType):  # str enums: written as their wire value
+    _CONV.register_unstructure_hook(_enum, lambda member: member.value)
+
+
+def _response_data(value: Any, _: type) -> str | int | None:
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"responseData must be a string or an integer, not {type(value).__name__}")
+
+
+_CONV.register_structure_hook(str | int | None, _response_data)
+#: Answer keys by their lower-case form: Payabli spells ``pageidentifier`` two ways across endpoints.
+_RESPONSE_KEYS: Final = {camel(a.name).lower(): camel(a.name) for a in attrs.fields(InvoiceResponse)}
+
+
+def _parse(data: Any) -> InvoiceResponse:
+    if isinstance(data, dict):
+        data = {_RESPONSE_KEYS.get(k.lower(), k): v for k, v in data.items()}
+    return structure(_CONV, data, InvoiceResponse, provider=PAYABLI.name, status=200)
+
+
+def update_call(
+    id_invoice: int,
+    invoice_data: BillData | None | Unset,
+    customer_data: PayorData | None | Unset,
+    scheduled_options: BillOptions | None | Unset,
+    force_customer_creation: bool | Unset,
+) -> Call[InvoiceResponse]:
+    """Validate an update and describe it: bad input raises ValidationError here, before any request."""
+    ids = {"idInvoice": int_id(id_invoice, "id_invoice")}
+    parts: dict[str, Any] = {}
+    for key, name, value, kind in (
+        ("customerData", "customer_data", customer_data, PayorData),
+        ("invoiceData", "invoice_data", invoice_data, BillData),
+        ("scheduledOptions", "scheduled_options", scheduled_options, BillOptions),
+    ):
+        if value is UNSET:
+            continue
+        if value is not None:
+            if not isinstance(value, kind):
+                raise ValidationError(name, f"must be a payabli.{kind.__name__}, not {type(value).__name__}")
+            validate(value, name)
+        parts[key] = value
+    if isinstance(invoice_data, BillData):
+        parts["invoiceData"] = _with_files(invoice_data)
+    query: dict[str, str] = {}
+    if force_customer_creation is not UNSET:
+        forced = boolean(force_customer_creation, "force_customer_creation")
+        query["forceCustomerCreation"] = "true" if forced else "false"
+    return Call(
+        "PUT",
+        "/Invoice/{idInvoice}",
+        parse=_parse,
+        ids=ids,
+        query=query,
+        body=Json(_CONV.unstructure(parts)),
+        safety=call_safety(parts.get("invoiceData"), force_customer_creation),
+    )
+
+
+def call_safety(invoice_data: BillData | None, force_customer_creation: bool | Unset) -> Safety:
+    """An update is safe to resend, unless it creates a customer or (see ATTACHMENTS_APPEND) adds files."""
+    if force_customer_creation is True:
+        return Safety.UNSAFE
+    if ATTACHMENTS_APPEND and invoice_data is not None and invoice_data.attachments:
+        return Safety.UNSAFE
+    return Safety.IDEMPOTENT
+
+
+def _with_files(bill: BillData) -> BillData:
+    """Check every attached file (type, size) and fill in the ftype and filename they imply."""
+    if not bill.attachments:
+        return bill
+    done: list[FileContent] = []
+    total = 0
+    for i, attachment in enumerate(bill.attachments):
+        field = f"invoice_data.attachments[{i}]"
+        file = attachment.f_content
+        if isinstance(file, File):
+            completed = _complete(attachment, file, field)
+            size = file.check(
+                f"{field}.f_content", max_size=MAX_ATTACHMENT_BYTES, pdf=completed.ftype is FileType.PDF
+            )
+            if size < 0:
+                raise ValidationError(
+                    f"{field}.f_content",
+                    "a one-shot stream cannot be sent as base64 (its length is unknown); "
+                    "pass a path, bytes or a seekable file",
+                )
+            total += 4 * -(-size // 3)
+            attachment = completed
+        done.append(attachment)
+    if total > MAX_UPLOAD_BASE64:
+        raise ValidationError(
+            "invoice_data.attachments",
+            f"{total} characters of base64 in one update is over Payabli's limit of {MAX_UPLOAD_BASE64}; "
+            "send the files in separate updates",
+        )
+    return attrs.evolve(bill, attachments=tuple(done))
+
+
+def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
+    ftype = attachment.ftype
+    if ftype is UNSET:
+        ftype = _FTYPES.get(file.content_type.split(";")[0].strip().lower())
+        if ftype is None:
+            raise ValidationError(
+                f"{field}.ftype", f"cannot tell the file type of {file.content_type!r}; set ftype"
+            )
+    filename = attachment.filename
+    if filename is UNSET:
+        filename = file.name_or(f"attachment.{(ftype or FileType.PDF).value}")
+    return attrs.evolve(attachment, ftype=ftype, filename=filename)
+
+
+def _auth(api_key: str | None) -> HeaderAuth:
+    return HeaderAuth({"requestToken": credential(api_key, param="api_key", env="PAYABLI_API_KEY")})
+
+
+class Invoices(Resource["Payabli"]):
+    """Invoice operations, as ``client.invoices``."""
+
+    def update(
+        self,
+        id_invoice: int,
+        *,
+        invoice_data: BillData | None | Unset = UNSET,
+        customer_data: PayorData | None | Unset = UNSET,
+        scheduled_options: BillOptions | None | Unset = UNSET,
+        force_customer_creation: bool | Unset = UNSET,
+    ) -> InvoiceResponse:
+        """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
+
+        *id_invoice* is Payabli's invoice id, an ``int``. *invoice_data* (:class:`BillData`),
+        *customer_data* (:class:`PayorData`) and *scheduled_options* (:class:`BillOptions`) hold the
+        changes: a field left UNSET is not sent and keeps its value; ``None`` is sent as JSON ``null``.
+        Leaving a whole argument UNSET leaves that object out of the body. *force_customer_creation*
+        sets the ``forceCustomerCreation`` query parameter: ``True`` makes Payabli create a new customer
+        record even when the identifiers match an existing one.
+
+        Returns the :class:`InvoiceResponse` (``response_data`` is the invoice id). Retries: the update is
+        resent after a timeout, a dropped connection or a 5xx, except when it creates a customer
+        (``force_customer_creation=True``) or attaches files (Payabli may add them twice): those raise
+        OutcomeUnknownError instead, and you check the invoice before trying again.
+
+        Raises ValidationError (nothing is sent: a non-int id, a float amount, a negative quantity, an
+        unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
+        refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
+        ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
+        RateLimitError, ServerError, OutcomeUnknownError or another TransportError.
+        """
+        call = update_call(
+            id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
+        )
+        return self._client._send(call)
+
+
+class AsyncInvoices(Resource["AsyncPayabli"]):
+    """Invoice operations, as ``client.invoices``."""
+
+    async def update(
+        self,
+        id_invoice: int,
+        *,
+        invoice_data: BillData | None | Unset = UNSET,
+        customer_data: PayorData | None | Unset = UNSET,
+        scheduled_options: BillOptions | None | Unset = UNSET,
+        force_customer_creation: bool | Unset = UNSET,
+    ) -> InvoiceResponse:
+        """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
+
+        *id_invoice* is Payabli's invoice id, an ``int``. *invoice_data* (:class:`BillData`),
+        *customer_data* (:class:`PayorData`) and *scheduled_options* (:class:`BillOptions`) hold the
+        changes: a field left UNSET is not sent and keeps its value; ``None`` is sent as JSON ``null``.
+        Leaving a whole argument UNSET leaves that object out of the body. *force_customer_creation*
+        sets the ``forceCustomerCreation`` query parameter: ``True`` makes Payabli create a new customer
+        record even when the identifiers match an existing one.
+
+        Returns the :class:`InvoiceResponse` (``response_data`` is the invoice id). Retries: the update is
+        resent after a timeout, a dropped connection or a 5xx, except when it creates a customer
+        (``force_customer_creation=True``) or attaches files (Payabli may add them twice): those raise
+        OutcomeUnknownError instead, and you check the invoice before trying again.
+
+        Raises ValidationError (nothing is sent: a non-int id, a float amount, a negative quantity, an
+        unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
+        refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
+        ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
+        RateLimitError, ServerError, OutcomeUnknownError or another TransportError.
+        """
+        call = update_call(
+            id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
+        )
+        return await self._client._send(call)
+
+
+class Payabli(SyncClient):
+    """Payabli's API (``https://api.payabli.com/api``).
+
+    Authenticates with the ``requestToken`` header: *api_key* is a private API token and defaults to the
+    environment variable ``PAYABLI_API_KEY``; a missing one raises ValidationError naming it.
+    ``sandbox=True`` talks to ``https://api-sandbox.payabli.com/api`` (sandbox tokens are separate;
+    production opens after Payabli's certification). Payabli allows 200 requests a minute per token.
+    Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout = 60.0,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            PAYABLI,
+            _auth(api_key),
+            base_url=base_url,
+            sandbox=sandbox,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+        )
+        self.invoices = Invoices(self)
+
+
+class AsyncPayabli(AsyncClient):
+    """Payabli's API (``https://api.payabli.com/api``, for asyncio).
+
+    Authenticates with the ``requestToken`` header: *api_key* is a private API token and defaults to the
+    environment variable ``PAYABLI_API_KEY``; a missing one raises ValidationError naming it.
+    ``sandbox=True`` talks to ``https://api-sandbox.payabli.com/api`` (sandbox tokens are separate;
+    production opens after Payabli's certification). Payabli allows 200 requests a minute per token.
+    Use it as an async context manager, or call :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout = 60.0,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            PAYABLI,
+            _auth(api_key),
+            base_url=base_url,
+            sandbox=sandbox,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+        )
+        self.invoices = AsyncInvoices(self)

@@ -1,0 +1,432 @@
+"""Payabli's invoice models: the request (:class:`BillData`, :class:`BillItem`, :class:`FileContent`,
+:class:`PayorData`, :class:`BillOptions`) and the answer (:class:`InvoiceResponse`).
+
+Field names are the snake_case of Payabli's wire names, as in Payabli's own Python SDK
+(``invoiceNumber`` -> ``invoice_number``, ``billingAddress1`` -> ``billing_address_1``,
+``fContent`` -> ``f_content``). Every request field defaults to :data:`~invoicekit.UNSET`: the key is
+not sent and Payabli keeps its value. ``None`` is sent as JSON ``null``.
+
+Values are checked when the update is sent, before any request, and a bad one raises
+:class:`~invoicekit.ValidationError` naming its path (``invoice_data.items[2].item_cost``). Enum fields
+and files are converted when the model is made, so an unknown enum value fails right there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from .._checks import boolean, date, email, int_id, text
+from .._convert import extra, wire
+from .._errors import ValidationError
+from .._files import File, FileInput
+from .._money import money
+from .._unset import UNSET, Unset
+
+__all__ = [
+    "BillData",
+    "BillItem",
+    "BillOptions",
+    "FileContent",
+    "FileType",
+    "Frequency",
+    "InvoiceResponse",
+    "PaymentTerms",
+    "PayorData",
+    "validate",
+]
+
+E = TypeVar("E", bound=enum.Enum)
+Check = Callable[[Any, str], None]
+_CHECK: Final = "invoicekit.payabli.check"
+#: Payabli's integer fields without an ``int64`` format are .NET ``int`` (32-bit) [INF].
+_INT32_MAX: Final = 2**31 - 1
+
+
+class Frequency(str, enum.Enum):
+    """``invoiceData.frequency``: how often a scheduled invoice (``invoice_type=1``) repeats.
+
+    The last three are in Payabli's SDK 1.0.19 but not yet in the API reference.
+    """
+
+    ONETIME = "onetime"
+    WEEKLY = "weekly"
+    EVERY2WEEKS = "every2weeks"
+    EVERY6MONTHS = "every6months"
+    MONTHLY = "monthly"
+    EVERY3MONTHS = "every3months"
+    ANNUALLY = "annually"
+    FIRSTOFMONTH = "firstofmonth"
+    FIFTEENTHOFMONTH = "fifteenthofmonth"
+    ENDOFMONTH = "endofmonth"
+
+
+class PaymentTerms(str, enum.Enum):
+    """``invoiceData.paymentTerms``. Member names spell the wire values that start with a digit or
+    hold a ``/`` the other way round (``MFI5`` is ``"5MFI"``, ``NET30_2_10`` is ``"2/10NET30"``).
+    """
+
+    PIA = "PIA"
+    CIA = "CIA"
+    UR = "UR"
+    NET10 = "NET10"
+    NET20 = "NET20"
+    NET30 = "NET30"
+    NET45 = "NET45"
+    NET60 = "NET60"
+    NET90 = "NET90"
+    EOM = "EOM"
+    MFI = "MFI"
+    MFI5 = "5MFI"
+    MFI10 = "10MFI"
+    MFI15 = "15MFI"
+    MFI20 = "20MFI"
+    NET30_2_10 = "2/10NET30"
+    UF = "UF"
+    UF10 = "10UF"
+    UF20 = "20UF"
+    UF25 = "25UF"
+    UF50 = "50UF"
+
+
+class FileType(str, enum.Enum):
+    """``attachments[].ftype``: the kind of file in ``fContent``."""
+
+    PDF = "pdf"
+    DOC = "doc"
+    DOCX = "docx"
+    JPG = "jpg"
+    JPEG = "jpeg"
+    PNG = "png"
+    GIF = "gif"
+    TXT = "txt"
+
+
+# -- conversions at construction ------------------------------------------------------------------------
+
+
+def _member(cls: type[E], value: object, field: str) -> E | None | Unset:
+    if value is UNSET or value is None or isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(repr(m.value) for m in cls)
+    raise ValidationError(field, f"{value!r} is not one of {allowed}")
+
+
+def _frequency(value: Frequency | str | None | Unset) -> Frequency | None | Unset:
+    return _member(Frequency, value, "frequency")
+
+
+def _payment_terms(value: PaymentTerms | str | None | Unset) -> PaymentTerms | None | Unset:
+    return _member(PaymentTerms, value, "payment_terms")
+
+
+def _ftype(value: FileType | str | None | Unset) -> FileType | None | Unset:
+    return _member(FileType, value, "ftype")
+
+
+def _file(value: FileInput | None | Unset) -> File | None | Unset:
+    if value is UNSET or value is None:
+        return value
+    return File.coerce(value, "f_content")
+
+
+def _attachments(
+    value: Sequence[FileContent | FileInput] | None | Unset,
+) -> tuple[FileContent, ...] | None | Unset:
+    if value is UNSET or value is None:
+        return value
+    _sequence(value, "attachments")
+    return tuple(
+        a if isinstance(a, FileContent) else FileContent(f_content=File.coerce(a, f"attachments[{i}]"))
+        for i, a in enumerate(value)
+    )
+
+
+def _items(value: Sequence[BillItem] | None | Unset) -> tuple[BillItem, ...] | None | Unset:
+    if value is UNSET or value is None:
+        return value
+    _sequence(value, "items")
+    return tuple(value)
+
+
+def _sequence(value: object, field: str) -> None:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
+
+
+# -- checks when sent (each gets the value and its dotted path) ------------------------------------------
+
+
+def _text(value: Any, field: str) -> None:
+    text(value, field)
+
+
+def _email(value: Any, field: str) -> None:
+    email(value, field)
+
+
+def _number(value: Any, field: str) -> None:
+    money(value, field)
+
+
+def _count(value: Any, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValidationError(field, f"must not be negative ({value} given)")
+    if value > _INT32_MAX:
+        raise ValidationError(field, f"must be at most {_INT32_MAX}")
+
+
+def _id(value: Any, field: str) -> None:
+    int_id(value, field)
+
+
+def _date(value: Any, field: str) -> None:
+    date(value, field)
+
+
+def _flag(value: Any, field: str) -> None:
+    boolean(value, field)
+
+
+def _texts(value: Any, field: str) -> None:
+    _sequence(value, field)
+    for i, item in enumerate(value):
+        text(item, f"{field}[{i}]")
+
+
+def _string_map(value: Any, field: str) -> None:
+    _mapping(value, field)
+    for key, item in value.items():
+        text(item, f"{field}[{key!r}]")
+
+
+def _json_map(value: Any, field: str) -> None:
+    _mapping(value, field)
+    for key, item in value.items():
+        _json(item, f"{field}[{key!r}]")
+
+
+def _mapping(value: Any, field: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be a dict, not {type(value).__name__}")
+    for key in value:
+        text(key, f"{field} key")
+
+
+def _json(value: Any, field: str) -> None:
+    if value is None or isinstance(value, str | bool | int | Decimal):
+        return
+    if isinstance(value, Mapping):
+        _json_map(value, field)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _json(item, f"{field}[{i}]")
+    else:
+        raise ValidationError(
+            field, f"must be JSON data (str, int, Decimal, bool, dict, list), not {value!r}"
+        )
+
+
+def _models(cls: type[attrs.AttrsInstance]) -> Check:
+    def check(value: Any, field: str) -> None:
+        for i, item in enumerate(value):
+            if not isinstance(item, cls):
+                raise ValidationError(f"{field}[{i}]", f"must be a payabli.{cls.__name__}")
+            validate(item, f"{field}[{i}]")
+
+    return check
+
+
+def _converted(value: Any, field: str) -> None:
+    """Enums and files are converted (and so checked) when the model is made."""
+
+
+def _f(check: Check, name: str | None = None) -> Any:
+    """An update field: UNSET by default, *check* run on it when sent, *name* its odd wire name."""
+    return attrs.field(default=UNSET, metadata={_CHECK: check, **(wire(name) if name else {})})
+
+
+def validate(model: attrs.AttrsInstance, path: str) -> None:
+    """Check every set field of *model* (and of the models inside it); raise ValidationError at *path*."""
+    for a in attrs.fields(type(model)):
+        value = getattr(model, a.name)
+        if value is not UNSET and value is not None:
+            a.metadata[_CHECK](value, f"{path}.{a.name}")
+
+
+# -- the request ------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class BillItem:
+    """One invoice line (``invoiceData.items[]``).
+
+    Money and rates are ``Decimal`` (an ``int`` is fine; a ``float`` is refused) and are sent as exact
+    JSON numbers. *item_qty* is a whole number, 0 or more. Payabli requires *item_mode* (0 for invoice
+    lines) and *item_total_amount* on invoice lines, and *item_cost* per its API reference.
+    """
+
+    item_categories: Sequence[str] | None | Unset = _f(_texts)
+    item_commodity_code: str | None | Unset = _f(_text)
+    item_cost: Decimal | int | None | Unset = _f(_number)
+    item_description: str | None | Unset = _f(_text)
+    item_mode: int | None | Unset = _f(_count)  #: 0 invoices only, 1 bills only, 2 both
+    item_product_code: str | None | Unset = _f(_text)
+    item_product_name: str | None | Unset = _f(_text)
+    item_qty: int | None | Unset = _f(_count)
+    item_tax_amount: Decimal | int | None | Unset = _f(_number)
+    item_tax_rate: Decimal | int | None | Unset = _f(_number)
+    item_total_amount: Decimal | int | None | Unset = _f(_number)
+    item_unit_of_measure: str | None | Unset = _f(_text)
+
+
+@attrs.frozen
+class FileContent:
+    """A file attached to the invoice (``invoiceData.attachments[]``).
+
+    *f_content* is the file itself: a path, ``bytes``, a binary file object or a
+    :class:`~invoicekit.File`. invoicekit base64-encodes it while sending (streamed, never held whole in
+    memory); do not pass base64 text (a ``str`` is a path). *ftype* defaults to the file's content type
+    (a path, bytes or file object counts as a PDF) and *filename* to the path's name, else
+    ``attachment.<ftype>``. A file whose *ftype* is ``pdf`` must start with ``%PDF-``. *furl* points
+    Payabli at a file online instead (Payabli ignores *f_content* when *furl* is set).
+    """
+
+    f_content: File | None | Unset = attrs.field(
+        default=UNSET, converter=_file, metadata={_CHECK: _converted}
+    )
+    filename: str | None | Unset = _f(_text)
+    ftype: FileType | None | Unset = attrs.field(
+        default=UNSET, converter=_ftype, metadata={_CHECK: _converted}
+    )
+    furl: str | None | Unset = _f(_text)
+
+
+@attrs.frozen
+class BillData:
+    """What to change on the invoice (``invoiceData``).
+
+    Money (*discount*, *duty_amount*, *freight_amount*, *invoice_amount*, *tax*) is ``Decimal`` in major
+    units (``Decimal("982.37")``). Dates are ``datetime.date`` and are sent as ``YYYY-MM-DD``.
+    *frequency* and *payment_terms* take the enum member or its exact wire string (``"monthly"``,
+    ``"NET30"``). *additional_data* is sent as ``AdditionalData`` (capital A, string values), unlike
+    the customer's ``additionalData``. *items* is the invoice's whole line list [INF: Payabli replaces
+    it]. *attachments* takes :class:`FileContent` objects or plain files (each becomes a PDF
+    attachment); up to 22.5 MB per file, see :data:`~invoicekit.payabli.MAX_UPLOAD_BASE64`.
+    *invoice_status*: 0 draft, 1 active, 2 partially paid, 4 paid, 99 cancelled. *invoice_type*:
+    0 one-time, 1 scheduled.
+    """
+
+    additional_data: Mapping[str, str] | None | Unset = _f(_string_map, "AdditionalData")
+    attachments: tuple[FileContent, ...] | None | Unset = attrs.field(
+        default=UNSET, converter=_attachments, metadata={_CHECK: _models(FileContent)}
+    )
+    company: str | None | Unset = _f(_text)
+    discount: Decimal | int | None | Unset = _f(_number)
+    duty_amount: Decimal | int | None | Unset = _f(_number)
+    first_name: str | None | Unset = _f(_text)
+    freight_amount: Decimal | int | None | Unset = _f(_number)
+    frequency: Frequency | None | Unset = attrs.field(
+        default=UNSET, converter=_frequency, metadata={_CHECK: _converted}
+    )
+    invoice_amount: Decimal | int | None | Unset = _f(_number)
+    invoice_date: dt.date | None | Unset = _f(_date)
+    invoice_due_date: dt.date | None | Unset = _f(_date)
+    invoice_end_date: dt.date | None | Unset = _f(_date)
+    invoice_number: str | None | Unset = _f(_text)
+    invoice_status: int | None | Unset = _f(_count)
+    invoice_type: int | None | Unset = _f(_count)
+    items: tuple[BillItem, ...] | None | Unset = attrs.field(
+        default=UNSET, converter=_items, metadata={_CHECK: _models(BillItem)}
+    )
+    last_name: str | None | Unset = _f(_text)
+    notes: str | None | Unset = _f(_text)
+    payment_terms: PaymentTerms | None | Unset = attrs.field(
+        default=UNSET, converter=_payment_terms, metadata={_CHECK: _converted}
+    )
+    purchase_order: str | None | Unset = _f(_text)
+    shipping_address_1: str | None | Unset = _f(_text)
+    shipping_address_2: str | None | Unset = _f(_text)
+    shipping_city: str | None | Unset = _f(_text)
+    shipping_country: str | None | Unset = _f(_text)
+    shipping_email: str | None | Unset = _f(_email)
+    shipping_from_zip: str | None | Unset = _f(_text)
+    shipping_phone: str | None | Unset = _f(_text)
+    shipping_state: str | None | Unset = _f(_text)
+    shipping_zip: str | None | Unset = _f(_text)
+    summary_commodity_code: str | None | Unset = _f(_text)
+    tax: Decimal | int | None | Unset = _f(_number)
+    terms_conditions: str | None | Unset = _f(_text)
+
+
+@attrs.frozen
+class PayorData:
+    """The invoice's customer (``customerData``).
+
+    Which fields identify the customer depends on the paypoint's settings (*identifier_fields*, custom
+    identifiers in *additional_data*); Payabli answers "Invalid customer identifiers" when none is given.
+    *additional_data* is sent as ``additionalData``; its values are JSON data (Payabli's SDK types them
+    as objects, its docs show strings: both are accepted). *customer_id* is Payabli's customer id.
+    """
+
+    additional_data: Mapping[str, Any] | None | Unset = _f(_json_map)
+    billing_address_1: str | None | Unset = _f(_text)
+    billing_address_2: str | None | Unset = _f(_text)
+    billing_city: str | None | Unset = _f(_text)
+    billing_country: str | None | Unset = _f(_text)
+    billing_email: str | None | Unset = _f(_email)
+    billing_phone: str | None | Unset = _f(_text)
+    billing_state: str | None | Unset = _f(_text)
+    billing_zip: str | None | Unset = _f(_text)
+    company: str | None | Unset = _f(_text)
+    customer_id: int | None | Unset = _f(_id)
+    customer_number: str | None | Unset = _f(_text)
+    first_name: str | None | Unset = _f(_text)
+    identifier_fields: Sequence[str] | None | Unset = _f(_texts)
+    last_name: str | None | Unset = _f(_text)
+    shipping_address_1: str | None | Unset = _f(_text)
+    shipping_address_2: str | None | Unset = _f(_text)
+    shipping_city: str | None | Unset = _f(_text)
+    shipping_country: str | None | Unset = _f(_text)
+    shipping_state: str | None | Unset = _f(_text)
+    shipping_zip: str | None | Unset = _f(_text)
+
+
+@attrs.frozen
+class BillOptions:
+    """Options of a scheduled invoice (``scheduledOptions``)."""
+
+    include_paylink: bool | None | Unset = _f(_flag)  #: the emailed invoice carries a payment link
+    include_pdf: bool | None | Unset = _f(_flag)  #: the emailed invoice carries its PDF
+
+
+# -- the answer -------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class InvoiceResponse:
+    """Payabli's answer to an update (only successful ones: a failed one raises an APIError).
+
+    *response_data* is the invoice id. *pageidentifier* and *room_id* are Payabli internals (the room is
+    0 outside boarding).
+    """
+
+    is_success: bool | None = None
+    response_code: int | None = None
+    response_text: str | None = None
+    response_data: str | int | None = None
+    pageidentifier: str | None = None
+    room_id: int | None = None
+    extra: dict[str, Any] = extra()  #: fields this version of invoicekit does not know yet
