@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
-import uuid
+import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
@@ -149,6 +149,10 @@ def build_request(
         all_headers["Content-Length"] = str(stream.length)
     elif isinstance(body, Multipart):
         return _multipart_request(call, url, all_headers, body, boundary, stack, timeout)
+    if stream is not None:
+        # httpx fills in Host only for content=/data=/files=, never for stream=; a real connection
+        # (unlike MockTransport) refuses to send a request without it.
+        all_headers.setdefault("Host", url.netloc.decode("ascii"))
     return httpx.Request(
         call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.as_dict()}
     )
@@ -173,13 +177,9 @@ def _multipart_request(
         for name, file, default in body.files
     ]
     if not files:  # given data alone, httpx would send it urlencoded under our multipart header
-        stream = MultipartStream(data=data, files=[], boundary=boundary.encode("ascii"))
+        text_only = b"".join(MultipartStream(data=data, files=[], boundary=boundary.encode("ascii")))
         return httpx.Request(
-            call.method,
-            url,
-            headers={**headers, **stream.get_headers()},
-            stream=stream,
-            extensions={"timeout": timeout.as_dict()},
+            call.method, url, headers=headers, content=text_only, extensions={"timeout": timeout.as_dict()}
         )
     return httpx.Request(
         call.method,
@@ -192,7 +192,7 @@ def _multipart_request(
 
 
 def new_boundary() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, a third of the cost (one per call)
 
 
 _CHUNK = 3 * 21_846  # a multiple of 3, so base64 pieces join without padding in between (~64 KiB)
@@ -210,7 +210,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, value: Any, stack: ExitStack) -> None:
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
-        self._tag = uuid.uuid4().hex
+        self._tag = os.urandom(16).hex()
         text = json.dumps(self._mark(value), ensure_ascii=False, separators=(",", ":"))
         self._parts: list[bytes | File] = []
         self._split(text)

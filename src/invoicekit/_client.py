@@ -161,8 +161,11 @@ class BaseClient:
         self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
     ) -> float | None:
         state.tries += 1
-        if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
-            state.rate_limited += 1
+        if isinstance(outcome, httpx.Response):
+            if 200 <= outcome.status_code < 300:  # a success is final: skip the policy and the body walk
+                return None
+            if outcome.status_code == 429:
+                state.rate_limited += 1
         wait = self._retry.decide(
             outcome,
             safe=call.safety.retryable,

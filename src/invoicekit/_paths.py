@@ -11,6 +11,7 @@ from ._errors import ValidationError
 __all__ = ["render_path"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # RFC 3986 pchar minus what quote() keeps anyway. ":" and "@" stay literal (Upflow's "external:" ids);
 # "/", "?", "#", "%" and spaces are escaped, so an ID can never add a segment, a query or a fragment.
 _SEGMENT_SAFE = "!$&'()*+,;=:@"
@@ -29,7 +30,7 @@ def render_path(template: str, ids: Mapping[str, object]) -> str:
         raw = str(ids[name])
         if raw in {"", ".", ".."} or raw.strip() == "":
             raise ValidationError(name, f"{raw!r} is not a usable ID (empty, '.' or '..')")
-        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        if _CONTROL.search(raw):
             raise ValidationError(name, "must not contain control characters")
         if len(raw) > _MAX_SEGMENT:
             raise ValidationError(name, f"longer than {_MAX_SEGMENT} characters")

@@ -162,3 +162,30 @@ def test_files_in_and_replayable() -> None:
     assert files_in(Form({})) == []
     assert not Call("POST", "/x", parse=none, body=Multipart([], [("f", f2, "x.pdf")])).replayable
     assert Call("POST", "/x", parse=none, body=Json({"a": f1})).replayable
+
+
+@pytest.mark.parametrize(
+    "body",
+    [Json({"note": "x"}), Form({"action": "Ping"})],
+    ids=["json", "form"],
+)
+def test_streamed_bodies_carry_a_host_header(body: Any) -> None:
+    """httpx adds Host only to requests built from content=/data=/files=; a streamed JSON or form body
+    must carry its own, or a real connection refuses to send it (MockTransport does not check).
+    """
+    request = build(Call("PUT", "/invoices/{id}", parse=none, ids={"id": "7"}, body=body))
+    assert request.headers["Host"] == "api.test"
+    with_port = build(Call("PUT", "/x", parse=none, body=body), base_url="http://127.0.0.1:8765/v1")
+    assert with_port.headers["Host"] == "127.0.0.1:8765"
+
+
+def test_text_only_multipart_is_multipart() -> None:
+    """A multipart body with fields and no files is still multipart (httpx alone would urlencode it)."""
+    request = build(Call("PATCH", "/x", parse=none, body=Multipart([("memo", "hi"), ("memo", "again")])))
+    assert request.headers["Content-Type"] == "multipart/form-data; boundary=b0undary"
+    parts = parse_multipart(request)
+    assert [(p.get_param("name", header="content-disposition"), p.get_content()) for p in parts] == [
+        ("memo", "hi"),
+        ("memo", "again"),
+    ]
+    assert int(request.headers["Content-Length"]) == len(request.content)

@@ -1,0 +1,93 @@
+"""Change a WHMCS invoice with UpdateInvoice, and read it back with call("GetInvoice").
+
+Runs against invoicekit's in-memory FakeWhmcs by default, so it needs no WHMCS and no network:
+
+    python examples/whmcs.py
+
+With ``--live INVOICE_ID`` it reads that invoice from the real install named by WHMCS_URL (credentials from
+WHMCS_IDENTIFIER / WHMCS_SECRET / WHMCS_ACCESS_KEY) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+import invoicekit
+from invoicekit.testing import FakeWhmcs
+from invoicekit.whmcs import ItemChange, NewItem
+
+
+def show(invoice: dict[str, object]) -> None:
+    items = invoice["items"]
+    lines = items["item"] if isinstance(items, dict) else []
+    status, total, notes = invoice["status"], invoice["total"], invoice["notes"]
+    print(f"  invoice {invoice['invoiceid']}: {status}, total {total}, notes {notes!r}")
+    for line in lines:
+        print(f"    line {line['id']}: {line['description']!r} {line['amount']} taxed={line['taxed']}")
+
+
+def against_the_fake() -> None:
+    fake = FakeWhmcs()
+    fake.add_invoice(
+        42,
+        status="Draft",
+        lines=[
+            ("Hosting", Decimal("10.00"), True),
+            ("Setup", Decimal("25.00"), False),
+            ("Old line", 3, False),
+        ],
+        notes="draft notes",
+    )
+    with fake.client() as client:
+        print("before:")
+        show(client.call("GetInvoice", invoiceid=42, idempotent=True))
+
+        # Field changes, a changed line, a deleted line: idempotent, so a 503 is simply retried.
+        fake.fail_next(503)
+        client.invoices.update(
+            42,
+            tax_rate=Decimal("20"),
+            notes=None,  # clears the notes
+            items={1: ItemChange("Hosting (annual)", Decimal("120.00"), taxed=True)},
+            delete_line_ids=[3],
+        )
+        # Appending a line and emailing the client must not happen twice: sent once, never resent.
+        client.invoices.update(
+            42, new_items=[NewItem("Domain", Decimal("9.95"), False)], publish_and_send_email=True
+        )
+
+        try:
+            client.invoices.update(42, publish=True)
+        except invoicekit.ConflictError as exc:
+            print(f"publish again    -> {type(exc).__name__}: {exc}")
+        try:
+            client.invoices.update(404, notes="x")
+        except invoicekit.NotFoundError as exc:
+            print(f"unknown invoice  -> {type(exc).__name__}: {exc}")
+        try:
+            client.invoices.update(42, credit=1.5)  # type: ignore[arg-type]
+        except invoicekit.ValidationError as exc:
+            print(f"float money      -> {type(exc).__name__}: {exc} (nothing was sent)")
+
+        print("after:")
+        show(client.call("GetInvoice", invoiceid=42, idempotent=True))
+    print(f"requests sent: {len(fake.requests)}, emails sent: {fake.emails}")
+    assert [line.description for line in fake.invoices[42].lines.values()] == [
+        "Hosting (annual)",
+        "Setup",
+        "Domain",
+    ]
+    assert fake.emails == [42]
+
+
+def live(invoice_id: int) -> None:
+    with invoicekit.Whmcs() as client:
+        show(client.call("GetInvoice", invoiceid=invoice_id, idempotent=True))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--live"] and len(sys.argv) == 3:
+        live(int(sys.argv[2]))
+    else:
+        against_the_fake()

@@ -1,0 +1,490 @@
+"""Invoro's draft invoice (what ``update_draft`` sends) and invoice object (what it answers), as attrs models.
+
+The request models follow Invoro's Create Invoice payload: ``header`` and ``seller`` are documented
+field by field [DOC]; the other objects are outlined in the Update Draft page without property names,
+so their names here follow the UBL / EN 16931 vocabulary the header uses [INF]. Every model has
+``extra_fields``: a mapping merged into that object's JSON, for what Invoro accepts but the models do not
+name (refused when a key is also a modelled field, so nothing is sent twice).
+
+A field left ``UNSET`` is not sent. ``None`` sends JSON ``null``, and is refused (ValidationError) where
+Invoro does not document the field as nullable. Money is ``Decimal`` (or ``int``) here and integer cents
+on the wire; an amount with a fraction of a cent is refused, never rounded. Dates take ``datetime.date``
+(sent as midnight UTC, ``2025-10-19T00:00:00Z``) or a timezone-aware ``datetime``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import attrs
+
+from .._checks import text, uuid_text
+from .._convert import extra, wire
+from .._errors import ValidationError
+from .._files import File, FileInput
+from .._money import to_cents
+from .._unset import UNSET, Unset
+
+__all__ = [
+    "CREDIT_NOTE_TYPES",
+    "DOCUMENT_TYPES",
+    "INVOICE_TYPES",
+    "Address",
+    "AllowanceCharge",
+    "Attachment",
+    "DraftInvoice",
+    "Header",
+    "Identifier",
+    "Invoice",
+    "InvoicePeriod",
+    "ItemAttribute",
+    "Line",
+    "Party",
+    "Payment",
+    "Totals",
+    "check_profile",
+    "type_code_for",
+    "validate",
+    "wire_keys",
+    "wire_name",
+]
+
+#: Invoro's per-invoice profiles (``header.document_type``) [DOC I6], by document category: an invoice
+#: profile needs ``invoice_type_code`` 380, a credit-note profile 381, else Invoro answers 422. A profile
+#: not listed here is sent as given (Invoro may add profiles); only the listed ones are cross-checked.
+INVOICE_TYPES = ("invoice", "ublbe_invoice", "nlcius_invoice", "xrechnung_ubl_invoice")
+CREDIT_NOTE_TYPES = ("credit_note", "ublbe_credit_note", "nlcius_credit_note", "xrechnung_ubl_credit_note")
+DOCUMENT_TYPES = INVOICE_TYPES + CREDIT_NOTE_TYPES
+_TYPE_CODE = {**dict.fromkeys(INVOICE_TYPES, "380"), **dict.fromkeys(CREDIT_NOTE_TYPES, "381")}
+
+Rule = Callable[[Any, str], object]
+_RULE = "invoro.rule"
+_NULLABLE = "invoro.nullable"
+CENTS = "invoro.cents"
+
+
+# -- field rules: each raises ValidationError(field, rule) --------------------------------------------
+
+
+def _text(max_len: int | None = None) -> Rule:
+    return lambda value, field: text(value, field, max_len=max_len)
+
+
+def _code(length: int) -> Rule:
+    def rule(value: object, field: str) -> None:
+        code = text(value, field)
+        if len(code) != length or not (code.isascii() and code.isalpha() and code.isupper()):
+            raise ValidationError(field, f"must be {length} upper-case letters (ISO), not {code!r}")
+
+    return rule
+
+
+def _moment(value: object, field: str) -> None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError(field, "a datetime must be timezone-aware (or pass a datetime.date)")
+    elif not isinstance(value, dt.date):
+        raise ValidationError(
+            field, f"must be a datetime.date or an aware datetime, not {type(value).__name__}"
+        )
+
+
+def _quantity(value: object, field: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValidationError(field, f"must be a decimal.Decimal or an int, not {type(value).__name__}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValidationError(field, "must be a finite number")
+    return number
+
+
+def _positive_quantity(value: object, field: str) -> None:
+    if not _quantity(value, field) > 0:
+        raise ValidationError(field, "must be greater than zero")
+
+
+def _texts(value: object, field: str) -> None:
+    for i, item in enumerate(_sequence(value, field)):
+        text(item, f"{field}[{i}]")
+
+
+def _sequence(value: object, field: str) -> Sequence[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
+    return value
+
+
+def _one(cls: type) -> Rule:
+    def rule(value: object, field: str) -> None:
+        if not isinstance(value, cls):
+            raise ValidationError(field, f"must be an invoro.{cls.__name__}, not {type(value).__name__}")
+        validate(value, field)
+
+    return rule
+
+
+def _many(cls: type) -> Rule:
+    def rule(value: object, field: str) -> None:
+        for i, item in enumerate(_sequence(value, field)):
+            _one(cls)(item, f"{field}[{i}]")
+
+    return rule
+
+
+def _file(value: object, field: str) -> None:
+    if not isinstance(value, File):  # pragma: no cover - the attrs converter made it a File
+        raise ValidationError(field, "must be a File")
+
+
+def _opt(rule: Rule, *, nullable: bool = True, cents: bool = False, wire_name: str | None = None) -> Any:
+    """An optional field: UNSET (not sent) by default; *nullable* says whether None (JSON null) is allowed."""
+    metadata: dict[str, Any] = {_RULE: rule, _NULLABLE: nullable, CENTS: cents}
+    if wire_name is not None:
+        metadata.update(wire(wire_name))
+    return attrs.field(default=UNSET, kw_only=True, metadata=metadata)
+
+
+def _req(rule: Rule, **kwargs: Any) -> Any:
+    """A required field (never None)."""
+    return attrs.field(metadata={_RULE: rule, _NULLABLE: False, CENTS: False}, **kwargs)
+
+
+def _extra() -> Any:
+    return attrs.field(factory=dict, kw_only=True)
+
+
+_MONEY: Rule = to_cents
+_UUID: Rule = uuid_text
+_WIRE_KEY = next(iter(wire("")))  # the metadata key under which the core keeps a field's wire name
+
+
+def _non_negative_money(value: object, field: str) -> int:
+    return to_cents(value, field, allow_negative=False)
+
+
+def validate(obj: Any, path: str) -> None:
+    """Check every field of a request model (recursively), naming the offender by its dotted *path*."""
+    cls = type(obj)
+    for a in attrs.fields(cls):
+        value = getattr(obj, a.name)
+        where = f"{path}.{a.name}"
+        if a.name == "extra_fields":
+            _check_extra(cls, value, where)
+        elif value is UNSET:
+            if a.default is attrs.NOTHING:
+                raise ValidationError(where, "is required")
+        elif value is None:
+            if not a.metadata.get(_NULLABLE, False):
+                raise ValidationError(
+                    where,
+                    "cannot be None here (Invoro documents no null for it); leave it UNSET to not send it",
+                )
+        else:
+            a.metadata[_RULE](value, where)
+
+
+@functools.cache
+def wire_keys(cls: type) -> frozenset[str]:
+    """The JSON keys a model's own fields are sent as."""
+    return frozenset(wire_name(a) for a in attrs.fields(cls) if a.name != "extra_fields")
+
+
+def wire_name(a: attrs.Attribute[Any]) -> str:
+    """The JSON key one field is sent as."""
+    return str(a.metadata.get(_WIRE_KEY, a.name))
+
+
+def _check_extra(cls: type, value: object, field: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be a mapping of JSON keys to values, not {type(value).__name__}")
+    if not value:
+        return
+    taken = wire_keys(cls) | set(getattr(cls, "reserved_keys", ()))
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationError(field, f"keys must be non-empty str, not {key!r}")
+        if key in taken:
+            raise ValidationError(
+                f"{field}[{key!r}]",
+                f"{key!r} is a modelled field of invoro.{cls.__name__}; set it there instead",
+            )
+        _check_json(item, f"{field}[{key!r}]")
+
+
+def _check_json(value: object, field: str) -> None:
+    if isinstance(value, float):
+        raise ValidationError(field, "floats are refused (money must be exact): use decimal.Decimal or int")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(field, f"JSON object keys must be str, not {key!r}")
+            _check_json(item, f"{field}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json(item, f"{field}[{i}]")
+    elif not isinstance(value, str | int | Decimal | File | None):
+        raise ValidationError(field, f"{type(value).__name__} is not JSON data")
+
+
+# -- the draft ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Identifier:
+    """A scheme-qualified identifier: Peppol endpoint ``{"scheme": "0208", "value": "0123456789"}`` [DOC]."""
+
+    scheme: str = _req(_text(10))
+    value: str = _req(_text(255))
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Address:
+    """A postal address. ``street`` and ``additional_line`` are documented [DOC]; the rest [INF]."""
+
+    street: str | None | Unset = _opt(_text(255))
+    additional_line: str | None | Unset = _opt(_text(255))
+    city: str | None | Unset = _opt(_text())
+    postal_code: str | None | Unset = _opt(_text())
+    country_subdivision: str | None | Unset = _opt(_text())
+    country_code: str | None | Unset = _opt(_code(2))
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Party:
+    """The seller (documented [DOC]) or the buyer (same shape assumed [INF])."""
+
+    endpoint_id: Identifier | Unset = _opt(_one(Identifier), nullable=False)
+    identifiers: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
+    name: str | None | Unset = _opt(_text(255))
+    legal_name: str | None | Unset = _opt(_text(255))
+    trading_name: str | None | Unset = _opt(_text(255))
+    company_id: Identifier | Unset = _opt(_one(Identifier), nullable=False)
+    vat_number: str | None | Unset = _opt(_text(50))
+    tax_registration_id: Identifier | Unset = _opt(_one(Identifier), nullable=False)
+    legal_information: str | None | Unset = _opt(_text())
+    address: Address | Unset = _opt(_one(Address), nullable=False)
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class InvoicePeriod:
+    """The period invoiced (``header.invoice_period``) [DOC]."""
+
+    start_date: dt.date | None | Unset = _opt(_moment)
+    end_date: dt.date | None | Unset = _opt(_moment)
+    description: str | None | Unset = _opt(_text(255))
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Header:
+    """The document header [DOC]: number, type, profile, dates, currency, references."""
+
+    specification: str | None | Unset = _opt(_text(500))
+    business_process: str | None | Unset = _opt(_text(500))
+    invoice_number: str | None | Unset = _opt(_text(255))
+    #: UNTDID 1001: ``"380"`` invoice, ``"381"`` credit note.
+    invoice_type_code: str | None | Unset = _opt(_text(10))
+    #: A profile from :data:`DOCUMENT_TYPES` (or a newer one Invoro added); not nullable.
+    document_type: str | Unset = _opt(_text(), nullable=False)
+    issue_date: dt.date | None | Unset = _opt(_moment)
+    due_date: dt.date | None | Unset = _opt(_moment)
+    tax_point_date: dt.date | None | Unset = _opt(_moment)
+    currency: str | None | Unset = _opt(_code(3))
+    vat_currency: str | None | Unset = _opt(_code(3))
+    accounting_cost: str | None | Unset = _opt(_text(255))
+    buyer_reference: str | None | Unset = _opt(_text(255))
+    project_reference: str | None | Unset = _opt(_text(255))
+    contract_reference: str | None | Unset = _opt(_text(255))
+    tender_or_lot_reference: str | None | Unset = _opt(_text(255))
+    #: Sent as integer cents.
+    rounding_amount: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    notes: Sequence[str] | None | Unset = _opt(_texts)
+    invoice_period: InvoicePeriod | Unset = _opt(_one(InvoicePeriod), nullable=False)
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class ItemAttribute:
+    """An item attribute, name and value ("Item attributes" [SEED]; names [INF])."""
+
+    name: str | Unset = _opt(_text(), nullable=False)
+    value: str | Unset = _opt(_text(), nullable=False)
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class AllowanceCharge:
+    """A line allowance or charge ("Line allowances" / "Line charges" [SEED]; names [INF])."""
+
+    #: Sent as integer cents; never negative (an allowance is subtracted, a charge added).
+    amount: Decimal | int | Unset = _opt(_non_negative_money, nullable=False, cents=True)
+    reason: str | None | Unset = _opt(_text())
+    reason_code: str | None | Unset = _opt(_text())
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Line:
+    """An invoice line (sent in the ``items`` array; [SEED] outline, names [INF]).
+
+    ``line_total`` is the line's net amount (UBL LineExtensionAmount): ``quantity x price / base_quantity``
+    rounded to the cent, minus allowances, plus charges.
+    """
+
+    id: str | None | Unset = _opt(_text())
+    name: str | None | Unset = _opt(_text())
+    description: str | None | Unset = _opt(_text())
+    quantity: Decimal | int | Unset = _opt(_quantity, nullable=False)
+    unit_code: str | None | Unset = _opt(_text())
+    #: Net unit price, never negative (EN 16931 BR-27); sent as integer cents ("Price in cents" [SEED]).
+    price: Decimal | int | Unset = _opt(_non_negative_money, nullable=False, cents=True)
+    #: How many units the price is for (UBL BaseQuantity); 1 when not sent.
+    base_quantity: Decimal | int | Unset = _opt(_positive_quantity, nullable=False)
+    #: Sent as integer cents.
+    line_total: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    identifiers: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
+    classifications: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
+    attributes: Sequence[ItemAttribute] | Unset = _opt(_many(ItemAttribute), nullable=False)
+    allowances: Sequence[AllowanceCharge] | Unset = _opt(_many(AllowanceCharge), nullable=False)
+    charges: Sequence[AllowanceCharge] | Unset = _opt(_many(AllowanceCharge), nullable=False)
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Totals:
+    """Document totals, all sent as integer cents ([SEED] descriptions, names [INF])."""
+
+    #: "Sum of line totals": must equal the sum of every line's ``line_total`` (BR-CO-10).
+    line_total: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    #: "Before tax".
+    tax_exclusive: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    #: "After tax".
+    tax_inclusive: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Payment:
+    """One payment instruction (the ``payments`` array [SEED]; names [INF], after EN 16931 BG-16)."""
+
+    means_code: str | None | Unset = _opt(_text())
+    payment_id: str | None | Unset = _opt(_text())
+    account_id: str | None | Unset = _opt(_text())
+    account_name: str | None | Unset = _opt(_text())
+    bic: str | None | Unset = _opt(_text())
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+def _as_file(value: FileInput) -> File:
+    return File.coerce(value, "content")
+
+
+@attrs.frozen(kw_only=True)
+class Attachment:
+    """A supporting document, embedded as base64 ("Base64 encoded" [SEED]; names [INF]).
+
+    *content* is a ``File``, a path, ``bytes`` or a seekable binary file; it is streamed as base64. The
+    ``filename`` sent defaults to the file's name (else ``attachment.pdf``), ``mime_type`` to the
+    ``File``'s content type (``application/pdf`` unless given).
+    """
+
+    content: File = attrs.field(
+        converter=_as_file, kw_only=True, metadata={_RULE: _file, _NULLABLE: False, CENTS: False}
+    )
+    filename: str | Unset = _opt(_text(255), nullable=False)
+    mime_type: str | Unset = _opt(_text(255), nullable=False)
+    id: str | None | Unset = _opt(_text())
+    description: str | None | Unset = _opt(_text())
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class DraftInvoice:
+    """The full draft invoice that ``update_draft`` sends: ``PUT`` replaces the draft with it.
+
+    Lines are ``lines`` here and ``items`` on the wire. Send ``payments`` (the array); Invoro's legacy
+    single ``payment`` object is reachable through ``extra_fields`` but not together with ``payments``.
+    """
+
+    #: ``calculate_totals`` is ``update_draft``'s own argument, so it cannot hide in ``extra_fields``.
+    reserved_keys: ClassVar[tuple[str, ...]] = ("calculate_totals",)
+
+    header: Header | Unset = _opt(_one(Header), nullable=False)
+    seller: Party | Unset = _opt(_one(Party), nullable=False)
+    buyer: Party | Unset = _opt(_one(Party), nullable=False)
+    lines: Sequence[Line] | Unset = _opt(_many(Line), nullable=False, wire_name="items")
+    totals: Totals | Unset = _opt(_one(Totals), nullable=False)
+    payments: Sequence[Payment] | Unset = _opt(_many(Payment), nullable=False)
+    attachments: Sequence[Attachment] | Unset = _opt(_many(Attachment), nullable=False)
+    business_entity_id: str | None | Unset = _opt(_UUID)
+    related_invoice_id: str | None | Unset = _opt(_UUID)
+    extra_fields: Mapping[str, Any] = _extra()
+
+
+# -- the answer --------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Invoice:
+    """The invoice Invoro answers with (inside the envelope's ``data``).
+
+    Property names are not shown in Invoro's reference; the ones read are listed in
+    ``invoro._client.RESPONSE_KEYS`` [INF]. Keys not modelled are kept in :attr:`extra`.
+    """
+
+    id: str | None = None
+    #: The owning company's UUID.
+    company_id: str | None = None
+    #: The creating user's UUID, if any.
+    user_id: str | None = None
+    #: ``draft``, ``approved``, ``sending``, ``sent``, ``delivered``, ``failed`` or ``cancelled``.
+    state: str | None = None
+    #: ``outgoing`` or ``incoming``.
+    direction: str | None = None
+    #: The invoice total, converted from Invoro's integer cents.
+    total: Decimal | None = None
+    currency: str | None = None
+    #: The UBL version (Peppol BIS 3.0 uses 2.1).
+    ubl_version: str | None = None
+    #: The full invoice as Invoro stores it ("UBL JSON": header, seller, buyer, items, totals), in cents.
+    document: dict[str, Any] | None = None
+    #: Delivery details, error info, processing history.
+    metadata: dict[str, Any] | None = None
+    #: ``peppol``, ``ksef`` or ``email``.
+    network: str | None = None
+    business_entity_id: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    deleted_at: dt.datetime | None = None
+    extra: dict[str, Any] = extra()
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the invoice can still be changed with ``update_draft``."""
+        return self.state == "draft"
+
+
+def type_code_for(document_type: str) -> str | None:
+    """The ``invoice_type_code`` a known profile requires (None for a profile not in the table)."""
+    return _TYPE_CODE.get(document_type)
+
+
+def check_profile(header: Header, path: str) -> None:
+    """Invoro answers 422 when a known profile and the type code disagree; say so before sending."""
+    if not isinstance(header.document_type, str) or not isinstance(header.invoice_type_code, str):
+        return
+    wanted = type_code_for(header.document_type)
+    if wanted is not None and header.invoice_type_code != wanted:
+        kind = "credit-note" if wanted == "381" else "invoice"
+        raise ValidationError(
+            f"{path}.invoice_type_code",
+            f"the {kind} profile {header.document_type!r} needs invoice_type_code {wanted!r}, "
+            f"not {header.invoice_type_code!r}",
+        )

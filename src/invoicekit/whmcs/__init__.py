@@ -1,0 +1,26 @@
+"""WHMCS (classic API): ``UpdateInvoice`` with every parameter, and any other action through ``call()``.
+
+::
+
+    import invoicekit
+    from invoicekit import whmcs
+
+    with invoicekit.Whmcs("https://billing.example.com") as client:  # WHMCS_IDENTIFIER / WHMCS_SECRET
+        line = whmcs.ItemChange("Hosting", Decimal("9.95"), taxed=True)
+        client.invoices.update(42, status="Unpaid", items={13: line})
+"""
+
+from ._client import MAX_INPUT_VARS, MESSAGE_HINTS, AsyncWhmcs, Whmcs
+from ._models import STATUSES, ItemChange, NewItem, Status, UpdateInvoiceResult
+
+__all__ = [
+    "MAX_INPUT_VARS",
+    "MESSAGE_HINTS",
+    "STATUSES",
+    "AsyncWhmcs",
+    "ItemChange",
+    "NewItem",
+    "Status",
+    "UpdateInvoiceResult",
+    "Whmcs",
+]

@@ -1,0 +1,551 @@
+"""WHMCS: ``UpdateInvoice``, and any other action of the classic API at ``<install>/includes/api.php``.
+
+Every call is a POST of a PHP-style form: ``action``, the action's parameters and ``responsetype=json``;
+the core adds the credentials (``identifier``, ``secret``, ``accesskey``) to the same form and scrubs
+them from logs and errors. WHMCS answers HTTP 200 for most failures, with ``result=error``: the envelope
+reader below turns those into the error tree by their message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import httpx
+
+from .._auth import FormAuth, Secret, credential
+from .._call import Call, Form, Safety
+from .._checks import boolean, choice, date, int_id, text
+from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient
+from .._client import read_error as default_read_error
+from .._convert import make_converter, structure
+from .._errors import DecodeError, ValidationError
+from .._forms import php_form
+from .._money import money, to_cents
+from .._retry import RetryPolicy
+from .._unset import UNSET, Unset
+from ._models import STATUSES, ItemChange, NewItem, Status, UpdateInvoiceResult
+
+__all__ = ["WHMCS", "AsyncWhmcs", "Whmcs", "action_call", "install_url", "update_invoice_call"]
+
+R = TypeVar("R")
+
+#: The API script, appended to the install's URL.
+ENDPOINT: Final = "/includes/api.php"
+#: Form fields the client writes itself; ``call()`` refuses them as parameters.
+RESERVED: Final = frozenset(
+    {"action", "identifier", "secret", "accesskey", "responsetype", "username", "password"}
+)
+#: PHP's default ``max_input_vars`` [DOC php.net]: PHP silently drops every form field past it, so a
+#: bigger request is refused before it is sent. An install may raise the limit; change it here.
+MAX_INPUT_VARS: Final = 1000
+_AUTH_FIELDS: Final = 3  # identifier, secret, accesskey: counted against MAX_INPUT_VARS
+#: Error messages -> the HTTP status whose error class they raise (first match wins, case-insensitive).
+#: [DOC UpdateInvoice] "Invoice ID Not Found", "Invoice must be in Draft status to be published";
+#: [3P] "Authentication Failed", "Invalid or missing credentials", "Invalid IP <ip>", "Forbidden IP <ip>",
+#: "Invalid Permissions: API action ... is not allowed", "Access Denied". Anything else: 400.
+MESSAGE_HINTS: Final[tuple[tuple[str, int], ...]] = (
+    ("authentication failed", 401),
+    ("invalid or missing credentials", 401),
+    ("invalid ip", 403),
+    ("forbidden ip", 403),
+    ("invalid permissions", 403),
+    ("access denied", 403),
+    ("not found", 404),
+    ("must be in draft status", 409),
+)
+
+
+# -- answers ---------------------------------------------------------------------------------------------
+
+
+def outcome(data: Any) -> str | None:
+    """WHMCS's verdict on a call: ``result``, else ``status`` when it says success/error (``GetEmails``
+    and a few other actions use it), else ``"error"`` for an answer that carries only a ``warning``.
+    None when the answer is not a WHMCS result at all.
+    """
+    if not isinstance(data, dict):
+        return None
+    verdict = data.get("result")
+    if verdict is None and data.get("status") in ("success", "error"):
+        verdict = data["status"]
+    if verdict is None and "warning" in data:
+        return "error"
+    return None if verdict is None else str(verdict).lower()
+
+
+def hint_for(message: str) -> int | None:
+    """The HTTP status whose error class a WHMCS error message raises, from :data:`MESSAGE_HINTS`."""
+    lowered = message.lower()
+    return next((status for needle, status in MESSAGE_HINTS if needle in lowered), None)
+
+
+def _message(data: dict[str, Any]) -> str:
+    parts = [
+        data[k].strip() for k in ("message", "warning") if isinstance(data.get(k), str) and data[k].strip()
+    ]
+    return "; ".join(parts) or "result=error with no message"
+
+
+def check_envelope(data: Any) -> Failure | None:
+    """An HTTP-2xx answer saying ``result=error``: a Failure whose class comes from its message."""
+    verdict = outcome(data)
+    if verdict is None or verdict == "success":
+        return None  # success, or no verdict at all (the parser raises DecodeError for that)
+    message = _message(data)
+    return Failure(message, hint=hint_for(message) or 400)
+
+
+def read_error(status: int, data: Any) -> Failure:
+    """An HTTP-error answer (e.g. 403 + ``result=error`` for bad credentials, or a web server's page)."""
+    if isinstance(data, dict) and outcome(data) not in (None, "success"):
+        message = _message(data)
+    else:
+        message = default_read_error(status, data).message
+    return Failure(message, hint=hint_for(message) if status < 500 else None)
+
+
+WHMCS: Final = Provider("whmcs", None, read_error=read_error, check_envelope=check_envelope)
+_CONVERTER: Final = make_converter()
+
+
+def _success(data: Any) -> dict[str, Any]:
+    if isinstance(data, dict) and outcome(data) == "success":
+        return data
+    if data is None:
+        why = "the answer was empty (WHMCS printed nothing; its PHP error log may say why)"
+    elif isinstance(data, dict):
+        keys = ", ".join(sorted(str(k) for k in data)[:10])
+        why = f"the answer has no result field (keys: {keys or 'none'})"
+    else:
+        why = f"the answer is a JSON {type(data).__name__}, not a WHMCS result object"
+    raise DecodeError(why, provider=WHMCS.name, status_code=200)
+
+
+def _parse_update(data: Any) -> UpdateInvoiceResult:
+    return structure(_CONVERTER, _success(data), UpdateInvoiceResult, provider=WHMCS.name, status=200)
+
+
+# -- building calls --------------------------------------------------------------------------------------
+
+
+def _action_call(
+    action: str, fields: Mapping[str, Any], parse: Callable[[Any], R], safety: Safety, *, field: str
+) -> Call[R]:
+    form = {"action": action, **fields, "responsetype": "json"}
+    used = len(php_form(form)) + _AUTH_FIELDS
+    if used > MAX_INPUT_VARS:
+        raise ValidationError(
+            field,
+            f"the request needs {used} form fields, and PHP drops every field past "
+            f"max_input_vars ({MAX_INPUT_VARS} by default) without an error: split the "
+            "change into several calls",
+        )
+    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety)
+
+
+def _cannot_clear(value: object, field: str, how: str) -> None:
+    if value is None:
+        raise ValidationError(field, f"None would clear it, and WHMCS cannot clear it: {how}")
+
+
+def _status(value: object, field: str) -> str:
+    _cannot_clear(value, field, "pass a status")
+    return choice(text(value, field), field, STATUSES)
+
+
+def _payment_method(value: object, field: str) -> str:
+    _cannot_clear(value, field, "pass a payment gateway's system name, e.g. 'mailin'")
+    return text(value, field, max_len=255, allow_empty=False).strip()
+
+
+def _rate(value: object, field: str) -> Decimal:
+    _cannot_clear(value, field, "pass 0 for no tax")
+    return money(value, field, allow_negative=False)
+
+
+def _credit(value: object, field: str) -> Decimal:
+    _cannot_clear(value, field, "pass 0 for no credit")
+    return _amount(value, field, allow_negative=False)
+
+
+def _amount(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
+    to_cents(value, field, allow_negative=allow_negative)  # WHMCS keeps two decimals [INF]: refuse, not round
+    return money(value, field)
+
+
+def _date(value: object, field: str) -> dt.date:
+    _cannot_clear(value, field, "an invoice always has its date and due date")
+    return date(value, field)
+
+
+def _date_paid(value: object, field: str) -> dt.date:
+    _cannot_clear(value, field, "WHMCS documents no way to clear datepaid [UNK]")
+    return date(value, field)
+
+
+def _notes(value: object, field: str) -> str:
+    return "" if value is None else text(value, field)  # notes= (empty) clears them
+
+
+def _flag(value: object, field: str) -> bool:
+    _cannot_clear(value, field, "pass True, or leave it out")
+    return boolean(value, field)
+
+
+#: Python name -> (WHMCS name, check). The order is the order on the wire.
+_SCALARS: Final[dict[str, tuple[str, Callable[[object, str], object]]]] = {
+    "status": ("status", _status),
+    "payment_method": ("paymentmethod", _payment_method),
+    "tax_rate": ("taxrate", _rate),
+    "tax_rate2": ("taxrate2", _rate),
+    "credit": ("credit", _credit),
+    "date": ("date", _date),
+    "due_date": ("duedate", _date),
+    "date_paid": ("datepaid", _date_paid),
+    "notes": ("notes", _notes),
+    "publish": ("publish", _flag),
+    "publish_and_send_email": ("publishandsendemail", _flag),
+}
+_LINES: Final = ("items", "new_items", "delete_line_ids")
+
+
+def _line(item: object, kind: type[ItemChange | NewItem], field: str) -> tuple[str, Decimal, bool]:
+    if not isinstance(item, kind):
+        raise ValidationError(field, f"must be a whmcs.{kind.__name__}(description, amount, taxed)")
+    return (
+        text(item.description, f"{field}.description"),
+        _amount(item.amount, f"{field}.amount"),
+        boolean(item.taxed, f"{field}.taxed"),
+    )
+
+
+def _sequence(value: object, field: str, how: str) -> Sequence[object]:
+    _cannot_clear(value, field, how)
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
+    return value
+
+
+def _changed_lines(value: object) -> dict[str, dict[int, object]]:
+    _cannot_clear(value, "items", "to remove lines use delete_line_ids")
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            "items", f"must be a mapping of line id -> ItemChange, not {type(value).__name__}"
+        )
+    wire: dict[str, dict[int, object]] = {"itemdescription": {}, "itemamount": {}, "itemtaxed": {}}
+    for key, change in value.items():
+        line_id = int_id(key, f"items[{key!r}]")
+        for name, part in zip(wire, _line(change, ItemChange, f"items[{line_id}]"), strict=True):
+            wire[name][line_id] = part
+    return wire
+
+
+def _new_lines(value: object) -> dict[str, list[object]]:
+    items = _sequence(value, "new_items", "new lines are only ever added; remove lines with delete_line_ids")
+    wire: dict[str, list[object]] = {"newitemdescription": [], "newitemamount": [], "newitemtaxed": []}
+    for index, item in enumerate(items):
+        for name, part in zip(wire, _line(item, NewItem, f"new_items[{index}]"), strict=True):
+            wire[name].append(part)
+    return wire
+
+
+def _deleted_lines(value: object, changed: Mapping[int, object]) -> list[int]:
+    ids = [
+        int_id(v, f"delete_line_ids[{i}]")
+        for i, v in enumerate(_sequence(value, "delete_line_ids", "pass []"))
+    ]
+    for line_id in ids:
+        if ids.count(line_id) > 1:
+            raise ValidationError("delete_line_ids", f"line {line_id} is listed more than once")
+        if line_id in changed:
+            raise ValidationError("delete_line_ids", f"line {line_id} is both changed (items) and deleted")
+    return ids
+
+
+def _line_fields(changes: Mapping[str, object]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if changes.get("items", UNSET) is not UNSET:
+        fields.update(_changed_lines(changes["items"]))
+    if changes.get("new_items", UNSET) is not UNSET:
+        fields.update(_new_lines(changes["new_items"]))
+    if changes.get("delete_line_ids", UNSET) is not UNSET:
+        fields["deletelineids"] = _deleted_lines(
+            changes["delete_line_ids"], fields.get("itemdescription", {})
+        )
+    return fields
+
+
+def update_safety(fields: Mapping[str, Any]) -> Safety:
+    """UNSAFE when the update appends lines (a resend would append them twice), publishes (a resend would
+    fail on the no-longer-draft invoice after the first one worked) or emails the customer.
+    """
+    if (
+        fields.get("newitemdescription")
+        or fields.get("publish") is True
+        or fields.get("publishandsendemail") is True
+    ):
+        return Safety.UNSAFE
+    return Safety.IDEMPOTENT
+
+
+def update_invoice_call(invoice_id: object, **changes: object) -> Call[UpdateInvoiceResult]:
+    """``UpdateInvoice``: validate every change (ValidationError) and describe the request."""
+    unknown = changes.keys() - _SCALARS.keys() - set(_LINES)
+    if unknown:
+        raise TypeError(f"update() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    fields: dict[str, Any] = {"invoiceid": int_id(invoice_id, "invoice_id")}
+    for name, (wire_name, check) in _SCALARS.items():
+        value = changes.get(name, UNSET)
+        if value is not UNSET:
+            fields[wire_name] = check(value, name)
+    if fields.get("publish") is True and fields.get("publishandsendemail") is True:
+        raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
+    fields.update(_line_fields(changes))
+    return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), field="items")
+
+
+_ACTION_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def action_call(
+    action: object, params: Mapping[str, object], *, idempotent: object = False
+) -> Call[dict[str, Any]]:
+    """Any WHMCS action. UNSAFE unless *idempotent*: an arbitrary action may create or send something."""
+    name = text(action, "action", allow_empty=False)
+    if not _ACTION_NAME.fullmatch(name):
+        raise ValidationError(
+            "action", f"{name!r} is not a WHMCS action name (letters and digits, e.g. 'GetInvoice')"
+        )
+    safety = Safety.IDEMPOTENT if boolean(idempotent, "idempotent") else Safety.UNSAFE
+    fields: dict[str, object] = {}
+    for key, value in params.items():
+        if key.lower() in RESERVED:
+            raise ValidationError(
+                key,
+                "is written by the client (action, credentials, responsetype); "
+                "pass it to Whmcs(...) or call() instead",
+            )
+        if not (key.isascii() and key.isidentifier()):
+            raise ValidationError(
+                key,
+                "must be a plain parameter name; pass arrays as dicts or lists, "
+                "e.g. itemdescription={13: 'Hosting'}",
+            )
+        fields[key] = _param(value, key)
+    return _action_call(name, fields, _success, safety, field="params")
+
+
+def _param(value: object, field: str) -> object:
+    """A ``call()`` parameter, checked so that the form encoder can write it exactly."""
+    if value is UNSET or isinstance(value, bool | int | str):
+        return value
+    if value is None:
+        raise ValidationError(
+            field, "a form cannot say None: pass '' to send an empty value, or leave it out"
+        )
+    if isinstance(value, float):
+        raise ValidationError(field, "floats are refused: pass a decimal.Decimal (or a str)")
+    if isinstance(value, Decimal):
+        return money(value, field)
+    if isinstance(value, dt.datetime):
+        raise ValidationError(field, "pass a datetime as a str in the format the action documents")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, Mapping):
+        return {_key(k, field): _param(v, f"{field}[{k}]") for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, bytes):
+        return [_param(v, f"{field}[{i}]") for i, v in enumerate(value)]
+    raise ValidationError(field, f"a {type(value).__name__} cannot be sent in a form")
+
+
+def _key(key: object, field: str) -> int | str:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key and not any(c in key for c in "[]\0"):
+        return key
+    raise ValidationError(field, f"array key {key!r} must be an int or a non-empty str without brackets")
+
+
+# -- the clients -----------------------------------------------------------------------------------------
+
+
+def install_url(url: str | None, *, sandbox: bool = False) -> str:
+    """The install's base URL from *url* or ``WHMCS_URL``, without ``/includes/api.php`` or a trailing /."""
+    if sandbox is not False:
+        raise ValidationError("sandbox", "WHMCS has no sandbox: point url= at a test install of your own")
+    raw = url if url is not None else os.environ.get("WHMCS_URL")
+    given = "" if raw is None else text(raw, "url").strip()
+    if not given:
+        raise ValidationError(
+            "url",
+            "missing: pass url= (your WHMCS install, e.g. https://billing.example.com) "
+            "or set the environment variable WHMCS_URL",
+        )
+    try:
+        parsed = httpx.URL(given)
+    except httpx.InvalidURL:
+        raise ValidationError("url", "is not a URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValidationError("url", "must be an http(s) URL, e.g. https://billing.example.com")
+    if parsed.userinfo:
+        raise ValidationError(
+            "url", "must not hold a user name or password (URLs are logged); pass identifier= and secret="
+        )
+    if parsed.query or parsed.fragment:
+        raise ValidationError("url", "must not have a query or a fragment: give the install's address")
+    path = parsed.path.rstrip("/")
+    if path.endswith(ENDPOINT):
+        path = path[: -len(ENDPOINT)]
+    return str(parsed.copy_with(path=path or "/")).rstrip("/")
+
+
+def _auth(identifier: str | None, secret: str | None, access_key: str | None) -> FormAuth:
+    fields: dict[str, Secret] = {
+        "identifier": credential(identifier, param="identifier", env="WHMCS_IDENTIFIER"),
+        "secret": credential(secret, param="secret", env="WHMCS_SECRET"),
+    }
+    if access_key is not None or os.environ.get("WHMCS_ACCESS_KEY", "").strip():
+        fields["accesskey"] = credential(access_key, param="access_key", env="WHMCS_ACCESS_KEY")
+    return FormAuth(fields)
+
+
+def _arguments(given: dict[str, Any]) -> dict[str, Any]:
+    """An ``update`` method's arguments (its ``locals()`` less ``self``), handed whole to the builder."""
+    return {name: value for name, value in given.items() if name != "self"}
+
+
+class Invoices(Resource["Whmcs"]):
+    """``client.invoices``: invoice operations."""
+
+    def update(
+        self,
+        invoice_id: int,
+        *,
+        status: Status | Unset = UNSET,
+        payment_method: str | Unset = UNSET,
+        tax_rate: Decimal | int | Unset = UNSET,
+        tax_rate2: Decimal | int | Unset = UNSET,
+        credit: Decimal | int | Unset = UNSET,
+        date: dt.date | Unset = UNSET,
+        due_date: dt.date | Unset = UNSET,
+        date_paid: dt.date | Unset = UNSET,
+        notes: str | None | Unset = UNSET,
+        items: Mapping[int, ItemChange] | Unset = UNSET,
+        new_items: Sequence[NewItem] | Unset = UNSET,
+        delete_line_ids: Sequence[int] | Unset = UNSET,
+        publish: bool | Unset = UNSET,
+        publish_and_send_email: bool | Unset = UNSET,
+    ) -> UpdateInvoiceResult:
+        """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``; arguments left UNSET are not sent.
+
+        *status* is one of ``whmcs.STATUSES``; *payment_method* a gateway's system name; *tax_rate*,
+        *tax_rate2* percentages and *credit* money (Decimal or int, never float); *date*, *due_date*,
+        *date_paid* are ``datetime.date``. *items* changes existing lines (``{line_id: ItemChange(...)}``),
+        *new_items* appends ``NewItem``s, *delete_line_ids* removes lines; *publish* publishes a Draft and
+        *publish_and_send_email* also emails it. ``notes=None`` clears the notes; None is refused for every
+        other field, which WHMCS cannot clear. Appending, publishing and emailing make the call unsafe to
+        resend: when it may have run, OutcomeUnknownError is raised instead of a retry.
+
+        Raises ValidationError (before any request), NotFoundError ("Invoice ID Not Found"), ConflictError
+        (publishing a non-draft), AuthenticationError / PermissionDeniedError, BadRequestError.
+        """
+        return self._client._send(update_invoice_call(**_arguments(locals())))
+
+
+class AsyncInvoices(Resource["AsyncWhmcs"]):
+    """``client.invoices``: invoice operations."""
+
+    async def update(
+        self,
+        invoice_id: int,
+        *,
+        status: Status | Unset = UNSET,
+        payment_method: str | Unset = UNSET,
+        tax_rate: Decimal | int | Unset = UNSET,
+        tax_rate2: Decimal | int | Unset = UNSET,
+        credit: Decimal | int | Unset = UNSET,
+        date: dt.date | Unset = UNSET,
+        due_date: dt.date | Unset = UNSET,
+        date_paid: dt.date | Unset = UNSET,
+        notes: str | None | Unset = UNSET,
+        items: Mapping[int, ItemChange] | Unset = UNSET,
+        new_items: Sequence[NewItem] | Unset = UNSET,
+        delete_line_ids: Sequence[int] | Unset = UNSET,
+        publish: bool | Unset = UNSET,
+        publish_and_send_email: bool | Unset = UNSET,
+    ) -> UpdateInvoiceResult:
+        """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``: see ``Whmcs.invoices.update``."""
+        return await self._client._send(update_invoice_call(**_arguments(locals())))
+
+
+class Whmcs(SyncClient):
+    """WHMCS's classic API (``<url>/includes/api.php``), authenticated with an API credential.
+
+    *url* is the install (``https://billing.example.com``, with or without ``/includes/api.php``);
+    *identifier* and *secret* are an API credential's pair; *access_key* is ``$api_access_key`` from the
+    install's ``configuration.php``, needed when the caller's IP is not on the API allow-list. Each one
+    left None is read from ``WHMCS_URL``, ``WHMCS_IDENTIFIER``, ``WHMCS_SECRET`` or ``WHMCS_ACCESS_KEY``
+    (optional). WHMCS has no sandbox: ``sandbox=True`` raises ValidationError.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        identifier: str | None = None,
+        secret: str | None = None,
+        *,
+        access_key: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        base_url = install_url(url, sandbox=sandbox)
+        auth = _auth(identifier, secret, access_key)
+        super().__init__(
+            WHMCS, auth, base_url=base_url, timeout=timeout, retry=retry, http_client=http_client
+        )
+        self.invoices = Invoices(self)
+
+    def call(self, action: str, /, *, idempotent: bool = False, **params: Any) -> dict[str, Any]:
+        """Run any WHMCS API action and return its decoded answer (a dict, ``result`` included).
+
+        *params* go through the same PHP form encoder as ``UpdateInvoice`` (dicts -> ``a[k]``, lists ->
+        ``a[0]``, bools -> 1/0, Decimal as plain digits); floats, None and the client's own fields
+        (action, credentials, responsetype) are refused. The call is UNSAFE by default, never resent once
+        it may have reached WHMCS, as an arbitrary action may create or send something; pass
+        ``idempotent=True`` for reads (``GetInvoice``) and other repeatable actions to have them retried.
+        """
+        return self._send(action_call(action, params, idempotent=idempotent))
+
+
+class AsyncWhmcs(AsyncClient):
+    """The asyncio twin of :class:`Whmcs`: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        identifier: str | None = None,
+        secret: str | None = None,
+        *,
+        access_key: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        base_url = install_url(url, sandbox=sandbox)
+        auth = _auth(identifier, secret, access_key)
+        super().__init__(
+            WHMCS, auth, base_url=base_url, timeout=timeout, retry=retry, http_client=http_client
+        )
+        self.invoices = AsyncInvoices(self)
+
+    async def call(self, action: str, /, *, idempotent: bool = False, **params: Any) -> dict[str, Any]:
+        """Run any WHMCS API action and return its decoded answer: see :meth:`Whmcs.call`."""
+        return await self._send(action_call(action, params, idempotent=idempotent))
