@@ -99,9 +99,11 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("invoicekit")
+            found = version("invoicekit")
         except PackageNotFoundError:  # running from a source tree that was never installed
-            return "0+unknown"
+            found = "0+unknown"
+        globals()["__version__"] = found  # looked up once
+        return found
     module = _LAZY.get(name)
     if module is None:
         msg = f"module {__name__!r} has no attribute {name!r}"

@@ -18,7 +18,7 @@ from invoicekit import (
 )
 from invoicekit.salesbricks import Add, InvoiceUpdateResult, Keep
 from invoicekit.testing import FakeSalesbricks
-from invoicekit.testing._salesbricks import FakeAttachment, Part, parse_multipart
+from invoicekit.testing._salesbricks import Part, SalesbricksAttachment, parse_multipart
 
 PDF_A = b"%PDF-1.7\r\nfirst\r\n--x\r\n%%EOF"
 PDF_B = b"%PDF-1.4\n\x00\xffsecond\n%%EOF"
@@ -91,8 +91,8 @@ def test_parse_multipart_refuses_other_bodies(ctype: str, body: bytes) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_every_field_end_to_end(kind: str, fake: FakeSalesbricks) -> None:
-    terms = FakeAttachment("terms.pdf", target="subscription")
-    old = FakeAttachment("old.pdf")
+    terms = SalesbricksAttachment("terms.pdf", target="subscription")
+    old = SalesbricksAttachment("old.pdf")
     invoice = fake.add_invoice(attachments=[terms, old], line_item_overrides={"li_0": "Kept"})
     result = await update(
         fake,
@@ -185,7 +185,7 @@ async def test_absent_is_no_change_and_none_clears(kind: str, fake: FakeSalesbri
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_pdf_attachments_replace_invoice_level_only(kind: str, fake: FakeSalesbricks) -> None:
-    terms = FakeAttachment("terms.pdf", target="subscription")
+    terms = SalesbricksAttachment("terms.pdf", target="subscription")
     invoice = fake.add_invoice(attachments=["old1.pdf", terms, "old2.pdf"])
     await update(fake, kind, invoice.invoice_id, pdf_attachments=[PDF_A, PDF_B])
     assert [(a.file_name, a.target) for a in invoice.attachments] == [
@@ -198,7 +198,7 @@ async def test_pdf_attachments_replace_invoice_level_only(kind: str, fake: FakeS
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_empty_attachment_list_deletes_everything(kind: str, fake: FakeSalesbricks) -> None:
-    invoice = fake.add_invoice(attachments=["a.pdf", FakeAttachment("t.pdf", target="subscription")])
+    invoice = fake.add_invoice(attachments=["a.pdf", SalesbricksAttachment("t.pdf", target="subscription")])
     result = await update(fake, kind, invoice.invoice_id, attachments=[])
     assert invoice.attachments == []
     assert result.attachments == []

@@ -1,24 +1,69 @@
-"""Test invoicekit code with no account and no network: stateful fakes of every provider.
+"""Test code that uses invoicekit with no account and no network: stateful fakes of all five providers.
 
-Each fake keeps invoices in memory, answers in the provider's exact wire format, records what it
-received, and fails on request::
+Each fake keeps invoices in memory, speaks its provider's exact wire format (the one invoicekit's wire
+tests pin), records every request it received, and fails on request. A fake *is* an httpx transport, for
+sync and async clients alike, so your code under test runs unchanged::
 
-    import httpx, invoicekit
+    import invoicekit
     from invoicekit.testing import FakeUpflow
 
     fake = FakeUpflow()
-    client = invoicekit.Upflow(api_key=fake.api_key, api_secret=fake.api_secret,
-                               http_client=httpx.Client(transport=fake.transport))
-    fake.fail_next(503)                  # the next request gets a 503; the client retries
+    fake.add_invoice("inv_1", external_id="ERP-42")     # seed
+    with fake.client() as client:                        # an invoicekit.Upflow wired to the fake
+        client.invoices.upload_pdf(invoicekit.ExternalId("ERP-42"), b"%PDF-1.7 ...")
+    assert fake.pdfs["inv_1"].startswith(b"%PDF-")      # inspect state
+    assert fake.requests[-1].headers["X-API-KEY"] == fake.api_key   # inspect what was received
+
+To hand the fake to code that builds its own client, pass
+``http_client=httpx.Client(transport=fake.transport)`` (``httpx.AsyncClient`` for the async clients) together
+with the fake's credentials.
+
+Every fake has the same surface:
+
+- the credentials it accepts, as attributes (``api_key``, ``api_secret``; WHMCS: ``identifier``, ``secret``,
+  ``access_key``), with test defaults, or your own given to the constructor;
+- ``add_invoice(...)`` to seed an invoice, returning the record the fake keeps (:class:`UpflowInvoice`,
+  :class:`SalesbricksInvoice`, :class:`PayabliInvoice`, :class:`InvoroInvoice`, :class:`WhmcsInvoice`);
+- ``invoices``, every record by id, and ``requests``, every :class:`httpx.Request` received, in order;
+- ``client(**options)`` and ``async_client(**options)``, a client wired to the fake with its credentials
+  (*options* are constructor arguments and win, so ``client(retry=RetryPolicy(initial=0))`` works);
+- faults from :class:`FakeProvider`: :meth:`~FakeProvider.fail_next`, :meth:`~FakeProvider.refuse_next`,
+  :meth:`~FakeProvider.drop_next`, :meth:`~FakeProvider.timeout_next`, :meth:`~FakeProvider.slow_next`,
+  :meth:`~FakeProvider.rate_limit` and :meth:`~FakeProvider.reset_faults`.
+
+:class:`FakeServer` serves fakes over real HTTP on 127.0.0.1, for code that is not Python or does not let you
+pass a transport; ``python -m invoicekit.testing`` (or ``invoicekit-fakes``) serves all five, seeded with demo
+invoices. ``invoicekit.testing.pytest_plugin`` is an opt-in pytest plugin with a fixture per fake and per
+client. See ``docs/testing.md`` for the whole story.
+
+.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
 from ._fake import FakeProvider, Fault
-from ._invoro import FakeInvoro
-from ._payabli import FakePayabli
-from ._salesbricks import FakeSalesbricks
-from ._upflow import FakeUpflow
-from ._whmcs import FakeWhmcs
+from ._invoro import FakeInvoro, InvoroInvoice
+from ._payabli import FakePayabli, PayabliAttachment, PayabliInvoice
+from ._salesbricks import FakeSalesbricks, SalesbricksAttachment, SalesbricksInvoice
+from ._server import FakeServer
+from ._upflow import FakeUpflow, UpflowInvoice
+from ._whmcs import FakeWhmcs, WhmcsInvoice, WhmcsLine
 
-__all__ = ["FakeInvoro", "FakePayabli", "FakeProvider", "FakeSalesbricks", "FakeUpflow", "FakeWhmcs", "Fault"]
+__all__ = [
+    "FakeInvoro",
+    "FakePayabli",
+    "FakeProvider",
+    "FakeSalesbricks",
+    "FakeServer",
+    "FakeUpflow",
+    "FakeWhmcs",
+    "Fault",
+    "InvoroInvoice",
+    "PayabliAttachment",
+    "PayabliInvoice",
+    "SalesbricksAttachment",
+    "SalesbricksInvoice",
+    "UpflowInvoice",
+    "WhmcsInvoice",
+    "WhmcsLine",
+]

@@ -104,6 +104,19 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     # -- what subclasses use -------------------------------------------------------------------------
 
+    def client_kwargs(
+        self, defaults: dict[str, Any], options: dict[str, Any], *, asynchronous: bool
+    ) -> dict[str, Any]:
+        """Constructor arguments for a client wired to this fake: *defaults* (the fake's credentials),
+        overridden by the caller's *options*, plus an ``http_client`` on :attr:`transport` unless given.
+        """
+        merged = {**defaults, **options}
+        if "http_client" not in merged:
+            merged["http_client"] = (
+                httpx.AsyncClient(transport=self) if asynchronous else httpx.Client(transport=self)
+            )
+        return merged
+
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         """Answer *method* on paths matching *pattern* (a regex over the raw, still-escaped path after
         :attr:`prefix`; named groups reach *handler* percent-decoded).
@@ -126,6 +139,7 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
     # -- the transport -------------------------------------------------------------------------------
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer *request* for an ``httpx.Client`` (httpx calls this; tests rarely do)."""
         request.read()
         delay, outcome = self.dispatch(request)
         if delay:
@@ -135,6 +149,7 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return outcome
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer *request* for an ``httpx.AsyncClient``; a slow answer waits without blocking the loop."""
         await request.aread()
         delay, outcome = self.dispatch(request)
         if delay:

@@ -122,13 +122,19 @@ class FakeInvoro(FakeProvider):
 
     def client(self, **options: Any) -> Invoro:
         """An :class:`invoicekit.Invoro` that talks to this fake (*options* go to its constructor)."""
-        options.setdefault("auth_scheme", self.auth_scheme)
-        return Invoro(self.api_key, http_client=httpx.Client(transport=self), **options)
+        return Invoro(
+            **self.client_kwargs(
+                {"api_key": self.api_key, "auth_scheme": self.auth_scheme}, options, asynchronous=False
+            )
+        )
 
     def async_client(self, **options: Any) -> AsyncInvoro:
         """An :class:`invoicekit.AsyncInvoro` that talks to this fake."""
-        options.setdefault("auth_scheme", self.auth_scheme)
-        return AsyncInvoro(self.api_key, http_client=httpx.AsyncClient(transport=self), **options)
+        return AsyncInvoro(
+            **self.client_kwargs(
+                {"api_key": self.api_key, "auth_scheme": self.auth_scheme}, options, asynchronous=True
+            )
+        )
 
     # -- the endpoint --------------------------------------------------------------------------------
 

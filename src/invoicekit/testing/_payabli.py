@@ -126,7 +126,7 @@ class _Refused(Exception):
 
 
 @attrs.define
-class Attachment:
+class PayabliAttachment:
     """A file the fake holds for an invoice: decoded content (None for a ``furl``), name, type, URL."""
 
     content: bytes | None
@@ -145,7 +145,7 @@ class PayabliInvoice:
     customer_data: dict[str, Any] = attrs.field(factory=dict)
     scheduled_options: dict[str, Any] = attrs.field(factory=dict)
     #: Every file attached so far (the fake adds them, as invoicekit assumes Payabli does).
-    attachments: list[Attachment] = attrs.field(factory=list)
+    attachments: list[PayabliAttachment] = attrs.field(factory=list)
     #: The JSON body of the last update applied (decoded, numbers as ``Decimal``), None before one.
     last_body: dict[str, Any] | None = None
     #: How many updates were applied.
@@ -201,13 +201,11 @@ class FakePayabli(FakeProvider):
         """An :class:`invoicekit.Payabli` that talks to this fake, with its token unless *options*
         (constructor arguments) say otherwise.
         """
-        options = {"api_key": self.api_key, **options}
-        return Payabli(http_client=httpx.Client(transport=self), **options)
+        return Payabli(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=False))
 
     def async_client(self, **options: Any) -> AsyncPayabli:
         """An :class:`invoicekit.AsyncPayabli` that talks to this fake, like :meth:`client`."""
-        options = {"api_key": self.api_key, **options}
-        return AsyncPayabli(http_client=httpx.AsyncClient(transport=self), **options)
+        return AsyncPayabli(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=True))
 
     # -- the endpoint --------------------------------------------------------------------------------
 
@@ -253,7 +251,7 @@ class FakePayabli(FakeProvider):
 
     def _read(
         self, request: httpx.Request, raw_id: str
-    ) -> tuple[int, dict[str, Any], bool, list[Attachment]]:
+    ) -> tuple[int, dict[str, Any], bool, list[PayabliAttachment]]:
         if not raw_id.isascii() or not raw_id.isdigit():
             raise _Refused("idInvoice", f"the value {raw_id!r} is not a valid integer")
         forced = request.url.params.get("forceCustomerCreation", "false").lower()
@@ -279,7 +277,7 @@ class FakePayabli(FakeProvider):
         return int(raw_id), body, forced == "true", files
 
     def _apply(
-        self, invoice: PayabliInvoice, body: dict[str, Any], forced: bool, files: list[Attachment]
+        self, invoice: PayabliInvoice, body: dict[str, Any], forced: bool, files: list[PayabliAttachment]
     ) -> None:
         data = dict(body.get("invoiceData") or {})
         data.pop("attachments", None)
@@ -326,7 +324,7 @@ def _fits(value: Any, schema: Mapping[str, _Check], where: str) -> None:
             raise _Refused(f"{where}.{key}", f"{item!r} does not fit the schema")
 
 
-def _attachment(entry: dict[str, Any], where: str) -> Attachment:
+def _attachment(entry: dict[str, Any], where: str) -> PayabliAttachment:
     content = None
     if entry.get("fContent") is not None and entry.get("furl") is None:
         if len(entry["fContent"]) > MAX_UPLOAD_BASE64:
@@ -335,4 +333,4 @@ def _attachment(entry: dict[str, Any], where: str) -> Attachment:
             content = base64.b64decode(entry["fContent"], validate=True)
         except (binascii.Error, ValueError):
             raise _Refused(f"{where}.fContent", "not base64") from None
-    return Attachment(content, entry.get("filename"), entry.get("ftype"), entry.get("furl"))
+    return PayabliAttachment(content, entry.get("filename"), entry.get("ftype"), entry.get("furl"))

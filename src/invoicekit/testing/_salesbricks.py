@@ -29,7 +29,10 @@ from ._fake import FakeProvider
 if TYPE_CHECKING:
     from ..salesbricks import AsyncSalesbricks, Salesbricks
 
-__all__ = ["FakeAttachment", "FakeInvoice", "FakeSalesbricks", "Part", "parse_multipart"]
+__all__ = ["FakeSalesbricks", "Part", "SalesbricksAttachment", "SalesbricksInvoice", "parse_multipart"]
+
+#: The key a fresh fake accepts in the ``X-SALESBRICKS-KEY`` header.
+TEST_API_KEY = "sb_test_4f1c0e9a7b"
 
 _KEY_HEADER = "X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -54,6 +57,7 @@ class Part:
 
     @property
     def text(self) -> str:
+        """The part decoded as UTF-8."""
         return self.data.decode("utf-8")
 
 
@@ -76,7 +80,7 @@ def parse_multipart(content_type: str, body: bytes) -> list[Part]:
 
 
 @attrs.define
-class FakeAttachment:
+class SalesbricksAttachment:
     """An attachment stored on a fake invoice (or on its subscription, with ``target="subscription"``)."""
 
     file_name: str
@@ -86,6 +90,7 @@ class FakeAttachment:
     content: bytes = b"%PDF-1.4\n% invoicekit fake attachment\n"
 
     def wire(self) -> dict[str, Any]:
+        """The attachment as Salesbricks lists it in an answer."""
         created = self.created_at.isoformat().replace("+00:00", "Z")
         return {
             "attachment_id": self.attachment_id,
@@ -96,7 +101,7 @@ class FakeAttachment:
 
 
 @attrs.define
-class FakeInvoice:
+class SalesbricksInvoice:
     """A fake invoice. *subscription* holds what reached the subscription (so future invoices);
     *times_sent* counts ``send_invoice=true`` updates; *reasons* the audit trail; *updates* the PATCHes
     applied (replays of an idempotency key do not count).
@@ -112,7 +117,7 @@ class FakeInvoice:
     line_item_overrides: dict[str, str] = attrs.field(factory=dict)
     show_brick_descriptions: bool = True
     tax_id: str = ""
-    attachments: list[FakeAttachment] = attrs.field(factory=list)
+    attachments: list[SalesbricksAttachment] = attrs.field(factory=list)
     subscription: dict[str, Any] = attrs.field(factory=dict)
     times_sent: int = 0
     reasons: list[str] = attrs.field(factory=list)
@@ -126,10 +131,10 @@ class FakeSalesbricks(FakeProvider):
 
     prefix = "/api/v2"
 
-    def __init__(self, api_key: str = "sb_test_4f1c0e9a7b") -> None:
+    def __init__(self, api_key: str = TEST_API_KEY) -> None:
         super().__init__()
         self.api_key = api_key
-        self.invoices: dict[str, FakeInvoice] = {}
+        self.invoices: dict[str, SalesbricksInvoice] = {}
         #: idempotency key -> (request fingerprint, status, answer)
         self.idempotency: dict[str, tuple[str, int, Any]] = {}
         self.replays = 0
@@ -141,14 +146,14 @@ class FakeSalesbricks(FakeProvider):
         self,
         invoice_id: str | None = None,
         *,
-        attachments: Sequence[FakeAttachment | str] = (),
+        attachments: Sequence[SalesbricksAttachment | str] = (),
         **fields: Any,
-    ) -> FakeInvoice:
-        """Create an invoice (a random UUID unless *invoice_id*); *attachments* are FakeAttachments or
-        invoice-level file names; *fields* are :class:`FakeInvoice` fields (``company_name=...``).
+    ) -> SalesbricksInvoice:
+        """Create an invoice (a random UUID unless *invoice_id*); *attachments* are SalesbricksAttachments or
+        invoice-level file names; *fields* are :class:`SalesbricksInvoice` fields (``company_name=...``).
         """
-        items = [a if isinstance(a, FakeAttachment) else FakeAttachment(a) for a in attachments]
-        invoice = FakeInvoice(invoice_id or str(uuid.uuid4()), attachments=items, **fields)
+        items = [a if isinstance(a, SalesbricksAttachment) else SalesbricksAttachment(a) for a in attachments]
+        invoice = SalesbricksInvoice(invoice_id or str(uuid.uuid4()), attachments=items, **fields)
         with self._lock:
             self.invoices[invoice.invoice_id] = invoice
         return invoice
@@ -157,15 +162,13 @@ class FakeSalesbricks(FakeProvider):
         """An :class:`invoicekit.Salesbricks` that talks to this fake."""
         from ..salesbricks import Salesbricks  # late: the fake must not load every client
 
-        options.setdefault("api_key", self.api_key)
-        return Salesbricks(http_client=httpx.Client(transport=self.transport), **options)
+        return Salesbricks(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=False))
 
     def async_client(self, **options: Any) -> AsyncSalesbricks:
         """An :class:`invoicekit.AsyncSalesbricks` that talks to this fake."""
         from ..salesbricks import AsyncSalesbricks  # late: the fake must not load every client
 
-        options.setdefault("api_key", self.api_key)
-        return AsyncSalesbricks(http_client=httpx.AsyncClient(transport=self.transport), **options)
+        return AsyncSalesbricks(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=True))
 
     # -- the endpoint ----------------------------------------------------------------------------------
 
@@ -227,7 +230,7 @@ def _fingerprint(request: httpx.Request, parts: list[Part]) -> str:
 class _Form:
     """Reads a PATCH body as Salesbricks' serializer would, collecting DRF-style errors."""
 
-    def __init__(self, parts: list[Part], invoice: FakeInvoice) -> None:
+    def __init__(self, parts: list[Part], invoice: SalesbricksInvoice) -> None:
         self.values: dict[str, list[str]] = {}
         for part in parts:
             if part.filename is None:
@@ -342,7 +345,7 @@ class _Form:
 
     def _configured(self, config: list[Any], changes: dict[str, Any]) -> None:
         existing = {a.attachment_id: a for a in self.invoice.attachments}
-        result: list[FakeAttachment] = []
+        result: list[SalesbricksAttachment] = []
         errors: dict[str, Any] = {}
         used: set[int] = set()
         for i, item in enumerate(config):
@@ -361,11 +364,13 @@ class _Form:
             changes["attachments"] = result
 
     @staticmethod
-    def _new(file: Part, target: str) -> FakeAttachment:
-        return FakeAttachment(file.filename or "attachment.pdf", target=target, content=file.data)
+    def _new(file: Part, target: str) -> SalesbricksAttachment:
+        return SalesbricksAttachment(file.filename or "attachment.pdf", target=target, content=file.data)
 
 
-def _config_problem(item: Any, existing: dict[str, FakeAttachment], files: int, used: set[int]) -> str | None:
+def _config_problem(
+    item: Any, existing: dict[str, SalesbricksAttachment], files: int, used: set[int]
+) -> str | None:
     if not isinstance(item, dict) or item.get("target") not in {"invoice", "subscription"}:
         return 'Each item needs a "target": "invoice" or "subscription".'
     if ("attachment_id" in item) == ("new_file_index" in item):
@@ -378,7 +383,7 @@ def _config_problem(item: Any, existing: dict[str, FakeAttachment], files: int, 
     return None
 
 
-def _apply(invoice: FakeInvoice, changes: dict[str, Any]) -> None:
+def _apply(invoice: SalesbricksInvoice, changes: dict[str, Any]) -> None:
     reason = changes.pop("reason_for_updating", None)
     if reason is not None:
         invoice.reasons.append(reason)

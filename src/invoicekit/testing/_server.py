@@ -48,6 +48,7 @@ class FakeServer:
         return f"{self.url}/{name}{self.fakes[name].prefix}"
 
     def start(self) -> Self:
+        """Serve in a background thread; returns the server, so ``FakeServer(...).start()`` chains."""
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="invoicekit-fakes", daemon=True
         )
@@ -55,6 +56,7 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving, close the socket and wait for the background thread."""
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:

@@ -83,13 +83,19 @@ class FakeUpflow(FakeProvider):
         """An :class:`invoicekit.Upflow` that talks to this fake, with its credentials unless *options*
         (constructor arguments) say otherwise.
         """
-        options = {"api_key": self.api_key, "api_secret": self.api_secret, **options}
-        return Upflow(http_client=httpx.Client(transport=self), **options)
+        return Upflow(
+            **self.client_kwargs(
+                {"api_key": self.api_key, "api_secret": self.api_secret}, options, asynchronous=False
+            )
+        )
 
     def async_client(self, **options: Any) -> AsyncUpflow:
         """An :class:`invoicekit.AsyncUpflow` that talks to this fake, like :meth:`client`."""
-        options = {"api_key": self.api_key, "api_secret": self.api_secret, **options}
-        return AsyncUpflow(http_client=httpx.AsyncClient(transport=self), **options)
+        return AsyncUpflow(
+            **self.client_kwargs(
+                {"api_key": self.api_key, "api_secret": self.api_secret}, options, asynchronous=True
+            )
+        )
 
     # -- the endpoint --------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from ..whmcs import AsyncWhmcs, Whmcs
 from ..whmcs._models import STATUSES
 from ._fake import FakeProvider
 
-__all__ = ["FakeInvoice", "FakeLine", "FakeWhmcs"]
+__all__ = ["FakeWhmcs", "WhmcsInvoice", "WhmcsLine"]
 
 _NAME = re.compile(r"([^\[]+)((?:\[[^\]]*\])*)")
 _KEY = re.compile(r"\[([^\]]*)\]")
@@ -34,7 +34,7 @@ TEST_SECRET = "fake-whmcs-secret-0123"
 
 
 @attrs.define
-class FakeLine:
+class WhmcsLine:
     """One invoice line, as ``GetInvoice`` lists it (``items.item[]``)."""
 
     id: int
@@ -44,7 +44,7 @@ class FakeLine:
 
 
 @attrs.define
-class FakeInvoice:
+class WhmcsInvoice:
     """An invoice held by the fake. Tests read (and may change) it directly."""
 
     id: int
@@ -57,19 +57,24 @@ class FakeInvoice:
     due_date: dt.date = attrs.field(factory=dt.date.today)
     date_paid: dt.date | None = None
     notes: str = ""
-    lines: dict[int, FakeLine] = attrs.field(factory=dict)
+    lines: dict[int, WhmcsLine] = attrs.field(factory=dict)
     emails_sent: int = 0
+    #: How many ``UpdateInvoice`` calls were applied.
+    updates: int = 0
 
     @property
     def subtotal(self) -> Decimal:
+        """The sum of the line amounts."""
         return sum((line.amount for line in self.lines.values()), Decimal("0"))
 
     def tax(self, rate: Decimal) -> Decimal:
+        """The tax at *rate* percent on the taxed lines, half-up to the cent."""
         taxed = sum((line.amount for line in self.lines.values() if line.taxed), Decimal("0"))
         return (taxed * rate / 100).quantize(_CENT, rounding=ROUND_HALF_UP)
 
     @property
     def total(self) -> Decimal:
+        """Subtotal plus both taxes, as ``GetInvoice`` reports it."""
         return self.subtotal + self.tax(self.tax_rate) + self.tax(self.tax_rate2)
 
 
@@ -101,7 +106,7 @@ class FakeWhmcs(FakeProvider):
         self.secret = secret
         self.access_key = access_key
         self.max_input_vars = max_input_vars
-        self.invoices: dict[int, FakeInvoice] = {}
+        self.invoices: dict[int, WhmcsInvoice] = {}
         self.emails: list[int] = []
         self._line_ids = itertools.count(1)
         self._actions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -119,9 +124,9 @@ class FakeWhmcs(FakeProvider):
         status: str = "Unpaid",
         lines: Sequence[tuple[str, Decimal | int, bool]] = (),
         **fields: Any,
-    ) -> FakeInvoice:
+    ) -> WhmcsInvoice:
         """Store an invoice; *lines* are ``(description, amount, taxed)`` and get fresh line ids."""
-        invoice = FakeInvoice(id, status=status, **fields)
+        invoice = WhmcsInvoice(id, status=status, **fields)
         for description, amount, taxed in lines:
             self._append(invoice, description, Decimal(amount), taxed)
         self.invoices[id] = invoice
@@ -129,13 +134,11 @@ class FakeWhmcs(FakeProvider):
 
     def client(self, **options: Any) -> Whmcs:
         """A :class:`~invoicekit.Whmcs` client talking to this fake (options override the defaults)."""
-        return Whmcs(**{**self._options(), "http_client": httpx.Client(transport=self.transport), **options})
+        return Whmcs(**self.client_kwargs(self._options(), options, asynchronous=False))
 
     def async_client(self, **options: Any) -> AsyncWhmcs:
         """An :class:`~invoicekit.AsyncWhmcs` client talking to this fake."""
-        return AsyncWhmcs(
-            **{**self._options(), "http_client": httpx.AsyncClient(transport=self.transport), **options}
-        )
+        return AsyncWhmcs(**self.client_kwargs(self._options(), options, asynchronous=True))
 
     def _options(self) -> dict[str, Any]:
         return {
@@ -183,7 +186,7 @@ class FakeWhmcs(FakeProvider):
 
     # -- actions -------------------------------------------------------------------------------------
 
-    def _invoice(self, form: Mapping[str, Any]) -> FakeInvoice:
+    def _invoice(self, form: Mapping[str, Any]) -> WhmcsInvoice:
         invoice_id = form.get("invoiceid")
         if (
             not isinstance(invoice_id, str)
@@ -239,9 +242,10 @@ class FakeWhmcs(FakeProvider):
         if _truthy(form.get("publishandsendemail")):
             invoice.emails_sent += 1
             self.emails.append(invoice.id)
+        invoice.updates += 1
         return {"invoiceid": str(invoice.id)}
 
-    def _apply_lines(self, invoice: FakeInvoice, form: dict[str, Any]) -> None:
+    def _apply_lines(self, invoice: WhmcsInvoice, form: dict[str, Any]) -> None:
         descriptions = _array(form, "itemdescription")
         for key, description in descriptions.items():
             line = invoice.lines.get(int(key)) if str(key).isdigit() else None
@@ -262,12 +266,12 @@ class FakeWhmcs(FakeProvider):
             if str(line_id).isdigit():
                 invoice.lines.pop(int(line_id), None)
 
-    def _append(self, invoice: FakeInvoice, description: str, amount: Decimal, taxed: bool) -> None:
+    def _append(self, invoice: WhmcsInvoice, description: str, amount: Decimal, taxed: bool) -> None:
         line_id = next(self._line_ids)
-        invoice.lines[line_id] = FakeLine(line_id, description, amount, taxed)
+        invoice.lines[line_id] = WhmcsLine(line_id, description, amount, taxed)
 
 
-def _read_update(form: dict[str, Any], invoice: FakeInvoice) -> dict[str, Any]:
+def _read_update(form: dict[str, Any], invoice: WhmcsInvoice) -> dict[str, Any]:
     """Check an UpdateInvoice form as WHMCS does; the invoice attributes it sets."""
     changes: dict[str, Any] = {}
     if "status" in form:

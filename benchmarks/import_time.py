@@ -1,0 +1,161 @@
+"""Import time and cold start, whole-process: each figure is a fresh interpreter timed from outside.
+
+  python benchmarks/import_time.py              # median of 9 runs per command
+  python benchmarks/import_time.py --runs 5
+  python benchmarks/import_time.py --importtime # also the `python -X importtime` top offenders
+
+Commands run round-robin (one run of each, then the next round), after one discarded warm-up run each,
+so a busy machine slows every command alike. Children run with bytecode writing allowed (the
+PYTHONDONTWRITEBYTECODE of a CI or sandbox shell is dropped), as a user's installed package has its
+.pyc files; they are written under $TMPDIR/invoicekit-bench-pycache (PYTHONPYCACHEPREFIX), never into
+the source tree. Targets: ``import invoicekit`` <= 1.25x ``import httpx``; import + construct + first call
+<= 1.5x raw httpx doing the same (cold_call.py, one case per provider).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from _common import fmt_ratio, median, ratio, verdict, write_result  # noqa: E402
+from cases import PROVIDERS, SMALL_PDF  # noqa: E402
+
+IMPORTS = {
+    "python -c pass": "pass",
+    "import httpx": "import httpx",
+    "import invoicekit": "import invoicekit",
+    "import invoicekit + Upflow": "import invoicekit; invoicekit.Upflow",
+    "import httpx, attrs": "import httpx, attrs",
+    "import httpx, attrs, cattrs": "import httpx, attrs, cattrs",
+}
+IMPORT_TARGET = 1.25
+COLD_TARGET = 1.5
+
+
+def _env(pdf: str = "") -> dict[str, str]:
+    """Bytecode on (a user's install has its .pyc files), cached outside the source tree."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "invoicekit-bench-pycache")
+    env["IK_BENCH_PDF"] = pdf
+    return env
+
+
+def _available(case: str, env: dict[str, str]) -> str | None:
+    p = subprocess.run(
+        [sys.executable, os.path.join(HERE, "cold_call.py"), case], capture_output=True, text=True, env=env
+    )
+    return None if p.returncode == 0 else (p.stderr.strip().splitlines() or ["failed"])[-1]
+
+
+def measure(runs: int) -> dict:
+    fd, pdf = tempfile.mkstemp(suffix=".pdf", prefix="ik-bench-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(SMALL_PDF)
+    try:
+        env = _env(pdf)
+        cmds: dict[str, list[str]] = {name: [sys.executable, "-c", stmt] for name, stmt in IMPORTS.items()}
+        skipped: dict[str, str] = {}
+        for provider in PROVIDERS:
+            for side in ("ik", "raw"):
+                case = f"{side}_{provider}"
+                why = _available(case, env)  # also the warm-up run
+                if why:
+                    skipped[case] = why
+                else:
+                    cmds[f"cold {case}"] = [sys.executable, os.path.join(HERE, "cold_call.py"), case]
+        for cmd in cmds.values():  # warm-up: .pyc files written, caches warm
+            subprocess.run(cmd, capture_output=True, env=env, check=True)
+        walls: dict[str, list[float]] = {name: [] for name in cmds}
+        for _ in range(runs):
+            for name, cmd in cmds.items():
+                t0 = time.perf_counter()
+                subprocess.run(cmd, capture_output=True, env=env, check=True)
+                walls[name].append((time.perf_counter() - t0) * 1e3)
+    finally:
+        os.remove(pdf)
+    ms = {name: median(w) for name, w in walls.items()}
+    start = ms["python -c pass"]
+    imp = {
+        "ms": ms,
+        "runs_ms": {k: [round(x, 1) for x in v] for k, v in walls.items()},
+        "ratio_import": ratio(ms["import invoicekit"], ms["import httpx"]),
+        "ratio_import_net_of_startup": ratio(ms["import invoicekit"] - start, ms["import httpx"] - start),
+        "ratio_import_with_upflow": ratio(ms["import invoicekit + Upflow"], ms["import httpx"]),
+    }
+    imp["verdict_import"] = verdict(imp["ratio_import"], IMPORT_TARGET)
+    cold: dict[str, dict] = {}
+    for provider in PROVIDERS:
+        ik, raw = f"cold ik_{provider}", f"cold raw_{provider}"
+        if ik not in ms or raw not in ms:
+            cold[provider] = {"skipped": skipped.get(f"ik_{provider}") or skipped.get(f"raw_{provider}")}
+            continue
+        r = ratio(ms[ik], ms[raw])
+        cold[provider] = {"ik_ms": ms[ik], "raw_ms": ms[raw], "ratio": r, "verdict": verdict(r, COLD_TARGET)}
+    return {
+        "runs": runs,
+        "import": imp,
+        "cold_call": cold,
+        "targets": {"import": IMPORT_TARGET, "cold": COLD_TARGET},
+    }
+
+
+def importtime_top(stmt: str, n: int = 10) -> list[tuple[float, float, str]]:
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", stmt], capture_output=True, text=True, env=_env()
+    )
+    rows = []
+    for line in p.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        self_us, cum_us, name = line[len("import time:") :].split("|")
+        rows.append((int(cum_us) / 1e3, int(self_us) / 1e3, name.rstrip()))
+    rows.sort(reverse=True)
+    return rows[:n]
+
+
+def report(res: dict) -> None:
+    imp = res["import"]
+    print(f"import time: whole process, median of {res['runs']} fresh interpreters (wall ms)")
+    for name, value in imp["ms"].items():
+        if not name.startswith("cold "):
+            print(f"  {name:32s} {value:8.1f}")
+    print(
+        f"  import invoicekit / import httpx = {fmt_ratio(imp['ratio_import'])} (target <= 1.25: "
+        f"{imp['verdict_import']}); net of interpreter start-up "
+        f"{fmt_ratio(imp['ratio_import_net_of_startup'])}"
+    )
+    print("import + construct + first call (MockTransport), whole process, median ms")
+    for provider, row in res["cold_call"].items():
+        if "skipped" in row:
+            print(f"  {provider:12s} skipped: {str(row['skipped'])[:80]}")
+        else:
+            print(
+                f"  {provider:12s} invoicekit {row['ik_ms']:7.1f}  raw httpx {row['raw_ms']:7.1f}  "
+                f"{fmt_ratio(row['ratio'])}  (target <= 1.5: {row['verdict']})"
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--importtime", action="store_true")
+    args = ap.parse_args()
+    res = measure(max(args.runs, 5))
+    report(res)
+    if args.importtime:
+        for stmt in ("import invoicekit", "import invoicekit; invoicekit.Upflow"):
+            print(f"\n-X importtime top offenders for `{stmt}` (cumulative ms, self ms, module)")
+            for cum, own, name in importtime_top(stmt):
+                print(f"  {cum:8.1f} {own:8.1f}  {name}")
+    print("wrote", write_result("import_time", res))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Per-call cost: N sequential calls on ``httpx.MockTransport``, invoicekit vs raw httpx building the same
+request by hand (and the official Payabli SDK on the same Payabli update, when its venv exists).
+
+  python benchmarks/percall.py                    # every provider, 5,000 calls x 3 rounds
+  python benchmarks/percall.py payabli -n 2000    # one provider
+  python benchmarks/percall.py --profile ik_payabli   # cProfile of one case (top 25 by own time)
+
+Each provider runs in its own fresh process holding both clients: 200 warm-up calls each, then ROUNDS
+rounds of N calls per client, in alternating blocks of 250 calls timed with time.perf_counter. The
+figure is the median block in CPU time of the process (time.process_time: what the call costs, not
+how long the scheduler kept it waiting; wall time is recorded too); the ratio is the median of the
+paired block ratios, so a noisy machine slows both sides alike. The official Payabli SDK runs the
+same way in its own venv, paired with the same raw httpx case there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from _common import fmt_ratio, median, payabli_python, run_json, verdict, write_result  # noqa: E402
+from cases import PROVIDERS  # noqa: E402
+
+TARGET = 1.25
+
+
+def child(cases_: list[str], n: int, rounds: int, block: int) -> dict:
+    """Time *cases_* in this one process, alternating blocks of *block* calls, *rounds* x *n* calls each."""
+    import cases
+
+    calls = {c: cases.build(c) for c in cases_}
+    for call in calls.values():
+        for _ in range(200):
+            call()
+    cpu: dict[str, list[float]] = {c: [] for c in cases_}
+    wall: dict[str, list[float]] = {c: [] for c in cases_}
+    per_round_blocks = n // block
+    for r in range(rounds):
+        order = cases_ if r % 2 == 0 else cases_[::-1]
+        for _ in range(per_round_blocks):
+            for c in order:
+                call = calls[c]
+                c0, w0 = time.process_time(), time.perf_counter()
+                for _ in range(block):
+                    call()
+                wall[c].append((time.perf_counter() - w0) / block * 1e6)
+                cpu[c].append((time.process_time() - c0) / block * 1e6)
+    out: dict = {"n": n, "rounds": rounds, "block": block, "cases": {}}
+    for c in cases_:
+        rounds_us = [
+            median(cpu[c][i : i + per_round_blocks]) for i in range(0, len(cpu[c]), per_round_blocks)
+        ]
+        out["cases"][c] = {
+            "median_us": median(cpu[c]),
+            "wall_median_us": median(wall[c]),
+            "rounds_us": [round(x, 1) for x in rounds_us],
+        }
+    base = cases_[1]
+    for c in cases_:
+        if c != base:
+            out["cases"][c]["ratio"] = median([a / b for a, b in zip(cpu[c], cpu[base], strict=True)])
+            out["cases"][c]["wall_ratio"] = median([a / b for a, b in zip(wall[c], wall[base], strict=True)])
+    return out
+
+
+def profile(case: str, n: int) -> None:
+    import cProfile
+    import pstats
+
+    import cases
+
+    call = cases.build(case)
+    for _ in range(200):
+        call()
+    pr = cProfile.Profile()
+    pr.enable()
+    for _ in range(n):
+        call()
+    pr.disable()
+    pstats.Stats(pr).sort_stats("tottime").print_stats(25)
+
+
+def measure(providers: list[str], n: int, rounds: int, block: int = 250) -> dict:
+    """{provider: {ik_us, raw_us, ratio, ...}}. ik_ and raw_ run in one fresh process, in alternating
+    blocks, so machine noise hits both alike; the ratio is the median of the paired block ratios.
+    """
+    sdk_py = payabli_python()
+    out: dict[str, dict] = {}
+    common = ["-n", str(n), "--rounds", str(rounds), "--block", str(block)]
+    for provider in providers:
+        args = [os.path.join(HERE, "percall.py"), "--child", f"ik_{provider},raw_{provider}", *common]
+        try:
+            res = run_json(args)
+        except RuntimeError as exc:
+            out[provider] = {"skipped": str(exc)}
+            continue
+        ik, raw = res["cases"][f"ik_{provider}"], res["cases"][f"raw_{provider}"]
+        row = {
+            "ik_us": ik["median_us"],
+            "raw_us": raw["median_us"],
+            "ratio": ik["ratio"],
+            "wall_ik_us": ik["wall_median_us"],
+            "wall_raw_us": raw["wall_median_us"],
+            "wall_ratio": ik["wall_ratio"],
+            "ik_rounds_us": ik["rounds_us"],
+            "raw_rounds_us": raw["rounds_us"],
+            "verdict": verdict(ik["ratio"], TARGET),
+        }
+        if provider == "payabli" and sdk_py:
+            # The official SDK lives in another venv: paired there with the same raw httpx case.
+            args = [os.path.join(HERE, "percall.py"), "--child", "sdk_payabli,raw_payabli", *common]
+            try:
+                sdk = run_json(args, python=sdk_py)["cases"]
+                row["sdk_us"] = sdk["sdk_payabli"]["median_us"]
+                row["sdk_raw_us"] = sdk["raw_payabli"]["median_us"]
+                row["sdk_ratio"] = sdk["sdk_payabli"]["ratio"]
+            except RuntimeError as exc:
+                row["sdk_skipped"] = str(exc)
+        out[provider] = row
+    return {"n": n, "rounds": rounds, "block": block, "target_ratio": TARGET, "providers": out}
+
+
+def report(res: dict) -> None:
+    print(
+        f"per-call cost: {res['n']} sequential calls x {res['rounds']} rounds on httpx.MockTransport"
+        " (CPU us/call)"
+    )
+    print(
+        f"{'provider':12s} {'invoicekit us':>14s} {'raw httpx us':>13s} {'ratio':>7s}"
+        "  target<=1.25  official SDK"
+    )
+    for provider, row in res["providers"].items():
+        if "skipped" in row:
+            print(f"{provider:12s} skipped: {row['skipped'][:80]}")
+            continue
+        sdk = f"{row['sdk_us']:.1f} us ({fmt_ratio(row['sdk_ratio'])} its raw)" if "sdk_us" in row else ""
+        print(
+            f"{provider:12s} {row['ik_us']:14.1f} {row['raw_us']:13.1f} {fmt_ratio(row['ratio']):>7s}"
+            f"  {row['verdict']:12s}  {sdk}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("providers", nargs="*", default=list(PROVIDERS))
+    ap.add_argument("-n", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--block", type=int, default=250, help="calls per alternating block")
+    ap.add_argument("--profile", metavar="CASE")
+    ap.add_argument("--child", metavar="CASE", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child.split(","), args.n, args.rounds, args.block)))
+        return
+    if args.profile:
+        profile(args.profile, args.n)
+        return
+    res = measure(args.providers, args.n, args.rounds, args.block)
+    report(res)
+    print("wrote", write_result("percall", res))
+
+
+if __name__ == "__main__":
+    main()
