@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -13,16 +14,29 @@ import attrs
 
 from ._errors import ValidationError
 
-__all__ = ["Auth", "BearerAuth", "FormAuth", "HeaderAuth", "Redactor", "Secret", "credential"]
+__all__ = [
+    "Auth",
+    "BearerAuth",
+    "FormAuth",
+    "HeaderAuth",
+    "Redactor",
+    "Secret",
+    "check_sendable",
+    "credential",
+]
 
 
 class Secret:
-    """A credential. Its repr and str are masked; only :meth:`reveal` gives the value."""
+    """A credential. Its repr and str are masked; only :meth:`reveal` gives the value.
 
-    __slots__ = ("_value",)
+    *param* is the constructor parameter it came from, so a later check can name it.
+    """
 
-    def __init__(self, value: str) -> None:
+    __slots__ = ("_value", "param")
+
+    def __init__(self, value: str, param: str | None = None) -> None:
         self._value = value
+        self.param = param
 
     def reveal(self) -> str:
         return self._value
@@ -53,7 +67,7 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
         raise ValidationError(param, f"missing credential: {where}")
     if any(c in value for c in "\r\n\0"):
         raise ValidationError(param, "must not contain CR, LF or NUL")
-    return Secret(value)
+    return Secret(value, param)
 
 
 @attrs.frozen
@@ -108,6 +122,27 @@ class FormAuth:
 
 
 Auth = HeaderAuth | BearerAuth | FormAuth
+
+
+# What HTTP lets a header value be (RFC 9110 field-value, ASCII only as httpx encodes it). Anything else
+# fails inside httpx at send time, as a raw UnicodeEncodeError holding the whole credential.
+_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def check_sendable(auth: Auth) -> None:
+    """Refuse, when a client is made, a credential that cannot travel in its HTTP header."""
+    pairs: list[tuple[str, Secret]] = []
+    if isinstance(auth, HeaderAuth):
+        pairs = list(auth.headers.items())
+    elif isinstance(auth, BearerAuth):
+        pairs = [(auth.header, auth.token)]
+    for header, secret in pairs:
+        if not _HEADER_VALUE.fullmatch(secret.reveal()):
+            raise ValidationError(
+                secret.param or header,
+                f"is sent in the {header} header, so it must be printable ASCII without leading or "
+                "trailing spaces (is it the right credential?)",
+            )
 
 
 class Redactor:

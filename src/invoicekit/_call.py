@@ -211,26 +211,26 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
         self._tag = os.urandom(16).hex()
-        text = json.dumps(self._mark(value), ensure_ascii=False, separators=(",", ":"))
+        # json's C encoder walks the document and calls back only for Decimal and File values.
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=self._mark)
         self._parts: list[bytes | File] = []
         self._split(text)
         self._stack = stack
         self.length = sum(len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts)
 
-    def _mark(self, value: Any) -> Any:
+    def _mark(self, value: Any) -> str:
         if isinstance(value, File):
             self._files.append(value)
             return f"\0{self._tag}f{len(self._files) - 1}\0"
         if isinstance(value, Decimal):
             self._decimals.append(value)
             return f"\0{self._tag}d{len(self._decimals) - 1}\0"
-        if isinstance(value, dict):
-            return {k: self._mark(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._mark(v) for v in value]
-        return value
+        raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
     def _split(self, text: str) -> None:
+        if not self._files and not self._decimals:
+            self._parts.append(text.encode())
+            return
         marker = f'"\\u0000{self._tag}'
         pieces = text.split(marker)
         self._parts.append(pieces[0].encode())

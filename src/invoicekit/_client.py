@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 import httpx
 
-from ._auth import Auth, Redactor
+from ._auth import Auth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
 from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
@@ -112,6 +112,7 @@ class BaseClient:
         timeout: float | httpx.Timeout | None,
         retry: RetryPolicy | None,
     ) -> None:
+        check_sendable(auth)
         self._provider = provider
         self._auth = auth
         self._base_url = _choose_url(provider, base_url, sandbox)
@@ -121,7 +122,8 @@ class BaseClient:
         self._owns_http = True
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r})"
+        # getattr: a client whose constructor failed still has a repr (tracebacks with locals call it)
+        return f"{type(self).__name__}(base_url={getattr(self, '_base_url', None)!r})"
 
     @property
     def base_url(self) -> str:
@@ -258,7 +260,12 @@ class BaseClient:
             retry_after=retry_after(response.headers),
             body=data,
             request_id=next(
-                (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers), None
+                (
+                    self._redactor.text(response.headers[h])
+                    for h in _REQUEST_ID_HEADERS
+                    if h in response.headers
+                ),
+                None,
             ),
             errors={
                 self._redactor.text(k): [self._redactor.text(m) for m in v] for k, v in failure.errors.items()
@@ -415,19 +422,28 @@ def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
 def _decode(
     response: httpx.Response, *, strict: bool, provider: str = "", redact: Callable[[str], str] = str
 ) -> Any:
-    raw = response.content
-    if not raw.strip():
+    if not response.content.strip():  # no local copy of the answer: tracebacks with locals show frames
         return None
     try:
-        return json.loads(raw, parse_float=Decimal)
+        return json.loads(response.content, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
-        if not strict:
-            return response.text
-        raise DecodeError(
-            f"the answer is not JSON ({excerpt(redact(response.text))})",
-            provider=provider,
-            status_code=response.status_code,
-        ) from exc
+        cause = _scrubbed(exc, redact)  # raised below, outside the handler: no __context__ either
+    if not strict:
+        return response.text
+    raise DecodeError(
+        f"the answer is not JSON ({excerpt(redact(response.text))})",
+        provider=provider,
+        status_code=response.status_code,
+    ) from cause
+
+
+def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
+    """The parse error to chain, without the raw answer it carries (``.doc``, ``.object``), which may
+    echo a credential back.
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        return json.JSONDecodeError(exc.msg, redact(exc.doc), exc.pos)
+    return ValueError(str(exc))  # a UnicodeDecodeError's .object is the raw body; its str is not
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import types
+import typing
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -65,9 +67,22 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
     def key(a: attrs.Attribute[Any]) -> str:
         return str(a.metadata.get(_WIRE, wire_name(a.name)))
 
+    def scalar_or_dispatch(value: Any) -> Any:
+        # Most update fields hold a scalar; cattrs would dispatch each `T | Unset` value through its
+        # union machinery (measured: a third of a model's unstructuring time).
+        return value if type(value) in _SCALARS else conv.unstructure(value)
+
     def unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
+        try:
+            types = typing.get_type_hints(cls)
+        except (NameError, TypeError):  # an unresolvable annotation: cattrs' own dispatch still works
+            types = {}
         overrides = {
-            a.name: override(rename=key(a), omit_if_default=a.default is UNSET)
+            a.name: override(
+                rename=key(a),
+                omit_if_default=a.default is UNSET,
+                unstruct_hook=scalar_or_dispatch if _is_union(types.get(a.name)) else None,
+            )
             for a in attrs.fields(cls)
             if not a.metadata.get(_EXTRA)
         }
@@ -109,6 +124,13 @@ def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str,
         raise DecodeError(
             f"the answer does not fit {cls.__name__} ({detail})", provider=provider, status_code=status
         ) from exc
+
+
+_SCALARS = frozenset({str, int, bool, type(None), Decimal, File})
+
+
+def _is_union(kind: Any) -> bool:
+    return typing.get_origin(kind) in {typing.Union, types.UnionType}
 
 
 def _is_enum(kind: Any) -> bool:

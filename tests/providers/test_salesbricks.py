@@ -577,9 +577,12 @@ async def test_result_is_read_and_unknown_fields_kept(kind: str, httpx_mock: HTT
         b"",
         b'{"attachments": "nope"}',
         b'{"attachments": [{"created_at": "yesterday"}]}',
+        b"{}",
+        b'{"signed_pdf_url": "https://files.example.invalid/x.pdf", "attachments": []}',
     ],
 )
 async def test_unreadable_answer_is_a_decode_error(content: bytes, httpx_mock: HTTPXMock) -> None:
+    """An answer that is not JSON, or lacks the invoice id, is a DecodeError, never a silent success."""
     httpx_mock.add_response(method="PATCH", content=content)
     with pytest.raises(DecodeError):
         await update("sync", tax_id="x")

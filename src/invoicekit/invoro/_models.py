@@ -168,23 +168,36 @@ def _non_negative_money(value: object, field: str) -> int:
 
 def validate(obj: Any, path: str) -> None:
     """Check every field of a request model (recursively), naming the offender by its dotted *path*."""
-    cls = type(obj)
-    for a in attrs.fields(cls):
-        value = getattr(obj, a.name)
-        where = f"{path}.{a.name}"
-        if a.name == "extra_fields":
-            _check_extra(cls, value, where)
+    cls: type = type(obj)
+    for name, rule, nullable, required in _specs(cls):
+        value = getattr(obj, name)
+        if rule is None:  # extra_fields
+            _check_extra(cls, value, f"{path}.{name}")
         elif value is UNSET:
-            if a.default is attrs.NOTHING:
-                raise ValidationError(where, "is required")
+            if required:
+                raise ValidationError(f"{path}.{name}", "is required")
         elif value is None:
-            if not a.metadata.get(_NULLABLE, False):
+            if not nullable:
                 raise ValidationError(
-                    where,
+                    f"{path}.{name}",
                     "cannot be None here (Invoro documents no null for it); leave it UNSET to not send it",
                 )
         else:
-            a.metadata[_RULE](value, where)
+            rule(value, f"{path}.{name}")
+
+
+@functools.cache
+def _specs(cls: type) -> tuple[tuple[str, Rule | None, bool, bool], ...]:
+    """Per model class, once: (field name, rule or None for extra_fields, nullable, required)."""
+    return tuple(
+        (
+            a.name,
+            None if a.name == "extra_fields" else a.metadata[_RULE],
+            bool(a.metadata.get(_NULLABLE, False)),
+            a.default is attrs.NOTHING,
+        )
+        for a in attrs.fields(cls)
+    )
 
 
 @functools.cache

@@ -72,7 +72,7 @@ class InvoiceUpdateResult:
     *attachments* is the flat list across invoice and subscription level, in PDF merge order.
     """
 
-    invoice_id: str | None = None
+    invoice_id: str  #: required: an answer without it is a DecodeError, never a silent success
     signed_pdf_url: str | None = None
     attachments: list[Attachment] = attrs.field(factory=list)
     extra: dict[str, Any] = extra()  #: fields this version of invoicekit does not know yet
