@@ -13,6 +13,7 @@ from ._errors import ValidationError
 __all__ = ["boolean", "choice", "date", "email", "int_id", "text", "uuid_text"]
 
 T = TypeVar("T")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
 
 
@@ -72,6 +73,8 @@ def uuid_text(value: object, field: str) -> str:
     """A UUID, as the string the provider expects (hyphenated, lower case)."""
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):  # already the form we send
+        return value
     try:
         return str(uuid.UUID(text(value, field, allow_empty=False)))
     except ValueError:

@@ -304,11 +304,16 @@ def parse_invoice(data: Any) -> Invoice:
 
 def _rename(payload: dict[str, Any]) -> dict[str, Any]:
     fields = dict(payload)
+    if _ALIASES.isdisjoint(payload):  # the usual case: the answer already uses the model's names
+        return fields
     for attr, keys in RESPONSE_KEYS.items():
         found = next((k for k in keys if k in payload), None)
         if found is not None and found != attr:
             fields[attr] = fields.pop(found)
     return fields
+
+
+_ALIASES = frozenset(k for attr, keys in RESPONSE_KEYS.items() for k in keys if k != attr)
 
 
 def check_envelope(data: Any) -> Failure | None:
