@@ -28,7 +28,7 @@ from ._errors import DecodeError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["camel", "extra", "make_converter", "structure", "wire"]
+__all__ = ["camel", "extra", "iso_datetime", "make_converter", "structure", "wire"]
 
 T = TypeVar("T")
 _WIRE = "invoicekit.wire"
@@ -146,7 +146,11 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
-    text = str(value)
+    return iso_datetime(str(value))
+
+
+def iso_datetime(text: str) -> dt.datetime:
+    """An ISO 8601 date-time, ``Z`` included (``datetime.fromisoformat`` reads ``Z`` only from 3.11)."""
     return dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 

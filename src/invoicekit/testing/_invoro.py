@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import httpx
 
+from .._convert import iso_datetime
 from ..invoro import AsyncInvoro, Invoro
 from ._fake import FakeProvider
 
@@ -251,7 +252,7 @@ def _errors(body: dict[str, Any], calculate: Any) -> dict[str, list[str]]:
 
 def _is_timestamp(value: Any) -> bool:
     try:
-        dt.datetime.fromisoformat(str(value))
+        iso_datetime(str(value))
     except ValueError:
         return False
     return "T" in str(value)
