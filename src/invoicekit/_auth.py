@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import attrs
 
+from ._checks import header_value
 from ._errors import ValidationError
 
 __all__ = [
@@ -124,25 +124,17 @@ class FormAuth:
 Auth = HeaderAuth | BearerAuth | FormAuth
 
 
-# What HTTP lets a header value be (RFC 9110 field-value, ASCII only as httpx encodes it). Anything else
-# fails inside httpx at send time, as a raw UnicodeEncodeError holding the whole credential.
-_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
-
-
 def check_sendable(auth: Auth) -> None:
-    """Refuse, when a client is made, a credential that cannot travel in its HTTP header."""
+    """Refuse, when a client is made, a credential that cannot travel in its HTTP header (httpx would fail
+    at send time, with a raw UnicodeEncodeError holding the whole credential).
+    """
     pairs: list[tuple[str, Secret]] = []
     if isinstance(auth, HeaderAuth):
         pairs = list(auth.headers.items())
     elif isinstance(auth, BearerAuth):
         pairs = [(auth.header, auth.token)]
     for header, secret in pairs:
-        if not _HEADER_VALUE.fullmatch(secret.reveal()):
-            raise ValidationError(
-                secret.param or header,
-                f"is sent in the {header} header, so it must be printable ASCII without leading or "
-                "trailing spaces (is it the right credential?)",
-            )
+        header_value(secret.reveal(), secret.param or header, header)
 
 
 class Redactor:

@@ -21,7 +21,7 @@ import httpx
 from httpx._multipart import MultipartStream  # httpx offers no public text-only multipart
 
 from ._errors import ValidationError
-from ._files import File
+from ._files import ONE_SHOT_IN_JSON, File
 from ._forms import php_form, urlencoded
 from ._money import decimal_text
 from ._paths import render_path
@@ -259,11 +259,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 def f_size(file: File) -> int:
     size = file.size()
     if size < 0:
-        raise ValidationError(
-            "file",
-            "a one-shot stream cannot be sent inside JSON (its length is unknown); "
-            "pass a path, bytes or a seekable file",
-        )
+        raise ValidationError("file", ONE_SHOT_IN_JSON)
     return size
 
 

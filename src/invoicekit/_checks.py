@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from ._errors import ValidationError
 
-__all__ = ["boolean", "choice", "date", "email", "int_id", "text", "uuid_text"]
+__all__ = ["boolean", "choice", "date", "email", "header_value", "int_id", "text", "uuid_text"]
 
 T = TypeVar("T")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -51,6 +51,20 @@ def date(value: object, field: str) -> dt.date:
     """A calendar date; a datetime is refused (its time and zone would be silently dropped)."""
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError(field, f"must be a datetime.date, not {type(value).__name__}")
+    return value
+
+
+_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def header_value(value: str, field: str, header: str) -> str:
+    """A value that can travel in an HTTP header: printable ASCII, no leading or trailing space."""
+    if not _HEADER_VALUE.fullmatch(value):
+        raise ValidationError(
+            field,
+            f"is sent in the {header} header, so it must be printable ASCII without leading or trailing "
+            "spaces",
+        )
     return value
 
 

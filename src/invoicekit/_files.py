@@ -13,6 +13,10 @@ from ._errors import ValidationError
 __all__ = ["File", "FileInput"]
 
 _PDF_MAGIC = b"%PDF-"
+ONE_SHOT_IN_JSON = (
+    "a one-shot stream cannot be sent as base64 inside JSON (its length is unknown); "
+    "pass a path, bytes or a seekable file"
+)
 
 
 class File:
@@ -76,11 +80,15 @@ class File:
             return True
         return _seekable(self.source)
 
-    def check(self, field: str, *, max_size: int | None = None, pdf: bool = True) -> int:
+    def check(self, field: str, *, max_size: int | None = None, pdf: bool = True, sized: bool = False) -> int:
         """Check the file before any request: it exists, is not empty, starts with ``%PDF-`` (when *pdf*)
         and fits *max_size* bytes. Returns its size in bytes (``-1`` for a one-shot stream).
+
+        *sized* demands a known length, as base64 inside JSON does: a one-shot stream is then refused.
         """
         head, size = self._peek(field)
+        if sized and size < 0:
+            raise ValidationError(field, ONE_SHOT_IN_JSON)
         if size == 0 or head == b"":
             raise ValidationError(field, "the file is empty")
         if pdf and not head.startswith(_PDF_MAGIC):

@@ -92,3 +92,11 @@ def test_filename_and_repr(tmp_path: Path) -> None:
     assert File(PDF, filename="x.pdf").name_or("invoice.pdf") == "x.pdf"
     assert "obj" not in repr(File(PDF))
     assert os.fspath(p) in repr(File(p))
+
+
+def test_sized_refuses_one_shot_streams() -> None:
+    """sized=True (base64 inside JSON needs a length) refuses a one-shot stream, naming the field."""
+    with pytest.raises(ValidationError, match="one-shot stream") as info:
+        File(OneShot(PDF)).check("attachments[0].content", sized=True)  # type: ignore[arg-type]
+    assert info.value.field == "attachments[0].content"
+    assert File(PDF).check("pdf", sized=True) == len(PDF)

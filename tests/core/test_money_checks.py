@@ -111,3 +111,17 @@ def test_boolean_choice_uuid() -> None:
     assert checks.uuid_text(u, "id") == str(u)
     with pytest.raises(ValidationError, match="not a UUID"):
         checks.uuid_text("nope", "id")
+
+
+@pytest.mark.parametrize("bad", ["a\r\nX-Evil: 1", "clé", " padded", "padded ", "", "tab\there\x00"])
+def test_header_value_refuses_what_http_cannot_carry(bad: str) -> None:
+    """CR/LF, non-ASCII and edge spaces are refused, naming the field and the header, never the value."""
+    with pytest.raises(ValidationError, match="X-Key header") as info:
+        checks.header_value(bad, "api_key", "X-Key")
+    assert info.value.field == "api_key"
+    assert bad.strip() == "" or bad not in str(info.value)
+
+
+def test_header_value_accepts_printable_ascii() -> None:
+    """Printable ASCII with inner spaces passes unchanged."""
+    assert checks.header_value("k3y with inner space!", "api_key", "X-Key") == "k3y with inner space!"

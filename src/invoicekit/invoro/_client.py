@@ -240,13 +240,9 @@ def _check_attachments(invoice: DraftInvoice, path: str) -> None:
     for i, attachment in enumerate(invoice.attachments if is_set(invoice.attachments) else ()):
         where = f"{path}.attachments[{i}].content"
         mime = attachment.mime_type if is_set(attachment.mime_type) else attachment.content.content_type
-        size = attachment.content.check(where, max_size=MAX_ATTACHMENT_BYTES, pdf=mime == "application/pdf")
-        if size < 0:
-            raise ValidationError(
-                where,
-                "a one-shot stream cannot be embedded as base64 (its length is "
-                "unknown); pass a path, bytes or a seekable file",
-            )
+        attachment.content.check(
+            where, max_size=MAX_ATTACHMENT_BYTES, pdf=mime == "application/pdf", sized=True
+        )
 
 
 def update_draft_call(invoice_id: object, invoice: object, calculate_totals: object = UNSET) -> Call[Invoice]:

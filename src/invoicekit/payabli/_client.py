@@ -227,14 +227,11 @@ def _with_files(bill: BillData) -> BillData:
         if isinstance(file, File):
             completed = _complete(attachment, file, field)
             size = file.check(
-                f"{field}.f_content", max_size=MAX_ATTACHMENT_BYTES, pdf=completed.ftype is FileType.PDF
+                f"{field}.f_content",
+                max_size=MAX_ATTACHMENT_BYTES,
+                pdf=completed.ftype is FileType.PDF,
+                sized=True,
             )
-            if size < 0:
-                raise ValidationError(
-                    f"{field}.f_content",
-                    "a one-shot stream cannot be sent as base64 (its length is unknown); "
-                    "pass a path, bytes or a seekable file",
-                )
             total += 4 * -(-size // 3)
             attachment = completed
         done.append(attachment)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -16,7 +15,7 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety
-from .._checks import boolean, date, email, text
+from .._checks import boolean, date, email, header_value, text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
 from .._convert import make_converter, structure
 from .._errors import ValidationError
@@ -104,7 +103,6 @@ LIMITS: Final[Mapping[str, int]] = {  # [DOC] maximum lengths
     "reason_for_updating": 500,
     "tax_id": 255,
 }
-_KEY = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")  # printable ASCII: it travels as a header
 _CONVERTER = make_converter()
 
 
@@ -221,9 +219,11 @@ def _file_part(value: Any, field: str, index: int) -> tuple[str, File, str]:
 def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, dict[str, str]]:
     if not is_set(idempotency_key):
         return (Safety.UNSAFE if send_invoice is True else Safety.IDEMPOTENT), {}
-    key = text(idempotency_key, "idempotency_key", max_len=255, allow_empty=False)
-    if not _KEY.match(key):
-        raise ValidationError("idempotency_key", "printable ASCII only, no leading or trailing space")
+    key = header_value(
+        text(idempotency_key, "idempotency_key", max_len=255, allow_empty=False),
+        "idempotency_key",
+        IDEMPOTENCY_HEADER,
+    )
     return Safety.IDEMPOTENT_WITH_KEY, {IDEMPOTENCY_HEADER: key}
 
 

@@ -59,15 +59,10 @@ def upload_pdf_call(invoice: str | ExternalId, pdf: FileInput, encoding: str) ->
     """Validate an upload and describe it: bad input raises ValidationError here, before any request."""
     choice(encoding, "encoding", ENCODINGS)
     file = File.coerce(pdf, "pdf")
-    size = file.check("pdf", max_size=MAX_PDF_BYTES)
+    file.check("pdf", max_size=MAX_PDF_BYTES, sized=encoding == "base64")
+    body: Json | Multipart
     if encoding == "multipart":
-        body: Json | Multipart = Multipart(files=[("file", file, DEFAULT_FILENAME)])
-    elif size < 0:
-        raise ValidationError(
-            "pdf",
-            "a one-shot stream cannot be sent as base64 (its length is unknown); "
-            "pass a path, bytes or a seekable file, or use encoding='multipart'",
-        )
+        body = Multipart(files=[("file", file, DEFAULT_FILENAME)])
     else:
         body = Json({"data": file})
     return Call(
