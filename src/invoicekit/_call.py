@@ -11,7 +11,9 @@ import base64
 import enum
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -26,7 +28,7 @@ from ._forms import php_form, urlencoded
 from ._money import decimal_text
 from ._paths import render_path
 
-__all__ = ["Call", "Form", "Json", "Multipart", "Safety", "build_request", "files_in"]
+__all__ = ["Call", "Form", "Json", "Multipart", "Safety", "build_request", "files_in", "with_extra_headers"]
 
 R = TypeVar("R")
 
@@ -87,6 +89,8 @@ class Call(Generic[R]):
     #: True when the operation returns nothing (e.g. 204): a 2xx answer's body is then not read at all,
     #: so a 200 with a text body is a success, not a DecodeError; *parse* gets ``None``.
     ignore_answer: bool = False
+    #: The idempotency key the call carries in its headers (so errors and raw responses can show it).
+    idempotency_key: str | None = None
     path: str = attrs.field(init=False)
 
     @path.default
@@ -98,6 +102,52 @@ class Call(Generic[R]):
     def replayable(self) -> bool:
         """Whether the body can be produced again for a retry."""
         return all(f.replayable for f in files_in(self.body))
+
+
+#: Headers ``extra_headers=`` may never set: the body's framing, the target, and credentials in any form.
+PROTECTED_HEADERS: frozenset[str] = frozenset(
+    {"content-type", "content-length", "transfer-encoding", "host", "authorization", "proxy-authorization",
+     "cookie"}
+)  # fmt: skip
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
+_FIELD_VALUE = re.compile(r"[\x20-\x7e\t]*")  # visible ASCII, space and tab: no CR, LF or NUL
+
+
+def with_extra_headers(
+    call: Call[R], extra: Mapping[str, str] | None, *, protected: Iterable[str] = ()
+) -> Call[R]:
+    """*call* with the caller's *extra* headers added, each checked (``ValidationError`` naming it).
+
+    A header may not carry CR, LF or NUL (no header injection), and may not replace a header in
+    :data:`PROTECTED_HEADERS`, one in *protected* (the client's credential headers) or one the call sets
+    itself (an idempotency key has its own argument). Names compare case-insensitively.
+    """
+    if extra is None:
+        return call
+    if not isinstance(extra, Mapping):
+        raise ValidationError("extra_headers", f"must be a mapping of str to str, not {type(extra).__name__}")
+    if not extra:
+        return call
+    refused = PROTECTED_HEADERS | {h.lower() for h in protected} | {h.lower() for h in call.headers}
+    added: dict[str, str] = {}
+    for name, value in extra.items():
+        field = f"extra_headers[{name!r}]"
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ValidationError(field, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")
+        if not isinstance(value, str):
+            raise ValidationError(field, f"must be a str, not {type(value).__name__}")
+        if not _FIELD_VALUE.fullmatch(value):
+            raise ValidationError(field, "must be printable ASCII without CR, LF or NUL")
+        if name.lower() in refused:
+            raise ValidationError(
+                field,
+                "is set by invoicekit (credentials, body framing, Host or the call's own headers such as "
+                "the idempotency key) and cannot be overridden",
+            )
+        if name.lower() in {a.lower() for a in added}:
+            raise ValidationError(field, "is given twice (header names are case-insensitive)")
+        added[name] = value
+    return attrs.evolve(call, headers={**call.headers, **added})
 
 
 def files_in(body: Body | None) -> list[File]:
@@ -134,7 +184,7 @@ def build_request(
 ) -> httpx.Request:
     """The ``httpx.Request`` for one attempt. Files are opened on *stack*, which the caller closes."""
     url = httpx.URL(base_url.rstrip("/") + call.path, params=dict(call.query) or None)
-    all_headers = {"Accept": "application/json", **headers, **call.headers}
+    all_headers = _merged({"Accept": "application/json"}, headers, call.headers)
     body = call.body
     stream: httpx.SyncByteStream | httpx.AsyncByteStream | None = None
     if isinstance(body, Form) or form_auth:
@@ -156,6 +206,20 @@ def build_request(
     return httpx.Request(
         call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.as_dict()}
     )
+
+
+def _merged(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win, whatever the case of the name: ``accept`` replaces ``Accept``, never doubles it."""
+    merged: dict[str, str] = {}
+    spelling: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            old = spelling.get(name.lower())
+            if old is not None and old != name:
+                del merged[old]
+            spelling[name.lower()] = name
+            merged[name] = value
+    return merged
 
 
 def _multipart_request(
@@ -189,6 +253,11 @@ def _multipart_request(
         files=files,
         extensions={"timeout": timeout.as_dict()},
     )
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key for one logical call: a random UUID, as providers recommend."""
+    return str(uuid.uuid4())
 
 
 def new_boundary() -> str:

@@ -21,8 +21,11 @@ import attrs
 import httpx
 
 from ._auth import Auth, Redactor, check_sendable
-from ._call import Call, Safety, build_request, new_boundary
+import hashlib
+
+from ._call import Call, Safety, build_request, new_boundary, with_extra_headers
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
+from ._response import Meta, rate_limit, record, safe_headers
 from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
@@ -150,6 +153,36 @@ class BaseClient:
 
     # -- pure steps shared by both send loops ---------------------------------------------------------
 
+    def _begin(self, call: Call[R], extra_headers: Mapping[str, str] | None) -> tuple[Call[R], _Attempts]:
+        """The call with the caller's *extra_headers* (checked here, before any request) and its counters.
+
+        A call with an idempotency key gets a multipart boundary derived from the key, so a resend under the
+        same key (by the retry loop, or by the caller after a TransportError) sends the same bytes.
+        """
+        if extra_headers is not None:
+            protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
+            call = with_extra_headers(call, extra_headers, protected=protected)
+        if call.idempotency_key is None:
+            return call, _Attempts()
+        digest = hashlib.sha256(call.idempotency_key.encode()).hexdigest()[:32]
+        return call, _Attempts(boundary=digest)
+
+    def _meta(self, response: httpx.Response, call: Call[Any], state: _Attempts) -> Meta:
+        return Meta(
+            status_code=response.status_code,
+            headers=safe_headers(response.headers, self._redactor.text),
+            request_id=self._request_id(response),
+            rate_limit=rate_limit(response.headers),
+            idempotency_key=call.idempotency_key,
+            attempts=state.tries,
+        )
+
+    def _request_id(self, response: httpx.Response) -> str | None:
+        return next(
+            (self._redactor.text(response.headers[h]) for h in _REQUEST_ID_HEADERS if h in response.headers),
+            None,
+        )
+
     def _request(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
         return build_request(
             call,
@@ -208,8 +241,11 @@ class BaseClient:
                 provider=name,
                 attempts=state.tries,
                 status_code=outcome.status_code,
+                idempotency_key=call.idempotency_key,
             )
-        return self._conclude(call, outcome)
+        result = self._conclude(call, outcome)
+        record(lambda: self._meta(outcome, call, state))
+        return result
 
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
@@ -219,12 +255,14 @@ class BaseClient:
                 f"{name}: no answer ({what}) after {state.tries} attempt(s)",
                 provider=name,
                 attempts=state.tries,
+                idempotency_key=call.idempotency_key,
             )
         return OutcomeUnknownError(
             f"{name}: no answer ({what}) to a call that must not run twice; it may have been applied, "
             "so it was not resent. Check the invoice before trying again.",
             provider=name,
             attempts=state.tries,
+            idempotency_key=call.idempotency_key,
         )
 
     def _conclude(self, call: Call[R], response: httpx.Response) -> R:
@@ -259,14 +297,9 @@ class BaseClient:
             hint=hint,
             retry_after=retry_after(response.headers),
             body=data,
-            request_id=next(
-                (
-                    self._redactor.text(response.headers[h])
-                    for h in _REQUEST_ID_HEADERS
-                    if h in response.headers
-                ),
-                None,
-            ),
+            request_id=self._request_id(response),
+            headers=safe_headers(response.headers, self._redactor.text),
+            rate_limit=rate_limit(response.headers),
             errors={
                 self._redactor.text(k): [self._redactor.text(m) for m in v] for k, v in failure.errors.items()
             },
@@ -298,8 +331,8 @@ class SyncClient(BaseClient):
         self._owns_http = http_client is None
         self._http: httpx.Client = http_client or httpx.Client(follow_redirects=False)
 
-    def _send(self, call: Call[R]) -> R:
-        state = _Attempts()
+    def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
+        call, state = self._begin(call, extra_headers)
         while True:
             outcome = self._attempt(call, state)
             wait = self._next_wait(call, state, outcome)
@@ -350,8 +383,8 @@ class AsyncClient(BaseClient):
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(follow_redirects=False)
 
-    async def _send(self, call: Call[R]) -> R:
-        state = _Attempts()
+    async def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
+        call, state = self._begin(call, extra_headers)
         while True:
             outcome = await self._attempt(call, state)
             wait = self._next_wait(call, state, outcome)

@@ -24,7 +24,10 @@ Envelope failures that arrive with HTTP 200 (WHMCS ``result=error``, Payabli ``i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._response import RateLimit
 
 __all__ = [
     "APIError",
@@ -66,10 +69,15 @@ class TransportError(InvoiceKitError):
     The original ``httpx`` exception is chained as ``__cause__``. *attempts* counts the requests tried.
     """
 
-    def __init__(self, message: str, *, provider: str, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, provider: str, attempts: int = 1, idempotency_key: str | None = None
+    ) -> None:
         super().__init__(message)
         self.provider = provider
         self.attempts = attempts
+        #: The idempotency key the call carried (Salesbricks), or None: resend with the same key to have
+        #: the provider apply the change at most once.
+        self.idempotency_key = idempotency_key
 
 
 class OutcomeUnknownError(TransportError):
@@ -82,9 +90,15 @@ class OutcomeUnknownError(TransportError):
     """
 
     def __init__(
-        self, message: str, *, provider: str, attempts: int = 1, status_code: int | None = None
+        self,
+        message: str,
+        *,
+        provider: str,
+        attempts: int = 1,
+        status_code: int | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
-        super().__init__(message, provider=provider, attempts=attempts)
+        super().__init__(message, provider=provider, attempts=attempts, idempotency_key=idempotency_key)
         self.status_code = status_code
 
 
@@ -93,7 +107,9 @@ class APIError(InvoiceKitError):
 
     Attributes: *provider* (``"upflow"``, …), *status_code* (the HTTP status; 200 for an envelope failure),
     *message* (the provider's own words), *body* (the decoded answer, secrets redacted), *request_id*
-    (when the provider sends one), *errors* (field name -> messages, when the provider lists them).
+    (when the provider sends one), *errors* (field name -> messages, when the provider lists them),
+    *headers* (the answer's headers, secret-looking ones redacted) and *rate_limit* (the provider's
+    ``X-RateLimit-*`` state as a :class:`~invoicekit.RateLimit`, or None).
     """
 
     def __init__(
@@ -105,6 +121,8 @@ class APIError(InvoiceKitError):
         body: Any = None,
         request_id: str | None = None,
         errors: Mapping[str, Sequence[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         text = f"{provider} answered {status_code}: {message}"
         if request_id:
@@ -116,6 +134,8 @@ class APIError(InvoiceKitError):
         self.body = body
         self.request_id = request_id
         self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
+        self.headers: dict[str, str] = dict(headers or {})
+        self.rate_limit = rate_limit
 
 
 class BadRequestError(APIError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from invoicekit import (
     RetryPolicy,
     Salesbricks,
     ServerError,
+    TransportError,
     ValidationError,
     salesbricks,
 )
@@ -103,7 +105,7 @@ def ok(httpx_mock: HTTPXMock, **kw: Any) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
 async def test_patch_url_auth_and_content_type(kind: str, httpx_mock: HTTPXMock) -> None:
-    """PATCH .../api/v2/invoices/<id>, X-SALESBRICKS-KEY, multipart with a boundary, no key header."""
+    """PATCH .../api/v2/invoices/<id>, X-SALESBRICKS-KEY, multipart with a boundary, a generated key."""
     ok(httpx_mock)
     await update(kind, invoice_memo="Net 30")
     request = only_request(httpx_mock)
@@ -112,7 +114,7 @@ async def test_patch_url_auth_and_content_type(kind: str, httpx_mock: HTTPXMock)
     assert request.headers["X-SALESBRICKS-KEY"] == KEY
     assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert request.headers["accept"] == "application/json"
-    assert IDEM_HEADER not in request.headers
+    assert str(uuid.UUID(request.headers[IDEM_HEADER])) == request.headers[IDEM_HEADER]  # a fresh UUID
     assert "authorization" not in request.headers
 
 
@@ -449,10 +451,10 @@ async def test_limits_are_inclusive(httpx_mock: HTTPXMock) -> None:
 @pytest.mark.parametrize(
     ("kw", "safety"),
     [
-        ({"tax_id": "x"}, Safety.IDEMPOTENT),
-        ({"tax_id": "x", "send_invoice": False}, Safety.IDEMPOTENT),
-        ({"attachments": [Add(PDF)]}, Safety.IDEMPOTENT),
-        ({"send_invoice": True}, Safety.UNSAFE),
+        ({"tax_id": "x", "idempotency_key": None}, Safety.IDEMPOTENT),
+        ({"tax_id": "x", "send_invoice": False, "idempotency_key": None}, Safety.IDEMPOTENT),
+        ({"attachments": [Add(PDF)], "idempotency_key": None}, Safety.IDEMPOTENT),
+        ({"send_invoice": True, "idempotency_key": None}, Safety.UNSAFE),
         ({"send_invoice": True, "idempotency_key": "k"}, Safety.IDEMPOTENT_WITH_KEY),
         ({"tax_id": "x", "idempotency_key": "k"}, Safety.IDEMPOTENT_WITH_KEY),
     ],
@@ -460,7 +462,58 @@ async def test_limits_are_inclusive(httpx_mock: HTTPXMock) -> None:
 def test_safety_class(kw: dict[str, Any], safety: Safety) -> None:
     call = update_call(INVOICE, **kw)
     assert call.safety is safety
-    assert call.headers == ({IDEM_HEADER: "k"} if "idempotency_key" in kw else {})
+    assert call.headers == ({IDEM_HEADER: "k"} if kw["idempotency_key"] else {})
+    assert call.idempotency_key == kw["idempotency_key"]
+
+
+@pytest.mark.parametrize("kw", [{"tax_id": "x"}, {"send_invoice": True}, {"attachments": [Add(PDF)]}])
+def test_key_generated_per_call_when_none_given(kw: dict[str, Any]) -> None:
+    """No key given: each logical call gets its own UUID, which makes send_invoice=True retryable."""
+    first, second = update_call(INVOICE, **kw), update_call(INVOICE, **kw)
+    assert first.safety is second.safety is Safety.IDEMPOTENT_WITH_KEY
+    assert first.idempotency_key != second.idempotency_key
+    for call in (first, second):
+        assert call.idempotency_key is not None
+        assert call.headers == {IDEM_HEADER: call.idempotency_key}
+        assert uuid.UUID(call.idempotency_key).version == 4
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+async def test_generated_key_reused_across_retries_and_shown(kind: str, httpx_mock: HTTPXMock) -> None:
+    """send_invoice=True without a key: dropped, 503, then 200 -> three identical requests under one
+    generated key, and the result names that key.
+    """
+    httpx_mock.add_exception(httpx.RemoteProtocolError("dropped"), method="PATCH")
+    httpx_mock.add_response(method="PATCH", status_code=503, json={"detail": "busy"})
+    ok(httpx_mock)
+    result = await update(kind, send_invoice=True, invoice_memo="m", attachments=[Add(PDF)])
+    requests = httpx_mock.get_requests()
+    assert len(requests) == 3
+    assert {r.headers[IDEM_HEADER] for r in requests} == {result.idempotency_key}
+    assert len({r.content for r in requests}) == 1
+    assert result.idempotency_key is not None and uuid.UUID(result.idempotency_key)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+async def test_key_on_transport_error_resends_same_bytes(kind: str, httpx_mock: HTTPXMock) -> None:
+    """Retries exhausted: the TransportError names the key; resending under it sends the very same bytes
+    (the multipart boundary derives from the key), so Salesbricks can replay its stored answer.
+    """
+    for _ in range(3):
+        httpx_mock.add_exception(httpx.ReadTimeout("timed out"), method="PATCH")
+    with pytest.raises(TransportError) as info:
+        await update(kind, send_invoice=True, invoice_memo="m", retry=RetryPolicy(attempts=3, initial=0, jitter=False))
+    assert not isinstance(info.value, OutcomeUnknownError)
+    key = info.value.idempotency_key
+    assert key is not None
+    ok(httpx_mock)
+    result = await update(kind, send_invoice=True, invoice_memo="m", idempotency_key=key)
+    requests = httpx_mock.get_requests()
+    assert result.idempotency_key == key
+    assert {r.headers[IDEM_HEADER] for r in requests} == {key}
+    assert len({r.content for r in requests}) == 1
 
 
 @pytest.mark.anyio
@@ -483,7 +536,8 @@ async def test_send_without_key_is_never_resent(kind: str, failure: Any, httpx_m
     else:
         httpx_mock.add_exception(failure, method="PATCH")
     with pytest.raises(OutcomeUnknownError) as info:
-        await update(kind, send_invoice=True, invoice_memo="m")
+        await update(kind, send_invoice=True, invoice_memo="m", idempotency_key=None)
+    assert info.value.idempotency_key is None
     assert len(httpx_mock.get_requests()) == 1
     assert info.value.attempts == 1
     assert info.value.status_code == (failure if isinstance(failure, int) else None)

@@ -95,7 +95,8 @@ UPFLOW = Scenario(
 
 
 def _sb_call(client: Any, invoice: str, key: int, unsafe: bool) -> Any:
-    extra = {"send_invoice": True} if unsafe else {}
+    # idempotency_key=None: no key, so sending the invoice is the unsafe call under test
+    extra = {"send_invoice": True, "idempotency_key": None} if unsafe else {}
     return client.invoices.update(invoice, invoice_memo=f"memo {key}", **extra)
 
 

@@ -253,7 +253,7 @@ async def test_send_without_key_is_not_sent_twice(kind: str, fake: FakeSalesbric
     invoice = fake.add_invoice()
     fake.drop_next(after_apply=True)
     with pytest.raises(OutcomeUnknownError):
-        await update(fake, kind, invoice.invoice_id, send_invoice=True)
+        await update(fake, kind, invoice.invoice_id, send_invoice=True, idempotency_key=None)
     assert invoice.times_sent == 1
     assert len(fake.requests) == 1
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import httpx
 
 from .._auth import HeaderAuth, credential
-from .._call import Call, Multipart, Safety
+import attrs
+
+from .._call import Call, Multipart, Safety, new_idempotency_key
 from .._checks import boolean, date, email, header_value, text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
 from .._convert import make_converter, structure
 from .._errors import ValidationError
 from .._files import File, FileInput
+from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset, is_set
 from ._models import TARGETS, Add, InvoiceUpdateResult, Keep
@@ -216,19 +219,30 @@ def _file_part(value: Any, field: str, index: int) -> tuple[str, File, str]:
     return ("pdf_attachments", file, f"attachment-{index + 1}.pdf")
 
 
-def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, dict[str, str]]:
+def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, str | None]:
+    """UNSET: a fresh key (a UUID) for this logical call. None: no key, so ``send_invoice=True`` is UNSAFE.
+
+    Salesbricks stores the first answer for a key and replays it, and processes a second request with the
+    same key after the first [DOC U3]: a call with a key is safe to resend with the same key.
+    """
+    if idempotency_key is None:
+        return (Safety.UNSAFE if send_invoice is True else Safety.IDEMPOTENT), None
     if not is_set(idempotency_key):
-        return (Safety.UNSAFE if send_invoice is True else Safety.IDEMPOTENT), {}
+        return Safety.IDEMPOTENT_WITH_KEY, new_idempotency_key()
     key = header_value(
         text(idempotency_key, "idempotency_key", max_len=255, allow_empty=False),
         "idempotency_key",
         IDEMPOTENCY_HEADER,
     )
-    return Safety.IDEMPOTENT_WITH_KEY, {IDEMPOTENCY_HEADER: key}
+    return Safety.IDEMPOTENT_WITH_KEY, key
 
 
 def _result(data: Any) -> InvoiceUpdateResult:
     return structure(_CONVERTER, data, InvoiceUpdateResult, provider="salesbricks", status=200)
+
+
+def _keyed_result(key: str) -> Callable[[Any], InvoiceUpdateResult]:
+    return lambda data: attrs.evolve(_result(data), idempotency_key=key)
 
 
 def update_call(
@@ -252,15 +266,16 @@ def update_call(
     config, files = _files(pdf_attachments, attachments)
     if not parts and not config and not files:
         raise ValidationError("update", "nothing to change: pass at least one field")
-    safety, headers = _safety(fields.get("send_invoice", UNSET), idempotency_key)
+    safety, key = _safety(fields.get("send_invoice", UNSET), idempotency_key)
     return Call(
         "PATCH",
         "/invoices/{invoice_id}",
-        parse=_result,
+        parse=_result if key is None else _keyed_result(key),
         ids={"invoice_id": invoice_id},
-        headers=headers,
+        headers={} if key is None else {IDEMPOTENCY_HEADER: key},
         body=Multipart(fields=parts + config, files=files),
         safety=safety,
+        idempotency_key=key,
     )
 
 
@@ -269,6 +284,11 @@ def _auth(api_key: str | None) -> HeaderAuth:
 
 
 class Invoices(Resource["Salesbricks"]):
+    @property
+    def with_raw_response(self) -> InvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse` (status, headers, ...)."""
+        return InvoicesWithRawResponse(self)
+
     def update(
         self,
         invoice_id: str,
@@ -288,7 +308,8 @@ class Invoices(Resource["Salesbricks"]):
         send_invoice: bool | Unset = UNSET,
         pdf_attachments: Sequence[FileInput] | Unset = UNSET,
         attachments: Sequence[Keep | Add] | Unset = UNSET,
-        idempotency_key: str | Unset = UNSET,
+        idempotency_key: str | None | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> InvoiceUpdateResult:
         """Override fields of invoice *invoice_id* and/or set its PDF attachments.
 
@@ -304,9 +325,13 @@ class Invoices(Resource["Salesbricks"]):
         ordered list (existing attachments left out are DELETED, subscription-level ones included);
         ``pdf_attachments=[pdf, ...]`` instead replaces all invoice-level attachments. Not both.
 
-        ``send_invoice=True`` emails the customer: without an ``idempotency_key`` such a call is never
-        resent after it may have run (:class:`~invoicekit.OutcomeUnknownError`); with one it is retried
-        under the same key. Raises :class:`~invoicekit.ValidationError` before any request for bad input,
+        Every update carries an idempotency key (``X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY``): yours, or a
+        fresh UUID per call, reused by every retry and shown as ``result.idempotency_key`` and on a
+        :class:`~invoicekit.TransportError` (``.idempotency_key``), so ``send_invoice=True`` (which emails
+        the customer) is retried safely and can be resent under the same key. ``idempotency_key=None``
+        sends no key: ``send_invoice=True`` is then never resent after it may have run
+        (:class:`~invoicekit.OutcomeUnknownError`). *extra_headers* adds headers to every attempt
+        (checked: no CR/LF, no credential, framing or idempotency header). Raises :class:`~invoicekit.ValidationError` before any request for bad input,
         :class:`~invoicekit.NotFoundError` for an unknown invoice, :class:`~invoicekit.BadRequestError`
         (``.errors`` by field) when Salesbricks refuses the values.
         """
@@ -329,11 +354,17 @@ class Invoices(Resource["Salesbricks"]):
                 pdf_attachments=pdf_attachments,
                 attachments=attachments,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            extra_headers,
         )
 
 
 class AsyncInvoices(Resource["AsyncSalesbricks"]):
+    @property
+    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse` (status, headers, ...)."""
+        return AsyncInvoicesWithRawResponse(self)
+
     async def update(
         self,
         invoice_id: str,
@@ -353,7 +384,8 @@ class AsyncInvoices(Resource["AsyncSalesbricks"]):
         send_invoice: bool | Unset = UNSET,
         pdf_attachments: Sequence[FileInput] | Unset = UNSET,
         attachments: Sequence[Keep | Add] | Unset = UNSET,
-        idempotency_key: str | Unset = UNSET,
+        idempotency_key: str | None | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> InvoiceUpdateResult:
         """Override fields of invoice *invoice_id* and/or set its PDF attachments (see
         :meth:`Salesbricks.invoices.update <Invoices.update>`: same arguments, same rules, same errors).
@@ -377,8 +409,23 @@ class AsyncInvoices(Resource["AsyncSalesbricks"]):
                 pdf_attachments=pdf_attachments,
                 attachments=attachments,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            extra_headers,
         )
+
+
+class InvoicesWithRawResponse:
+    """``client.invoices.with_raw_response``: the same operations, returning a :class:`~invoicekit.RawResponse`."""
+
+    def __init__(self, invoices: Invoices) -> None:
+        self.update = raw_response(invoices.update)
+
+
+class AsyncInvoicesWithRawResponse:
+    """``client.invoices.with_raw_response`` of :class:`AsyncSalesbricks`."""
+
+    def __init__(self, invoices: AsyncInvoices) -> None:
+        self.update = async_raw_response(invoices.update)
 
 
 class Salesbricks(SyncClient):

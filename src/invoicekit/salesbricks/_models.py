@@ -76,3 +76,6 @@ class InvoiceUpdateResult:
     signed_pdf_url: str | None = None
     attachments: list[Attachment] = attrs.field(factory=list)
     extra: dict[str, Any] = extra()  #: fields this version of invoicekit does not know yet
+    #: Not from the answer: the ``X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY`` the update carried (generated
+    #: when you gave none), or None when you passed ``idempotency_key=None``.
+    idempotency_key: str | None = None

@@ -1,0 +1,168 @@
+"""Response metadata: what came back besides the parsed result (status, headers, request id, rate limit).
+
+The shape is openai-python's: ``client.invoices.with_raw_response.update(...)`` takes the same arguments as
+``client.invoices.update(...)`` and returns a :class:`RawResponse` whose ``.parsed`` is what the plain call
+returns (a model, ``None`` for Upflow's upload, a dict for ``Whmcs.call``). Every :class:`~invoicekit.APIError`
+carries the same metadata (``.status_code``, ``.headers``, ``.request_id``, ``.rate_limit``).
+
+The core records the metadata of the final answer in a context variable that only a ``with_raw_response``
+wrapper sets, so the plain call pays nothing and concurrent calls (threads, tasks) never see each other's.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, ParamSpec, TypeVar
+
+import attrs
+
+__all__ = ["RateLimit", "RawResponse", "async_raw_response", "raw_response"]
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+#: Response headers whose value is never kept (session cookies, challenges that may echo a realm/token).
+SECRET_HEADERS: frozenset[str] = frozenset(
+    {"set-cookie", "set-cookie2", "authorization", "proxy-authorization", "cookie", "www-authenticate"}
+)
+#: Words that make a header name look like it carries a credential; such a value is never kept either.
+_SECRET_WORDS = ("key", "token", "secret", "password", "session", "auth", "cookie", "credential", "signature")
+REDACTED = "[redacted]"
+
+
+@attrs.frozen
+class RateLimit:
+    """The provider's rate-limit state from ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset``.
+
+    Each is None when the header is absent or not a number. *reset* is the number as the provider sent it
+    (seconds until the window resets, or a Unix time: the providers do not document which).
+    """
+
+    limit: int | None
+    remaining: int | None
+    reset: float | None
+
+
+@attrs.frozen
+class Meta:
+    """Strictly private: what the core records about a final answer."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    request_id: str | None
+    rate_limit: RateLimit | None
+    idempotency_key: str | None
+    attempts: int
+
+
+@attrs.frozen
+class RawResponse(Generic[T]):
+    """A result with the metadata of the answer that produced it.
+
+    *parsed* is what the plain call returns. *status_code* and *headers* are the final answer's (secret-looking
+    headers redacted), *request_id* the provider's request id when it sends one, *rate_limit* its
+    ``X-RateLimit-*`` state (None when it sends none), *idempotency_key* the key the call carried (Salesbricks)
+    and *attempts* how many requests the call took.
+    """
+
+    parsed: T
+    status_code: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    request_id: str | None
+    rate_limit: RateLimit | None
+    idempotency_key: str | None = None
+    attempts: int = 1
+
+
+_SLOT: contextvars.ContextVar[list[Meta] | None] = contextvars.ContextVar("invoicekit_raw", default=None)
+
+
+def record(meta: Callable[[], Meta]) -> None:
+    """Called by the core with the final answer: kept only inside a ``with_raw_response`` call."""
+    slot = _SLOT.get()
+    if slot is not None:
+        slot.append(meta())
+
+
+def _wrap(parsed: T, slot: list[Meta]) -> RawResponse[T]:
+    meta = slot[-1]
+    return RawResponse(
+        parsed,
+        meta.status_code,
+        meta.headers,
+        meta.request_id,
+        meta.rate_limit,
+        meta.idempotency_key,
+        meta.attempts,
+    )
+
+
+def raw_response(func: Callable[P, T]) -> Callable[P, RawResponse[T]]:
+    """*func* (a blocking operation) returning a :class:`RawResponse` around its result."""
+
+    @functools.wraps(func)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        slot: list[Meta] = []
+        token = _SLOT.set(slot)
+        try:
+            parsed = func(*args, **kwargs)
+        finally:
+            _SLOT.reset(token)
+        return _wrap(parsed, slot)
+
+    return wrapped
+
+
+def async_raw_response(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """*func* (an async operation) returning a :class:`RawResponse` around its result."""
+
+    @functools.wraps(func)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        slot: list[Meta] = []
+        token = _SLOT.set(slot)
+        try:
+            parsed = await func(*args, **kwargs)
+        finally:
+            _SLOT.reset(token)
+        return _wrap(parsed, slot)
+
+    return wrapped
+
+
+def safe_headers(headers: Any, redact: Callable[[str], str]) -> dict[str, str]:
+    """The answer's headers to keep: secret-looking ones replaced by ``[redacted]``, the rest scrubbed of
+    the client's own credentials (a provider may echo one back).
+    """
+    kept: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        lowered = name.lower()
+        secret = lowered in SECRET_HEADERS or any(w in lowered for w in _SECRET_WORDS)
+        text = REDACTED if secret else redact(value)
+        kept[name] = f"{kept[name]}, {text}" if name in kept else text
+    return kept
+
+
+def rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
+    """The ``X-RateLimit-*`` state, or None when the answer carries none of the three headers."""
+    found = [headers.get(f"x-ratelimit-{part}") for part in ("limit", "remaining", "reset")]
+    if all(value is None for value in found):
+        return None
+    limit, remaining, reset = found
+    return RateLimit(_int(limit), _int(remaining), _number(reset))
+
+
+def _int(value: str | None) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number == int(number) else None
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
