@@ -130,7 +130,8 @@ def with_extra_headers(
         return call
     refused = PROTECTED_HEADERS | {h.lower() for h in protected} | {h.lower() for h in call.headers}
     added: dict[str, str] = {}
-    for name, value in extra.items():
+    given: list[tuple[object, object]] = list(extra.items())  # checked as untyped input
+    for name, value in given:
         field = f"extra_headers[{name!r}]"
         if not isinstance(name, str) or not _TOKEN.fullmatch(name):
             raise ValidationError(field, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")

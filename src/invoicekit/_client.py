@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -21,8 +22,6 @@ import attrs
 import httpx
 
 from ._auth import Auth, Redactor, check_sendable
-import hashlib
-
 from ._call import Call, Safety, build_request, new_boundary, with_extra_headers
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
 from ._response import Meta, rate_limit, record, safe_headers

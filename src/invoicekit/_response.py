@@ -1,9 +1,10 @@
 """Response metadata: what came back besides the parsed result (status, headers, request id, rate limit).
 
-The shape is openai-python's: ``client.invoices.with_raw_response.update(...)`` takes the same arguments as
-``client.invoices.update(...)`` and returns a :class:`RawResponse` whose ``.parsed`` is what the plain call
-returns (a model, ``None`` for Upflow's upload, a dict for ``Whmcs.call``). Every :class:`~invoicekit.APIError`
-carries the same metadata (``.status_code``, ``.headers``, ``.request_id``, ``.rate_limit``).
+The shape is openai-python's: ``client.invoices.with_raw_response.update(...)`` takes the same arguments
+as ``client.invoices.update(...)`` and returns a :class:`RawResponse` whose ``.parsed`` is what the plain
+call returns (a model, ``None`` for Upflow's upload, a dict for ``Whmcs.call``). Every
+:class:`~invoicekit.APIError` carries the same metadata (``.status_code``, ``.headers``, ``.request_id``,
+``.rate_limit``).
 
 The core records the metadata of the final answer in a context variable that only a ``with_raw_response``
 wrapper sets, so the plain call pays nothing and concurrent calls (threads, tasks) never see each other's.
@@ -61,10 +62,10 @@ class Meta:
 class RawResponse(Generic[T]):
     """A result with the metadata of the answer that produced it.
 
-    *parsed* is what the plain call returns. *status_code* and *headers* are the final answer's (secret-looking
-    headers redacted), *request_id* the provider's request id when it sends one, *rate_limit* its
-    ``X-RateLimit-*`` state (None when it sends none), *idempotency_key* the key the call carried (Salesbricks)
-    and *attempts* how many requests the call took.
+    *parsed* is what the plain call returns. *status_code* and *headers* are the final answer's
+    (secret-looking headers redacted), *request_id* the provider's request id when it sends one,
+    *rate_limit* its ``X-RateLimit-*`` state (None when it sends none), *idempotency_key* the key the call
+    carried (Salesbricks) and *attempts* how many requests the call took.
     """
 
     parsed: T

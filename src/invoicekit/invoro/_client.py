@@ -22,6 +22,7 @@ from .._client import read_error as default_read_error
 from .._convert import make_converter, structure
 from .._errors import DecodeError, ValidationError
 from .._money import to_cents
+from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset, is_set
 from ._models import (
@@ -367,8 +368,18 @@ INVORO = Provider(
 class Invoices(Resource["Invoro"]):
     """Invoice operations, as ``client.invoices``."""
 
+    @property
+    def with_raw_response(self) -> InvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return InvoicesWithRawResponse(self)
+
     def update_draft(
-        self, invoice_id: str | uuid.UUID, invoice: DraftInvoice, *, calculate_totals: bool | Unset = UNSET
+        self,
+        invoice_id: str | uuid.UUID,
+        invoice: DraftInvoice,
+        *,
+        calculate_totals: bool | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Invoice:
         """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
 
@@ -376,6 +387,7 @@ class Invoices(Resource["Invoro"]):
         so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
         out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
         False or UNSET (not sent) means the totals you send must add up, and are checked here first.
+        *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
 
         Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
         are retried under the client's RetryPolicy.
@@ -386,14 +398,24 @@ class Invoices(Resource["Invoro"]):
         PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
         TransportError, or DecodeError.
         """
-        return self._client._send(update_draft_call(invoice_id, invoice, calculate_totals))
+        return self._client._send(update_draft_call(invoice_id, invoice, calculate_totals), extra_headers)
 
 
 class AsyncInvoices(Resource["AsyncInvoro"]):
     """Invoice operations, as ``client.invoices``."""
 
+    @property
+    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return AsyncInvoicesWithRawResponse(self)
+
     async def update_draft(
-        self, invoice_id: str | uuid.UUID, invoice: DraftInvoice, *, calculate_totals: bool | Unset = UNSET
+        self,
+        invoice_id: str | uuid.UUID,
+        invoice: DraftInvoice,
+        *,
+        calculate_totals: bool | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Invoice:
         """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
 
@@ -401,6 +423,7 @@ class AsyncInvoices(Resource["AsyncInvoro"]):
         so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
         out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
         False or UNSET (not sent) means the totals you send must add up, and are checked here first.
+        *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
 
         Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
         are retried under the client's RetryPolicy.
@@ -411,7 +434,23 @@ class AsyncInvoices(Resource["AsyncInvoro"]):
         PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
         TransportError, or DecodeError.
         """
-        return await self._client._send(update_draft_call(invoice_id, invoice, calculate_totals))
+        return await self._client._send(
+            update_draft_call(invoice_id, invoice, calculate_totals), extra_headers
+        )
+
+
+class InvoicesWithRawResponse:
+    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
+
+    def __init__(self, invoices: Invoices) -> None:
+        self.update_draft = raw_response(invoices.update_draft)
+
+
+class AsyncInvoicesWithRawResponse:
+    """``client.invoices.with_raw_response`` of :class:`AsyncInvoro`."""
+
+    def __init__(self, invoices: AsyncInvoices) -> None:
+        self.update_draft = async_raw_response(invoices.update_draft)
 
 
 class Invoro(SyncClient):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -13,8 +16,9 @@ from .._call import Call, Json, Safety
 from .._checks import boolean, int_id
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._convert import camel, make_converter, structure
-from .._errors import ValidationError
+from .._errors import DecodeError, ValidationError
 from .._files import File
+from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset
 from ._models import (
@@ -23,6 +27,8 @@ from ._models import (
     FileContent,
     FileType,
     Frequency,
+    InvoiceRecord,
+    InvoiceRecordItem,
     InvoiceResponse,
     PaymentTerms,
     PayorData,
@@ -206,6 +212,98 @@ def update_call(
     )
 
 
+#: Record keys (lower case) -> InvoiceRecord attribute and reader. Spellings [SDK GetInvoiceRecord, INF].
+_RECORD: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
+    "invoicenumber": ("invoice_number", lambda v: _opt(v, str)),
+    "invoicestatus": ("invoice_status", lambda v: _opt(v, _whole)),
+    "invoicetype": ("invoice_type", lambda v: _opt(v, _whole)),
+    "invoiceamount": ("invoice_amount", lambda v: _opt(v, _amount)),
+    "invoicepaidamount": ("paid_amount", lambda v: _opt(v, _amount)),
+    "invoicedate": ("invoice_date", lambda v: _opt(v, _day)),
+    "invoiceduedate": ("invoice_due_date", lambda v: _opt(v, _day)),
+    "paymentterms": ("payment_terms", lambda v: _opt(v, str)),
+    "notes": ("notes", lambda v: _opt(v, str)),
+}
+_RECORD_ITEM: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
+    "itemproductname": ("item_product_name", lambda v: _opt(v, str)),
+    "itemdescription": ("item_description", lambda v: _opt(v, str)),
+    "itemproductcode": ("item_product_code", lambda v: _opt(v, str)),
+    "itemcost": ("item_cost", lambda v: _opt(v, _amount)),
+    "itemqty": ("item_qty", lambda v: _opt(v, _amount)),
+    "itemtotalamount": ("item_total_amount", lambda v: _opt(v, _amount)),
+}
+
+
+def parse_record(data: Any) -> InvoiceRecord:
+    """Read a ``GET /Invoice/{idInvoice}`` answer into :class:`InvoiceRecord` (else a DecodeError)."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError(f"the answer is a JSON {type(data).__name__}, not an object")
+        values: dict[str, Any] = {"id_invoice": _whole(_ci(data, "IdInvoice"))}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            known = _RECORD.get(key.lower())
+            if known is not None:
+                values[known[0]] = known[1](value)
+            elif key.lower() not in {"idinvoice", "items", "documentsref"}:
+                extra[key] = value
+        values["items"] = tuple(_record_item(i) for i in _ci(data, "items") or ())
+        documents = _ci(data, "DocumentsRef")
+        listed = (_ci(documents, "filelist") or ()) if isinstance(documents, dict) else ()
+        values["files"] = tuple(str(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise DecodeError(
+            f"the answer does not fit InvoiceRecord ({type(exc).__name__}: {exc})",
+            provider=PAYABLI.name,
+            status_code=200,
+        ) from None
+    return InvoiceRecord(**values, extra=extra)
+
+
+def _record_item(raw: Any) -> InvoiceRecordItem:
+    if not isinstance(raw, dict):
+        raise TypeError(f"an item is a {type(raw).__name__}, not an object")
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in raw.items():
+        known = _RECORD_ITEM.get(key.lower())
+        if known is not None:
+            values[known[0]] = known[1](value)
+        else:
+            extra[key] = value
+    return InvoiceRecordItem(**values, extra=extra)
+
+
+def _opt(value: Any, read: Callable[[Any], Any]) -> Any:
+    return None if value is None else read(value)
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise TypeError(f"{value!r} is not a whole number")
+    number = Decimal(str(value).strip())
+    if number != number.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def _amount(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise TypeError(f"{value!r} is not an amount")
+    return Decimal(str(value).strip())
+
+
+def _day(value: Any) -> dt.date:
+    return dt.date.fromisoformat(str(value)[:10])  # "2025-10-19" or "2025-10-19T00:00:00"
+
+
+def get_call(id_invoice: object) -> Call[InvoiceRecord]:
+    """``GET /Invoice/{idInvoice}``: a read, safe to retry."""
+    return Call(
+        "GET", "/Invoice/{idInvoice}", parse=parse_record, ids={"idInvoice": int_id(id_invoice, "id_invoice")}
+    )
+
+
 def call_safety(invoice_data: BillData | None, force_customer_creation: bool | Unset) -> Safety:
     """An update is safe to resend, unless it creates a customer or (see ATTACHMENTS_APPEND) adds files."""
     if force_customer_creation is True:
@@ -265,6 +363,11 @@ def _auth(api_key: str | None) -> HeaderAuth:
 class Invoices(Resource["Payabli"]):
     """Invoice operations, as ``client.invoices``."""
 
+    @property
+    def with_raw_response(self) -> InvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return InvoicesWithRawResponse(self)
+
     def update(
         self,
         id_invoice: int,
@@ -273,6 +376,7 @@ class Invoices(Resource["Payabli"]):
         customer_data: PayorData | None | Unset = UNSET,
         scheduled_options: BillOptions | None | Unset = UNSET,
         force_customer_creation: bool | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> InvoiceResponse:
         """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
 
@@ -292,16 +396,30 @@ class Invoices(Resource["Payabli"]):
         unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
         refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
         ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
-        RateLimitError, ServerError, OutcomeUnknownError or another TransportError.
+        RateLimitError, ServerError, OutcomeUnknownError or another TransportError. *extra_headers* are
+        added to every attempt (checked: no CR/LF, no credential or framing header).
         """
         call = update_call(
             id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
         )
-        return self._client._send(call)
+        return self._client._send(call, extra_headers)
+
+    def get(self, id_invoice: int, *, extra_headers: Mapping[str, str] | None = None) -> InvoiceRecord:
+        """Read the invoice *id_invoice* (``GET /Invoice/{idInvoice}``) as an :class:`InvoiceRecord`.
+
+        A read: retried after timeouts, 5xx and 429. Raises ValidationError (a non-int id), NotFoundError,
+        AuthenticationError, DecodeError (an answer that does not fit), another APIError or TransportError.
+        """
+        return self._client._send(get_call(id_invoice), extra_headers)
 
 
 class AsyncInvoices(Resource["AsyncPayabli"]):
     """Invoice operations, as ``client.invoices``."""
+
+    @property
+    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return AsyncInvoicesWithRawResponse(self)
 
     async def update(
         self,
@@ -311,6 +429,7 @@ class AsyncInvoices(Resource["AsyncPayabli"]):
         customer_data: PayorData | None | Unset = UNSET,
         scheduled_options: BillOptions | None | Unset = UNSET,
         force_customer_creation: bool | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> InvoiceResponse:
         """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
 
@@ -330,12 +449,33 @@ class AsyncInvoices(Resource["AsyncPayabli"]):
         unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
         refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
         ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
-        RateLimitError, ServerError, OutcomeUnknownError or another TransportError.
+        RateLimitError, ServerError, OutcomeUnknownError or another TransportError. *extra_headers* are
+        added to every attempt (checked: no CR/LF, no credential or framing header).
         """
         call = update_call(
             id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
         )
-        return await self._client._send(call)
+        return await self._client._send(call, extra_headers)
+
+    async def get(self, id_invoice: int, *, extra_headers: Mapping[str, str] | None = None) -> InvoiceRecord:
+        """Read the invoice *id_invoice* as an :class:`InvoiceRecord`: see ``Payabli.invoices.get``."""
+        return await self._client._send(get_call(id_invoice), extra_headers)
+
+
+class InvoicesWithRawResponse:
+    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
+
+    def __init__(self, invoices: Invoices) -> None:
+        self.update = raw_response(invoices.update)
+        self.get = raw_response(invoices.get)
+
+
+class AsyncInvoicesWithRawResponse:
+    """``client.invoices.with_raw_response`` of :class:`AsyncPayabli`."""
+
+    def __init__(self, invoices: AsyncInvoices) -> None:
+        self.update = async_raw_response(invoices.update)
+        self.get = async_raw_response(invoices.get)
 
 
 class Payabli(SyncClient):

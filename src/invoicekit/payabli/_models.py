@@ -35,6 +35,8 @@ __all__ = [
     "FileContent",
     "FileType",
     "Frequency",
+    "InvoiceRecord",
+    "InvoiceRecordItem",
     "InvoiceResponse",
     "PaymentTerms",
     "PayorData",
@@ -430,3 +432,44 @@ class InvoiceResponse:
     pageidentifier: str | None = None
     room_id: int | None = None
     extra: dict[str, Any] = extra()  #: fields this version of invoicekit does not know yet
+
+
+# -- the invoice record (GET /Invoice/{idInvoice}) ---------------------------------------------------------
+
+
+@attrs.frozen
+class InvoiceRecordItem:
+    """One line of an :class:`InvoiceRecord`, as Payabli lists it (the ``BillItem`` keys)."""
+
+    item_product_name: str | None = None
+    item_description: str | None = None
+    item_product_code: str | None = None
+    item_cost: Decimal | None = None
+    item_qty: Decimal | None = None
+    item_total_amount: Decimal | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.frozen
+class InvoiceRecord:
+    """What ``GET /Invoice/{idInvoice}`` answers, typed: ``client.invoices.get(id_invoice)``.
+
+    Payabli spells the record's keys in PascalCase (``IdInvoice``, ``InvoiceStatus``, ``InvoicePaidAmount``)
+    and the lines' in camelCase; keys are read whatever their case. Money is ``Decimal``; dates are
+    ``datetime.date`` (a time part is dropped). *files* are the attached files' ``zipName`` values
+    (``DocumentsRef.filelist[]``). Keys this version does not read stay in *extra*.
+    """
+
+    id_invoice: int
+    invoice_number: str | None = None
+    invoice_status: int | None = None
+    invoice_type: int | None = None
+    invoice_amount: Decimal | None = None
+    paid_amount: Decimal | None = None
+    invoice_date: dt.date | None = None
+    invoice_due_date: dt.date | None = None
+    payment_terms: str | None = None
+    notes: str | None = None
+    items: tuple[InvoiceRecordItem, ...] = ()
+    files: tuple[str, ...] = ()
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -11,11 +11,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+import attrs
 import httpx
 
 from .._auth import HeaderAuth, credential
-import attrs
-
 from .._call import Call, Multipart, Safety, new_idempotency_key
 from .._checks import boolean, date, email, header_value, text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
@@ -286,7 +285,7 @@ def _auth(api_key: str | None) -> HeaderAuth:
 class Invoices(Resource["Salesbricks"]):
     @property
     def with_raw_response(self) -> InvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse` (status, headers, ...)."""
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
         return InvoicesWithRawResponse(self)
 
     def update(
@@ -331,7 +330,9 @@ class Invoices(Resource["Salesbricks"]):
         the customer) is retried safely and can be resent under the same key. ``idempotency_key=None``
         sends no key: ``send_invoice=True`` is then never resent after it may have run
         (:class:`~invoicekit.OutcomeUnknownError`). *extra_headers* adds headers to every attempt
-        (checked: no CR/LF, no credential, framing or idempotency header). Raises :class:`~invoicekit.ValidationError` before any request for bad input,
+        (checked: no CR/LF, no credential, framing or idempotency header).
+
+        Raises :class:`~invoicekit.ValidationError` before any request for bad input,
         :class:`~invoicekit.NotFoundError` for an unknown invoice, :class:`~invoicekit.BadRequestError`
         (``.errors`` by field) when Salesbricks refuses the values.
         """
@@ -362,7 +363,7 @@ class Invoices(Resource["Salesbricks"]):
 class AsyncInvoices(Resource["AsyncSalesbricks"]):
     @property
     def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse` (status, headers, ...)."""
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
         return AsyncInvoicesWithRawResponse(self)
 
     async def update(
@@ -415,7 +416,7 @@ class AsyncInvoices(Resource["AsyncSalesbricks"]):
 
 
 class InvoicesWithRawResponse:
-    """``client.invoices.with_raw_response``: the same operations, returning a :class:`~invoicekit.RawResponse`."""
+    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
 
     def __init__(self, invoices: Invoices) -> None:
         self.update = raw_response(invoices.update)

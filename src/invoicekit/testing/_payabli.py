@@ -158,7 +158,7 @@ class PayabliInvoice:
 
 
 class FakePayabli(FakeProvider):
-    """Payabli in memory: ``PUT /api/Invoice/{idInvoice}``.
+    """Payabli in memory: ``PUT /api/Invoice/{idInvoice}`` and ``GET /api/Invoice/{idInvoice}`` (the record).
 
     Seed invoices with :meth:`add_invoice`; read them back from :attr:`invoices`. Answers as Payabli
     does: HTTP 200 with ``{"isSuccess": true, "responseCode": 1, "responseData": <id>, ...}``; HTTP 200
@@ -179,6 +179,7 @@ class FakePayabli(FakeProvider):
         #: Customers created because an update said ``forceCustomerCreation=true``.
         self.customers_created = 0
         self.route("PUT", r"/Invoice/(?P<id>[^/]+)", self._update)
+        self.route("GET", r"/Invoice/(?P<id>[^/]+)", self._get)
 
     def add_invoice(
         self,
@@ -248,6 +249,43 @@ class FakePayabli(FakeProvider):
                 "roomId": 0,
             },
         )
+
+    def _get(self, request: httpx.Request, params: dict[str, str]) -> httpx.Response:
+        """The invoice record, keys spelt as Payabli's record spells them (PascalCase; lines in camelCase)."""
+        raw_id = params["id"]
+        if not raw_id.isascii() or not raw_id.isdigit():
+            return self._error(
+                400,
+                "Invalid parameter value in request",
+                f"idInvoice: the value {raw_id!r} is not a valid integer",
+                "Provide the correct value for parameter.",
+            )
+        invoice = self.invoices.get(int(raw_id))
+        if invoice is None:
+            return self._declined(f"Invoice {raw_id} not found")
+        data = invoice.invoice_data
+        record: dict[str, Any] = {
+            "IdInvoice": invoice.id_invoice,
+            "InvoiceNumber": data.get("invoiceNumber"),
+            "InvoiceStatus": invoice.status,
+            "InvoiceType": data.get("invoiceType", 0),
+            "InvoiceAmount": data.get("invoiceAmount", 0),
+            "InvoicePaidAmount": 0,
+            "InvoiceDate": data.get("invoiceDate"),
+            "InvoiceDueDate": data.get("invoiceDueDate"),
+            "PaymentTerms": data.get("paymentTerms"),
+            "Notes": data.get("notes"),
+            "Company": data.get("company"),
+            "items": list(data.get("items") or []),
+            "DocumentsRef": {
+                "zipfile": f"inva_{invoice.id_invoice}.zip",
+                "filelist": [
+                    {"originalName": a.filename, "zipName": f"{i}_{a.filename}", "descriptor": None}
+                    for i, a in enumerate(invoice.attachments)
+                ],
+            },
+        }
+        return self.json(200, record)
 
     def _read(
         self, request: httpx.Request, raw_id: str

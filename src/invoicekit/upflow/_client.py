@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
 import httpx
@@ -12,6 +13,7 @@ from .._checks import choice, text
 from .._client import AsyncClient, Provider, Resource, SyncClient
 from .._errors import ValidationError
 from .._files import File, FileInput
+from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from ._models import EXTERNAL_PREFIX, ExternalId
 
@@ -89,8 +91,18 @@ def _auth(api_key: str | None, api_secret: str | None) -> HeaderAuth:
 class Invoices(Resource["Upflow"]):
     """Invoice operations, as ``client.invoices``."""
 
+    @property
+    def with_raw_response(self) -> InvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return InvoicesWithRawResponse(self)
+
     def upload_pdf(
-        self, invoice: str | ExternalId, pdf: FileInput, *, encoding: Encoding = "multipart"
+        self,
+        invoice: str | ExternalId,
+        pdf: FileInput,
+        *,
+        encoding: Encoding = "multipart",
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """Upload the invoice's PDF, or replace the one it has (``POST /invoices/{id}/pdf``).
 
@@ -98,7 +110,8 @@ class Invoices(Resource["Upflow"]):
         in your own system (a ``str`` starting with ``external:`` is read the same way). *pdf* is a
         ``File``, a path, ``bytes`` or a binary file object; it must be a non-empty PDF. *encoding* is
         ``"multipart"`` (one form part named ``file``, streamed; the default) or ``"base64"`` (JSON
-        ``{"data": "<base64>"}``, streamed too, a third larger on the wire).
+        ``{"data": "<base64>"}``, streamed too, a third larger on the wire). *extra_headers* are added
+        to every attempt (checked: no CR/LF, no credential or framing header).
 
         Returns None once Upflow accepted the file (204, or any other 2xx). Replacing a PDF is
         idempotent, so timeouts, 5xx and 429 answers are retried under the client's RetryPolicy.
@@ -107,14 +120,24 @@ class Invoices(Resource["Upflow"]):
         sent), NotFoundError (no such invoice), AuthenticationError (wrong key or secret),
         RateLimitError, another APIError, or TransportError.
         """
-        return self._client._send(upload_pdf_call(invoice, pdf, encoding))
+        return self._client._send(upload_pdf_call(invoice, pdf, encoding), extra_headers)
 
 
 class AsyncInvoices(Resource["AsyncUpflow"]):
     """Invoice operations, as ``client.invoices``."""
 
+    @property
+    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return AsyncInvoicesWithRawResponse(self)
+
     async def upload_pdf(
-        self, invoice: str | ExternalId, pdf: FileInput, *, encoding: Encoding = "multipart"
+        self,
+        invoice: str | ExternalId,
+        pdf: FileInput,
+        *,
+        encoding: Encoding = "multipart",
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """Upload the invoice's PDF, or replace the one it has (``POST /invoices/{id}/pdf``).
 
@@ -122,7 +145,8 @@ class AsyncInvoices(Resource["AsyncUpflow"]):
         in your own system (a ``str`` starting with ``external:`` is read the same way). *pdf* is a
         ``File``, a path, ``bytes`` or a binary file object; it must be a non-empty PDF. *encoding* is
         ``"multipart"`` (one form part named ``file``, streamed; the default) or ``"base64"`` (JSON
-        ``{"data": "<base64>"}``, streamed too, a third larger on the wire).
+        ``{"data": "<base64>"}``, streamed too, a third larger on the wire). *extra_headers* are added
+        to every attempt (checked: no CR/LF, no credential or framing header).
 
         Returns None once Upflow accepted the file (204, or any other 2xx). Replacing a PDF is
         idempotent, so timeouts, 5xx and 429 answers are retried under the client's RetryPolicy.
@@ -131,7 +155,21 @@ class AsyncInvoices(Resource["AsyncUpflow"]):
         sent), NotFoundError (no such invoice), AuthenticationError (wrong key or secret),
         RateLimitError, another APIError, or TransportError.
         """
-        return await self._client._send(upload_pdf_call(invoice, pdf, encoding))
+        return await self._client._send(upload_pdf_call(invoice, pdf, encoding), extra_headers)
+
+
+class InvoicesWithRawResponse:
+    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
+
+    def __init__(self, invoices: Invoices) -> None:
+        self.upload_pdf = raw_response(invoices.upload_pdf)
+
+
+class AsyncInvoicesWithRawResponse:
+    """``client.invoices.with_raw_response`` of :class:`AsyncUpflow`."""
+
+    def __init__(self, invoices: AsyncInvoices) -> None:
+        self.upload_pdf = async_raw_response(invoices.upload_pdf)
 
 
 class Upflow(SyncClient):

@@ -11,13 +11,15 @@
 """
 
 from ._client import MAX_INPUT_VARS, MESSAGE_HINTS, AsyncWhmcs, Whmcs
-from ._models import STATUSES, ItemChange, NewItem, Status, UpdateInvoiceResult
+from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
 
 __all__ = [
     "MAX_INPUT_VARS",
     "MESSAGE_HINTS",
     "STATUSES",
     "AsyncWhmcs",
+    "Invoice",
+    "InvoiceItem",
     "ItemChange",
     "NewItem",
     "Status",

@@ -26,11 +26,21 @@ from .._convert import make_converter, structure
 from .._errors import DecodeError, ValidationError
 from .._forms import php_form
 from .._money import money, to_cents
+from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset
-from ._models import STATUSES, ItemChange, NewItem, Status, UpdateInvoiceResult
+from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
 
-__all__ = ["WHMCS", "AsyncWhmcs", "Whmcs", "action_call", "install_url", "update_invoice_call"]
+__all__ = [
+    "WHMCS",
+    "AsyncWhmcs",
+    "Whmcs",
+    "action_call",
+    "get_invoice_call",
+    "install_url",
+    "parse_invoice",
+    "update_invoice_call",
+]
 
 R = TypeVar("R")
 
@@ -128,6 +138,116 @@ def _success(data: Any) -> dict[str, Any]:
 
 def _parse_update(data: Any) -> UpdateInvoiceResult:
     return structure(_CONVERTER, _success(data), UpdateInvoiceResult, provider=WHMCS.name, status=200)
+
+
+#: The GetInvoice keys :class:`Invoice` reads (wire name -> attribute); the rest land in ``Invoice.extra``.
+_INVOICE_FIELDS: Final = {
+    "invoicenum": "invoice_num",
+    "paymentmethod": "payment_method",
+    "notes": "notes",
+    "status": "status",
+}
+_INVOICE_MONEY: Final = {
+    "subtotal": "subtotal",
+    "credit": "credit",
+    "tax": "tax",
+    "tax2": "tax2",
+    "total": "total",
+    "balance": "balance",
+    "taxrate": "tax_rate",
+    "taxrate2": "tax_rate2",
+}
+_INVOICE_DATES: Final = {"date": "date", "duedate": "due_date"}
+_ENVELOPE: Final = frozenset({"result", "invoiceid", "userid", "datepaid", "items", *_INVOICE_FIELDS,
+                              *_INVOICE_MONEY, *_INVOICE_DATES})  # fmt: skip
+
+
+def parse_invoice(data: Any) -> Invoice:
+    """Read a ``GetInvoice`` answer into :class:`Invoice`; a shape it cannot read is a DecodeError.
+
+    WHMCS writes an empty collection as ``""`` (so ``items`` is ``""`` for an invoice without lines), a
+    single element sometimes as an object rather than a list, numbers as text, and "never" as
+    ``0000-00-00``: each is read here, once.
+    """
+    answer = _success(data)
+    try:
+        values: dict[str, Any] = {"invoice_id": _whole(answer["invoiceid"])}
+        for key, name in _INVOICE_FIELDS.items():
+            values[name] = str(answer.get(key) or "")
+        for key, name in _INVOICE_MONEY.items():
+            values[name] = _decimal(answer.get(key, "0"))
+        for key, name in _INVOICE_DATES.items():
+            values[name] = _when(answer.get(key), dt.date.fromisoformat)
+        values["date_paid"] = _when(answer.get("datepaid"), _datetime)
+        values["user_id"] = None if answer.get("userid") in (None, "") else _whole(answer["userid"])
+        values["items"] = tuple(_item(raw) for raw in _collection(answer.get("items"), "item"))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise DecodeError(
+            f"the GetInvoice answer does not fit Invoice ({type(exc).__name__}: {exc})",
+            provider=WHMCS.name,
+            status_code=200,
+        ) from None
+    values["extra"] = {k: v for k, v in answer.items() if k not in _ENVELOPE}
+    return Invoice(**values)
+
+
+def _collection(value: Any, key: str) -> list[Any]:
+    if value in (None, "", []):  # WHMCS: "" for an empty collection
+        return []
+    if not isinstance(value, dict):
+        raise TypeError(f"items is a {type(value).__name__}, not an object")
+    inner = value.get(key, [])
+    if inner in (None, ""):
+        return []
+    return [inner] if isinstance(inner, dict) else list(inner)
+
+
+def _item(raw: Any) -> InvoiceItem:
+    if not isinstance(raw, dict):
+        raise TypeError(f"an item is a {type(raw).__name__}, not an object")
+    return InvoiceItem(
+        id=_whole(raw["id"]),
+        description=str(raw.get("description") or ""),
+        amount=_decimal(raw.get("amount", "0")),
+        taxed=str(raw.get("taxed", "0")).strip().lower() in {"1", "true"},
+        type=str(raw.get("type") or ""),
+        rel_id=_whole(raw.get("relid") or 0),
+    )
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise TypeError(f"{value!r} is not a whole number")
+    number = Decimal(str(value).strip())
+    if number != number.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise TypeError(f"{value!r} is not an amount")
+    return Decimal(str(value).strip() or "0")
+
+
+def _when(value: Any, read: Callable[[str], R]) -> R | None:
+    if value in (None, "") or str(value).startswith("0000-00-00"):
+        return None
+    return read(str(value))
+
+
+def _datetime(value: str) -> dt.datetime:
+    return (
+        dt.datetime.fromisoformat(value.replace(" ", "T"))
+        if " " in value
+        else dt.datetime.fromisoformat(value)
+    )
+
+
+def get_invoice_call(invoice_id: object) -> Call[Invoice]:
+    """``GetInvoice``: a read, so safe to retry."""
+    fields = {"invoiceid": int_id(invoice_id, "invoice_id")}
+    return _action_call("GetInvoice", fields, parse_invoice, Safety.IDEMPOTENT, field="invoice_id")
 
 
 # -- building calls --------------------------------------------------------------------------------------
@@ -415,12 +535,17 @@ def _auth(identifier: str | None, secret: str | None, access_key: str | None) ->
 
 
 def _arguments(given: dict[str, Any]) -> dict[str, Any]:
-    """An ``update`` method's arguments (its ``locals()`` less ``self``), handed whole to the builder."""
+    """An ``update`` method's arguments (its ``locals()`` less ``self``), handed to the builder."""
     return {name: value for name, value in given.items() if name != "self"}
 
 
 class Invoices(Resource["Whmcs"]):
     """``client.invoices``: invoice operations."""
+
+    @property
+    def with_raw_response(self) -> InvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return InvoicesWithRawResponse(self)
 
     def update(
         self,
@@ -440,6 +565,7 @@ class Invoices(Resource["Whmcs"]):
         delete_line_ids: Sequence[int] | Unset = UNSET,
         publish: bool | Unset = UNSET,
         publish_and_send_email: bool | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> UpdateInvoiceResult:
         """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``; arguments left UNSET are not sent.
 
@@ -453,12 +579,29 @@ class Invoices(Resource["Whmcs"]):
 
         Raises ValidationError (before any request), NotFoundError ("Invoice ID Not Found"), ConflictError
         (publishing a non-draft), AuthenticationError / PermissionDeniedError, BadRequestError.
+        *extra_headers* are added to every attempt (checked: no CR/LF, no framing header).
         """
-        return self._client._send(update_invoice_call(**_arguments(locals())))
+        arguments = _arguments(locals())
+        extra_headers = arguments.pop("extra_headers")
+        return self._client._send(update_invoice_call(**arguments), extra_headers)
+
+    def get(self, invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Invoice:
+        """Read invoice *invoice_id* with WHMCS's ``GetInvoice``, typed as :class:`~invoicekit.whmcs.Invoice`
+        (``items`` is empty for an invoice without lines). A read: retried after timeouts and 5xx.
+
+        Raises ValidationError (a non-int id), NotFoundError ("Invoice ID Not Found"), DecodeError (an
+        answer that does not fit), AuthenticationError / PermissionDeniedError, TransportError.
+        """
+        return self._client._send(get_invoice_call(invoice_id), extra_headers)
 
 
 class AsyncInvoices(Resource["AsyncWhmcs"]):
     """``client.invoices``: invoice operations."""
+
+    @property
+    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
+        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+        return AsyncInvoicesWithRawResponse(self)
 
     async def update(
         self,
@@ -478,9 +621,46 @@ class AsyncInvoices(Resource["AsyncWhmcs"]):
         delete_line_ids: Sequence[int] | Unset = UNSET,
         publish: bool | Unset = UNSET,
         publish_and_send_email: bool | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> UpdateInvoiceResult:
         """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``: see ``Whmcs.invoices.update``."""
-        return await self._client._send(update_invoice_call(**_arguments(locals())))
+        arguments = _arguments(locals())
+        extra_headers = arguments.pop("extra_headers")
+        return await self._client._send(update_invoice_call(**arguments), extra_headers)
+
+    async def get(self, invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Invoice:
+        """Read invoice *invoice_id* with ``GetInvoice``, typed: see ``Whmcs.invoices.get``."""
+        return await self._client._send(get_invoice_call(invoice_id), extra_headers)
+
+
+class InvoicesWithRawResponse:
+    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
+
+    def __init__(self, invoices: Invoices) -> None:
+        self.update = raw_response(invoices.update)
+        self.get = raw_response(invoices.get)
+
+
+class AsyncInvoicesWithRawResponse:
+    """``client.invoices.with_raw_response`` of :class:`AsyncWhmcs`."""
+
+    def __init__(self, invoices: AsyncInvoices) -> None:
+        self.update = async_raw_response(invoices.update)
+        self.get = async_raw_response(invoices.get)
+
+
+class WhmcsWithRawResponse:
+    """``client.with_raw_response``: :meth:`Whmcs.call` returning a :class:`~invoicekit.RawResponse`."""
+
+    def __init__(self, client: Whmcs) -> None:
+        self.call = raw_response(client.call)
+
+
+class AsyncWhmcsWithRawResponse:
+    """``client.with_raw_response`` of :class:`AsyncWhmcs`."""
+
+    def __init__(self, client: AsyncWhmcs) -> None:
+        self.call = async_raw_response(client.call)
 
 
 class Whmcs(SyncClient):
@@ -512,7 +692,20 @@ class Whmcs(SyncClient):
         )
         self.invoices = Invoices(self)
 
-    def call(self, action: str, /, *, idempotent: bool = False, **params: Any) -> dict[str, Any]:
+    @property
+    def with_raw_response(self) -> WhmcsWithRawResponse:
+        """``client.with_raw_response.call(...)``: :meth:`call` returning a ``RawResponse``."""
+        return WhmcsWithRawResponse(self)
+
+    def call(
+        self,
+        action: str,
+        /,
+        *,
+        idempotent: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
         """Run any WHMCS API action and return its decoded answer (a dict, ``result`` included).
 
         *params* go through the same PHP form encoder as ``UpdateInvoice`` (dicts -> ``a[k]``, lists ->
@@ -520,8 +713,13 @@ class Whmcs(SyncClient):
         (action, credentials, responsetype) are refused. The call is UNSAFE by default, never resent once
         it may have reached WHMCS, as an arbitrary action may create or send something; pass
         ``idempotent=True`` for reads (``GetInvoice``) and other repeatable actions to have them retried.
+
+        ``idempotent`` and ``extra_headers`` (HTTP headers added to every attempt, checked like every
+        operation's) are the client's own keywords, never sent as WHMCS parameters. WHMCS's parameter
+        names are lower-case words without underscores (``invoiceid``, ``itemdescription``), so neither
+        name can shadow one.
         """
-        return self._send(action_call(action, params, idempotent=idempotent))
+        return self._send(action_call(action, params, idempotent=idempotent), extra_headers)
 
 
 class AsyncWhmcs(AsyncClient):
@@ -546,6 +744,19 @@ class AsyncWhmcs(AsyncClient):
         )
         self.invoices = AsyncInvoices(self)
 
-    async def call(self, action: str, /, *, idempotent: bool = False, **params: Any) -> dict[str, Any]:
+    @property
+    def with_raw_response(self) -> AsyncWhmcsWithRawResponse:
+        """``client.with_raw_response.call(...)``: :meth:`call` returning a ``RawResponse``."""
+        return AsyncWhmcsWithRawResponse(self)
+
+    async def call(
+        self,
+        action: str,
+        /,
+        *,
+        idempotent: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
         """Run any WHMCS API action and return its decoded answer: see :meth:`Whmcs.call`."""
-        return await self._send(action_call(action, params, idempotent=idempotent))
+        return await self._send(action_call(action, params, idempotent=idempotent), extra_headers)

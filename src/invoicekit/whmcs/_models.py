@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
 from .._convert import wire
 
-__all__ = ["STATUSES", "ItemChange", "NewItem", "Status", "UpdateInvoiceResult"]
+__all__ = ["STATUSES", "Invoice", "InvoiceItem", "ItemChange", "NewItem", "Status", "UpdateInvoiceResult"]
 
 Status = Literal["Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending"]
 """The invoice statuses WHMCS accepts (case-sensitive)."""
@@ -55,3 +56,50 @@ class UpdateInvoiceResult:
     """What ``UpdateInvoice`` answers: the id of the invoice it updated (WHMCS sends it as a string)."""
 
     invoice_id: int = attrs.field(metadata=wire("invoiceid"))
+
+
+@attrs.frozen
+class InvoiceItem:
+    """One line of an invoice as ``GetInvoice`` lists it (``items.item[]``) [DOC W6].
+
+    *id* is the line id that ``items={id: ItemChange(...)}`` and ``delete_line_ids`` take. *type* and
+    *rel_id* say what the line bills (e.g. ``"Hosting"`` and the service id; ``""`` and 0 for a manual line).
+    """
+
+    id: int
+    description: str
+    amount: Decimal
+    taxed: bool
+    type: str = ""
+    rel_id: int = 0
+
+
+@attrs.frozen
+class Invoice:
+    """What ``GetInvoice`` answers, typed [DOC W6]: ``client.invoices.get(invoice_id)``.
+
+    Money is ``Decimal`` (WHMCS sends it as text); dates are ``datetime.date`` and *date_paid* a
+    ``datetime.datetime``, each None where WHMCS writes its "never" value (``0000-00-00``). *items* is
+    empty for an invoice without lines (WHMCS then answers ``""`` instead of a list). Fields this version
+    does not read are kept in *extra* as WHMCS sent them.
+    """
+
+    invoice_id: int
+    status: str
+    user_id: int | None = None
+    invoice_num: str = ""
+    date: dt.date | None = None
+    due_date: dt.date | None = None
+    date_paid: dt.datetime | None = None
+    subtotal: Decimal = Decimal("0")
+    credit: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+    tax2: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    balance: Decimal = Decimal("0")
+    tax_rate: Decimal = Decimal("0")
+    tax_rate2: Decimal = Decimal("0")
+    payment_method: str = ""
+    notes: str = ""
+    items: tuple[InvoiceItem, ...] = ()
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
