@@ -183,9 +183,10 @@ RECORD: dict[str, Any] = {  # Payabli's invoice record, keys as its SDK's GetInv
     "PaymentTerms": "NET30",
     "Notes": None,
     "PaypointLegalname": "Gruzya Adventure Outfitters, LLC",
-    "items": [{"itemProductName": "Deposit", "itemDescription": "Deposit for trip planning", "itemCost": 882.37,
-               "itemQty": 1, "itemMode": 0}],
-    "DocumentsRef": {"zipfile": "inva_332.zip", "filelist": [{"originalName": "bill.pdf", "zipName": "0_bill.pdf"}]},
+    "items": [{"itemProductName": "Deposit", "itemDescription": "Deposit for trip planning",
+               "itemCost": 882.37, "itemQty": 1, "itemMode": 0}],
+    "DocumentsRef": {"zipfile": "inva_332.zip",
+                     "filelist": [{"originalName": "bill.pdf", "zipName": "0_bill.pdf"}]},
 }  # fmt: skip
 
 

@@ -492,7 +492,8 @@ async def test_generated_key_reused_across_retries_and_shown(kind: str, httpx_mo
     assert len(requests) == 3
     assert {r.headers[IDEM_HEADER] for r in requests} == {result.idempotency_key}
     assert len({r.content for r in requests}) == 1
-    assert result.idempotency_key is not None and uuid.UUID(result.idempotency_key)
+    assert result.idempotency_key is not None
+    assert str(uuid.UUID(result.idempotency_key)) == result.idempotency_key
 
 
 @pytest.mark.anyio
@@ -503,8 +504,9 @@ async def test_key_on_transport_error_resends_same_bytes(kind: str, httpx_mock: 
     """
     for _ in range(3):
         httpx_mock.add_exception(httpx.ReadTimeout("timed out"), method="PATCH")
+    retry = RetryPolicy(attempts=3, initial=0, jitter=False)
     with pytest.raises(TransportError) as info:
-        await update(kind, send_invoice=True, invoice_memo="m", retry=RetryPolicy(attempts=3, initial=0, jitter=False))
+        await update(kind, send_invoice=True, invoice_memo="m", retry=retry)
     assert not isinstance(info.value, OutcomeUnknownError)
     key = info.value.idempotency_key
     assert key is not None
