@@ -4,6 +4,10 @@ Every fake is seeded with a few demo invoices and served on one port, under its 
 (``http://127.0.0.1:<port>/upflow/v1``, ``/salesbricks/api/v2``, ``/payabli/api``, ``/invoro/invoice-api``,
 ``/whmcs``). The command prints, per provider, the environment variables and the ``base_url=`` to give a
 client, then serves until Ctrl-C (or SIGTERM), and exits with status 0.
+
+``--fault NAME:KIND[:VALUE][*TIMES]`` (repeatable) queues faults before serving, e.g. ``--fault
+whmcs:timeout-after-apply`` or ``--fault salesbricks:status:503*2``; while serving, ``POST /_faults/NAME``
+queues more and ``GET /`` lists the fakes (see ``FakeServer``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ._fake import FakeProvider
 from ._invoro import FakeInvoro
 from ._payabli import FakePayabli
 from ._salesbricks import FakeSalesbricks
-from ._server import FakeServer
+from ._server import FakeServer, inject, parse_fault
 from ._upflow import FakeUpflow
 from ._whmcs import FakeWhmcs
 
@@ -113,7 +117,21 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a --host that is not a loopback address (the fakes accept published test credentials)",
     )
     parser.add_argument(
-        "--stall", type=float, default=5.0, help="seconds an injected timeout holds a request (default: 5)"
+        "--stall",
+        type=float,
+        default=5.0,
+        help="seconds an injected timeout (--fault NAME:timeout, or POST /_faults/NAME) holds a request "
+        "before closing it (default: 5)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME:KIND[:VALUE][*TIMES]",
+        help="queue a fault on a fake before serving (repeatable). KIND: status[:CODE], refuse, drop, "
+        "timeout (each of those two also as KIND-after-apply), slow:SECONDS, rate_limit:PER_MINUTE. "
+        "E.g. whmcs:status:503*2, salesbricks:timeout-after-apply. While serving, POST /_faults/NAME "
+        'with {"kind": "timeout", "times": 1} queues more.',
     )
     return parser
 
@@ -130,9 +148,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(
             f"--host {args.host} is not a loopback address; add --allow-non-loopback to bind it anyway"
         )
+    demo = demo_fakes()
+    fakes = demo.by_name()
+    for text in args.fault:
+        try:
+            name, spec = parse_fault(text)
+            if name not in fakes:
+                raise ValueError(f"{text!r}: no fake named {name!r} (one of {', '.join(fakes)})")
+            inject(fakes[name], spec)
+        except ValueError as exc:
+            parser.error(f"--fault {exc}")
     try:
-        demo = demo_fakes()
-        server = FakeServer(demo.by_name(), host=args.host, port=args.port, stall=args.stall)
+        server = FakeServer(fakes, host=args.host, port=args.port, stall=args.stall)
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)  # noqa: T201
         return 1

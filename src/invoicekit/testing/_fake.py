@@ -97,6 +97,12 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self._limit = None if limit is None else (limit, per)
             self._hits.clear()
 
+    @property
+    def faults_queued(self) -> int:
+        """How many injected faults wait for a request."""
+        with self._lock:
+            return len(self._faults)
+
     def reset_faults(self) -> None:
         """Forget every queued fault."""
         with self._lock:

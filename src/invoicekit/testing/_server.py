@@ -3,30 +3,129 @@
 One port serves every fake, each under its own name: ``http://127.0.0.1:<port>/upflow/v1/...`` reaches
 ``FakeUpflow`` as ``/v1/...``. Faults injected into a fake behave over the socket as they would on the
 internet: a drop closes the connection without an answer, a timeout stalls past the client's patience.
+
+Two paths belong to the server itself (no fake is named ``_faults``, nor the empty name):
+
+* ``GET /`` lists the mounted fakes as JSON: ``{"fakes": {"upflow": {"base_url": ..., "class": "FakeUpflow",
+  "requests": 3, "faults_queued": 0}, ...}}``.
+* ``POST /_faults/{name}`` with a JSON object queues a fault on that fake (answer ``{"queued": n}``), see
+  :func:`inject`; ``DELETE /_faults/{name}`` forgets every queued fault and lifts a rate limit.
 """
 
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import threading
 import time
 from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import httpx
 from typing_extensions import Self
 
 from ._fake import FakeProvider
 
-__all__ = ["FakeServer"]
+__all__ = ["FAULT_KINDS", "FakeServer", "inject", "parse_fault"]
+
+#: What ``inject`` (and so ``POST /_faults/{name}`` and ``--fault``) accepts as ``kind``.
+FAULT_KINDS = ("status", "refuse", "drop", "timeout", "slow", "rate_limit")
+_FAULT_KEYS = frozenset(
+    {"kind", "times", "status", "retry_after", "body", "after_apply", "seconds", "limit", "per"}
+)
+
+
+def inject(fake: FakeProvider, spec: Mapping[str, Any]) -> int:
+    """Queue the fault *spec* describes on *fake*; returns how many requests it affects.
+
+    *spec* is a JSON object: ``kind`` (one of :data:`FAULT_KINDS`) and ``times`` (default 1), plus
+    ``status`` (default 503), ``retry_after`` and ``body`` for ``status``; ``after_apply`` (default false)
+    for ``drop`` and ``timeout``; ``seconds`` for ``slow``; ``limit`` and ``per`` (default 60) for
+    ``rate_limit`` (a limit of null lifts it). A spec that does not fit raises ``ValueError`` saying why.
+    """
+    if not isinstance(spec, Mapping):
+        raise ValueError("the fault must be a JSON object with a 'kind'")
+    unknown = sorted(set(spec) - _FAULT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
+    kind = spec.get("kind")
+    times = spec.get("times", 1)
+    if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 10_000:
+        raise ValueError("times must be an integer from 1 to 10000")
+    after_apply = spec.get("after_apply", False)
+    if not isinstance(after_apply, bool):
+        raise ValueError("after_apply must be true or false")
+    if kind == "status":
+        status = spec.get("status", 503)
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise ValueError("status must be an HTTP status code (100-599)")
+        retry_after = spec.get("retry_after")
+        fake.fail_next(status, retry_after=None if retry_after is None else str(retry_after),
+                       body=spec.get("body"), times=times)  # fmt: skip
+    elif kind == "refuse":
+        fake.refuse_next(times)
+    elif kind == "drop":
+        fake.drop_next(after_apply=after_apply, times=times)
+    elif kind == "timeout":
+        fake.timeout_next(after_apply=after_apply, times=times)
+    elif kind == "slow":
+        seconds = spec.get("seconds")
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= 3600:
+            raise ValueError("slow needs seconds, a number from 0 to 3600")
+        fake.slow_next(float(seconds), times)
+    elif kind == "rate_limit":
+        limit, per = spec.get("limit"), spec.get("per", 60.0)
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+            raise ValueError("rate_limit needs limit, a non-negative integer (or null to lift it)")
+        if not isinstance(per, int | float) or isinstance(per, bool) or per <= 0:
+            raise ValueError("per must be a positive number of seconds")
+        fake.rate_limit(limit, float(per))
+        return 0
+    else:
+        raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}, not {kind!r}")
+    return times
+
+
+def parse_fault(text: str) -> tuple[str, dict[str, Any]]:
+    """Read a command-line fault, ``NAME:KIND[:VALUE][*TIMES]``, into (fake name, spec for :func:`inject`).
+
+    KIND is ``status`` (VALUE: the code, default 503), ``refuse``, ``drop``, ``timeout`` (either with
+    ``-after-apply``), ``slow`` (VALUE: seconds) or ``rate_limit`` (VALUE: requests per minute). Examples:
+    ``whmcs:status:503*2``, ``salesbricks:timeout-after-apply``, ``payabli:refuse*3``, ``invoro:slow:1.5``.
+    """
+    body, _, count = text.partition("*")
+    parts = body.split(":")
+    if len(parts) not in (2, 3) or not all(parts[:2]):
+        raise ValueError(f"{text!r} is not NAME:KIND[:VALUE][*TIMES]")
+    name, kind = parts[0], parts[1]
+    spec: dict[str, Any] = {"kind": kind}
+    if kind.endswith("-after-apply"):
+        spec = {"kind": kind.removesuffix("-after-apply"), "after_apply": True}
+    if count:
+        if not count.isdigit():
+            raise ValueError(f"{text!r}: TIMES must be a whole number")
+        spec["times"] = int(count)
+    if len(parts) == 3:
+        value = parts[2]
+        key = {"status": "status", "slow": "seconds", "rate_limit": "limit"}.get(spec["kind"])
+        if key is None:
+            raise ValueError(f"{text!r}: {spec['kind']} takes no value")
+        try:
+            spec[key] = float(value) if key == "seconds" else int(value)
+        except ValueError:
+            raise ValueError(f"{text!r}: {value!r} is not a number") from None
+    return name, spec
 
 
 class FakeServer:
     """Serve *fakes* (name -> fake) on *host*:*port* (0 picks a free port) in a background thread.
 
     *stall* is how long a request with an injected timeout is held before the connection is closed.
-    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    Faults are injected on the fakes themselves, or over HTTP with ``POST /_faults/{name}`` (see
+    :func:`inject`); ``GET /`` lists the fakes. Use it as a context manager, or call :meth:`start` and
+    :meth:`stop`.
     """
 
     def __init__(
@@ -47,6 +146,18 @@ class FakeServer:
     def base_url(self, name: str) -> str:
         """The ``base_url=`` to give a client for the fake called *name*."""
         return f"{self.url}/{name}{self.fakes[name].prefix}"
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """The mounted fakes, as ``GET /`` lists them."""
+        return {
+            name: {
+                "base_url": self.base_url(name),
+                "class": type(fake).__name__,
+                "requests": len(fake.requests),
+                "faults_queued": fake.faults_queued,
+            }
+            for name, fake in self.fakes.items()
+        }
 
     def start(self) -> Self:
         """Serve in a background thread; returns the server, so ``FakeServer(...).start()`` chains."""
@@ -96,6 +207,9 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
             name, _, rest = self.path.lstrip("/").partition("/")
             fake = server.fakes.get(name)
             body = self._read_body()
+            if name in {"", "_faults"} and fake is None:
+                self._reply(self._control(name, rest.split("?", 1)[0], body))
+                return
             if fake is None:
                 self._reply(httpx.Response(404, json={"message": f"no fake named {name!r}"}))
                 return
@@ -115,6 +229,27 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
             self._reply(outcome)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def _control(self, name: str, target: str, body: bytes) -> httpx.Response:
+            """The server's own paths: ``GET /`` and ``POST``/``DELETE /_faults/{name}``."""
+            if name == "":
+                if self.command != "GET":
+                    return httpx.Response(405, json={"message": "GET / lists the fakes"})
+                return httpx.Response(200, json={"fakes": server.describe()})
+            fake = server.fakes.get(target)
+            if fake is None:
+                return httpx.Response(404, json={"message": f"no fake named {target!r}"})
+            if self.command == "DELETE":
+                fake.reset_faults()
+                fake.rate_limit(None)
+                return httpx.Response(200, json={"queued": 0})
+            if self.command != "POST":
+                return httpx.Response(405, json={"message": "POST a fault, or DELETE to clear them"})
+            try:
+                queued = inject(fake, json.loads(body or b"null"))
+            except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+                return httpx.Response(400, json={"message": str(exc)})
+            return httpx.Response(200, json={"queued": queued})
 
         def _read_body(self) -> bytes:
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
