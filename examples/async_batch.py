@@ -6,13 +6,16 @@ Two jobs, run against invoicekit's in-memory fakes (no account, no network):
    connections. Replacing a PDF is safe to repeat, so invoicekit retries every transient failure itself.
 2. Append a late fee line to 20 WHMCS invoices, in order. Appending is *not* safe to repeat: when an
    answer is lost, invoicekit raises OutcomeUnknownError instead of resending, and this script reconciles
-   by reading the invoice back (GetInvoice) before deciding whether to try again.
+   by reading the invoice back, typed (``client.invoices.get``, WHMCS's GetInvoice), before deciding
+   whether to try again. One invoice starts with no lines at all (WHMCS then answers ``""`` for its
+   items: the typed read gives an empty tuple, where indexing the raw answer would crash).
 
     python examples/async_batch.py
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections import Counter
 from decimal import Decimal
@@ -64,7 +67,9 @@ async def add_late_fees() -> Counter[str]:
     fake = FakeWhmcs()
     ids = list(range(1001, 1021))
     for invoice_id in ids:
-        fake.add_invoice(invoice_id, lines=[("Hosting", Decimal("10.00"), False)])
+        # 1002 has no lines yet: its GetInvoice answer says "items": "" (WHMCS's empty collection)
+        lines = [] if invoice_id == 1002 else [("Hosting", Decimal("10.00"), False)]
+        fake.add_invoice(invoice_id, lines=lines)
     # Faults the fake injects into the next request, armed just before the append they are meant for:
     faults = {
         1001: lambda: fake.drop_next(after_apply=True),  # the append lands, but its answer never arrives
@@ -75,8 +80,8 @@ async def add_late_fees() -> Counter[str]:
     async with fake.async_client(retry=FAST) as client:
 
         async def has_fee(invoice_id: int) -> bool:
-            invoice = await client.call("GetInvoice", invoiceid=invoice_id, idempotent=True)
-            return any(item["description"] == LATE_FEE.description for item in invoice["items"]["item"])
+            invoice = await client.invoices.get(invoice_id)  # typed: items is () when there are none
+            return any(item.description == LATE_FEE.description for item in invoice.items)
 
         async def one(invoice_id: int) -> None:
             try:
@@ -112,4 +117,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     asyncio.run(main())

@@ -10,8 +10,8 @@ Invoro's test keys are its sandbox). Add ``--x-api-key`` to send the key as ``X-
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import sys
 from decimal import Decimal
 
 import invoicekit
@@ -122,8 +122,23 @@ def live(draft_id: str, scheme: invoro.AuthScheme) -> None:
     print(f"updated {invoice.id}: state {invoice.state}, total {invoice.total} {invoice.currency}")
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--live", nargs=1, metavar=("DRAFT_UUID",), help="use the real provider, as described above"
+    )
+    parser.add_argument("--x-api-key", action="store_true", help="with --live: send the key as X-Api-Key")
+    args = parser.parse_args(argv)
+    if args.x_api_key and not args.live:
+        parser.error("--x-api-key needs --live DRAFT_UUID")
+    return args
+
+
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "--live":
-        live(sys.argv[2], "x-api-key" if "--x-api-key" in sys.argv else "bearer")
+    args = parse_args()
+    if args.live:
+        live(args.live[0], "x-api-key" if args.x_api_key else "bearer")
     else:
         against_the_fake()

@@ -9,8 +9,8 @@ With ``--live ID_INVOICE PDF_PATH`` it updates a real invoice in Payabli's sandb
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import sys
 from decimal import Decimal
 
 import invoicekit
@@ -89,8 +89,25 @@ def live(id_invoice: int, pdf_path: str) -> None:
         print(client.invoices.update(id_invoice, invoice_data=changes(pdf_path)))
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--live",
+        nargs=2,
+        metavar=("ID_INVOICE", "PDF_PATH"),
+        help="use the real provider, as described above",
+    )
+    args = parser.parse_args(argv)
+    if args.live and not args.live[0].isdigit():
+        parser.error(f"--live ID_INVOICE must be a whole number, not {args.live[0]!r}")
+    return args
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--live"]:
-        live(int(sys.argv[2]), sys.argv[3])
+    args = parse_args()
+    if args.live:
+        live(int(args.live[0]), args.live[1])
     else:
         against_the_fake()

@@ -10,6 +10,7 @@ which read their credentials from the environment (see README.md and docs/).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from decimal import Decimal
 
@@ -168,4 +169,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()

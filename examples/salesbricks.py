@@ -10,8 +10,8 @@ With ``--live INVOICE_ID`` it changes the memo of a real invoice using SALESBRIC
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import sys
 import uuid
 
 import invoicekit
@@ -91,8 +91,23 @@ def live(invoice_id: str, sandbox: bool) -> None:
     print(result)
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--live", nargs=1, metavar=("INVOICE_ID",), help="use the real provider, as described above"
+    )
+    parser.add_argument("--sandbox", action="store_true", help="with --live: Salesbricks' staging API")
+    args = parser.parse_args(argv)
+    if args.sandbox and not args.live:
+        parser.error("--sandbox needs --live INVOICE_ID")
+    return args
+
+
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "--live":
-        live(sys.argv[2], sandbox="--sandbox" in sys.argv)
+    args = parse_args()
+    if args.live:
+        live(args.live[0], sandbox=args.sandbox)
     else:
         against_the_fake()

@@ -10,7 +10,7 @@ UPFLOW_API_SECRET (add ``--sandbox`` for the sandbox).
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import invoicekit
 from invoicekit import ExternalId, File
@@ -64,9 +64,26 @@ def live(external_id: str, path: str, sandbox: bool) -> None:
     print(f"uploaded {path} to invoice external:{external_id}")
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--live",
+        nargs=2,
+        metavar=("INVOICE_EXTERNAL_ID", "PDF_PATH"),
+        help="use the real provider, as described above",
+    )
+    parser.add_argument("--sandbox", action="store_true", help="with --live: Upflow's sandbox")
+    args = parser.parse_args(argv)
+    if args.sandbox and not args.live:
+        parser.error("--sandbox needs --live INVOICE_EXTERNAL_ID PDF_PATH")
+    return args
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if args[:1] == ["--live"] and len(args) >= 3:
-        live(args[1], args[2], sandbox="--sandbox" in args)
+    args = parse_args()
+    if args.live:
+        live(args.live[0], args.live[1], sandbox=args.sandbox)
     else:
         against_the_fake()

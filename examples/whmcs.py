@@ -1,4 +1,4 @@
-"""Change a WHMCS invoice with UpdateInvoice, and read it back with call("GetInvoice").
+"""Change a WHMCS invoice with UpdateInvoice, and read it back, typed, with invoices.get (GetInvoice).
 
 Runs against invoicekit's in-memory FakeWhmcs by default, so it needs no WHMCS and no network:
 
@@ -10,21 +10,19 @@ WHMCS_IDENTIFIER / WHMCS_SECRET / WHMCS_ACCESS_KEY) and changes nothing.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from decimal import Decimal
 
 import invoicekit
+from invoicekit import whmcs
 from invoicekit.testing import FakeWhmcs
 from invoicekit.whmcs import ItemChange, NewItem
 
 
-def show(invoice: dict[str, object]) -> None:
-    items = invoice["items"]
-    lines = items["item"] if isinstance(items, dict) else []
-    status, total, notes = invoice["status"], invoice["total"], invoice["notes"]
-    print(f"  invoice {invoice['invoiceid']}: {status}, total {total}, notes {notes!r}")
-    for line in lines:
-        print(f"    line {line['id']}: {line['description']!r} {line['amount']} taxed={line['taxed']}")
+def show(invoice: whmcs.Invoice) -> None:
+    print(f"  invoice {invoice.invoice_id}: {invoice.status}, total {invoice.total}, notes {invoice.notes!r}")
+    for line in invoice.items:  # typed lines; empty (never a crash) for an invoice without lines
+        print(f"    line {line.id}: {line.description!r} {line.amount} taxed={line.taxed}")
 
 
 def against_the_fake() -> None:
@@ -41,7 +39,7 @@ def against_the_fake() -> None:
     )
     with fake.client() as client:
         print("before:")
-        show(client.call("GetInvoice", invoiceid=42, idempotent=True))
+        show(client.invoices.get(42))
 
         # Field changes, a changed line, a deleted line: idempotent, so a 503 is simply retried.
         fake.fail_next(503)
@@ -71,7 +69,7 @@ def against_the_fake() -> None:
             print(f"float money      -> {type(exc).__name__}: {exc} (nothing was sent)")
 
         print("after:")
-        show(client.call("GetInvoice", invoiceid=42, idempotent=True))
+        show(client.invoices.get(42))
     print(f"requests sent: {len(fake.requests)}, emails sent: {fake.emails}")
     assert [line.description for line in fake.invoices[42].lines.values()] == [
         "Hosting (annual)",
@@ -83,11 +81,25 @@ def against_the_fake() -> None:
 
 def live(invoice_id: int) -> None:
     with invoicekit.Whmcs() as client:
-        show(client.call("GetInvoice", invoiceid=invoice_id, idempotent=True))
+        show(client.invoices.get(invoice_id))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--live", nargs=1, metavar=("INVOICE_ID",), help="use the real provider, as described above"
+    )
+    args = parser.parse_args(argv)
+    if args.live and not args.live[0].isdigit():
+        parser.error(f"--live INVOICE_ID must be a whole number, not {args.live[0]!r}")
+    return args
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--live"] and len(sys.argv) == 3:
-        live(int(sys.argv[2]))
+    args = parse_args()
+    if args.live:
+        live(int(args.live[0]))
     else:
         against_the_fake()
