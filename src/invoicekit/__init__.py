@@ -63,7 +63,9 @@ __all__ = [
     "OutcomeUnknownError",
     "Payabli",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
+    "RawResponse",
     "RetryPolicy",
     "Salesbricks",
     "ServerError",
@@ -78,6 +80,8 @@ __all__ = [
 # Names loaded on first use: name -> module. Providers add their clients here.
 _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
+    "RateLimit": "._response",
+    "RawResponse": "._response",
     "AsyncInvoro": ".invoro",
     "Invoro": ".invoro",
     "AsyncPayabli": ".payabli",
