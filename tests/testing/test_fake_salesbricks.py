@@ -249,6 +249,20 @@ async def test_send_with_key_survives_a_drop_after_apply(kind: str, fake: FakeSa
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
+async def test_send_without_a_key_given_survives_a_drop_after_apply(kind: str, fake: FakeSalesbricks) -> None:
+    """No key given: one is generated, so a dropped send is retried under it and emails exactly once."""
+    invoice = fake.add_invoice()
+    fake.drop_next(after_apply=True)
+    result = await update(fake, kind, invoice.invoice_id, send_invoice=True, invoice_memo="m")
+    assert (invoice.times_sent, invoice.updates, fake.replays, len(fake.requests)) == (1, 1, 1, 2)
+    assert result.idempotency_key is not None
+    assert {r.headers["X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"] for r in fake.requests} == {
+        result.idempotency_key
+    }
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
 async def test_send_without_key_is_not_sent_twice(kind: str, fake: FakeSalesbricks) -> None:
     invoice = fake.add_invoice()
     fake.drop_next(after_apply=True)

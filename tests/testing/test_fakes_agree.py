@@ -357,7 +357,7 @@ SAFE = {
     ),
     "salesbricks": Provider(
         _salesbricks,
-        lambda c: c.invoices.update(SB_ID, invoice_memo="m"),
+        lambda c: c.invoices.update(SB_ID, invoice_memo="m", idempotency_key=None),  # no key: plain retry
         lambda f: f.invoices[SB_ID].updates,
     ),
     "payabli": Provider(
@@ -375,7 +375,7 @@ SAFE = {
 UNSAFE = {  # calls that must never run twice: an email to the customer, a new customer, an appended line
     "salesbricks": Provider(
         _salesbricks,
-        lambda c: c.invoices.update(SB_ID, send_invoice=True),
+        lambda c: c.invoices.update(SB_ID, send_invoice=True, idempotency_key=None),  # no key: unsafe
         lambda f: f.invoices[SB_ID].times_sent,
     ),
     "payabli": Provider(
