@@ -63,6 +63,7 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook(dt.date, _structure_date)
+    conv.register_structure_hook(bool, _structure_bool)  # never bool("false"): a wire flag is JSON true/false
 
     def key(a: attrs.Attribute[Any]) -> str:
         return str(a.metadata.get(_WIRE, wire_name(a.name)))
@@ -141,6 +142,12 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str | float):
         raise TypeError(f"expected a number, got {type(value).__name__}")
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected JSON true or false, got {type(value).__name__} {value!r}")
+    return value
 
 
 def _structure_datetime(value: Any, _: type) -> dt.datetime:

@@ -994,7 +994,7 @@ def test_other_property_names_are_read() -> None:
     """RESPONSE_KEYS: "state" and "total_amount" are read when "status" and "total" are absent."""
     read = parse_invoice({"success": True, "data": {"id": ID, "state": "approved", "total_amount": 1000}})
     assert (read.state, read.total, read.extra) == ("approved", Decimal("10.00"), {})
-    bare = parse_invoice({"id": ID, "status": "sent", "ksef_number": "X"})
+    bare = parse_invoice({"success": True, "data": {"id": ID, "status": "sent", "ksef_number": "X"}})
     assert (bare.state, bare.is_draft, bare.extra) == ("sent", False, {"ksef_number": "X"})
 
 

@@ -279,8 +279,21 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
 
 
 def parse_invoice(data: Any) -> Invoice:
-    """The envelope's ``data`` as an :class:`invoro.Invoice` (a bare invoice object is accepted too)."""
-    payload = data.get("data") if isinstance(data, dict) and "success" in data else data
+    """The envelope's ``data`` as an :class:`invoro.Invoice`.
+
+    Invoro wraps every answer in ``{"success": ..., "data": ...}`` [DOC]: success is the JSON value
+    ``true`` and nothing else; a missing, null or string flag (``"false"``, ``"true"``) is a DecodeError,
+    never an invoice. ``success: false`` was raised as an APIError before this runs.
+    """
+    flag = data.get("success") if isinstance(data, dict) else None
+    if flag is not True:
+        raise DecodeError(
+            f"the envelope's success is {'missing' if flag is None else repr(flag)}, not JSON true "
+            f"({excerpt(repr(data))})",
+            provider="invoro",
+            status_code=200,
+        )
+    payload = data.get("data")
     if not isinstance(payload, dict):
         raise DecodeError(
             f"the answer holds no invoice object ({excerpt(repr(payload))})",
@@ -313,7 +326,9 @@ _ALIASES = frozenset(k for attr, keys in RESPONSE_KEYS.items() for k in keys if 
 
 
 def check_envelope(data: Any) -> Failure | None:
-    """An HTTP-2xx answer whose envelope says ``success: false`` is a failure (hint from its message)."""
+    """An HTTP-2xx answer whose envelope says ``success: false`` (the JSON value) is a failure (hint from
+    its message). Any other flag is left to the parser, which raises DecodeError unless it is ``true``.
+    """
     if isinstance(data, dict) and data.get("success") is False:
         return _failure(200, data)
     return None

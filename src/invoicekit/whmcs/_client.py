@@ -63,19 +63,25 @@ MESSAGE_HINTS: Final[tuple[tuple[str, int], ...]] = (
 # -- answers ---------------------------------------------------------------------------------------------
 
 
+_VERDICTS: Final = ("success", "error")
+
+
 def outcome(data: Any) -> str | None:
     """WHMCS's verdict on a call: ``result``, else ``status`` when it says success/error (``GetEmails``
     and a few other actions use it), else ``"error"`` for an answer that carries only a ``warning``.
-    None when the answer is not a WHMCS result at all.
+
+    ``result`` is the string ``"success"`` or ``"error"`` by WHMCS's spec, and is read as exactly that:
+    any other value (``true``, ``1``, ``"ok"``) is no verdict, so None, and the parser raises DecodeError
+    rather than guess. None too when the answer is not a WHMCS result at all.
     """
     if not isinstance(data, dict):
         return None
     verdict = data.get("result")
-    if verdict is None and data.get("status") in ("success", "error"):
+    if verdict is None and data.get("status") in _VERDICTS:
         verdict = data["status"]
     if verdict is None and "warning" in data:
         return "error"
-    return None if verdict is None else str(verdict).lower()
+    return verdict if verdict in _VERDICTS else None
 
 
 def hint_for(message: str) -> int | None:
@@ -118,6 +124,8 @@ def _success(data: Any) -> dict[str, Any]:
         return data
     if data is None:
         why = "the answer was empty (WHMCS printed nothing; its PHP error log may say why)"
+    elif isinstance(data, dict) and data.get("result") is not None:
+        why = f"its result is {data['result']!r}, not 'success' or 'error'"
     elif isinstance(data, dict):
         keys = ", ".join(sorted(str(k) for k in data)[:10])
         why = f"the answer has no result field (keys: {keys or 'none'})"
