@@ -28,7 +28,7 @@ from ._errors import DecodeError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["camel", "extra", "iso_datetime", "make_converter", "structure", "wire"]
+__all__ = ["camel", "extra", "iso_datetime", "json_kind", "make_converter", "structure", "wire"]
 
 T = TypeVar("T")
 _WIRE = "invoicekit.wire"
@@ -165,3 +165,21 @@ def _structure_date(value: Any, _: type) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def json_kind(value: Any, container: Any = None, key: str = "") -> str:
+    """What a decoded JSON value is, for an error message, without its content (an answer may echo a
+    credential): ``missing`` (when *key* is not in the *container* dict), ``null``, ``true``/``false``,
+    ``a string``, ``a number``, ``a list``, ``an object``.
+    """
+    if key and isinstance(container, dict) and key not in container:
+        return "missing"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "not JSON"

@@ -367,7 +367,9 @@ SAFE = {
     ),
     "invoro": Provider(
         _invoro,
-        lambda c: c.invoices.update_draft(INVORO_ID, invoro.DraftInvoice()),
+        lambda c: c.invoices.update_draft(
+            INVORO_ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
+        ),
         lambda f: f.invoices[INVORO_ID].updates,
     ),
     "whmcs": Provider(_whmcs, lambda c: c.invoices.update(42, notes="n"), lambda f: f.invoices[42].updates),

@@ -16,10 +16,10 @@ import httpx
 
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._checks import boolean, choice, uuid_text
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
+from .._checks import boolean, choice, some_change, uuid_text
+from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
-from .._convert import make_converter, structure
+from .._convert import json_kind, make_converter, structure
 from .._errors import DecodeError, ValidationError
 from .._money import to_cents
 from .._retry import RetryPolicy
@@ -105,6 +105,11 @@ _MESSAGE_HINTS: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 
 _DEFAULT_ATTACHMENT_NAME = "attachment.pdf"
+#: Why a draft that sets nothing is refused: the PUT replaces the stored draft with what is sent.
+_EMPTY_DRAFT = (
+    "sets nothing (every part UNSET or empty): the PUT replaces the stored draft, so it would erase it; "
+    "send the complete draft"
+)
 _CONVERTER = make_converter()
 
 
@@ -262,6 +267,7 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
     _check_attachments(invoice, "invoice")
     if calculate_totals is not True:
         check_line_totals(invoice)
+    some_change([invoice], "invoice", _EMPTY_DRAFT)
     body = _converter().unstructure(invoice)
     if is_set(calculate_totals):
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
@@ -288,15 +294,14 @@ def parse_invoice(data: Any) -> Invoice:
     flag = data.get("success") if isinstance(data, dict) else None
     if flag is not True:
         raise DecodeError(
-            f"the envelope's success is {'missing' if flag is None else repr(flag)}, not JSON true "
-            f"({excerpt(repr(data))})",
+            f"the envelope's success is {json_kind(flag, data, 'success')}, not JSON true",
             provider="invoro",
             status_code=200,
         )
     payload = data.get("data")
     if not isinstance(payload, dict):
         raise DecodeError(
-            f"the answer holds no invoice object ({excerpt(repr(payload))})",
+            f"the answer's data is {json_kind(payload, data, 'data')}, not an invoice object",
             provider="invoro",
             status_code=200,
         )
@@ -305,7 +310,9 @@ def parse_invoice(data: Any) -> Invoice:
     if total is not None:
         if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
             raise DecodeError(
-                f"the invoice total {total!r} is not integer cents", provider="invoro", status_code=200
+                f"the invoice total ({json_kind(total)}) is not integer cents",
+                provider="invoro",
+                status_code=200,
             )
         fields["total"] = Decimal(int(total)).scaleb(-2)
     return structure(_converter(), fields, Invoice, provider="invoro", status=200)

@@ -10,9 +10,9 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._checks import boolean, int_id
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
-from .._convert import camel, make_converter, structure
+from .._checks import boolean, int_id, some_change
+from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
+from .._convert import camel, json_kind, make_converter, structure
 from .._errors import DecodeError, ValidationError
 from .._files import File
 from .._retry import RetryPolicy
@@ -171,8 +171,7 @@ def _parse(data: Any) -> InvoiceResponse:
     flag = data.get("isSuccess") if isinstance(data, dict) else None
     if flag is not True:
         raise DecodeError(
-            f"isSuccess is {'missing' if flag is None else repr(flag)}, not JSON true "
-            f"({excerpt(repr(data))})",
+            f"isSuccess is {json_kind(flag, data, 'isSuccess')}, not JSON true",
             provider=PAYABLI.name,
             status_code=200,
         )
@@ -207,6 +206,8 @@ def update_call(
     if force_customer_creation is not UNSET:
         forced = boolean(force_customer_creation, "force_customer_creation")
         query["forceCustomerCreation"] = "true" if forced else "false"
+    # A null object sets no field: {"invoiceData": null} alone changes nothing, as {} does.
+    some_change([value for value in parts.values() if value is not None])
     return Call(
         "PUT",
         "/Invoice/{idInvoice}",

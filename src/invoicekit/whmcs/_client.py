@@ -19,7 +19,7 @@ import httpx
 
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
-from .._checks import boolean, choice, date, int_id, text
+from .._checks import boolean, choice, date, int_id, some_change, text
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
 from .._convert import make_converter, structure
@@ -314,6 +314,7 @@ def update_invoice_call(invoice_id: object, **changes: object) -> Call[UpdateInv
     if fields.get("publish") is True and fields.get("publishandsendemail") is True:
         raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
     fields.update(_line_fields(changes))
+    some_change(php_form({k: v for k, v in fields.items() if k != "invoiceid"}))  # what reaches WHMCS
     return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), field="items")
 
 
