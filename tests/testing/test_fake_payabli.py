@@ -54,7 +54,7 @@ def raw(fake: FakePayabli, target: str | int, body: Any = None, **kw: Any) -> ht
 # -- the wire ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", ["docs_example", "full_update", "customer_forced", "clear_fields", "empty"])
+@pytest.mark.parametrize("case", ["docs_example", "full_update", "customer_forced", "clear_fields"])
 def test_accepts_what_payablis_own_sdk_sends(fake: FakePayabli, case: str) -> None:
     """Every golden request (made by Payabli's SDK) is accepted, answered with success and stored as sent."""
     golden = GOLDEN[case]
