@@ -12,14 +12,16 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_plus
 
 import attrs
 import httpx
 
-from ..whmcs import AsyncWhmcs, Whmcs
 from ._fake import FakeProvider
+
+if TYPE_CHECKING:
+    from ..whmcs import AsyncWhmcs, Whmcs
 
 __all__ = ["FakeWhmcs", "WhmcsInvoice", "WhmcsLine"]
 
@@ -139,10 +141,14 @@ class FakeWhmcs(FakeProvider):
 
     def client(self, **options: Any) -> Whmcs:
         """A :class:`~invoicekit.Whmcs` client talking to this fake (options override the defaults)."""
+        from ..whmcs import Whmcs  # late: the fake states its own rules
+
         return Whmcs(**self.client_kwargs(self._options(), options, asynchronous=False))
 
     def async_client(self, **options: Any) -> AsyncWhmcs:
         """An :class:`~invoicekit.AsyncWhmcs` client talking to this fake."""
+        from ..whmcs import AsyncWhmcs
+
         return AsyncWhmcs(**self.client_kwargs(self._options(), options, asynchronous=True))
 
     def _options(self) -> dict[str, Any]:
