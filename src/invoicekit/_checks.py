@@ -126,10 +126,11 @@ def some_change(changes: Collection[object], field: str = "update", rule: str = 
         raise ValidationError(field, rule)
 
 
-def _sets_something(value: object, default: Any = UNSET) -> bool:
+def _sets_something(value: Any, default: Any = UNSET) -> bool:
     if value is UNSET:
         return False
-    if isinstance(default, attrs.Factory) and not default.takes_self and value == default.factory():
+    factory = getattr(default, "factory", None)  # an attrs.Factory default, e.g. extra_fields={}
+    if factory is not None and not getattr(default, "takes_self", False) and value == factory():
         return False
     if attrs.has(type(value)):
         return any(_sets_something(getattr(value, a.name), a.default) for a in attrs.fields(type(value)))
