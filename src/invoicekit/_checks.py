@@ -6,11 +6,25 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Collection
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import attrs
 
 from ._errors import ValidationError
+from ._unset import UNSET
 
-__all__ = ["boolean", "choice", "date", "email", "header_value", "int_id", "text", "uuid_text"]
+__all__ = [
+    "NOTHING_TO_CHANGE",
+    "boolean",
+    "choice",
+    "date",
+    "email",
+    "header_value",
+    "int_id",
+    "some_change",
+    "text",
+    "uuid_text",
+]
 
 T = TypeVar("T")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -93,3 +107,31 @@ def uuid_text(value: object, field: str) -> str:
         return str(uuid.UUID(text(value, field, allow_empty=False)))
     except ValueError:
         raise ValidationError(field, f"{value!r} is not a UUID") from None
+
+
+NOTHING_TO_CHANGE = "nothing to change: pass at least one field (an empty update is never sent)"
+
+
+def some_change(changes: Collection[object], field: str = "update", rule: str = NOTHING_TO_CHANGE) -> None:
+    """The one rule for every provider's update: an update that sets nothing is a ValidationError, and
+    nothing is sent.
+
+    *changes* are what the update would send, as the provider sees them: wire parts (a multipart part,
+    a form pair), or the request's models. An entry sets nothing when it is UNSET, or a model (attrs)
+    whose every field sets nothing (recursively; a field still at its factory default, such as an empty
+    ``extra_fields``, sets nothing either). Anything else (``None`` that clears, ``[]`` that empties a
+    list, a scalar) is a change.
+    """
+    if not any(_sets_something(c) for c in changes):
+        raise ValidationError(field, rule)
+
+
+def _sets_something(value: Any, default: Any = UNSET) -> bool:
+    if value is UNSET:
+        return False
+    factory = getattr(default, "factory", None)  # an attrs.Factory default, e.g. extra_fields={}
+    if factory is not None and not getattr(default, "takes_self", False) and value == factory():
+        return False
+    if attrs.has(type(value)):
+        return any(_sets_something(getattr(value, a.name), a.default) for a in attrs.fields(type(value)))
+    return True

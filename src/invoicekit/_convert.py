@@ -28,7 +28,7 @@ from ._errors import DecodeError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["camel", "extra", "iso_datetime", "make_converter", "structure", "wire"]
+__all__ = ["camel", "extra", "iso_datetime", "json_kind", "make_converter", "structure", "wire"]
 
 T = TypeVar("T")
 _WIRE = "invoicekit.wire"
@@ -63,6 +63,7 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook(dt.date, _structure_date)
+    conv.register_structure_hook(bool, _structure_bool)  # never bool("false"): a wire flag is JSON true/false
 
     def key(a: attrs.Attribute[Any]) -> str:
         return str(a.metadata.get(_WIRE, wire_name(a.name)))
@@ -143,6 +144,12 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected JSON true or false, got {type(value).__name__} {value!r}")
+    return value
+
+
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
@@ -158,3 +165,21 @@ def _structure_date(value: Any, _: type) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def json_kind(value: Any, container: Any = None, key: str = "") -> str:
+    """What a decoded JSON value is, for an error message, without its content (an answer may echo a
+    credential): ``missing`` (when *key* is not in the *container* dict), ``null``, ``true``/``false``,
+    ``a string``, ``a number``, ``a list``, ``an object``.
+    """
+    if key and isinstance(container, dict) and key not in container:
+        return "missing"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "not JSON"

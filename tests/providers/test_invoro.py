@@ -334,11 +334,13 @@ async def test_answer_is_read_into_invoice(kind: str, httpx_mock: HTTPXMock) -> 
 async def test_x_api_key_scheme(kind: str, httpx_mock: HTTPXMock) -> None:
     """auth_scheme="x-api-key" sends the key in X-Api-Key and no Authorization header."""
     httpx_mock.add_response(method="PUT", url=URL, json=ok())
-    await update(kind, invoro.DraftInvoice(), auth_scheme="x-api-key")
+    await update(
+        kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), auth_scheme="x-api-key"
+    )
     request = only_request(httpx_mock)
     assert request.headers["x-api-key"] == KEY
     assert "authorization" not in request.headers
-    assert body_of(request) == {}
+    assert body_of(request) == {"header": {"invoice_number": "INV-1"}}
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "basic", "", None, "x_api_key"])
@@ -357,10 +359,14 @@ async def test_key_from_environment(
     httpx_mock.add_response(method="PUT", url=URL, json=ok())
     if kind == "sync":
         with Invoro() as client:
-            client.invoices.update_draft(ID, invoro.DraftInvoice())
+            client.invoices.update_draft(
+                ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
+            )
     else:
         async with AsyncInvoro() as aclient:
-            await aclient.invoices.update_draft(ID, invoro.DraftInvoice())
+            await aclient.invoices.update_draft(
+                ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
+            )
     assert only_request(httpx_mock).headers["authorization"] == "Bearer ak_live_from_env_0123456789"
 
 
@@ -387,7 +393,10 @@ async def test_base_url_override(httpx_mock: HTTPXMock) -> None:
         method="PUT", url=f"https://api.dev.invoro.lu/invoice-api/invoices/{ID}", json=ok()
     )
     await update(
-        "sync", invoro.DraftInvoice(), base_url="https://api.dev.invoro.lu/invoice-api/", sandbox=True
+        "sync",
+        invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")),
+        base_url="https://api.dev.invoro.lu/invoice-api/",
+        sandbox=True,
     )
     assert only_request(httpx_mock).url.host == "api.dev.invoro.lu"
 
@@ -397,8 +406,12 @@ async def test_base_url_override(httpx_mock: HTTPXMock) -> None:
 async def test_uuid_object_and_upper_case_id(kind: str, httpx_mock: HTTPXMock) -> None:
     """The id is sent as the canonical lower-case UUID, whether given as str or uuid.UUID."""
     httpx_mock.add_response(method="PUT", url=URL, json=ok(), is_reusable=True)
-    await update(kind, invoro.DraftInvoice(), invoice_id=uuid.UUID(ID))
-    await update(kind, invoro.DraftInvoice(), invoice_id=ID.upper())
+    await update(
+        kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), invoice_id=uuid.UUID(ID)
+    )
+    await update(
+        kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), invoice_id=ID.upper()
+    )
     assert [r.url.raw_path for r in httpx_mock.get_requests()] == [f"/invoice-api/invoices/{ID}".encode()] * 2
 
 
@@ -476,8 +489,14 @@ def test_attachment_from_disk_and_file_object(tmp_path: Path) -> None:
 
 def test_update_is_idempotent() -> None:
     """A full PUT of a draft is safe to resend."""
-    assert update_draft_call(ID, invoro.DraftInvoice()).safety is Safety.IDEMPOTENT
-    assert update_draft_call(ID, invoro.DraftInvoice(), True).safety is Safety.IDEMPOTENT
+    assert (
+        update_draft_call(ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))).safety
+        is Safety.IDEMPOTENT
+    )
+    assert (
+        update_draft_call(ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), True).safety
+        is Safety.IDEMPOTENT
+    )
 
 
 # -- money -----------------------------------------------------------------------------------------------
@@ -668,10 +687,10 @@ def test_rounding_mode_is_one_constant(monkeypatch: pytest.MonkeyPatch) -> None:
 
 naive = dt.datetime(2025, 1, 1, 12)  # no tzinfo: the point of the test
 BAD_INPUT: list[tuple[Any, Any, str]] = [
-    ("not-a-uuid", invoro.DraftInvoice(), "invoice_id"),
-    ("", invoro.DraftInvoice(), "invoice_id"),
-    (f"{ID}/../x", invoro.DraftInvoice(), "invoice_id"),
-    (42, invoro.DraftInvoice(), "invoice_id"),
+    ("not-a-uuid", invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), "invoice_id"),
+    ("", invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), "invoice_id"),
+    (f"{ID}/../x", invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), "invoice_id"),
+    (42, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), "invoice_id"),
     (ID, {"header": {}}, "invoice"),
     (ID, invoro.DraftInvoice(header=invoro.Header(currency="eur")), "invoice.header.currency"),
     (ID, invoro.DraftInvoice(header=invoro.Header(currency="EURO")), "invoice.header.currency"),
@@ -758,7 +777,7 @@ async def test_bad_input_fails_before_any_request(
 @pytest.mark.parametrize("value", ["yes", 1, None])
 def test_calculate_totals_must_be_a_bool(value: Any) -> None:
     with pytest.raises(ValidationError) as caught:
-        update_draft_call(ID, invoro.DraftInvoice(), value)
+        update_draft_call(ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), value)
     assert caught.value.field == "calculate_totals"
 
 
@@ -889,7 +908,7 @@ async def test_error_envelopes(
     """success:false (even with HTTP 200) and 4xx answers raise the class of their meaning, with .errors."""
     httpx_mock.add_response(method="PUT", url=URL, status_code=status, json=body)
     with pytest.raises(error) as caught:
-        await update(kind, invoro.DraftInvoice())
+        await update(kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")))
     raised = caught.value
     assert isinstance(raised, APIError)
     assert type(raised) is error
@@ -907,7 +926,7 @@ async def test_error_without_envelope(httpx_mock: HTTPXMock) -> None:
         method="PUT", url=URL, status_code=404, text="<html><title>Not Found</title></html>"
     )
     with pytest.raises(NotFoundError, match="HTML page"):
-        await update("sync", invoro.DraftInvoice())
+        await update("sync", invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")))
 
 
 @pytest.mark.anyio
@@ -947,7 +966,7 @@ async def test_rate_limit_reset_header_is_honoured(kind: str, httpx_mock: HTTPXM
         method="PUT", url=URL, status_code=429, headers=headers, json=fail("Too Many Attempts.")
     )
     httpx_mock.add_response(method="PUT", url=URL, json=ok())
-    assert (await update(kind, invoro.DraftInvoice())).id == ID
+    assert (await update(kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")))).id == ID
     assert len(httpx_mock.get_requests()) == 2
 
 
@@ -966,7 +985,7 @@ async def test_rate_limit_too_far_raises_with_retry_after(kind: str, httpx_mock:
         json=fail("Too Many Attempts."),
     )
     with pytest.raises(RateLimitError) as caught:
-        await update(kind, invoro.DraftInvoice())
+        await update(kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")))
     assert caught.value.retry_after is not None
     assert 3500 < caught.value.retry_after <= 3600
     assert len(httpx_mock.get_requests()) == 1
@@ -977,7 +996,7 @@ async def test_rate_limit_too_far_raises_with_retry_after(kind: str, httpx_mock:
     ("body", "match"),
     [
         (b"OK", "not JSON"),
-        (b'{"success": true, "data": null}', "no invoice"),
+        (b'{"success": true, "data": null}', "not an invoice object"),
         (b'{"success": true, "data": {"id": "x", "total": 12.5}}', "integer cents"),
         (b'{"success": true, "data": {"id": "x", "total": "1250"}}', "integer cents"),
         (b'{"success": true, "data": {"id": "x", "created_at": "yesterday"}}', "Invoice"),
@@ -986,7 +1005,7 @@ async def test_rate_limit_too_far_raises_with_retry_after(kind: str, httpx_mock:
 async def test_unreadable_answers(body: bytes, match: str, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(method="PUT", url=URL, content=body)
     with pytest.raises(DecodeError, match=match):
-        await update("sync", invoro.DraftInvoice())
+        await update("sync", invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")))
     assert len(httpx_mock.get_requests()) == 1  # an answer is never retried
 
 
@@ -994,7 +1013,7 @@ def test_other_property_names_are_read() -> None:
     """RESPONSE_KEYS: "state" and "total_amount" are read when "status" and "total" are absent."""
     read = parse_invoice({"success": True, "data": {"id": ID, "state": "approved", "total_amount": 1000}})
     assert (read.state, read.total, read.extra) == ("approved", Decimal("10.00"), {})
-    bare = parse_invoice({"id": ID, "status": "sent", "ksef_number": "X"})
+    bare = parse_invoice({"success": True, "data": {"id": ID, "status": "sent", "ksef_number": "X"}})
     assert (bare.state, bare.is_draft, bare.extra) == ("sent", False, {"ksef_number": "X"})
 
 
@@ -1011,7 +1030,7 @@ async def test_key_never_leaks(httpx_mock: HTTPXMock, caplog: pytest.LogCaptureF
         json=fail(f"Bad key {KEY}", {"authorization": [f"Bearer {KEY}"]}),
     )
     with pytest.raises(AuthenticationError) as caught:
-        await update("sync", invoro.DraftInvoice())
+        await update("sync", invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")))
     text = f"{caught.value} {caught.value!r} {caught.value.body} {caught.value.errors}"
     assert KEY not in text
     assert "***" in text

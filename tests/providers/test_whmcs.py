@@ -580,7 +580,7 @@ def test_safety_of_each_update() -> None:
         is Safety.IDEMPOTENT
     )
     assert update_invoice_call(42, publish=False, publish_and_send_email=False).safety is Safety.IDEMPOTENT
-    assert update_invoice_call(42, new_items=[]).safety is Safety.IDEMPOTENT  # nothing appended
+    assert update_invoice_call(42, notes="x", new_items=[]).safety is Safety.IDEMPOTENT  # nothing appended
     assert update_invoice_call(42, new_items=[NewItem("a", 1, True)]).safety is Safety.UNSAFE
     assert update_invoice_call(42, publish=True).safety is Safety.UNSAFE
     assert update_invoice_call(42, publish_and_send_email=True).safety is Safety.UNSAFE

@@ -302,7 +302,9 @@ for i, bad in enumerate(BAD_UUIDS):
         "invoro",
         f"invoice_id-{i}",
         "invoice_id",
-        lambda c, bad=bad: c.invoices.update_draft(bad, invoro.DraftInvoice()),
+        lambda c, bad=bad: c.invoices.update_draft(
+            bad, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
+        ),
     )
 for i, bad in enumerate([{}, None, "draft", invoro.Header()]):
     add("invoro", f"invoice-type-{i}", "invoice", lambda c, bad=bad: c.invoices.update_draft(UUID, bad))
@@ -311,7 +313,9 @@ for i, bad in enumerate(BAD_BOOLS):
         "invoro",
         f"calculate_totals-{i}",
         "calculate_totals",
-        lambda c, bad=bad: c.invoices.update_draft(UUID, invoro.DraftInvoice(), calculate_totals=bad),
+        lambda c, bad=bad: c.invoices.update_draft(
+            UUID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), calculate_totals=bad
+        ),
     )
 for i, bad in enumerate(BAD_MONEY):
     add(

@@ -96,7 +96,9 @@ def check_salesbricks(value: str) -> None:
 
 def check_invoro(value: str) -> None:
     try:
-        call = update_draft_call(value, invoicekit.invoro.DraftInvoice())
+        call = update_draft_call(
+            value, invoicekit.invoro.DraftInvoice(header=invoicekit.invoro.Header(invoice_number="INV-1"))
+        )
     except invoicekit.ValidationError as exc:
         names_the_id(exc)
         return

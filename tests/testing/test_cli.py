@@ -69,7 +69,11 @@ def test_serves_all_five_and_stops_cleanly_on_ctrl_c(
             u.invoices.upload_pdf(ExternalId("ERP-404"), b"%PDF-1.7 served")
     inv = env["Invoro"]
     with invoicekit.Invoro(inv["INVORO_API_KEY"], base_url=inv["base_url"], retry=FAST) as i:
-        draft = i.invoices.update_draft(INVORO_DRAFT, invoicekit.invoro.DraftInvoice(), calculate_totals=True)
+        draft = i.invoices.update_draft(
+            INVORO_DRAFT,
+            invoicekit.invoro.DraftInvoice(header=invoicekit.invoro.Header(invoice_number="INV-1")),
+            calculate_totals=True,
+        )
     assert (draft.id, draft.state) == (INVORO_DRAFT, "draft")
     wh = env["WHMCS"]
     with invoicekit.Whmcs(wh["WHMCS_URL"], wh["WHMCS_IDENTIFIER"], wh["WHMCS_SECRET"], retry=FAST) as w:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -367,7 +368,9 @@ SAFE = {
     ),
     "invoro": Provider(
         _invoro,
-        lambda c: c.invoices.update_draft(INVORO_ID, invoro.DraftInvoice()),
+        lambda c: c.invoices.update_draft(
+            INVORO_ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
+        ),
         lambda f: f.invoices[INVORO_ID].updates,
     ),
     "whmcs": Provider(_whmcs, lambda c: c.invoices.update(42, notes="n"), lambda f: f.invoices[42].updates),
@@ -489,3 +492,140 @@ def test_a_slow_answer_arrives_late_but_whole(name: str) -> None:
     assert time.monotonic() - started >= 0.05
     assert not isinstance(result, Exception)
     assert (len(fake.requests), SAFE[name].applied(fake)) == (1, 1)
+
+
+# -- the fakes' rules are their own: a client constant changed, the fake still refuses (issue 20) -----------
+
+
+def test_fakes_import_no_client_rule() -> None:
+    """No fake module takes a limit, enum or prefix from a client module (clients load only for .client())."""
+    import ast
+
+    testing = Path(invoicekit.__file__).parent / "testing"
+    for module in sorted(testing.glob("_*.py")):
+        tree = ast.parse(module.read_text())
+        for node in tree.body:  # module level only: client() imports its client class late
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 2:
+                assert node.module == "_convert", f"{module.name} imports ..{node.module} at module level"
+
+
+def test_whmcs_fake_keeps_its_statuses_when_the_clients_list_is_wrong(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client that wrongly allowed "Overdue" sends it; WHMCS (and its fake) still refuse it."""
+    import invoicekit.whmcs._client as client_module
+
+    monkeypatch.setattr(client_module, "STATUSES", (*whmcs.STATUSES, "Overdue"))
+    fake = FakeWhmcs()
+    invoice = fake.add_invoice(7, status="Unpaid")
+    with fake.client(retry=FAST) as client, pytest.raises(invoicekit.APIError):
+        client.invoices.update(invoice.id, status="Overdue")  # type: ignore[arg-type]
+    assert invoice.status == "Unpaid"
+
+
+def test_upflow_fake_keeps_its_external_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client that wrote external ids as "ext:ERP-42" would reach no invoice at Upflow, nor at its fake."""
+    import invoicekit.upflow._models as models
+
+    fake = FakeUpflow()
+    fake.add_invoice("inv_1", external_id="ERP-42")
+    monkeypatch.setattr(models, "EXTERNAL_PREFIX", "ext:")
+    with fake.client(retry=FAST) as client, pytest.raises(invoicekit.NotFoundError):
+        client.invoices.upload_pdf(ExternalId("ERP-42"), b"%PDF-1.7 x")
+    assert fake.invoices["inv_1"].pdf is None
+
+
+def test_payabli_fake_requires_item_cost_when_the_client_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the client's checks switched off, a line without itemCost reaches the fake: 400, not stored."""
+    import invoicekit.payabli._client as client_module
+
+    monkeypatch.setattr(client_module, "validate", lambda model, path: None)
+    fake = FakePayabli()
+    fake.add_invoice(332)
+    item = payabli.BillItem(item_product_name="Fee", item_qty=1)
+    with fake.client(retry=FAST) as client, pytest.raises(invoicekit.BadRequestError) as caught:
+        client.invoices.update(332, invoice_data=payabli.BillData(items=[item]))
+    assert caught.value.status_code == 400
+    assert "invoiceData.items[0].itemCost" in caught.value.message
+    assert fake.invoices[332].updates == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"invoiceData": None}, {"invoiceData": {}, "customerData": {}}, {"scheduledOptions": None}],
+)
+def test_payabli_fake_refuses_a_body_with_no_object(monkeypatch: pytest.MonkeyPatch, body: Any) -> None:
+    """With the client's empty-update rule switched off, what it sends is refused by the fake (400)."""
+    import invoicekit.payabli._client as client_module
+
+    monkeypatch.setattr(client_module, "some_change", lambda changes: None)
+    fake = FakePayabli()
+    fake.add_invoice(332)
+    kwargs = {
+        "invoiceData": "invoice_data",
+        "customerData": "customer_data",
+        "scheduledOptions": "scheduled_options",
+    }
+    models = {"invoiceData": payabli.BillData, "customerData": payabli.PayorData}
+    args: dict[str, Any] = {kwargs[k]: (None if v is None else models[k]()) for k, v in body.items()}
+    with (
+        fake.client(retry=FAST) as client,
+        pytest.raises(invoicekit.BadRequestError, match="no data to update"),
+    ):
+        client.invoices.update(332, **args)
+    assert json.loads(fake.requests[0].content) == body
+    assert fake.invoices[332].updates == 0
+
+
+def test_payabli_fake_keeps_its_upload_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client whose limit were too high sends a file over 30 MB of base64; the fake still refuses it."""
+    import invoicekit.payabli._client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_UPLOAD_BASE64", 10**9)
+    monkeypatch.setattr(client_module, "MAX_ATTACHMENT_BYTES", 10**9)
+    fake = FakePayabli()
+    fake.add_invoice(332)
+    big = b"%PDF-1.7\n" + b"\0" * (22_500_003 - 9)  # 30,000,004 characters of base64
+    with fake.client(retry=FAST) as client, pytest.raises(invoicekit.BadRequestError, match="30 MB"):
+        client.invoices.update(332, invoice_data=payabli.BillData(attachments=[big]))
+    assert fake.invoices[332].attachments == []
+
+
+@pytest.mark.parametrize("enum_field", ["frequency", "payment_terms"])
+def test_payabli_fake_keeps_its_enums(enum_field: str) -> None:
+    """The fake's enum lists are Payabli's documented ones, equal to today's client enums but not them."""
+    from invoicekit.testing import _payabli as fake_module
+
+    mine = {"frequency": fake_module.FREQUENCIES, "payment_terms": fake_module.PAYMENT_TERMS}[enum_field]
+    values: set[str] = {m.value for m in payabli.Frequency}
+    if enum_field == "payment_terms":
+        values = {m.value for m in payabli.PaymentTerms}
+    assert mine == values  # the two statements of Payabli's docs agree today; neither is made of the other
+    assert isinstance(mine, frozenset)
+
+
+def test_salesbricks_fake_replays_a_5xx_that_reached_it_under_the_same_key() -> None:
+    """Salesbricks stores the first answer per key, 500s that reached it included [DOC]: a retry under the
+    key gets the same 500 (nothing applied, nothing sent to the customer); a fresh key is applied.
+    """
+    fake = FakeSalesbricks()
+    invoice = fake.add_invoice()
+    fake.crash_next(500)
+    with fake.client(retry=FAST) as client:
+        with pytest.raises(ServerError) as caught:
+            client.invoices.update(invoice.invoice_id, send_invoice=True, idempotency_key="op-1")
+        assert caught.value.status_code == 500
+        assert (invoice.times_sent, invoice.updates) == (0, 0)
+        assert fake.replays == len(fake.requests) - 1 >= 1  # every retry under op-1 was a replay
+        client.invoices.update(invoice.invoice_id, send_invoice=True, idempotency_key="op-2")
+    assert (invoice.times_sent, invoice.updates) == (1, 1)
+
+
+def test_salesbricks_fake_refuses_the_same_key_with_another_payload() -> None:
+    fake = FakeSalesbricks()
+    invoice = fake.add_invoice()
+    with fake.client(retry=FAST) as client:
+        client.invoices.update(invoice.invoice_id, invoice_memo="a", idempotency_key="op-1")
+        with pytest.raises(invoicekit.BadRequestError, match="different request payload"):
+            client.invoices.update(invoice.invoice_id, invoice_memo="b", idempotency_key="op-1")
+    assert invoice.invoice_memo == "a"

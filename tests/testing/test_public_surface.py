@@ -79,8 +79,10 @@ def test_client_options_override_everything(fake_type: type[Any]) -> None:
     calls: dict[type[Any], Any] = {
         FakeUpflow: lambda c: c.invoices.upload_pdf("x", b"%PDF-1.7"),
         FakeSalesbricks: lambda c: c.invoices.update("x", invoice_memo="m"),
-        FakePayabli: lambda c: c.invoices.update(1),
-        FakeInvoro: lambda c: c.invoices.update_draft(INVORO_ID, invoicekit.invoro.DraftInvoice()),
+        FakePayabli: lambda c: c.invoices.update(1, invoice_data=invoicekit.payabli.BillData(notes="x")),
+        FakeInvoro: lambda c: c.invoices.update_draft(
+            INVORO_ID, invoicekit.invoro.DraftInvoice(header=invoicekit.invoro.Header(invoice_number="INV-1"))
+        ),
         FakeWhmcs: lambda c: c.invoices.update(1, notes="n"),
     }
     with (

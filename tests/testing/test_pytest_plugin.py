@@ -20,6 +20,7 @@ from invoicekit.testing import FakeInvoro, FakePayabli, FakeSalesbricks, FakeUpf
 
 kept = []
 DRAFT_ID = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
+DRAFT = invoicekit.invoro.DraftInvoice(header=invoicekit.invoro.Header(invoice_number="INV-1"))
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_sync_clients_talk_to_their_fakes(
     assert fake_payabli.invoices[7].invoice_data["notes"] == "n"
 
     draft = fake_invoro.add_invoice()
-    invoro_client.invoices.update_draft(draft.id, invoicekit.invoro.DraftInvoice())
+    invoro_client.invoices.update_draft(draft.id, DRAFT)
     assert draft.updates == 1
 
     fake_whmcs.add_invoice(42)
@@ -80,7 +81,7 @@ async def test_async_clients_talk_to_their_fakes(
     fake_payabli.add_invoice(7)
     await async_payabli_client.invoices.update(7, invoice_data=invoicekit.payabli.BillData(notes="n"))
     draft = fake_invoro.add_invoice()
-    await async_invoro_client.invoices.update_draft(draft.id, invoicekit.invoro.DraftInvoice())
+    await async_invoro_client.invoices.update_draft(draft.id, DRAFT)
     fake_whmcs.add_invoice(42)
     await async_whmcs_client.invoices.update(42, notes="hello")
     assert (invoice.invoice_memo, draft.updates, fake_whmcs.invoices[42].notes) == ("m", 1, "hello")
@@ -94,8 +95,8 @@ def test_clients_were_closed_after_their_test():
     calls = [
         lambda: upflow.invoices.upload_pdf("inv_1", b"%PDF-1.7 x"),
         lambda: sb.invoices.update("x", invoice_memo="m"),
-        lambda: pb.invoices.update(1),
-        lambda: io.invoices.update_draft(DRAFT_ID, invoicekit.invoro.DraftInvoice()),
+        lambda: pb.invoices.update(1, invoice_data=invoicekit.payabli.BillData(notes="x")),
+        lambda: io.invoices.update_draft(DRAFT_ID, DRAFT),
         lambda: wh.invoices.update(1, notes="n"),
     ]
     for call in calls:

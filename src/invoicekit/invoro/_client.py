@@ -16,10 +16,10 @@ import httpx
 
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._checks import boolean, choice, uuid_text
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
+from .._checks import boolean, choice, some_change, uuid_text
+from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
-from .._convert import make_converter, structure
+from .._convert import json_kind, make_converter, structure
 from .._errors import DecodeError, ValidationError
 from .._money import to_cents
 from .._response import async_raw_response, raw_response
@@ -106,6 +106,11 @@ _MESSAGE_HINTS: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 
 _DEFAULT_ATTACHMENT_NAME = "attachment.pdf"
+#: Why a draft that sets nothing is refused: the PUT replaces the stored draft with what is sent.
+_EMPTY_DRAFT = (
+    "sets nothing (every part UNSET or empty): the PUT replaces the stored draft, so it would erase it; "
+    "send the complete draft"
+)
 _CONVERTER = make_converter()
 
 
@@ -263,6 +268,7 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
     _check_attachments(invoice, "invoice")
     if calculate_totals is not True:
         check_line_totals(invoice)
+    some_change([invoice], "invoice", _EMPTY_DRAFT)
     body = _converter().unstructure(invoice)
     if is_set(calculate_totals):
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
@@ -280,11 +286,23 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
 
 
 def parse_invoice(data: Any) -> Invoice:
-    """The envelope's ``data`` as an :class:`invoro.Invoice` (a bare invoice object is accepted too)."""
-    payload = data.get("data") if isinstance(data, dict) and "success" in data else data
+    """The envelope's ``data`` as an :class:`invoro.Invoice`.
+
+    Invoro wraps every answer in ``{"success": ..., "data": ...}`` [DOC]: success is the JSON value
+    ``true`` and nothing else; a missing, null or string flag (``"false"``, ``"true"``) is a DecodeError,
+    never an invoice. ``success: false`` was raised as an APIError before this runs.
+    """
+    flag = data.get("success") if isinstance(data, dict) else None
+    if flag is not True:
+        raise DecodeError(
+            f"the envelope's success is {json_kind(flag, data, 'success')}, not JSON true",
+            provider="invoro",
+            status_code=200,
+        )
+    payload = data.get("data")
     if not isinstance(payload, dict):
         raise DecodeError(
-            f"the answer holds no invoice object ({excerpt(repr(payload))})",
+            f"the answer's data is {json_kind(payload, data, 'data')}, not an invoice object",
             provider="invoro",
             status_code=200,
         )
@@ -293,7 +311,9 @@ def parse_invoice(data: Any) -> Invoice:
     if total is not None:
         if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
             raise DecodeError(
-                f"the invoice total {total!r} is not integer cents", provider="invoro", status_code=200
+                f"the invoice total ({json_kind(total)}) is not integer cents",
+                provider="invoro",
+                status_code=200,
             )
         fields["total"] = Decimal(int(total)).scaleb(-2)
     return structure(_converter(), fields, Invoice, provider="invoro", status=200)
@@ -314,7 +334,9 @@ _ALIASES = frozenset(k for attr, keys in RESPONSE_KEYS.items() for k in keys if 
 
 
 def check_envelope(data: Any) -> Failure | None:
-    """An HTTP-2xx answer whose envelope says ``success: false`` is a failure (hint from its message)."""
+    """An HTTP-2xx answer whose envelope says ``success: false`` (the JSON value) is a failure (hint from
+    its message). Any other flag is left to the parser, which raises DecodeError unless it is ``true``.
+    """
     if isinstance(data, dict) and data.get("success") is False:
         return _failure(200, data)
     return None

@@ -13,9 +13,9 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._checks import boolean, int_id
+from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
-from .._convert import camel, make_converter, structure
+from .._convert import camel, json_kind, make_converter, structure
 from .._errors import DecodeError, ValidationError
 from .._files import File
 from .._response import async_raw_response, raw_response
@@ -124,7 +124,9 @@ def envelope_hint(data: dict[str, Any]) -> int:
 
 
 def check_envelope(data: Any) -> Failure | None:
-    """An HTTP-200 answer with ``isSuccess: false`` is a failure, raised like its HTTP twin."""
+    """An HTTP-200 answer with ``isSuccess: false`` (the JSON value) is a failure, raised like its HTTP
+    twin. Any flag other than JSON ``true`` or ``false`` is left to the parser, which raises DecodeError.
+    """
     if not isinstance(data, dict) or _ci(data, "isSuccess") is not False:
         return None
     return Failure(_message(data), hint=envelope_hint(data))
@@ -170,6 +172,15 @@ _RESPONSE_KEYS: Final = {camel(a.name).lower(): camel(a.name) for a in attrs.fie
 def _parse(data: Any) -> InvoiceResponse:
     if isinstance(data, dict):
         data = {_RESPONSE_KEYS.get(k.lower(), k): v for k, v in data.items()}
+    # Success is the JSON value true and nothing else (the spec marks isSuccess required): a missing,
+    # null or string flag is an answer we cannot read, never a success. `false` was raised already.
+    flag = data.get("isSuccess") if isinstance(data, dict) else None
+    if flag is not True:
+        raise DecodeError(
+            f"isSuccess is {json_kind(flag, data, 'isSuccess')}, not JSON true",
+            provider=PAYABLI.name,
+            status_code=200,
+        )
     return structure(_CONV, data, InvoiceResponse, provider=PAYABLI.name, status=200)
 
 
@@ -201,6 +212,8 @@ def update_call(
     if force_customer_creation is not UNSET:
         forced = boolean(force_customer_creation, "force_customer_creation")
         query["forceCustomerCreation"] = "true" if forced else "false"
+    # A null object sets no field: {"invoiceData": null} alone changes nothing, as {} does.
+    some_change([value for value in parts.values() if value is not None])
     return Call(
         "PUT",
         "/Invoice/{idInvoice}",

@@ -46,6 +46,7 @@ __all__ = [
 E = TypeVar("E", bound=enum.Enum)
 Check = Callable[[Any, str], None]
 _CHECK: Final = "invoicekit.payabli.check"
+_REQUIRED: Final = "invoicekit.payabli.required"
 #: Payabli's integer fields without an ``int64`` format are .NET ``int`` (32-bit) [INF].
 _INT32_MAX: Final = 2**31 - 1
 
@@ -255,17 +256,25 @@ def _converted(value: Any, field: str) -> None:
     """Enums and files are converted (and so checked) when the model is made."""
 
 
-def _f(check: Check, name: str | None = None) -> Any:
-    """An update field: UNSET by default, *check* run on it when sent, *name* its odd wire name."""
-    return attrs.field(default=UNSET, metadata={_CHECK: check, **(wire(name) if name else {})})
+def _f(check: Check, name: str | None = None, *, required: str | None = None) -> Any:
+    """An update field: UNSET by default, *check* run on it when sent, *name* its odd wire name;
+    *required* says why it must be given (UNSET or None is then a ValidationError).
+    """
+    meta = {_CHECK: check, **(wire(name) if name else {}), **({_REQUIRED: required} if required else {})}
+    return attrs.field(default=UNSET, metadata=meta)
 
 
 def validate(model: attrs.AttrsInstance, path: str) -> None:
     """Check every set field of *model* (and of the models inside it); raise ValidationError at *path*."""
+    missing = None
     for a in attrs.fields(type(model)):
         value = getattr(model, a.name)
         if value is not UNSET and value is not None:
             a.metadata[_CHECK](value, f"{path}.{a.name}")
+        elif _REQUIRED in a.metadata and missing is None:
+            missing = a  # reported after the given values are checked
+    if missing is not None:
+        raise ValidationError(f"{path}.{missing.name}", missing.metadata[_REQUIRED])
 
 
 # -- the request ------------------------------------------------------------------------------------------
@@ -277,12 +286,16 @@ class BillItem:
 
     Money and rates are ``Decimal`` (an ``int`` is fine; a ``float`` is refused) and are sent as exact
     JSON numbers. *item_qty* is a whole number, 0 or more. Payabli requires *item_mode* (0 for invoice
-    lines) and *item_total_amount* on invoice lines, and *item_cost* per its API reference.
+    lines) and *item_total_amount* on invoice lines, and *item_cost* per its API reference: a line
+    without *item_cost* (UNSET or None) raises ValidationError naming ``items[i].item_cost``.
     """
 
     item_categories: Sequence[str] | None | Unset = _f(_texts)
     item_commodity_code: str | None | Unset = _f(_text)
-    item_cost: Decimal | int | None | Unset = _f(_number)
+    #: Required: Payabli's API reference has ``required: [itemCost]`` for every line [DOC].
+    item_cost: Decimal | int | None | Unset = _f(
+        _number, required="is required (Payabli's BillItem has required: [itemCost]); give the unit price"
+    )
     item_description: str | None | Unset = _f(_text)
     item_mode: int | None | Unset = _f(_count)  #: 0 invoices only, 1 bills only, 2 both
     item_product_code: str | None | Unset = _f(_text)

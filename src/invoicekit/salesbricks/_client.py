@@ -16,7 +16,7 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
-from .._checks import boolean, date, email, header_value, text
+from .._checks import boolean, date, email, header_value, some_change, text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
 from .._convert import make_converter, structure
 from .._errors import ValidationError
@@ -263,8 +263,7 @@ def update_call(
         for p in _parts(name, _checked(name, fields[name]))
     ]
     config, files = _files(pdf_attachments, attachments)
-    if not parts and not config and not files:
-        raise ValidationError("update", "nothing to change: pass at least one field")
+    some_change([*parts, *config, *files])
     safety, key = _safety(fields.get("send_invoice", UNSET), idempotency_key)
     return Call(
         "PATCH",

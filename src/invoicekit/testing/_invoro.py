@@ -10,14 +10,16 @@ import math
 import time
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
 from .._convert import iso_datetime
-from ..invoro import AsyncInvoro, Invoro
 from ._fake import FakeProvider
+
+if TYPE_CHECKING:
+    from ..invoro import AsyncInvoro, Invoro
 
 __all__ = ["FakeInvoro", "InvoroInvoice"]
 
@@ -123,6 +125,8 @@ class FakeInvoro(FakeProvider):
 
     def client(self, **options: Any) -> Invoro:
         """An :class:`invoicekit.Invoro` that talks to this fake (*options* go to its constructor)."""
+        from ..invoro import Invoro  # late: the fake states its own rules
+
         return Invoro(
             **self.client_kwargs(
                 {"api_key": self.api_key, "auth_scheme": self.auth_scheme}, options, asynchronous=False
@@ -131,6 +135,8 @@ class FakeInvoro(FakeProvider):
 
     def async_client(self, **options: Any) -> AsyncInvoro:
         """An :class:`invoicekit.AsyncInvoro` that talks to this fake."""
+        from ..invoro import AsyncInvoro
+
         return AsyncInvoro(
             **self.client_kwargs(
                 {"api_key": self.api_key, "auth_scheme": self.auth_scheme}, options, asynchronous=True

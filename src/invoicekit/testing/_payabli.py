@@ -8,14 +8,15 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import httpx
 
-from ..payabli import AsyncPayabli, FileType, Frequency, Payabli, PaymentTerms
-from ..payabli._client import MAX_UPLOAD_BASE64
 from ._fake import FakeProvider
+
+if TYPE_CHECKING:
+    from ..payabli import AsyncPayabli, Payabli
 
 __all__ = ["FakePayabli", "PayabliInvoice"]
 
@@ -29,6 +30,28 @@ LOCKED_STATUSES: Final = {4: "paid", 99: "cancelled"}
 FAILURE_CODE: Final = 3003
 
 _Check = Callable[[Any], bool]
+
+# The fake's own rules, from Payabli's API reference (providers/payabli.md, specs/), never the client's
+# constants: a wrong limit or enum in the client must not make the fake agree with it.
+
+#: ``fContent``: "Max upload size is 30 MB"; read as 30,000,000 characters of base64 per file [INF].
+MAX_UPLOAD_BASE64: Final = 30_000_000
+#: ``invoiceData.frequency`` [DOC] plus the three values of SDK 1.0.19 [SDK].
+FREQUENCIES: Final = frozenset(
+    {"onetime", "weekly", "every2weeks", "every6months", "monthly", "every3months", "annually"}
+    | {"firstofmonth", "fifteenthofmonth", "endofmonth"}
+)
+#: ``invoiceData.paymentTerms`` [DOC].
+PAYMENT_TERMS: Final = frozenset(
+    {"PIA", "CIA", "UR", "NET10", "NET20", "NET30", "NET45", "NET60", "NET90", "EOM", "MFI"}
+    | {"5MFI", "10MFI", "15MFI", "20MFI", "2/10NET30", "UF", "10UF", "20UF", "25UF", "50UF"}
+)
+#: ``attachments[].ftype`` [DOC].
+FILE_TYPES: Final = frozenset({"pdf", "doc", "docx", "jpg", "jpeg", "png", "gif", "txt"})
+#: Fields a line must carry: BillItem has ``required: [itemCost]`` in Payabli's API reference [DOC].
+ITEM_REQUIRED: Final = ("itemCost",)
+#: The objects of an update body (InvoiceDataRequest) [DOC]; a body must carry at least one, non-empty.
+BODY_OBJECTS: Final = ("customerData", "invoiceData", "scheduledOptions")
 
 
 def _number(v: Any) -> bool:
@@ -59,7 +82,7 @@ def _date(v: Any) -> bool:
     return False
 
 
-def _enum(values: set[str]) -> _Check:
+def _enum(values: frozenset[str]) -> _Check:
     return lambda v: v in values
 
 
@@ -94,11 +117,11 @@ SCHEMA: Final[dict[str, dict[str, _Check]]] = {
         "AdditionalData": _string_map,
         "attachments": _list,
         **dict.fromkeys(("discount", "dutyAmount", "freightAmount", "invoiceAmount", "tax"), _number),
-        "frequency": _enum({f.value for f in Frequency}),
+        "frequency": _enum(FREQUENCIES),
         **dict.fromkeys(("invoiceDate", "invoiceDueDate", "invoiceEndDate"), _date),
         **dict.fromkeys(("invoiceStatus", "invoiceType"), _integer),
         "items": _list,
-        "paymentTerms": _enum({p.value for p in PaymentTerms}),
+        "paymentTerms": _enum(PAYMENT_TERMS),
         **dict.fromkeys((*_TEXT, "invoiceNumber", "notes", "purchaseOrder", *_ADDRESS), _string),
         **dict.fromkeys(("shippingZip", "shippingEmail", "shippingFromZip", "shippingPhone"), _string),
         **dict.fromkeys(("summaryCommodityCode", "termsConditions"), _string),
@@ -114,7 +137,7 @@ SCHEMA: Final[dict[str, dict[str, _Check]]] = {
     "attachments[]": {
         "fContent": _string,
         "filename": _string,
-        "ftype": _enum({f.value for f in FileType}),
+        "ftype": _enum(FILE_TYPES),
         "furl": _string,
     },
 }
@@ -165,8 +188,10 @@ class FakePayabli(FakeProvider):
     with ``isSuccess: false`` for an unknown invoice or one that is paid or cancelled (``responseText``
     ``"Declined"``, the reason in ``responseData``); 400 with Payabli's error body for data that does not
     fit the schema (a fractional ``itemQty``, an unknown enum value, bad base64, a date in another
-    format); 401 for a wrong ``requestToken``. ``forceCustomerCreation=true`` creates a customer, counted
-    in :attr:`customers_created`.
+    format, a line without ``itemCost``, a body with no non-empty ``customerData``, ``invoiceData`` or
+    ``scheduledOptions``); 401 for a wrong ``requestToken``. Its rules are its own constants
+    (:data:`FREQUENCIES`, :data:`MAX_UPLOAD_BASE64`, ...), taken from Payabli's documentation.
+    ``forceCustomerCreation=true`` creates a customer, counted in :attr:`customers_created`.
     """
 
     prefix = "/api"
@@ -202,10 +227,14 @@ class FakePayabli(FakeProvider):
         """An :class:`invoicekit.Payabli` that talks to this fake, with its token unless *options*
         (constructor arguments) say otherwise.
         """
+        from ..payabli import Payabli  # late: the fake states its own rules and loads no client to do so
+
         return Payabli(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=False))
 
     def async_client(self, **options: Any) -> AsyncPayabli:
         """An :class:`invoicekit.AsyncPayabli` that talks to this fake, like :meth:`client`."""
+        from ..payabli import AsyncPayabli
+
         return AsyncPayabli(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=True))
 
     # -- the endpoint --------------------------------------------------------------------------------
@@ -304,10 +333,15 @@ class FakePayabli(FakeProvider):
         if not isinstance(body, dict):
             raise _Refused("body", "must be a JSON object")
         for key, value in body.items():
-            if key in ("customerData", "invoiceData", "scheduledOptions") and value is not None:
+            if key in BODY_OBJECTS and value is not None:
                 _fits(value, SCHEMA[key], key)
+        if not any(isinstance(body.get(key), dict) and body[key] for key in BODY_OBJECTS):
+            raise _Refused("body", f"no data to update: send at least one of {', '.join(BODY_OBJECTS)}")
         for i, item in enumerate((body.get("invoiceData") or {}).get("items") or []):
             _fits(item, SCHEMA["items[]"], f"invoiceData.items[{i}]")
+            for key in ITEM_REQUIRED:
+                if item.get(key) is None:
+                    raise _Refused(f"invoiceData.items[{i}].{key}", "is required")
         files = []
         for i, item in enumerate((body.get("invoiceData") or {}).get("attachments") or []):
             _fits(item, SCHEMA["attachments[]"], f"invoiceData.attachments[{i}]")

@@ -5,12 +5,14 @@ the documented semantics: an absent field is no change, ``""`` clears ``company_
 ``invoice_memo``, ``purchase_order={}`` (or an empty code) clears the PO, ``accounts_payable_emails=[]``
 clears the emails, ``pdf_attachments_config`` is the complete ordered list (what it leaves out is
 deleted), and ``pdf_attachments`` alone replaces the invoice-level attachments. It keeps idempotency
-keys like Salesbricks (the first answer is stored and replayed; the same key with another body is a
-400) and counts how often each invoice was sent to the customer.
+keys like Salesbricks (the first answer is stored and replayed, failures and 5xx answers that reached
+it included; the same key with another body is a 400) and counts how often each invoice was sent to the
+customer.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import email
 import email.policy
@@ -138,6 +140,7 @@ class FakeSalesbricks(FakeProvider):
         #: idempotency key -> (request fingerprint, status, answer)
         self.idempotency: dict[str, tuple[str, int, Any]] = {}
         self.replays = 0
+        self._crashes: collections.deque[tuple[int, Any]] = collections.deque()
         self.route("PATCH", r"/invoices/(?P<invoice_id>[^/]+)", self._patch)
 
     # -- seeding and clients ---------------------------------------------------------------------------
@@ -170,6 +173,20 @@ class FakeSalesbricks(FakeProvider):
 
         return AsyncSalesbricks(**self.client_kwargs({"api_key": self.api_key}, options, asynchronous=True))
 
+    def crash_next(self, status: int = 500, *, body: Any = None, times: int = 1) -> None:
+        """Let Salesbricks itself fail the next *times* PATCHes it processes, answering *status* (a 5xx).
+
+        Unlike :meth:`fail_next` (an answer from in front of Salesbricks, which never reached it), this
+        failure reached Salesbricks: it is stored under the request's idempotency key like any answer
+        ("including 500s that reached their servers" [DOC]) and replayed to a retry under that key. A
+        request whose key is already stored is replayed instead, as Salesbricks does.
+        """
+        if not 500 <= status < 600:
+            raise ValueError(f"crash_next answers a 5xx, not {status}")
+        answer = body if body is not None else {"detail": "A server error occurred."}
+        with self._lock:
+            self._crashes.extend([(status, answer)] * times)
+
     # -- the endpoint ----------------------------------------------------------------------------------
 
     def authenticate(self, request: httpx.Request) -> httpx.Response | None:
@@ -198,7 +215,10 @@ class FakeSalesbricks(FakeProvider):
                 )
             self.replays += 1
             return self.json(status, answer)
-        status, answer = self._update(params["invoice_id"], parts)
+        if self._crashes:
+            status, answer = self._crashes.popleft()
+        else:
+            status, answer = self._update(params["invoice_id"], parts)
         if key is not None:
             self.idempotency[key] = (fingerprint, status, answer)
         return self.json(status, answer)

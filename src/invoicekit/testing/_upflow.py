@@ -7,20 +7,24 @@ import binascii
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
-from ..upflow import AsyncUpflow, ExternalId, Upflow
-from ..upflow._models import EXTERNAL_PREFIX
 from ._fake import FakeProvider
+
+if TYPE_CHECKING:
+    from ..upflow import AsyncUpflow, ExternalId, Upflow
 
 __all__ = ["FakeUpflow", "UpflowInvoice"]
 
 #: The credentials a fresh fake accepts.
 TEST_API_KEY = "upflow-test-key"
 TEST_API_SECRET = "upflow-test-secret"
+#: How Upflow's docs address an invoice by the id it has in your system: ``external:<id>`` [DOC]. The
+#: fake's own copy, not the client's.
+EXTERNAL_PREFIX = "external:"
 _PARAM = re.compile(r'\b(name|filename)="([^"]*)"')
 
 
@@ -83,6 +87,8 @@ class FakeUpflow(FakeProvider):
         """An :class:`invoicekit.Upflow` that talks to this fake, with its credentials unless *options*
         (constructor arguments) say otherwise.
         """
+        from ..upflow import Upflow  # late: the fake states its own rules and loads no client to do so
+
         return Upflow(
             **self.client_kwargs(
                 {"api_key": self.api_key, "api_secret": self.api_secret}, options, asynchronous=False
@@ -91,6 +97,8 @@ class FakeUpflow(FakeProvider):
 
     def async_client(self, **options: Any) -> AsyncUpflow:
         """An :class:`invoicekit.AsyncUpflow` that talks to this fake, like :meth:`client`."""
+        from ..upflow import AsyncUpflow
+
         return AsyncUpflow(
             **self.client_kwargs(
                 {"api_key": self.api_key, "api_secret": self.api_secret}, options, asynchronous=True
@@ -128,7 +136,7 @@ class FakeUpflow(FakeProvider):
         return httpx.Response(204)
 
 
-class _Pdfs(Mapping[str | ExternalId, bytes]):
+class _Pdfs(Mapping["str | ExternalId", bytes]):
     def __init__(self, fake: FakeUpflow) -> None:
         self._fake = fake
 

@@ -12,17 +12,24 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote_plus
 
 import attrs
 import httpx
 
-from ..whmcs import AsyncWhmcs, Whmcs
-from ..whmcs._models import STATUSES
 from ._fake import FakeProvider
 
+if TYPE_CHECKING:
+    from ..whmcs import AsyncWhmcs, Whmcs
+
 __all__ = ["FakeWhmcs", "WhmcsInvoice", "WhmcsLine"]
+
+#: The fake's own list of invoice statuses, from WHMCS's help pages ("standard invoice statuses"), never
+#: the client's: a wrong list in the client must not make the fake agree with it.
+INVOICE_STATUSES: Final = frozenset(
+    {"Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending"}
+)
 
 _NAME = re.compile(r"([^\[]+)((?:\[[^\]]*\])*)")
 _KEY = re.compile(r"\[([^\]]*)\]")
@@ -134,10 +141,14 @@ class FakeWhmcs(FakeProvider):
 
     def client(self, **options: Any) -> Whmcs:
         """A :class:`~invoicekit.Whmcs` client talking to this fake (options override the defaults)."""
+        from ..whmcs import Whmcs  # late: the fake states its own rules
+
         return Whmcs(**self.client_kwargs(self._options(), options, asynchronous=False))
 
     def async_client(self, **options: Any) -> AsyncWhmcs:
         """An :class:`~invoicekit.AsyncWhmcs` client talking to this fake."""
+        from ..whmcs import AsyncWhmcs
+
         return AsyncWhmcs(**self.client_kwargs(self._options(), options, asynchronous=True))
 
     def _options(self) -> dict[str, Any]:
@@ -275,7 +286,7 @@ def _read_update(form: dict[str, Any], invoice: WhmcsInvoice) -> dict[str, Any]:
     """Check an UpdateInvoice form as WHMCS does; the invoice attributes it sets."""
     changes: dict[str, Any] = {}
     if "status" in form:
-        if form["status"] not in STATUSES:
+        if form["status"] not in INVOICE_STATUSES:
             raise _Refusal(f"Invalid status {form['status']}")
         changes["status"] = form["status"]
     simple: dict[str, tuple[str, Callable[[Any, str], Any]]] = {

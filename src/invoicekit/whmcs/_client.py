@@ -19,7 +19,7 @@ import httpx
 
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
-from .._checks import boolean, choice, date, int_id, text
+from .._checks import boolean, choice, date, int_id, some_change, text
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
 from .._convert import make_converter, structure
@@ -73,19 +73,25 @@ MESSAGE_HINTS: Final[tuple[tuple[str, int], ...]] = (
 # -- answers ---------------------------------------------------------------------------------------------
 
 
+_VERDICTS: Final = ("success", "error")
+
+
 def outcome(data: Any) -> str | None:
     """WHMCS's verdict on a call: ``result``, else ``status`` when it says success/error (``GetEmails``
     and a few other actions use it), else ``"error"`` for an answer that carries only a ``warning``.
-    None when the answer is not a WHMCS result at all.
+
+    ``result`` is the string ``"success"`` or ``"error"`` by WHMCS's spec, and is read as exactly that:
+    any other value (``true``, ``1``, ``"ok"``) is no verdict, so None, and the parser raises DecodeError
+    rather than guess. None too when the answer is not a WHMCS result at all.
     """
     if not isinstance(data, dict):
         return None
     verdict = data.get("result")
-    if verdict is None and data.get("status") in ("success", "error"):
+    if verdict is None and data.get("status") in _VERDICTS:
         verdict = data["status"]
     if verdict is None and "warning" in data:
         return "error"
-    return None if verdict is None else str(verdict).lower()
+    return verdict if verdict in _VERDICTS else None
 
 
 def hint_for(message: str) -> int | None:
@@ -128,6 +134,8 @@ def _success(data: Any) -> dict[str, Any]:
         return data
     if data is None:
         why = "the answer was empty (WHMCS printed nothing; its PHP error log may say why)"
+    elif isinstance(data, dict) and data.get("result") is not None:
+        why = f"its result is {data['result']!r}, not 'success' or 'error'"
     elif isinstance(data, dict):
         keys = ", ".join(sorted(str(k) for k in data)[:10])
         why = f"the answer has no result field (keys: {keys or 'none'})"
@@ -426,6 +434,7 @@ def update_invoice_call(invoice_id: object, **changes: object) -> Call[UpdateInv
     if fields.get("publish") is True and fields.get("publishandsendemail") is True:
         raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
     fields.update(_line_fields(changes))
+    some_change(php_form({k: v for k, v in fields.items() if k != "invoiceid"}))  # what reaches WHMCS
     return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), field="items")
 
 
