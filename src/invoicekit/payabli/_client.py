@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
@@ -10,6 +11,8 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, int_id
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._convert import camel, make_converter, structure
@@ -299,6 +302,39 @@ class Invoices(Resource["Payabli"]):
         )
         return self._client._send(call)
 
+    def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(self._client, prepare("payabli", invoice, change, on_unsupported, extra))
+
+    def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Applied[InvoiceResponse]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Payabli cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("payabli", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call))
+
 
 class AsyncInvoices(Resource["AsyncPayabli"]):
     """Invoice operations, as ``client.invoices``."""
@@ -336,6 +372,39 @@ class AsyncInvoices(Resource["AsyncPayabli"]):
             id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
         )
         return await self._client._send(call)
+
+    async def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(self._client, prepare("payabli", invoice, change, on_unsupported, extra))
+
+    async def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Applied[InvoiceResponse]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Payabli cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("payabli", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call))
 
 
 class Payabli(SyncClient):

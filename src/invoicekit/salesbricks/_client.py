@@ -15,6 +15,8 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, date, email, header_value, text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
 from .._convert import make_converter, structure
@@ -332,6 +334,39 @@ class Invoices(Resource["Salesbricks"]):
             )
         )
 
+    def plan(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(self._client, prepare("salesbricks", invoice, change, on_unsupported, extra))
+
+    def apply(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Applied[InvoiceUpdateResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Salesbricks cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("salesbricks", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call))
+
 
 class AsyncInvoices(Resource["AsyncSalesbricks"]):
     async def update(
@@ -379,6 +414,39 @@ class AsyncInvoices(Resource["AsyncSalesbricks"]):
                 idempotency_key=idempotency_key,
             )
         )
+
+    async def plan(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(self._client, prepare("salesbricks", invoice, change, on_unsupported, extra))
+
+    async def apply(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Applied[InvoiceUpdateResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Salesbricks cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("salesbricks", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call))
 
 
 class Salesbricks(SyncClient):

@@ -19,6 +19,8 @@ import httpx
 
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, choice, date, int_id, text
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
@@ -456,6 +458,39 @@ class Invoices(Resource["Whmcs"]):
         """
         return self._client._send(update_invoice_call(**_arguments(locals())))
 
+    def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(self._client, prepare("whmcs", invoice, change, on_unsupported, extra))
+
+    def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Applied[UpdateInvoiceResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field WHMCS cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("whmcs", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call))
+
 
 class AsyncInvoices(Resource["AsyncWhmcs"]):
     """``client.invoices``: invoice operations."""
@@ -481,6 +516,39 @@ class AsyncInvoices(Resource["AsyncWhmcs"]):
     ) -> UpdateInvoiceResult:
         """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``: see ``Whmcs.invoices.update``."""
         return await self._client._send(update_invoice_call(**_arguments(locals())))
+
+    async def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(self._client, prepare("whmcs", invoice, change, on_unsupported, extra))
+
+    async def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+    ) -> Applied[UpdateInvoiceResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field WHMCS cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("whmcs", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call))
 
 
 class Whmcs(SyncClient):
