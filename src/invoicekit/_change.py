@@ -8,7 +8,9 @@ its native method uses), so a unified change is checked and encoded exactly as t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
@@ -111,9 +113,16 @@ class InvoiceChange:
             customer_emails: Sequence[str] | None | Unset = UNSET,
         ) -> None: ...
 
+    #: (name, value) of each set field, in FIELDS order; computed once, as a change is often reused.
+    _given: tuple[tuple[str, Any], ...] = attrs.field(init=False, repr=False, eq=False)
+
+    @_given.default
+    def _set_fields(self) -> tuple[tuple[str, Any], ...]:
+        return tuple((name, value) for name in FIELDS if (value := getattr(self, name)) is not UNSET)
+
     def given(self) -> dict[str, Any]:
         """The fields that are set (``None`` included), in :data:`FIELDS` order."""
-        return {name: value for name in FIELDS if (value := getattr(self, name)) is not UNSET}
+        return dict(self._given)
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.given().items())
@@ -207,14 +216,20 @@ class Plan:
 # -- from a change to a native call -------------------------------------------------------------------
 
 
-@attrs.frozen
 class Prepared(Generic[T]):
-    """A change checked and turned into the native call (strictly private)."""
+    """A change checked and turned into the native call (strictly private; a plain class: it is made on
+    every apply, and attrs' frozen init costs more).
+    """
 
-    provider: str
-    call: Call[T]
-    applied: tuple[str, ...]
-    skipped: tuple[str, ...]
+    __slots__ = ("applied", "call", "provider", "skipped")
+
+    def __init__(
+        self, provider: str, call: Call[T], applied: tuple[str, ...], skipped: tuple[str, ...]
+    ) -> None:
+        self.provider = provider
+        self.call = call
+        self.applied = applied
+        self.skipped = skipped
 
     def done(self, result: T) -> Applied[T]:
         return Applied(self.provider, result, self.applied, self.skipped)
@@ -231,17 +246,21 @@ def prepare(
     """Check *change* against *provider*'s table and build the native call; ValidationError otherwise."""
     if not isinstance(change, InvoiceChange):
         raise ValidationError("change", f"must be an invoicekit.InvoiceChange, not {type(change).__name__}")
-    choice(on_unsupported, "on_unsupported", _ON_UNSUPPORTED)
+    if on_unsupported not in _ON_UNSUPPORTED:
+        choice(on_unsupported, "on_unsupported", _ON_UNSUPPORTED)
     table = TABLES[provider]
     args: dict[str, Any] = {}
     applied: list[str] = []
     refused: list[tuple[str, str]] = []
-    for name, value in change.given().items():
+    for name, value in change._given:
         cell = table.cells[name]
         if cell.target is None:
             refused.append((name, f"{table.title} cannot set it ({cell.set})"))
         elif value is None and not cell.clearable:
             refused.append((name, f"None cannot clear it at {table.title} ({cell.clear})"))
+        elif cell.shape == "value" and "." not in cell.target:  # the common case, inline
+            args[cell.target] = value
+            applied.append(name)
         else:
             _place(args, cell.target, _shaped(cell, name, value, table.title))
             applied.append(name)
@@ -305,38 +324,39 @@ def _merge(args: dict[str, Any], extra: object, allowed: tuple[str, ...], title:
 # -- the builders: each calls the provider's own call builder, nothing else ---------------------------
 
 
-def _upflow(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    from .upflow._client import upload_pdf_call
+@functools.cache
+def _native(provider: str) -> Any:
+    """The provider's client module, imported once (an import statement per call costs microseconds)."""
+    return importlib.import_module(f"invoicekit.{provider}._client")
 
-    return upload_pdf_call(invoice, args["pdf"], args.get("encoding", "multipart"))
+
+def _upflow(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
+    return _native("upflow").upload_pdf_call(invoice, args["pdf"], args.get("encoding", "multipart"))  # type: ignore[no-any-return]
 
 
 def _salesbricks(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    from .salesbricks._client import update_call
-
-    return update_call(invoice, **args)
+    return _native("salesbricks").update_call(invoice, **args)  # type: ignore[no-any-return]
 
 
 def _payabli(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    from .payabli._client import update_call
-    from .payabli._models import BillData, PayorData
+    native = _native("payabli")
 
     def model(key: str, cls: Callable[..., Any]) -> Any:
         value = args.get(key, UNSET)
         return cls(**value) if isinstance(value, dict) else value
 
-    return update_call(
+    return native.update_call(  # type: ignore[no-any-return]
         invoice,
-        model("invoice_data", BillData),
-        model("customer_data", PayorData),
+        model("invoice_data", native.BillData),
+        model("customer_data", native.PayorData),
         args.get("scheduled_options", UNSET),
         args.get("force_customer_creation", UNSET),
     )
 
 
 def _invoro(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    from .invoro._client import update_draft_call
-    from .invoro._models import Attachment, DraftInvoice, Header
+    native = _native("invoro")
+    DraftInvoice, Header, Attachment = native.DraftInvoice, native.Header, native.Attachment
 
     if base is None or base is UNSET:
         raise ValidationError(
@@ -354,7 +374,7 @@ def _invoro(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
         kept = [a for a in (base.attachments or ()) if _mime(a) != "application/pdf"]
         pdf = args["attachments"]
         draft = attrs.evolve(draft, attachments=kept + ([] if pdf is None else [Attachment(content=pdf)]))
-    return update_draft_call(invoice, draft, args.get("calculate_totals", UNSET))
+    return native.update_draft_call(invoice, draft, args.get("calculate_totals", UNSET))  # type: ignore[no-any-return]
 
 
 def _mime(attachment: Any) -> str:
@@ -363,9 +383,7 @@ def _mime(attachment: Any) -> str:
 
 
 def _whmcs(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    from .whmcs._client import update_invoice_call
-
-    return update_invoice_call(invoice, **args)
+    return _native("whmcs").update_invoice_call(invoice, **args)  # type: ignore[no-any-return]
 
 
 _BUILDERS: dict[str, Callable[[Any, dict[str, Any], object], Call[Any]]] = {

@@ -20,13 +20,13 @@ import httpx
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from phpform import parse_str
 from werkzeug.formparser import parse_form_data
 
 import invoicekit
 from invoicekit import UNSET, ExternalId, File, InvoiceChange, ValidationError, invoro, payabli
 from invoicekit._capabilities import FIELDS, PROVIDERS, TABLES, grid, page, with_grid
 from invoicekit.testing import FakeInvoro, FakePayabli, FakeProvider, FakeSalesbricks, FakeUpflow, FakeWhmcs
+from phpform import parse_str
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 OTHER_PDF = b"%PDF-1.4\nanother one\n%%EOF\n"
@@ -60,6 +60,7 @@ class World:
     def __init__(self, provider: str) -> None:
         self.provider = provider
         self.fake: FakeProvider
+        self.invoice: Any
         self.kwargs: dict[str, Any] = {}
         if provider == "upflow":
             up = FakeUpflow()
@@ -196,7 +197,7 @@ def field_names(request: httpx.Request) -> list[str]:
 
 
 def native_and_unified(provider: str) -> tuple[Callable[[Any], Any], InvoiceChange, dict[str, Any]]:
-    """For each provider: the native call for an edit, and the same edit as an InvoiceChange (+ apply args)."""
+    """Per provider: the native call for an edit, and the same edit as an InvoiceChange (+ apply args)."""
     pdf = File(PDF, filename="inv-42.pdf")
     if provider == "upflow":
         return (
@@ -216,7 +217,11 @@ def native_and_unified(provider: str) -> tuple[Callable[[Any], Any], InvoiceChan
                 reason_for_updating="unified",
             ),
             InvoiceChange(
-                due_date=DUE, memo="Paid by wire", po_number="PO-778", pdf=pdf, customer_emails=["ap@customer.example"]
+                due_date=DUE,
+                memo="Paid by wire",
+                po_number="PO-778",
+                pdf=pdf,
+                customer_emails=["ap@customer.example"],
             ),
             {"extra": {"reason_for_updating": "unified"}},
         )
@@ -298,7 +303,11 @@ def test_payabli_request_on_the_wire() -> None:
         "customerData": {"billingEmail": "ap@customer.example"},
         "invoiceData": {
             "attachments": [
-                {"fContent": __import__("base64").b64encode(PDF).decode(), "filename": "inv-42.pdf", "ftype": "pdf"}
+                {
+                    "fContent": __import__("base64").b64encode(PDF).decode(),
+                    "filename": "inv-42.pdf",
+                    "ftype": "pdf",
+                }
             ],
             "invoiceDate": "2026-01-01",
             "invoiceDueDate": "2026-01-31",
@@ -502,7 +511,10 @@ CLEARED: dict[tuple[str, str], Any] = {
         {"invoice_number": "INV-1", "currency": "EUR", "notes": ["old note"], "issue_date": None},
         ["old.pdf", "terms.txt"],
     ),
-    ("invoro", "memo"): ({"invoice_number": "INV-1", "currency": "EUR", "notes": None}, ["old.pdf", "terms.txt"]),
+    ("invoro", "memo"): (
+        {"invoice_number": "INV-1", "currency": "EUR", "notes": None},
+        ["old.pdf", "terms.txt"],
+    ),
     ("invoro", "pdf"): ({"invoice_number": "INV-1", "currency": "EUR", "notes": ["old note"]}, ["terms.txt"]),
     ("whmcs", "memo"): {"notes": ""},
 }
