@@ -45,6 +45,13 @@ class Cell:
     clearable: bool = False
     shape: Shape = "value"
     note: str = ""
+    #: *target* split once at its first dot: ("invoice_data", "notes"), ("due_at", "").
+    path: tuple[str, str] = attrs.field(init=False, repr=False, eq=False)
+
+    @path.default
+    def _split(self) -> tuple[str, str]:
+        head, _, rest = (self.target or "").partition(".")
+        return head, rest
 
     @property
     def settable(self) -> bool:

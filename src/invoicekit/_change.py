@@ -258,11 +258,17 @@ def prepare(
             refused.append((name, f"{table.title} cannot set it ({cell.set})"))
         elif value is None and not cell.clearable:
             refused.append((name, f"None cannot clear it at {table.title} ({cell.clear})"))
-        elif cell.shape == "value" and "." not in cell.target:  # the common case, inline
-            args[cell.target] = value
-            applied.append(name)
         else:
-            _place(args, cell.target, _shaped(cell, name, value, table.title))
+            if value is not None and cell.shape != "value":
+                value = _shaped(cell, name, value, table.title)
+            head, rest = cell.path
+            if rest:
+                inner = args.get(head)
+                if inner is None:
+                    inner = args[head] = {}
+                inner[rest] = value
+            else:
+                args[head] = value
             applied.append(name)
     if refused and on_unsupported == "raise":
         raise ValidationError(
@@ -280,21 +286,11 @@ def prepare(
 
 
 def _shaped(cell: Cell, name: str, value: Any, title: str) -> Any:
-    if value is None or cell.shape == "value":
-        return value
     if cell.shape == "list":
         return [value]
     if len(value) != 1:  # "one": a list of exactly one item becomes that item
         raise ValidationError(name, f"{title} holds one address here; {len(value)} given")
     return value[0]
-
-
-def _place(args: dict[str, Any], target: str, value: Any) -> None:
-    head, _, rest = target.partition(".")
-    if rest:
-        args.setdefault(head, {})[rest] = value
-    else:
-        args[head] = value
 
 
 def _merge(args: dict[str, Any], extra: object, allowed: tuple[str, ...], title: str) -> None:

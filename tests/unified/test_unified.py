@@ -605,11 +605,9 @@ def test_plan_never_shows_a_secret(provider: str) -> None:
     world = World(provider)
     plan = world.plan(FULL, on_unsupported="skip")
     shown = repr(plan) + plan._repr_html_() + str(plan.requests)
-    for secret in ("test-key", "test-secret", "whmcs-secret", "ak_test_"):
-        for value in vars(world.fake).values():
-            if isinstance(value, str) and len(value) >= 6 and value.startswith(secret[:4]):
-                assert value not in shown
-    for value in _credentials(world):
+    credentials = _credentials(world)
+    assert credentials
+    for value in credentials:
         assert value not in shown
 
 
@@ -641,7 +639,7 @@ _values: dict[str, st.SearchStrategy[Any]] = {
 }
 changes = st.fixed_dictionaries(
     {}, optional={f: st.one_of(st.just(UNSET), st.none(), s) for f, s in _values.items()}
-).map(lambda d: d)
+)
 
 
 def _build(fields: dict[str, Any]) -> InvoiceChange | None:
