@@ -165,7 +165,8 @@ def main() -> None:
     payabli_update()
     invoro_update_draft()
     whmcs_update_lines()
-    print("Next: docs/testing.md shows how to test your own code with these fakes.")
+    print("Next: examples/unified.py applies one InvoiceChange to all five providers (docs/unified.md);")
+    print("docs/testing.md shows how to test your own code with these fakes.")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from ._files import File, FileInput
 from ._unset import UNSET, Unset, is_set
 
 if TYPE_CHECKING:
+    from ._capabilities import capabilities
+    from ._change import Applied, InvoiceChange, Plan
     from ._retry import RetryPolicy
 
     # -- provider exports (one line each; keep sorted) --
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNSET",
     "APIError",
+    "Applied",
     "AsyncInvoro",
     "AsyncPayabli",
     "AsyncSalesbricks",
@@ -57,12 +60,14 @@ __all__ = [
     "ExternalId",
     "File",
     "FileInput",
+    "InvoiceChange",
     "InvoiceKitError",
     "Invoro",
     "NotFoundError",
     "OutcomeUnknownError",
     "Payabli",
     "PermissionDeniedError",
+    "Plan",
     "RateLimit",
     "RateLimitError",
     "RawResponse",
@@ -74,6 +79,7 @@ __all__ = [
     "Upflow",
     "ValidationError",
     "Whmcs",
+    "capabilities",
     "is_set",
 ]
 
@@ -93,6 +99,10 @@ _LAZY: dict[str, str] = {
     "Upflow": ".upflow",
     "AsyncWhmcs": ".whmcs",
     "Whmcs": ".whmcs",
+    "Applied": "._change",
+    "InvoiceChange": "._change",
+    "Plan": "._change",
+    "capabilities": "._capabilities",
 }
 
 logging.getLogger("invoicekit").addHandler(logging.NullHandler())

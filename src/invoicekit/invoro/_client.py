@@ -16,6 +16,8 @@ import httpx
 
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, choice, some_change, uuid_text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
@@ -422,6 +424,47 @@ class Invoices(Resource["Invoro"]):
         """
         return self._client._send(update_draft_call(invoice_id, invoice, calculate_totals), extra_headers)
 
+    def plan(
+        self,
+        invoice: str | uuid.UUID,
+        change: InvoiceChange,
+        *,
+        base: DraftInvoice | None = None,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("invoro", invoice, change, on_unsupported, extra, base), extra_headers
+        )
+
+    def apply(
+        self,
+        invoice: str | uuid.UUID,
+        change: InvoiceChange,
+        *,
+        base: DraftInvoice | None = None,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[Invoice]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update_draft``.
+
+        A field Invoro cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update_draft`` through
+        (checked by it).
+        *base* is the draft as it is now: Invoro's PUT replaces the whole draft, so the change is applied
+        onto *base* and the result sent (without it, ValidationError).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update_draft`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("invoro", invoice, change, on_unsupported, extra, base)
+        return prepared.done(self._client._send(prepared.call, extra_headers))
+
 
 class AsyncInvoices(Resource["AsyncInvoro"]):
     """Invoice operations, as ``client.invoices``."""
@@ -459,6 +502,47 @@ class AsyncInvoices(Resource["AsyncInvoro"]):
         return await self._client._send(
             update_draft_call(invoice_id, invoice, calculate_totals), extra_headers
         )
+
+    async def plan(
+        self,
+        invoice: str | uuid.UUID,
+        change: InvoiceChange,
+        *,
+        base: DraftInvoice | None = None,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("invoro", invoice, change, on_unsupported, extra, base), extra_headers
+        )
+
+    async def apply(
+        self,
+        invoice: str | uuid.UUID,
+        change: InvoiceChange,
+        *,
+        base: DraftInvoice | None = None,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[Invoice]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update_draft``.
+
+        A field Invoro cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update_draft`` through
+        (checked by it).
+        *base* is the draft as it is now: Invoro's PUT replaces the whole draft, so the change is applied
+        onto *base* and the result sent (without it, ValidationError).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update_draft`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("invoro", invoice, change, on_unsupported, extra, base)
+        return prepared.done(await self._client._send(prepared.call, extra_headers))
 
 
 class InvoicesWithRawResponse:

@@ -13,6 +13,8 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._convert import camel, json_kind, make_converter, structure
@@ -425,6 +427,43 @@ class Invoices(Resource["Payabli"]):
         """
         return self._client._send(get_call(id_invoice), extra_headers)
 
+    def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("payabli", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[InvoiceResponse]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Payabli cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("payabli", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call, extra_headers))
+
 
 class AsyncInvoices(Resource["AsyncPayabli"]):
     """Invoice operations, as ``client.invoices``."""
@@ -473,6 +512,43 @@ class AsyncInvoices(Resource["AsyncPayabli"]):
     async def get(self, id_invoice: int, *, extra_headers: Mapping[str, str] | None = None) -> InvoiceRecord:
         """Read the invoice *id_invoice* as an :class:`InvoiceRecord`: see ``Payabli.invoices.get``."""
         return await self._client._send(get_call(id_invoice), extra_headers)
+
+    async def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("payabli", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    async def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[InvoiceResponse]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Payabli cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("payabli", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call, extra_headers))
 
 
 class InvoicesWithRawResponse:

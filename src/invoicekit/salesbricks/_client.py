@@ -16,6 +16,8 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, date, email, header_value, some_change, text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
 from .._convert import make_converter, structure
@@ -358,6 +360,43 @@ class Invoices(Resource["Salesbricks"]):
             extra_headers,
         )
 
+    def plan(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("salesbricks", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    def apply(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[InvoiceUpdateResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Salesbricks cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("salesbricks", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call, extra_headers))
+
 
 class AsyncInvoices(Resource["AsyncSalesbricks"]):
     @property
@@ -412,6 +451,43 @@ class AsyncInvoices(Resource["AsyncSalesbricks"]):
             ),
             extra_headers,
         )
+
+    async def plan(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("salesbricks", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    async def apply(
+        self,
+        invoice: str,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[InvoiceUpdateResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field Salesbricks cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("salesbricks", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call, extra_headers))
 
 
 class InvoicesWithRawResponse:

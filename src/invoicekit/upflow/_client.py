@@ -9,6 +9,8 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Multipart, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import choice, text
 from .._client import AsyncClient, Provider, Resource, SyncClient
 from .._errors import ValidationError
@@ -122,6 +124,43 @@ class Invoices(Resource["Upflow"]):
         """
         return self._client._send(upload_pdf_call(invoice, pdf, encoding), extra_headers)
 
+    def plan(
+        self,
+        invoice: str | ExternalId,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("upflow", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    def apply(
+        self,
+        invoice: str | ExternalId,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[None]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.upload_pdf``.
+
+        A field Upflow cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.upload_pdf`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.upload_pdf`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("upflow", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call, extra_headers))
+
 
 class AsyncInvoices(Resource["AsyncUpflow"]):
     """Invoice operations, as ``client.invoices``."""
@@ -156,6 +195,43 @@ class AsyncInvoices(Resource["AsyncUpflow"]):
         RateLimitError, another APIError, or TransportError.
         """
         return await self._client._send(upload_pdf_call(invoice, pdf, encoding), extra_headers)
+
+    async def plan(
+        self,
+        invoice: str | ExternalId,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("upflow", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    async def apply(
+        self,
+        invoice: str | ExternalId,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[None]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.upload_pdf``.
+
+        A field Upflow cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.upload_pdf`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.upload_pdf`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("upflow", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call, extra_headers))
 
 
 class InvoicesWithRawResponse:

@@ -19,6 +19,8 @@ import httpx
 
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
+from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from .._change import plan as plan_change
 from .._checks import boolean, choice, date, int_id, some_change, text
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
@@ -603,6 +605,43 @@ class Invoices(Resource["Whmcs"]):
         """
         return self._client._send(get_invoice_call(invoice_id), extra_headers)
 
+    def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("whmcs", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[UpdateInvoiceResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field WHMCS cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("whmcs", invoice, change, on_unsupported, extra)
+        return prepared.done(self._client._send(prepared.call, extra_headers))
+
 
 class AsyncInvoices(Resource["AsyncWhmcs"]):
     """``client.invoices``: invoice operations."""
@@ -640,6 +679,43 @@ class AsyncInvoices(Resource["AsyncWhmcs"]):
     async def get(self, invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Invoice:
         """Read invoice *invoice_id* with ``GetInvoice``, typed: see ``Whmcs.invoices.get``."""
         return await self._client._send(get_invoice_call(invoice_id), extra_headers)
+
+    async def plan(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Plan:
+        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
+        """
+        return plan_change(
+            self._client, prepare("whmcs", invoice, change, on_unsupported, extra), extra_headers
+        )
+
+    async def apply(
+        self,
+        invoice: int,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Applied[UpdateInvoiceResult]:
+        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
+
+        A field WHMCS cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
+        fields in the result. *extra* passes native arguments of ``invoices.update`` through
+        (checked by it).
+        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
+        raises what it raises.
+        """
+        prepared = prepare("whmcs", invoice, change, on_unsupported, extra)
+        return prepared.done(await self._client._send(prepared.call, extra_headers))
 
 
 class InvoicesWithRawResponse:
