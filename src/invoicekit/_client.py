@@ -250,7 +250,8 @@ class BaseClient:
         """How much of *response* to read: a body the call ignores only up to a small limit."""
         ignored = call.ignore_answer and 200 <= response.status_code < 300
         limit = IGNORED_BODY_BYTES if ignored else self._max_response_bytes
-        return BodyReader(response.headers.get("content-encoding", ""), limit)
+        # A body the call ignores is only counted, never decoded: its encoding cannot make the call fail.
+        return BodyReader("" if ignored else response.headers.get("content-encoding", ""), limit)
 
     def _unread(self, response: httpx.Response, why: str) -> DecodeError:
         return DecodeError(why, provider=self._provider.name, status_code=response.status_code)

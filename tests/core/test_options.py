@@ -14,9 +14,33 @@ import pytest
 import invoicekit as ik
 from invoicekit._auth import HeaderAuth, Secret
 from invoicekit._call import Call, Json, Safety
-from invoicekit._client import SyncClient
+from invoicekit._client import Provider, SyncClient
 
-from .test_client import DEMO, KEY, Server, call, ok
+KEY = "key-0123456789"
+DEMO = Provider("demo", "https://api.demo.test/v1")
+
+
+class Server:
+    """A MockTransport handler that answers from a script and keeps every request."""
+
+    def __init__(self, *answers: httpx.Response) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def call(safety: Safety = Safety.IDEMPOTENT) -> Call[Any]:
+    return Call(
+        "PUT", "/invoices/{id}", parse=lambda d: d, ids={"id": "A-1"}, body=Json({"a": 1}), safety=safety
+    )
+
+
+def ok() -> httpx.Response:
+    return httpx.Response(200, json={"ok": True})
+
 
 CREDENTIALS: dict[str, dict[str, str]] = {
     "Upflow": {"api_key": "uk-0123", "api_secret": "us-0123"},

@@ -278,6 +278,15 @@ async def test_ignored_body_is_not_read_past_64_kib(server: h.Hostile, kind: str
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
+async def test_ignored_body_is_not_decoded(server: h.Hostile, kind: str) -> None:
+    """An ignored 2xx body in an encoding invoicekit does not read (or a corrupt one) is still a success."""
+    server.script = h.answer(200, b"\x8b\x00 not brotli", {"Content-Encoding": "br"})
+    outcome, _ = await run(server, kind, provider="upflow")
+    assert outcome is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
 async def test_ignored_call_still_reads_its_error_body(server: h.Hostile, kind: str) -> None:
     """The 64 KiB limit is for a body the call ignores; an error answer to the same call is read (capped)."""
     server.script = h.answer(404, b'{"message": "no such invoice"}')
