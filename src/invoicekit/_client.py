@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 import httpx
 
-from ._auth import Auth, Redactor, check_sendable
+from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
 from ._limits import (
@@ -151,7 +151,7 @@ class BaseClient:
         self._retry = retry_option(retry, max_retries) or RetryPolicy()
         self._deadline = check_deadline(deadline)
         self._max_response_bytes = check_max_response_bytes(max_response_bytes)
-        self._credential_headers = tuple(auth.apply_headers())
+        self._credential_headers = _credential_names(auth)
         self._passed_headers = passed_headers(http_client, self._credential_headers)
         self._default_headers = check_default_headers(default_headers, self._credential_headers)
         self._app_info = check_app_info(app_info)
@@ -246,48 +246,44 @@ class BaseClient:
             request.extensions["timeout"] = clipped(self._timeout, left)
         return request
 
-    def _reader(self, call: Call[Any], response: httpx.Response) -> BodyReader:
-        """How much of *response* to read: a body the call ignores only up to a small limit."""
-        ignored = call.ignore_answer and 200 <= response.status_code < 300
-        limit = IGNORED_BODY_BYTES if ignored else self._max_response_bytes
-        # A body the call ignores is only counted, never decoded: its encoding cannot make the call fail.
-        return BodyReader("" if ignored else response.headers.get("content-encoding", ""), limit)
-
     def _unread(self, response: httpx.Response, why: str) -> DecodeError:
         return DecodeError(why, provider=self._provider.name, status_code=response.status_code)
 
-    def _too_large(
-        self, call: Call[Any], response: httpx.Response, reader: BodyReader, state: _Attempts
-    ) -> None:
+    def _too_large(self, call: Call[Any], response: httpx.Response, limit: int, state: _Attempts) -> None:
         """Past the limit: a body the call ignores is dropped; any other makes the answer unreadable."""
         response._content = b""
         if not (call.ignore_answer and 200 <= response.status_code < 300):
             state.unread = self._unread(
                 response,
-                f"the answer is larger than max_response_bytes ({reader.limit} bytes, counted after "
+                f"the answer is larger than max_response_bytes ({limit} bytes, counted after "
                 "decompression); it was not read further",
             )
 
     def _take_body(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> BodyReader | None:
         """Before reading: a reader for the body, or None when there is nothing to read from the network
         (an answer already in memory, from a test transport) or it is unreadable from its headers alone.
+        A body the call ignores is read only up to a small limit, and only counted, never decoded: its
+        encoding cannot make the call fail.
         """
         state.unread = None
+        ignored = call.ignore_answer and 200 <= response.status_code < 300
+        limit = IGNORED_BODY_BYTES if ignored else self._max_response_bytes
+        if response.is_stream_consumed:  # already read (MockTransport & co.): only its size is checked
+            if len(response.content) > limit:
+                self._too_large(call, response, limit, state)
+            return None
+        headers = response.headers
+        encoding = "" if ignored else headers.get("content-encoding", "")
+        length = headers.get("content-length", "")
+        if not encoding and length.isdigit() and int(length) > limit:
+            self._too_large(call, response, limit, state)  # known too large: not a byte is read
+            return None
         try:
-            reader = self._reader(call, response)
+            return BodyReader(encoding, limit)
         except zlib.error as exc:
             response._content = b""
             state.unread = self._unread(response, str(exc))
             return None
-        if response.is_stream_consumed:  # already read (MockTransport & co.): only its size is checked
-            if len(response.content) > reader.limit:
-                self._too_large(call, response, reader, state)
-            return None
-        length = response.headers.get("content-length", "")
-        if not response.headers.get("content-encoding") and length.isdigit() and int(length) > reader.limit:
-            self._too_large(call, response, reader, state)  # known too large: not a byte is read
-            return None
-        return reader
 
     def _feed(
         self, call: Call[Any], response: httpx.Response, reader: BodyReader, raw: bytes, state: _Attempts
@@ -296,7 +292,7 @@ class BaseClient:
         try:
             reader.feed(raw)
         except TooLarge:
-            self._too_large(call, response, reader, state)
+            self._too_large(call, response, reader.limit, state)
             return False
         except zlib.error as exc:
             response._content = b""
@@ -316,7 +312,7 @@ class BaseClient:
         try:
             response._content = reader.body()
         except TooLarge:
-            self._too_large(call, response, reader, state)
+            self._too_large(call, response, reader.limit, state)
         except zlib.error as exc:
             response._content = b""
             state.unread = self._unread(response, f"its encoding is corrupt ({exc})")
@@ -622,6 +618,15 @@ async def _async_sleep(seconds: float) -> None:
     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
     await anyio.sleep(seconds)
+
+
+def _credential_names(auth: Auth) -> tuple[str, ...]:
+    """The headers *auth* writes (names only: the values stay in the one frame that writes them)."""
+    if isinstance(auth, HeaderAuth):
+        return tuple(auth.headers)
+    if isinstance(auth, BearerAuth):
+        return (auth.header,)
+    return ()
 
 
 def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
