@@ -99,7 +99,7 @@ def _child(provider: str, n: int, rounds: int, src: str | None, fastest: bool = 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("before", help="the src/ directory of the tree to compare against")
+    ap.add_argument("before", nargs="?", help="the src/ directory of the tree to compare against")
     ap.add_argument("providers", nargs="*", default=list(PROVIDERS))
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("-n", type=int, default=2000)
@@ -112,6 +112,8 @@ def main() -> None:
 
         print(json.dumps(fastest_blocks(args.fastest_child, args.n)))
         return
+    if args.before is None:
+        ap.error("the before tree's src/ directory is required")
     res = measure(os.path.abspath(args.before), args.providers, args.pairs, args.n, args.rounds, args.fastest)
     print(
         f"per-call CPU us, before vs after ({args.pairs} alternating pairs, {res['stat']};"
