@@ -10,8 +10,10 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import os
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
@@ -21,9 +23,27 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 import httpx
 
-from ._auth import Auth, Redactor, check_sendable
+from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary, with_extra_headers
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
+from ._limits import (
+    DEADLINE,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    IGNORED_BODY_BYTES,
+    BodyReader,
+    TooLarge,
+    check_app_info,
+    check_deadline,
+    check_default_headers,
+    check_max_response_bytes,
+    check_timeout,
+    clipped,
+    install_deadline,
+    longest,
+    passed_headers,
+    retry_option,
+)
 from ._response import Meta, rate_limit, record, safe_headers
 from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
 
@@ -37,6 +57,7 @@ C = TypeVar("C", bound="BaseClient")
 logger = logging.getLogger("invoicekit")
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_TIMEOUT = 60.0
+_monotonic = time.monotonic  # the deadline's clock (bound once: tests may stand in for `time` here)
 
 
 @attrs.frozen
@@ -96,6 +117,10 @@ class _Attempts:
     tries: int = 0
     rate_limited: int = 0
     boundary: str = attrs.field(factory=new_boundary)
+    #: The time.monotonic() by which the call must end (every attempt and every wait).
+    deadline: float = math.inf
+    #: Set when the last answer's body could not be read (too large, corrupt encoding).
+    unread: DecodeError | None = None
 
 
 class BaseClient:
@@ -113,13 +138,26 @@ class BaseClient:
         sandbox: bool,
         timeout: float | httpx.Timeout | None,
         retry: RetryPolicy | None,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
     ) -> None:
         check_sendable(auth)
         self._provider = provider
         self._auth = auth
         self._base_url = _choose_url(provider, base_url, sandbox)
-        self._timeout = _timeout(timeout)
-        self._retry = retry if retry is not None else RetryPolicy()
+        self._set_timeout(check_timeout(timeout))
+        self._retry = retry_option(retry, max_retries) or RetryPolicy()
+        self._deadline = check_deadline(deadline)
+        self._max_response_bytes = check_max_response_bytes(max_response_bytes)
+        self._credential_headers = _credential_names(auth)
+        self._passed_headers = passed_headers(http_client, self._credential_headers)
+        self._default_headers = check_default_headers(default_headers, self._credential_headers)
+        self._app_info = check_app_info(app_info)
+        self._headers = self._static_headers()
         self._redactor = Redactor(auth.secrets())
         self._owns_http = True
 
@@ -133,22 +171,61 @@ class BaseClient:
         return self._base_url
 
     def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, retry: RetryPolicy | None = None
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> Self:
-        """A copy that sends through the same connection pool with another *timeout* or *retry* policy.
+        """A copy that sends through the same connection pool with other options; those not given are kept.
 
-        Closing the copy does not close the pool: the original client owns it.
+        *default_headers* are added to the client's own (a name given again takes the new value). What
+        identifies the connection (credentials, ``base_url``, ``sandbox``, ``http_client``) is not an
+        option here: make a new client for that. Closing the copy does not close the pool: the original
+        client owns it. Bad values raise ValidationError naming the option, as the constructor does.
         """
+        new_retry = retry_option(retry, max_retries)
+        new_timeout = check_timeout(timeout) if timeout is not None else None
+        new_deadline = check_deadline(deadline) if deadline is not None else None
+        new_max = check_max_response_bytes(max_response_bytes) if max_response_bytes is not None else None
+        new_headers = check_default_headers(default_headers, self._credential_headers)
+        new_app_info = check_app_info(app_info)
         clone = copy.copy(self)
         for name, value in vars(self).items():
             if isinstance(value, Resource):  # rebind client.invoices & co. to the copy
                 setattr(clone, name, type(value)(clone))
         clone._owns_http = False
-        if timeout is not None:
-            clone._timeout = _timeout(timeout)
-        if retry is not None:
-            clone._retry = retry
+        if new_timeout is not None:
+            clone._set_timeout(new_timeout)
+        if new_retry is not None:
+            clone._retry = new_retry
+        if new_deadline is not None:
+            clone._deadline = new_deadline
+        if new_max is not None:
+            clone._max_response_bytes = new_max
+        if new_headers:
+            clone._default_headers = {**self._default_headers, **new_headers}
+        if new_app_info is not None:
+            clone._app_info = new_app_info
+        clone._headers = clone._static_headers()
         return clone
+
+    def _set_timeout(self, timeout: httpx.Timeout) -> None:
+        self._timeout = timeout
+        self._longest_timeout = longest(timeout)
+
+    def _static_headers(self) -> dict[str, str]:
+        """The headers every request carries but for the credentials: the *http_client*'s own, then
+        ``default_headers``, then the User-Agent (with ``app_info`` appended).
+        """
+        agent = _user_agent() if self._app_info is None else f"{_user_agent()} {self._app_info}"
+        chosen = {k.lower() for k in self._default_headers}  # header names are case-insensitive
+        passed = {k: v for k, v in self._passed_headers.items() if k.lower() not in chosen}
+        return {**passed, **self._default_headers, "User-Agent": agent}
 
     # -- pure steps shared by both send loops ---------------------------------------------------------
 
@@ -161,10 +238,11 @@ class BaseClient:
         if extra_headers is not None:
             protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
             call = with_extra_headers(call, extra_headers, protected=protected)
+        deadline = _monotonic() + self._deadline
         if call.idempotency_key is None:
-            return call, _Attempts()
+            return call, _Attempts(deadline=deadline)
         digest = hashlib.sha256(call.idempotency_key.encode()).hexdigest()[:32]
-        return call, _Attempts(boundary=digest)
+        return call, _Attempts(boundary=digest, deadline=deadline)
 
     def _meta(self, response: httpx.Response, call: Call[Any], state: _Attempts) -> Meta:
         return Meta(
@@ -183,15 +261,94 @@ class BaseClient:
         )
 
     def _request(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
-        return build_request(
+        headers = self._headers
+        if call.headers and len(headers) > 1:  # a call's own header replaces a default of any case
+            own = {k.lower() for k in call.headers}
+            headers = {k: v for k, v in headers.items() if k.lower() not in own}
+        request = build_request(
             call,
             base_url=self._base_url,
-            headers={"User-Agent": _user_agent(), **self._auth.apply_headers()},
+            headers={**headers, **self._auth.apply_headers()},
             form_auth=self._auth.form_fields(),
             boundary=state.boundary,
             stack=stack,
             timeout=self._timeout,
         )
+        left = state.deadline - _monotonic()
+        if left < self._longest_timeout:  # no wait of this attempt may pass the call's deadline
+            request.extensions["timeout"] = clipped(self._timeout, left)
+        return request
+
+    def _unread(self, response: httpx.Response, why: str) -> DecodeError:
+        return DecodeError(why, provider=self._provider.name, status_code=response.status_code)
+
+    def _too_large(self, call: Call[Any], response: httpx.Response, limit: int, state: _Attempts) -> None:
+        """Past the limit: a body the call ignores is dropped; any other makes the answer unreadable."""
+        response._content = b""
+        if not (call.ignore_answer and 200 <= response.status_code < 300):
+            state.unread = self._unread(
+                response,
+                f"the answer is larger than max_response_bytes ({limit} bytes, counted after "
+                "decompression); it was not read further",
+            )
+
+    def _take_body(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> BodyReader | None:
+        """Before reading: a reader for the body, or None when there is nothing to read from the network
+        (an answer already in memory, from a test transport) or it is unreadable from its headers alone.
+        A body the call ignores is read only up to a small limit, and only counted, never decoded: its
+        encoding cannot make the call fail.
+        """
+        state.unread = None
+        ignored = call.ignore_answer and 200 <= response.status_code < 300
+        limit = IGNORED_BODY_BYTES if ignored else self._max_response_bytes
+        if response.is_stream_consumed:  # already read (MockTransport & co.): only its size is checked
+            if len(response.content) > limit:
+                self._too_large(call, response, limit, state)
+            return None
+        headers = response.headers
+        encoding = "" if ignored else headers.get("content-encoding", "")
+        length = headers.get("content-length", "")
+        if not encoding and length.isdigit() and int(length) > limit:
+            self._too_large(call, response, limit, state)  # known too large: not a byte is read
+            return None
+        try:
+            return BodyReader(encoding, limit)
+        except zlib.error as exc:
+            response._content = b""
+            state.unread = self._unread(response, str(exc))
+            return None
+
+    def _feed(
+        self, call: Call[Any], response: httpx.Response, reader: BodyReader, raw: bytes, state: _Attempts
+    ) -> bool:
+        """One raw chunk of the body; False once reading must stop (limit passed, corrupt encoding)."""
+        try:
+            reader.feed(raw)
+        except TooLarge:
+            self._too_large(call, response, reader.limit, state)
+            return False
+        except zlib.error as exc:
+            response._content = b""
+            state.unread = self._unread(
+                response, f"its {response.headers.get('content-encoding')} encoding is corrupt ({exc})"
+            )
+            return False
+        if _monotonic() > state.deadline:
+            raise httpx.ReadTimeout(
+                f"the call's deadline ({self._deadline:g} s) passed while reading the answer"
+            )
+        return True
+
+    def _body_done(
+        self, call: Call[Any], response: httpx.Response, reader: BodyReader, state: _Attempts
+    ) -> None:
+        try:
+            response._content = reader.body()
+        except TooLarge:
+            self._too_large(call, response, reader.limit, state)
+        except zlib.error as exc:
+            response._content = b""
+            state.unread = self._unread(response, f"its encoding is corrupt ({exc})")
 
     def _next_wait(
         self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
@@ -209,6 +366,15 @@ class BaseClient:
             tries=state.tries,
             rate_limited=state.rate_limited,
         )
+        if wait is not None and _monotonic() + wait >= state.deadline:
+            logger.info(
+                "%s: not retrying after %s: waiting %.2f s would pass the deadline (%g s)",
+                self._provider.name,
+                _describe(outcome),
+                wait,
+                self._deadline,
+            )
+            return None
         if wait is not None:
             logger.info("%s: retrying in %.2f s after %s", self._provider.name, wait, _describe(outcome))
         return wait
@@ -242,6 +408,8 @@ class BaseClient:
                 status_code=outcome.status_code,
                 idempotency_key=call.idempotency_key,
             )
+        if state.unread is not None:
+            raise state.unread
         result = self._conclude(call, outcome)
         record(lambda: self._meta(outcome, call, state))
         return result
@@ -249,6 +417,8 @@ class BaseClient:
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
         what = self._redactor.text(_describe(exc))
+        if _monotonic() >= state.deadline and "deadline" not in what:
+            what += f"; the call's deadline ({self._deadline:g} s) passed"
         if isinstance(exc, NOT_SENT) or call.safety.retryable:
             return TransportError(
                 f"{name}: no answer ({what}) after {state.tries} attempt(s)",
@@ -325,30 +495,61 @@ class SyncClient(BaseClient):
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(provider, auth, base_url=base_url, sandbox=sandbox, timeout=timeout, retry=retry)
+        super().__init__(
+            provider,
+            auth,
+            base_url=base_url,
+            sandbox=sandbox,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+            **options,
+        )
         self._owns_http = http_client is None
-        self._http: httpx.Client = http_client or httpx.Client(follow_redirects=False)
+        if http_client is None:
+            http_client = httpx.Client(follow_redirects=False)
+            install_deadline(http_client)  # cuts trickled headers too; a caller's client is not touched
+        self._http: httpx.Client = http_client
 
     def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
         call, state = self._begin(call, extra_headers)
-        while True:
-            outcome = self._attempt(call, state)
-            wait = self._next_wait(call, state, outcome)
-            if wait is None:
-                return self._finish(call, outcome, state)
-            time.sleep(wait)
+        token = DEADLINE.set(state.deadline)
+        try:
+            while True:
+                outcome = self._attempt(call, state)
+                wait = self._next_wait(call, state, outcome)
+                if wait is None:
+                    return self._finish(call, outcome, state)
+                time.sleep(wait)
+        finally:
+            DEADLINE.reset(token)
 
     def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
         with ExitStack() as stack:
             request = self._request(call, state, stack)
             started = time.perf_counter()
             try:
-                outcome: httpx.Response | Exception = self._http.send(request, follow_redirects=False)
+                response = self._http.send(request, stream=True, follow_redirects=False)
+                self._read(call, response, state)
+                outcome: httpx.Response | Exception = response
             except (httpx.HTTPError, OSError) as exc:
                 outcome = exc
             self._log(request, outcome, started, state)
             return outcome
+
+    def _read(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> None:
+        """Read the body as it streams in, within max_response_bytes and the deadline; then close."""
+        try:
+            reader = self._take_body(call, response, state)
+            if reader is not None:
+                for raw in response.iter_raw():
+                    if not self._feed(call, response, reader, raw, state):
+                        return
+                self._body_done(call, response, reader, state)
+        finally:
+            response.close()
 
     def close(self) -> None:
         """Close the connection pool, if this client opened it."""
@@ -377,8 +578,18 @@ class AsyncClient(BaseClient):
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(provider, auth, base_url=base_url, sandbox=sandbox, timeout=timeout, retry=retry)
+        super().__init__(
+            provider,
+            auth,
+            base_url=base_url,
+            sandbox=sandbox,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+            **options,
+        )
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(follow_redirects=False)
 
@@ -392,15 +603,35 @@ class AsyncClient(BaseClient):
             await _async_sleep(wait)
 
     async def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
+        import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
+
         with ExitStack() as stack:
             request = self._request(call, state, stack)
             started = time.perf_counter()
             try:
-                outcome: httpx.Response | Exception = await self._http.send(request, follow_redirects=False)
+                # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
+                with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)):
+                    response = await self._http.send(request, stream=True, follow_redirects=False)
+                    await self._read(call, response, state)
+                outcome: httpx.Response | Exception = response
+            except TimeoutError:
+                outcome = httpx.ReadTimeout(f"the call's deadline ({self._deadline:g} s) passed")
             except (httpx.HTTPError, OSError) as exc:
                 outcome = exc
             self._log(request, outcome, started, state)
             return outcome
+
+    async def _read(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> None:
+        """Read the body as it streams in, within max_response_bytes; then close."""
+        try:
+            reader = self._take_body(call, response, state)
+            if reader is not None:
+                async for raw in response.aiter_raw():
+                    if not self._feed(call, response, reader, raw, state):
+                        return
+                self._body_done(call, response, reader, state)
+        finally:
+            await response.aclose()
 
     async def aclose(self) -> None:
         """Close the connection pool, if this client opened it."""
@@ -422,6 +653,15 @@ async def _async_sleep(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
+def _credential_names(auth: Auth) -> tuple[str, ...]:
+    """The headers *auth* writes (names only: the values stay in the one frame that writes them)."""
+    if isinstance(auth, HeaderAuth):
+        return tuple(auth.headers)
+    if isinstance(auth, BearerAuth):
+        return (auth.header,)
+    return ()
+
+
 def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
     if base_url is not None:
         url = base_url
@@ -437,18 +677,6 @@ def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.host:
         raise ValidationError("base_url", f"{url!r} is not an http(s) URL")
     return url.rstrip("/")
-
-
-def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
-    if isinstance(value, httpx.Timeout):
-        return value
-    if value is None:
-        raise ValidationError(
-            "timeout",
-            "must be a number of seconds or httpx.Timeout (no timeout is "
-            "not offered: a hung provider would hang your program)",
-        )
-    return httpx.Timeout(value)
 
 
 def _decode(

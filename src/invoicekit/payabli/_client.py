@@ -586,6 +586,11 @@ class Payabli(SyncClient):
         timeout: float | httpx.Timeout = 60.0,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
+        deadline: float = 300.0,
+        max_response_bytes: int = 16 << 20,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> None:
         super().__init__(
             PAYABLI,
@@ -595,6 +600,11 @@ class Payabli(SyncClient):
             timeout=timeout,
             retry=retry,
             http_client=http_client,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            app_info=app_info,
         )
         self.invoices = Invoices(self)
 
@@ -618,6 +628,11 @@ class AsyncPayabli(AsyncClient):
         timeout: float | httpx.Timeout = 60.0,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        deadline: float = 300.0,
+        max_response_bytes: int = 16 << 20,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> None:
         super().__init__(
             PAYABLI,
@@ -627,5 +642,10 @@ class AsyncPayabli(AsyncClient):
             timeout=timeout,
             retry=retry,
             http_client=http_client,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            app_info=app_info,
         )
         self.invoices = AsyncInvoices(self)

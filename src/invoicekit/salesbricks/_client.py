@@ -521,6 +521,11 @@ class Salesbricks(SyncClient):
         timeout: float | httpx.Timeout = 60.0,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
+        deadline: float = 300.0,
+        max_response_bytes: int = 16 << 20,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> None:
         super().__init__(
             SALESBRICKS,
@@ -530,6 +535,11 @@ class Salesbricks(SyncClient):
             timeout=timeout,
             retry=retry,
             http_client=http_client,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            app_info=app_info,
         )
         self.invoices = Invoices(self)
 
@@ -546,6 +556,11 @@ class AsyncSalesbricks(AsyncClient):
         timeout: float | httpx.Timeout = 60.0,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        deadline: float = 300.0,
+        max_response_bytes: int = 16 << 20,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> None:
         super().__init__(
             SALESBRICKS,
@@ -555,5 +570,10 @@ class AsyncSalesbricks(AsyncClient):
             timeout=timeout,
             retry=retry,
             http_client=http_client,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            app_info=app_info,
         )
         self.invoices = AsyncInvoices(self)

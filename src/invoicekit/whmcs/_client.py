@@ -769,11 +769,26 @@ class Whmcs(SyncClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
+        deadline: float = 300.0,
+        max_response_bytes: int = 16 << 20,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> None:
         base_url = install_url(url, sandbox=sandbox)
         auth = _auth(identifier, secret, access_key)
         super().__init__(
-            WHMCS, auth, base_url=base_url, timeout=timeout, retry=retry, http_client=http_client
+            WHMCS,
+            auth,
+            base_url=base_url,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            app_info=app_info,
         )
         self.invoices = Invoices(self)
 
@@ -821,11 +836,26 @@ class AsyncWhmcs(AsyncClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        deadline: float = 300.0,
+        max_response_bytes: int = 16 << 20,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: str | None = None,
     ) -> None:
         base_url = install_url(url, sandbox=sandbox)
         auth = _auth(identifier, secret, access_key)
         super().__init__(
-            WHMCS, auth, base_url=base_url, timeout=timeout, retry=retry, http_client=http_client
+            WHMCS,
+            auth,
+            base_url=base_url,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            app_info=app_info,
         )
         self.invoices = AsyncInvoices(self)
 
