@@ -31,7 +31,9 @@ from ._errors import (
 )
 from ._files import File, FileInput
 from ._unset import UNSET, Unset, is_set
-from ._version import __version__  # written here, not looked up: importlib.metadata costs ~7 ms
+from ._version import (
+    __version__ as __version__,
+)  # written here, not looked up: importlib.metadata costs ~7 ms
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy

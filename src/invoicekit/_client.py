@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 

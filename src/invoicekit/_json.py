@@ -106,5 +106,6 @@ def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
 def _options(orjson: Any) -> int:
     # Subclasses (str enums, IntEnum, dict subclasses), datetimes and dataclasses go to default(), which
     # refuses them, so the standard library writes them (or refuses them) as it always has.
-    option: int = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
-    return option | orjson.OPT_PASSTHROUGH_DATACLASS
+    return int(
+        orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
