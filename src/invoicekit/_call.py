@@ -210,7 +210,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, value: Any, stack: ExitStack) -> None:
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
-        self._tag = os.urandom(16).hex()
+        self._tag = ""  # made when a placeholder is first needed (orjson writes plain Decimals itself)
         # json's C encoder (or orjson's, with the `fast` extra) walks the document and calls back only
         # for Decimal and File values.
         data = dumps(value, self._mark)
@@ -220,6 +220,8 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self.length = sum(len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts)
 
     def _mark(self, value: Any) -> str:
+        if not self._tag:
+            self._tag = os.urandom(16).hex()
         if isinstance(value, File):
             self._files.append(value)
             return f"\0{self._tag}f{len(self._files) - 1}\0"

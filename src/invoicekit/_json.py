@@ -23,9 +23,9 @@ in the environment (read on that first call) keeps the standard library even whe
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -37,13 +37,10 @@ __all__ = ["dumps", "loads", "orjson_in_use"]
 _UNLOADED: Any = object()
 _orjson: Any = _UNLOADED  # the orjson module, None when absent or disabled; loaded on first use
 
-#: Strings in a JSON document (their contents cannot be numbers).
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-#: Outside strings: a number with a fraction or exponent, or an integer that may not fit 64 bits.
-_NOT_FOR_ORJSON = re.compile(rb"\d[.eE]|\d{19}")
-#: Anywhere in orjson's output: something that may be a float orjson writes unlike ``repr`` (NaN and
-#: infinities become ``null``; exponents -5 to -9 are written ``0.0000…`` or with one digit).
-_FLOAT_RISK = re.compile(rb"null|\de-\d(?!\d)|0\.0000")
+#: Digits to 0, so "a digit followed by ." is one substring test (bytes operations: a regex costs more
+#: than the standard library's whole decode).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_DIGITS = b"0" * 19
 
 
 def _load_orjson() -> Any:
@@ -52,7 +49,7 @@ def _load_orjson() -> Any:
         _orjson = None
         return None
     try:
-        import orjson
+        orjson = importlib.import_module("orjson")  # by name: type-checks without the extra installed
     except ImportError:
         _orjson = None
         return None
@@ -68,12 +65,22 @@ def orjson_in_use() -> bool:
 def loads(data: bytes) -> Any:
     """Decode a JSON answer; numbers with a fraction or exponent become exact ``Decimal``\\ s."""
     orjson = _load_orjson() if _orjson is _UNLOADED else _orjson
-    if orjson is not None and not _NOT_FOR_ORJSON.search(_STRING.sub(b"", data)):
+    if orjson is not None and _exact_for_orjson(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass  # the standard library reads it, or raises its own error
     return json.loads(data, parse_float=Decimal)
+
+
+def _exact_for_orjson(data: bytes) -> bool:
+    """Whether orjson reads *data* to the values ``json.loads(data, parse_float=Decimal)`` gives:
+    outside its strings, no number with a fraction or exponent and no integer of 19 digits or more.
+    """
+    if b'\\"' in data:  # an escaped quote: splitting on quotes would not find the strings; no guessing
+        return False
+    outside = b"".join(data.split(b'"')[::2]).translate(_DIGITS_TO_ZERO)  # even pieces: between strings
+    return not (b"0." in outside or b"0e" in outside or b"0E" in outside or _NINETEEN_DIGITS in outside)
 
 
 def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
@@ -98,9 +105,25 @@ def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
         except orjson.JSONEncodeError:
             pass  # big int, odd key, subclass, or mark() refused: the standard library decides
         else:
-            if not _FLOAT_RISK.search(out):
+            if not _float_risk(out):
                 return out
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=mark).encode()
+
+
+def _float_risk(out: bytes) -> bool:
+    """Whether orjson's *out* may hold a float it writes unlike ``repr`` (what ``json.dumps`` writes):
+    NaN and infinities become ``null``; exponents -5 to -9 come out as ``0.0000…`` and ``1e-7`` where
+    ``repr`` writes ``1e-05`` and ``1e-07``. Strings can match too; that only costs a second encoding.
+    """
+    if b"null" in out or b"0.0000" in out:
+        return True
+    digits = out.translate(_DIGITS_TO_ZERO)
+    at = digits.find(b"0e-0")
+    while at != -1:
+        if digits[at + 4 : at + 5] != b"0":  # one exponent digit: repr always writes two
+            return True
+        at = digits.find(b"0e-0", at + 1)
+    return False
 
 
 def _options(orjson: Any) -> int:

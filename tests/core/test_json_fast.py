@@ -142,6 +142,14 @@ def test_encoding_is_byte_identical(document: Any) -> None:
     json.loads(standard, parse_float=Decimal, parse_constant=float)
 
 
+@pytest.mark.parametrize("mantissa", [1.0, 1.5, 9.999999999999998, 1.2345678901234567, 2.2250738585072014])
+def test_floats_of_every_exponent_are_written_as_json_dumps_writes_them(mantissa: float) -> None:
+    for exponent in range(-330, 309):
+        value = mantissa * 10.0**exponent if exponent > -300 else mantissa * 1e-300 * 10.0 ** (exponent + 300)
+        for number in (value, -value):
+            assert encode([number, "x"], orjson) == encode([number, "x"], None), number
+
+
 def test_decimals_are_written_exactly_by_orjson(fast: Counting) -> None:
     with ExitStack() as stack:
         body = b"".join(JsonStream({"a": Decimal("0.1000000000000000055511151231257827"), "b": [1]}, stack))
@@ -216,6 +224,7 @@ def render(value: Any) -> str:
 @example({"amount": 1.10, "big": 2**64, "neg": -(2**63) - 1, "u": 2**64 - 1}, "")
 @example({"text": "1.5 and 2e3 and 12345678901234567890 in a string"}, "")
 @example([Decimal("1E+400"), Decimal("-0.0"), 1e16], " ")
+@example({"quoted": 'say "1.5"', "n": 2.5, "after": 'a\\"'}, "")
 def test_decoding_gives_the_same_values(value: Any, pad: str) -> None:
     data = (pad + render(value) + pad).encode()
     assert typed(decode(data, orjson)) == typed(decode(data, None))
