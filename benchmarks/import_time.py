@@ -9,7 +9,8 @@ so a busy machine slows every command alike. Children run with bytecode writing 
 PYTHONDONTWRITEBYTECODE of a CI or sandbox shell is dropped), as a user's installed package has its
 .pyc files; they are written under $TMPDIR/invoicekit-bench-pycache (PYTHONPYCACHEPREFIX), never into
 the source tree. Targets: ``import invoicekit`` <= 1.25x ``import httpx``; import + construct + first call
-<= 1.5x raw httpx doing the same (cold_call.py, one case per provider).
+<= 1.35x raw httpx doing the same (issue 19; cold_call.py, one case per provider, without the
+`fast` extra: the ik_ cases keep the standard library's JSON and never import orjson).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ IMPORTS = {
     "import httpx, attrs, cattrs": "import httpx, attrs, cattrs",
 }
 IMPORT_TARGET = 1.25
-COLD_TARGET = 1.5
+COLD_TARGET = 1.35
 
 
 def _env(pdf: str = "") -> dict[str, str]:
@@ -138,7 +139,7 @@ def report(res: dict) -> None:
         else:
             print(
                 f"  {provider:12s} invoicekit {row['ik_ms']:7.1f}  raw httpx {row['raw_ms']:7.1f}  "
-                f"{fmt_ratio(row['ratio'])}  (target <= 1.5: {row['verdict']})"
+                f"{fmt_ratio(row['ratio'])}  (target <= {COLD_TARGET}: {row['verdict']})"
             )
 
 
