@@ -55,7 +55,11 @@ def _available(case: str, env: dict[str, str]) -> str | None:
     return None if p.returncode == 0 else (p.stderr.strip().splitlines() or ["failed"])[-1]
 
 
-def measure(runs: int) -> dict:
+def measure(runs: int, against: str | None = None) -> dict:
+    """*against*: another source tree of invoicekit (e.g. ``git archive`` of an earlier commit, unpacked);
+    its own ``benchmarks/cold_call.py ik_<provider>`` runs with ``PYTHONPATH=<against>/src`` in the same
+    round-robin, so before and after share the machine's noise (``before_*`` in the results).
+    """
     fd, pdf = tempfile.mkstemp(suffix=".pdf", prefix="ik-bench-")
     with os.fdopen(fd, "wb") as f:
         f.write(SMALL_PDF)
@@ -71,13 +75,24 @@ def measure(runs: int) -> dict:
                     skipped[case] = why
                 else:
                     cmds[f"cold {case}"] = [sys.executable, os.path.join(HERE, "cold_call.py"), case]
-        for cmd in cmds.values():  # warm-up: .pyc files written, caches warm
-            subprocess.run(cmd, capture_output=True, env=env, check=True)
+        envs = dict.fromkeys(cmds, env)
+        if against:
+            old_env = {**env, "PYTHONPATH": os.path.join(against, "src")}
+            for provider in PROVIDERS:
+                name = f"cold before_ik_{provider}"
+                cmds[name] = [
+                    sys.executable,
+                    os.path.join(against, "benchmarks", "cold_call.py"),
+                    f"ik_{provider}",
+                ]
+                envs[name] = old_env
+        for name, cmd in cmds.items():  # warm-up: .pyc files written, caches warm
+            subprocess.run(cmd, capture_output=True, env=envs[name], check=True)
         walls: dict[str, list[float]] = {name: [] for name in cmds}
         for _ in range(runs):
             for name, cmd in cmds.items():
                 t0 = time.perf_counter()
-                subprocess.run(cmd, capture_output=True, env=env, check=True)
+                subprocess.run(cmd, capture_output=True, env=envs[name], check=True)
                 walls[name].append((time.perf_counter() - t0) * 1e3)
     finally:
         os.remove(pdf)
@@ -99,11 +114,15 @@ def measure(runs: int) -> dict:
             continue
         r = ratio(ms[ik], ms[raw])
         cold[provider] = {"ik_ms": ms[ik], "raw_ms": ms[raw], "ratio": r, "verdict": verdict(r, COLD_TARGET)}
+        before = f"cold before_ik_{provider}"
+        if before in ms:
+            cold[provider] |= {"before_ms": ms[before], "before_ratio": ratio(ms[before], ms[raw])}
     return {
         "runs": runs,
         "import": imp,
         "cold_call": cold,
         "targets": {"import": IMPORT_TARGET, "cold": COLD_TARGET},
+        "against": against,
     }
 
 
@@ -140,6 +159,11 @@ def report(res: dict) -> None:
             print(
                 f"  {provider:12s} invoicekit {row['ik_ms']:7.1f}  raw httpx {row['raw_ms']:7.1f}  "
                 f"{fmt_ratio(row['ratio'])}  (target <= {COLD_TARGET}: {row['verdict']})"
+                + (
+                    f"  before: {row['before_ms']:7.1f} {fmt_ratio(row['before_ratio'])}"
+                    if "before_ms" in row
+                    else ""
+                )
             )
 
 
@@ -147,8 +171,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--importtime", action="store_true")
+    ap.add_argument("--against", metavar="DIR", help="an earlier source tree to time in the same rounds")
     args = ap.parse_args()
-    res = measure(max(args.runs, 5))
+    res = measure(max(args.runs, 5), args.against)
     report(res)
     if args.importtime:
         for stmt in ("import invoicekit", "import invoicekit; invoicekit.Upflow"):
