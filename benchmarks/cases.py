@@ -342,10 +342,34 @@ PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
 CASES: dict[str, tuple[Callable[..., Callable[[], object]], str]] = {
     **{f"ik_{p}": (globals()[f"make_ik_{p}"], p) for p in PROVIDERS},
     **{f"raw_{p}": (globals()[f"make_raw_{p}"], p) for p in PROVIDERS},
+    **{f"ikfast_{p}": (globals()[f"make_ik_{p}"], p) for p in PROVIDERS},
     "sdk_payabli": (make_sdk_payabli, "payabli"),
 }
 
 
 def build(case: str) -> Callable[[], object]:
     factory, provider = CASES[case]
-    return factory(mock_transport(provider))
+    call = factory(mock_transport(provider))
+    if case.startswith("ik"):
+        return _json_path(call, fast=case.startswith("ikfast_"))
+    return call
+
+
+def _json_path(call: Callable[[], object], *, fast: bool) -> Callable[[], object]:
+    """*call* with invoicekit's JSON on orjson (``ikfast_``: the ``fast`` extra) or on the standard library
+    (``ik_``: the default install, the same code path as when orjson is not installed). Set before every
+    call, so both can alternate in one process; it costs one attribute store.
+    """
+    from invoicekit import _json
+
+    module = None
+    if fast:
+        import orjson  # ImportError -> the case is reported as skipped
+
+        module = orjson
+
+    def with_json() -> object:
+        _json._orjson = module
+        return call()
+
+    return with_json

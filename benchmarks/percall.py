@@ -28,6 +28,15 @@ from _common import fmt_ratio, median, payabli_python, run_json, verdict, write_
 from cases import PROVIDERS  # noqa: E402
 
 TARGET = 1.25
+#: With the `fast` extra (orjson), issue 19: no slower than raw httpx for these.
+FAST_TARGET = 1.00
+FAST_PROVIDERS = ("payabli", "invoro", "whmcs")
+
+
+def _has_orjson() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("orjson") is not None
 
 
 def child(cases_: list[str], n: int, rounds: int, block: int) -> dict:
@@ -91,10 +100,12 @@ def measure(providers: list[str], n: int, rounds: int, block: int = 250) -> dict
     blocks, so machine noise hits both alike; the ratio is the median of the paired block ratios.
     """
     sdk_py = payabli_python()
+    fast = _has_orjson()
     out: dict[str, dict] = {}
     common = ["-n", str(n), "--rounds", str(rounds), "--block", str(block)]
     for provider in providers:
-        args = [os.path.join(HERE, "percall.py"), "--child", f"ik_{provider},raw_{provider}", *common]
+        cases_ = f"ik_{provider},raw_{provider}" + (f",ikfast_{provider}" if fast else "")
+        args = [os.path.join(HERE, "percall.py"), "--child", cases_, *common]
         try:
             res = run_json(args)
         except RuntimeError as exc:
@@ -112,6 +123,16 @@ def measure(providers: list[str], n: int, rounds: int, block: int = 250) -> dict
             "raw_rounds_us": raw["rounds_us"],
             "verdict": verdict(ik["ratio"], TARGET),
         }
+        if fast:
+            f = res["cases"][f"ikfast_{provider}"]
+            row |= {
+                "fast_us": f["median_us"],
+                "fast_ratio": f["ratio"],
+                "wall_fast_ratio": f["wall_ratio"],
+                "fast_rounds_us": f["rounds_us"],
+            }
+            if provider in FAST_PROVIDERS:
+                row["fast_verdict"] = verdict(f["ratio"], FAST_TARGET)
         if provider == "payabli" and sdk_py:
             # The official SDK lives in another venv: paired there with the same raw httpx case.
             args = [os.path.join(HERE, "percall.py"), "--child", "sdk_payabli,raw_payabli", *common]
@@ -123,7 +144,23 @@ def measure(providers: list[str], n: int, rounds: int, block: int = 250) -> dict
             except RuntimeError as exc:
                 row["sdk_skipped"] = str(exc)
         out[provider] = row
-    return {"n": n, "rounds": rounds, "block": block, "target_ratio": TARGET, "providers": out}
+    return {
+        "n": n,
+        "rounds": rounds,
+        "block": block,
+        "target_ratio": TARGET,
+        "fast_target_ratio": FAST_TARGET,
+        "orjson": _orjson_version(),
+        "providers": out,
+    }
+
+
+def _orjson_version() -> str | None:
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson.__version__
 
 
 def report(res: dict) -> None:
@@ -133,16 +170,21 @@ def report(res: dict) -> None:
     )
     print(
         f"{'provider':12s} {'invoicekit us':>14s} {'raw httpx us':>13s} {'ratio':>7s}"
-        "  target<=1.25  official SDK"
+        f"  target<=1.25  {'[fast] us':>9s} {'ratio':>7s}  target<=1.00  official SDK"
     )
     for provider, row in res["providers"].items():
         if "skipped" in row:
             print(f"{provider:12s} skipped: {row['skipped'][:80]}")
             continue
         sdk = f"{row['sdk_us']:.1f} us ({fmt_ratio(row['sdk_ratio'])} its raw)" if "sdk_us" in row else ""
+        fast = (
+            f"{row['fast_us']:9.1f} {fmt_ratio(row['fast_ratio']):>7s}  {row.get('fast_verdict', '-'):12s}"
+            if "fast_us" in row
+            else f"{'(no orjson)':>30s}"
+        )
         print(
             f"{provider:12s} {row['ik_us']:14.1f} {row['raw_us']:13.1f} {fmt_ratio(row['ratio']):>7s}"
-            f"  {row['verdict']:12s}  {sdk}"
+            f"  {row['verdict']:12s}  {fast}  {sdk}"
         )
 
 

@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import bulk_async  # noqa: E402
+import construct  # noqa: E402
 import import_time  # noqa: E402
 import percall  # noqa: E402
 import upload_rss  # noqa: E402
@@ -43,6 +44,10 @@ def main() -> None:
     import_time.report(imp)
     write_result("import_time", imp, quick=args.quick)
     print()
+    con = construct.measure(50 if args.quick else 200, 1 if args.quick else 3)
+    construct.report(con)
+    write_result("construct", con, quick=args.quick)
+    print()
     per = percall.measure(list(PROVIDERS), 1000 if args.quick else 5000, 1 if args.quick else 3)
     percall.report(per)
     write_result("percall", per, quick=args.quick)
@@ -55,11 +60,11 @@ def main() -> None:
     bulk_async.report(bulk)
     write_result("bulk_async", bulk, quick=args.quick)
 
-    rows = summary_rows(imp, per, rss, bulk)
+    rows = summary_rows(imp, per, rss, bulk, con)
     print("\nsummary (ratios to raw httpx in the same run unless noted)")
-    print(f"{'measurement':46s} {'invoicekit':>12s} {'target':>9s}  verdict")
+    print(f"{'measurement':50s} {'invoicekit':>16s} {'target':>15s}  verdict")
     for name, value, target, verdict in rows:
-        print(f"{name:46s} {value:>12s} {target:>9s}  {verdict}")
+        print(f"{name:50s} {value:>16s} {target:>15s}  {verdict}")
     elapsed = time.perf_counter() - started
     path = write_result(
         "summary",
@@ -76,7 +81,7 @@ def main() -> None:
     )
 
 
-def summary_rows(imp: dict, per: dict, rss: dict, bulk: dict) -> list[tuple[str, str, str, str]]:
+def summary_rows(imp: dict, per: dict, rss: dict, bulk: dict, con: dict) -> list[tuple[str, str, str, str]]:
     rows = [
         (
             "import invoicekit / import httpx",
@@ -85,15 +90,16 @@ def summary_rows(imp: dict, per: dict, rss: dict, bulk: dict) -> list[tuple[str,
             imp["import"]["verdict_import"],
         )
     ]
+    cold = f"<= {imp['targets']['cold']}x"
     for provider, row in imp["cold_call"].items():
         if "skipped" in row:
-            rows.append((f"import+construct+first call: {provider}", "skipped", "<= 1.5x", "n/a"))
+            rows.append((f"import+construct+first call: {provider}", "skipped", cold, "n/a"))
         else:
             rows.append(
                 (
                     f"import+construct+first call: {provider}",
                     fmt_ratio(row["ratio"]),
-                    "<= 1.5x",
+                    cold,
                     row["verdict"],
                 )
             )
@@ -109,6 +115,15 @@ def summary_rows(imp: dict, per: dict, rss: dict, bulk: dict) -> list[tuple[str,
                 row["verdict"],
             )
         )
+        if "fast_ratio" in row:
+            rows.append(
+                (
+                    f"  with the fast extra (orjson): {provider}",
+                    fmt_ratio(row["fast_ratio"]),
+                    "<= 1.00x" if "fast_verdict" in row else "",
+                    row.get("fast_verdict", "-"),
+                )
+            )
         if "sdk_ratio" in row:
             rows.append(("  official Payabli SDK, same update", fmt_ratio(row["sdk_ratio"]), "(peer)", "-"))
     for case, row in rss["cases"].items():
@@ -119,6 +134,26 @@ def summary_rows(imp: dict, per: dict, rss: dict, bulk: dict) -> list[tuple[str,
         rows.append(
             (f"30 MB upload: {case}", f"+{row['added_mib']:.2f} MiB", target, row.get("verdict", "-"))
         )
+    for name, row in con["cases"].items():
+        if name.startswith("raw"):
+            continue
+        rows.append(
+            (
+                f"construct a client after the first: {name}",
+                f"{row['ms']:.2f} ms {row['kib_per_client']:.0f} KiB",
+                "<= 1 ms 50 KiB",
+                row["verdict"],
+            )
+        )
+    raw = con["cases"][construct.RAW]
+    rows.append(
+        (
+            "  raw httpx.Client() (reference)",
+            f"{raw['ms']:.2f} ms {raw['kib_per_client']:.0f} KiB",
+            "",
+            "-",
+        )
+    )
     ik = bulk["invoicekit"]
     rows.append(
         (

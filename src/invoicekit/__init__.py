@@ -31,6 +31,9 @@ from ._errors import (
 )
 from ._files import File, FileInput
 from ._unset import UNSET, Unset, is_set
+from ._version import (
+    __version__ as __version__,
+)  # written here, not looked up: importlib.metadata costs ~7 ms
 
 if TYPE_CHECKING:
     from ._capabilities import capabilities
@@ -109,15 +112,6 @@ logging.getLogger("invoicekit").addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("invoicekit")
-        except PackageNotFoundError:  # running from a source tree that was never installed
-            found = "0+unknown"
-        globals()["__version__"] = found  # looked up once
-        return found
     module = _LAZY.get(name)
     if module is None:
         msg = f"module {__name__!r} has no attribute {name!r}"

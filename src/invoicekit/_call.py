@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import enum
-import json
 import os
 import re
 import uuid
@@ -25,6 +24,7 @@ from httpx._multipart import MultipartStream  # httpx offers no public text-only
 from ._errors import ValidationError
 from ._files import ONE_SHOT_IN_JSON, File
 from ._forms import php_form, urlencoded
+from ._json import dumps
 from ._money import decimal_text
 from ._paths import render_path
 
@@ -280,15 +280,18 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, value: Any, stack: ExitStack) -> None:
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
-        self._tag = os.urandom(16).hex()
-        # json's C encoder walks the document and calls back only for Decimal and File values.
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=self._mark)
+        self._tag = ""  # made when a placeholder is first needed (orjson writes plain Decimals itself)
+        # json's C encoder (or orjson's, with the `fast` extra) walks the document and calls back only
+        # for Decimal and File values.
+        data = dumps(value, self._mark)
         self._parts: list[bytes | File] = []
-        self._split(text)
+        self._split(data)
         self._stack = stack
         self.length = sum(len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts)
 
     def _mark(self, value: Any) -> str:
+        if not self._tag:
+            self._tag = os.urandom(16).hex()
         if isinstance(value, File):
             self._files.append(value)
             return f"\0{self._tag}f{len(self._files) - 1}\0"
@@ -297,21 +300,21 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             return f"\0{self._tag}d{len(self._decimals) - 1}\0"
         raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
-    def _split(self, text: str) -> None:
+    def _split(self, data: bytes) -> None:
         if not self._files and not self._decimals:
-            self._parts.append(text.encode())
+            self._parts.append(data)
             return
-        marker = f'"\\u0000{self._tag}'
-        pieces = text.split(marker)
-        self._parts.append(pieces[0].encode())
+        marker = f'"\\u0000{self._tag}'.encode()
+        pieces = data.split(marker)
+        self._parts.append(pieces[0])
         for piece in pieces[1:]:
-            kind, rest = piece[0], piece[1:]
-            index, rest = rest.split('\\u0000"', 1)
-            if kind == "f":
+            kind, rest = piece[:1], piece[1:]
+            index, rest = rest.split(b'\\u0000"', 1)
+            if kind == b"f":
                 self._parts += [b'"', self._files[int(index)], b'"']
             else:
                 self._parts.append(decimal_text(self._decimals[int(index)]).encode())
-            self._parts.append(rest.encode())
+            self._parts.append(rest)
 
     def __iter__(self) -> Iterator[bytes]:
         for part in self._parts:

@@ -12,11 +12,11 @@ import json
 import logging
 import math
 import os
+import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -26,6 +26,7 @@ import httpx
 from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary, with_extra_headers
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
+from ._json import loads
 from ._limits import (
     DEADLINE,
     DEFAULT_DEADLINE,
@@ -48,6 +49,8 @@ from ._response import Meta, rate_limit, record, safe_headers
 from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
+    import ssl  # httpx imports it when it first makes a context
+
     from typing_extensions import Self
 
 __all__ = ["AsyncClient", "BaseClient", "Failure", "Provider", "Resource", "SyncClient"]
@@ -509,7 +512,7 @@ class SyncClient(BaseClient):
         )
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.Client(follow_redirects=False)
+            http_client = httpx.Client(follow_redirects=False, verify=_ssl_context())
             install_deadline(http_client)  # cuts trickled headers too; a caller's client is not touched
         self._http: httpx.Client = http_client
 
@@ -591,7 +594,9 @@ class AsyncClient(BaseClient):
             **options,
         )
         self._owns_http = http_client is None
-        self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(follow_redirects=False)
+        self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
+            follow_redirects=False, verify=_ssl_context()
+        )
 
     async def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
         call, state = self._begin(call, extra_headers)
@@ -679,13 +684,47 @@ def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
     return url.rstrip("/")
 
 
+_SSL_CONTEXTS: dict[tuple[str, str], ssl.SSLContext] = {}
+_SSL_LOCK = threading.Lock()
+
+
+def _ssl_context() -> ssl.SSLContext | bool:
+    """The SSL context every httpx client invoicekit makes shares: made once, on first need.
+
+    ``httpx.Client()`` loads the CA bundle into a fresh context each time (~19 ms, ~800 KiB); one shared
+    context makes a client per tenant or per request cheap. It is the context httpx would make itself
+    (``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's bundle), one per value of those variables.
+    An ``SSL_CERT_FILE`` that cannot be read is a :class:`ValidationError` here, at construction.
+    """
+    key = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+    context = _SSL_CONTEXTS.get(key)
+    if context is not None:
+        return context
+    create: Callable[[], ssl.SSLContext] | None = getattr(httpx, "create_ssl_context", None)
+    if create is None:  # httpx < 0.28 has no public factory: let it make its own, as before
+        return True
+    with _SSL_LOCK:
+        context = _SSL_CONTEXTS.get(key)
+        if context is None:
+            try:
+                context = create()
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+                raise ValidationError(
+                    "SSL_CERT_FILE" if key[0] else "SSL_CERT_DIR" if key[1] else "verify",
+                    f"the CA certificates could not be loaded ({reason})",
+                ) from None
+            _SSL_CONTEXTS[key] = context
+    return context
+
+
 def _decode(
     response: httpx.Response, *, strict: bool, provider: str = "", redact: Callable[[str], str] = str
 ) -> Any:
     if not response.content.strip():  # no local copy of the answer: tracebacks with locals show frames
         return None
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return loads(response.content)  # orjson with the `fast` extra; exact Decimals either way
     except (ValueError, UnicodeDecodeError) as exc:
         cause = _scrubbed(exc, redact)  # raised below, outside the handler: no __context__ either
     if not strict:

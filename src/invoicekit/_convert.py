@@ -16,7 +16,7 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -28,7 +28,16 @@ from ._errors import DecodeError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["camel", "extra", "iso_datetime", "json_kind", "make_converter", "structure", "wire"]
+__all__ = [
+    "camel",
+    "extra",
+    "iso_datetime",
+    "json_kind",
+    "make_converter",
+    "structure",
+    "wire",
+    "wrap_unstructure",
+]
 
 T = TypeVar("T")
 _WIRE = "invoicekit.wire"
@@ -51,9 +60,20 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+class _Converter(cattrs.Converter):
+    """A cattrs converter that keeps the core's hook factory for attrs classes (see wrap_unstructure)."""
+
+    __slots__ = ("attrs_unstructure_factory",)
+    attrs_unstructure_factory: Callable[[type], Callable[[Any], dict[str, Any]]]
+
+
 def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter:
-    """A converter for one provider: *wire_name* maps attribute names to wire keys."""
-    conv = cattrs.Converter()
+    """A converter for one provider: *wire_name* maps attribute names to wire keys.
+
+    Hooks are generated per class on its first use (cattrs' factories), and a field typed ``T | Unset``
+    dispatches on the value, so a call generates hooks only for the classes its document holds.
+    """
+    conv = _Converter()
     for kind in (Decimal, File):
         conv.register_unstructure_hook(kind, lambda v: v)
     conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
@@ -75,7 +95,8 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
 
     def unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
         try:
-            types = typing.get_type_hints(cls)
+            # Resolved once, on the class: cattrs reads the same resolved types (one get_type_hints, not two).
+            types = {a.name: a.type for a in attrs.fields(attrs.resolve_types(cls))}
         except (NameError, TypeError):  # an unresolvable annotation: cattrs' own dispatch still works
             types = {}
         overrides = {
@@ -110,7 +131,25 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
 
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.attrs_unstructure_factory = unstructure_factory
     return conv
+
+
+def wrap_unstructure(
+    conv: cattrs.Converter,
+    classes: Iterable[type],
+    wrap: Callable[[type, Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]],
+) -> None:
+    """Unstructure each of *classes* with ``wrap(cls, base)``, *base* being the hook the core makes for it.
+
+    Nothing is generated here: each class's hook is made on its first use, so a call pays only for the
+    classes its document holds. *conv* comes from :func:`make_converter`.
+    """
+    if not isinstance(conv, _Converter):
+        raise TypeError("wrap_unstructure needs a converter from make_converter()")
+    base = conv.attrs_unstructure_factory
+    wanted = frozenset(classes)
+    conv.register_unstructure_hook_factory(lambda cls: cls in wanted, lambda cls: wrap(cls, base(cls)))
 
 
 def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str, status: int) -> T:

@@ -21,7 +21,7 @@ from .._change import plan as plan_change
 from .._checks import boolean, choice, some_change, uuid_text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
-from .._convert import json_kind, make_converter, structure
+from .._convert import json_kind, make_converter, structure, wrap_unstructure
 from .._errors import DecodeError, ValidationError
 from .._money import to_cents
 from .._response import async_raw_response, raw_response
@@ -119,15 +119,9 @@ _CONVERTER = make_converter()
 # -- the converter: models -> JSON data with cents, extra fields merged --------------------------------
 
 
-def _base_hook(conv: cattrs.Converter, cls: type) -> Callable[[Any], dict[str, Any]]:
-    # The hook the core's factory made for *cls*; get_unstructure_hook is cattrs >= 24.1, dispatch before.
-    get: Any = getattr(conv, "get_unstructure_hook", None) or conv._unstructure_func.dispatch
-    hook: Callable[[Any], dict[str, Any]] = get(cls)
-    return hook
-
-
-def _register(cls: type, finish: Callable[[Any, dict[str, Any]], None] | None = None) -> None:
-    base = _base_hook(_CONVERTER, cls)
+def _wrapped(
+    cls: type, base: Callable[[Any], dict[str, Any]], finish: Callable[[Any, dict[str, Any]], None] | None
+) -> Callable[[Any], dict[str, Any]]:
     cents = [wire_name(a) for a in attrs.fields(cls) if a.metadata.get(CENTS)]
 
     def hook(obj: Any) -> dict[str, Any]:
@@ -141,12 +135,15 @@ def _register(cls: type, finish: Callable[[Any, dict[str, Any]], None] | None = 
         data.update(extra)
         return data
 
-    _CONVERTER.register_unstructure_hook(cls, hook)
+    return hook
 
 
 def _attachment_defaults(obj: Attachment, data: dict[str, Any]) -> None:
     data.setdefault("filename", obj.content.name_or(_DEFAULT_ATTACHMENT_NAME))
     data.setdefault("mime_type", obj.content.content_type)
+
+
+_FINISH: dict[type, Callable[[Any, dict[str, Any]], None]] = {Attachment: _attachment_defaults}
 
 
 def _timestamp(value: dt.date) -> str:
@@ -156,11 +153,11 @@ def _timestamp(value: dt.date) -> str:
 
 @functools.cache
 def _converter() -> cattrs.Converter:
-    """The converter with Invoro's hooks, built on first use: generating them costs ~20 ms of import."""
+    """The converter with Invoro's hooks registered on first use (each generated on its class's first use)."""
     _CONVERTER.register_unstructure_hook(uuid.UUID, str)
     _CONVERTER.register_unstructure_hook(dt.date, _timestamp)
     _CONVERTER.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)  # aware (checked), offset kept
-    for cls in (
+    classes = (
         _Identifier,
         _Address,
         Party,
@@ -172,9 +169,10 @@ def _converter() -> cattrs.Converter:
         Totals,
         _Payment,
         DraftInvoice,
-    ):
-        _register(cls)
-    _register(Attachment, _attachment_defaults)
+        Attachment,
+    )
+    # Each class's hook is generated on its first use: a call pays only for the classes its draft holds.
+    wrap_unstructure(_CONVERTER, classes, lambda cls, base: _wrapped(cls, base, _FINISH.get(cls)))
     return _CONVERTER
 
 

@@ -1,0 +1,134 @@
+"""JSON in and out, one place: orjson when the ``fast`` extra is installed, the standard library otherwise.
+
+Both paths give the same result, byte for byte and value for value (tests/test_json_fast.py compares them
+under hypothesis). orjson is used only where it provably agrees with the standard library; everything else
+falls back to it:
+
+- **Encoding** (:func:`dumps`): ``Decimal`` values are written with their exact digits (an
+  ``orjson.Fragment``); values the caller's ``default`` marks (files) become the same placeholder strings
+  on both paths. orjson refuses ints beyond 64 bits, non-``str`` keys and subclasses (passed through to
+  ``default``, which refuses them): the standard library then encodes the document. orjson writes some
+  floats differently (``1e-05`` as ``0.00001``, ``1e-07`` as ``1e-7``, NaN as ``null``): an output holding
+  anything that could be one of those is encoded again by the standard library (floats are refused by
+  every provider's checks before encoding; this keeps the core exact for any document).
+- **Decoding** (:func:`loads`): numbers with a fraction or exponent must become exact ``Decimal``\\ s
+  (``parse_float=Decimal``), which orjson cannot do, and orjson reads integers beyond 64 bits as floats:
+  a document holding either, outside its strings, is decoded by the standard library. orjson refuses
+  what the standard library reads leniently (``NaN``, a UTF-8 BOM, lone surrogates, UTF-16): those fall
+  back too, and a document neither can read raises the standard library's error.
+
+orjson is imported on the first JSON call, never by ``import invoicekit``. ``INVOICEKIT_NO_ORJSON=1``
+in the environment (read on that first call) keeps the standard library even when orjson is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ._money import decimal_text
+
+__all__ = ["dumps", "loads", "orjson_in_use"]
+
+_UNLOADED: Any = object()
+_orjson: Any = _UNLOADED  # the orjson module, None when absent or disabled; loaded on first use
+
+#: Digits to 0, so "a digit followed by ." is one substring test (bytes operations: a regex costs more
+#: than the standard library's whole decode).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_DIGITS = b"0" * 19
+
+
+def _load_orjson() -> Any:
+    global _orjson
+    if os.environ.get("INVOICEKIT_NO_ORJSON", "").strip() not in {"", "0"}:
+        _orjson = None
+        return None
+    try:
+        orjson = importlib.import_module("orjson")  # by name: type-checks without the extra installed
+    except ImportError:
+        _orjson = None
+        return None
+    _orjson = orjson if hasattr(orjson, "Fragment") else None  # Fragment is orjson >= 3.9
+    return _orjson
+
+
+def orjson_in_use() -> bool:
+    """Whether JSON goes through orjson in this process (the ``fast`` extra, not disabled)."""
+    return (_load_orjson() if _orjson is _UNLOADED else _orjson) is not None
+
+
+def loads(data: bytes) -> Any:
+    """Decode a JSON answer; numbers with a fraction or exponent become exact ``Decimal``\\ s."""
+    orjson = _load_orjson() if _orjson is _UNLOADED else _orjson
+    if orjson is not None and _exact_for_orjson(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # the standard library reads it, or raises its own error
+    return json.loads(data, parse_float=Decimal)
+
+
+def _exact_for_orjson(data: bytes) -> bool:
+    """Whether orjson reads *data* to the values ``json.loads(data, parse_float=Decimal)`` gives:
+    outside its strings, no number with a fraction or exponent and no integer of 19 digits or more.
+    """
+    if b'\\"' in data:  # an escaped quote: splitting on quotes would not find the strings; no guessing
+        return False
+    outside = b"".join(data.split(b'"')[::2]).translate(_DIGITS_TO_ZERO)  # even pieces: between strings
+    return not (b"0." in outside or b"0e" in outside or b"0E" in outside or _NINETEEN_DIGITS in outside)
+
+
+def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
+    """Compact UTF-8 JSON of *value* (``ensure_ascii=False``, no spaces), as ``json.dumps`` writes it.
+
+    *mark* is called for each value JSON has no type for (``Decimal``, files) and returns the string to
+    write in its place (a placeholder the caller replaces later), or raises ``TypeError``. On the orjson
+    path a plain ``Decimal`` is written as its exact digits instead, which is what the caller puts in
+    place of its placeholder. *mark* may be called twice for a value (when orjson's attempt is dropped).
+    """
+    orjson = _load_orjson() if _orjson is _UNLOADED else _orjson
+    if orjson is not None:
+        fragment = orjson.Fragment
+
+        def default(obj: Any) -> Any:
+            if type(obj) is Decimal:
+                return fragment(decimal_text(obj))
+            return mark(obj)
+
+        try:
+            out: bytes = orjson.dumps(value, default=default, option=_options(orjson))
+        except orjson.JSONEncodeError:
+            pass  # big int, odd key, subclass, or mark() refused: the standard library decides
+        else:
+            if not _float_risk(out):
+                return out
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=mark).encode()
+
+
+def _float_risk(out: bytes) -> bool:
+    """Whether orjson's *out* may hold a float it writes unlike ``repr`` (what ``json.dumps`` writes):
+    NaN and infinities become ``null``; exponents -5 to -9 come out as ``0.0000…`` and ``1e-7`` where
+    ``repr`` writes ``1e-05`` and ``1e-07``. Strings can match too; that only costs a second encoding.
+    """
+    if b"null" in out or b"0.0000" in out:
+        return True
+    digits = out.translate(_DIGITS_TO_ZERO)
+    at = digits.find(b"0e-0")
+    while at != -1:
+        if digits[at + 4 : at + 5] != b"0":  # one exponent digit: repr always writes two
+            return True
+        at = digits.find(b"0e-0", at + 1)
+    return False
+
+
+def _options(orjson: Any) -> int:
+    # Subclasses (str enums, IntEnum, dict subclasses), datetimes and dataclasses go to default(), which
+    # refuses them, so the standard library writes them (or refuses them) as it always has.
+    return int(
+        orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
