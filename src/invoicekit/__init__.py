@@ -9,9 +9,9 @@ The front door. Provider clients load on first use, so ``import invoicekit`` sta
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import logging as _logging
+from typing import TYPE_CHECKING
 
 from . import _errors
 from ._errors import (
@@ -33,6 +33,14 @@ from ._files import File, FileInput
 from ._unset import UNSET, Unset, is_set
 
 if TYPE_CHECKING:
+    # What type checkers see: every lazy name with its real type, so a typo (`invoicekit.Upflw`) is an
+    # error; at run time the module __getattr__ below (hidden from checkers) loads them on first use.
+    from . import invoro as invoro
+    from . import payabli as payabli
+    from . import salesbricks as salesbricks
+    from . import testing as testing
+    from . import upflow as upflow
+    from . import whmcs as whmcs
     from ._retry import RetryPolicy
 
     # -- provider exports (one line each; keep sorted) --
@@ -91,30 +99,39 @@ _LAZY: dict[str, str] = {
     "Whmcs": ".whmcs",
 }
 
-logging.getLogger("invoicekit").addHandler(logging.NullHandler())
+# The provider and testing subpackages, reachable as invoicekit.payabli etc. after `import invoicekit`.
+_SUBMODULES = frozenset({"invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs"})
 
+_logging.getLogger("invoicekit").addHandler(_logging.NullHandler())
 
-def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+if TYPE_CHECKING:
+    __version__: str
+else:  # a module __getattr__ visible to type checkers would make every misspelt name `Any`
 
-        try:
-            found = version("invoicekit")
-        except PackageNotFoundError:  # running from a source tree that was never installed
-            found = "0+unknown"
-        globals()["__version__"] = found  # looked up once
-        return found
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> object:
+        if name == "__version__":
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                found = version("invoicekit")
+            except PackageNotFoundError:  # running from a source tree that was never installed
+                found = "0+unknown"
+            globals()["__version__"] = found  # looked up once
+            return found
+        if name in _SUBMODULES:
+            return _importlib.import_module(f".{name}", __name__)  # the import binds it in globals()
+        module = _LAZY.get(name)
+        if module is None:
+            msg = f"module {__name__!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        value = getattr(_importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names, the provider modules and ``__version__``; no imports or helpers."""
+    return sorted({*__all__, *_SUBMODULES, "__version__"})
 
 
 # Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do.

@@ -445,7 +445,7 @@ class Invoro(SyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncInvoro(AsyncClient):
@@ -480,4 +480,4 @@ class AsyncInvoro(AsyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

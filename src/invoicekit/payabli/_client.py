@@ -367,7 +367,7 @@ class Payabli(SyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncPayabli(AsyncClient):
@@ -399,4 +399,4 @@ class AsyncPayabli(AsyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

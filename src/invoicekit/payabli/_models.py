@@ -26,6 +26,7 @@ from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._money import money
+from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
 __all__ = [
@@ -269,6 +270,7 @@ def validate(model: attrs.AttrsInstance, path: str) -> None:
 # -- the request ------------------------------------------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen
 class BillItem:
     """One invoice line (``invoiceData.items[]``).
@@ -292,6 +294,7 @@ class BillItem:
     item_unit_of_measure: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class FileContent:
     """A file attached to the invoice (``invoiceData.attachments[]``).
@@ -314,6 +317,7 @@ class FileContent:
     furl: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class BillData:
     """What to change on the invoice (``invoiceData``).
@@ -371,6 +375,7 @@ class BillData:
     terms_conditions: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class PayorData:
     """The invoice's customer (``customerData``).
@@ -404,6 +409,7 @@ class PayorData:
     shipping_zip: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class BillOptions:
     """Options of a scheduled invoice (``scheduledOptions``)."""
@@ -415,6 +421,7 @@ class BillOptions:
 # -- the answer -------------------------------------------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen
 class InvoiceResponse:
     """Payabli's answer to an update (only successful ones: a failed one raises an APIError).

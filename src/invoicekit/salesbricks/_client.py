@@ -408,7 +408,7 @@ class Salesbricks(SyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncSalesbricks(AsyncClient):
@@ -433,4 +433,4 @@ class AsyncSalesbricks(AsyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

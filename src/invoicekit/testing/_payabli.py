@@ -177,7 +177,7 @@ class FakePayabli(FakeProvider):
         #: Every invoice, by id.
         self.invoices: dict[int, PayabliInvoice] = {}
         #: Customers created because an update said ``forceCustomerCreation=true``.
-        self.customers_created = 0
+        self.customers_created: int = 0
         self.route("PUT", r"/Invoice/(?P<id>[^/]+)", self._update)
 
     def add_invoice(

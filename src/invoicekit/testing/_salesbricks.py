@@ -137,7 +137,7 @@ class FakeSalesbricks(FakeProvider):
         self.invoices: dict[str, SalesbricksInvoice] = {}
         #: idempotency key -> (request fingerprint, status, answer)
         self.idempotency: dict[str, tuple[str, int, Any]] = {}
-        self.replays = 0
+        self.replays: int = 0
         self.route("PATCH", r"/invoices/(?P<invoice_id>[^/]+)", self._patch)
 
     # -- seeding and clients ---------------------------------------------------------------------------

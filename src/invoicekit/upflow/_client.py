@@ -165,7 +165,7 @@ class Upflow(SyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncUpflow(AsyncClient):
@@ -199,4 +199,4 @@ class AsyncUpflow(AsyncClient):
             retry=retry,
             http_client=http_client,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

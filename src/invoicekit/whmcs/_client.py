@@ -510,7 +510,7 @@ class Whmcs(SyncClient):
         super().__init__(
             WHMCS, auth, base_url=base_url, timeout=timeout, retry=retry, http_client=http_client
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
     def call(self, action: str, /, *, idempotent: bool = False, **params: Any) -> dict[str, Any]:
         """Run any WHMCS API action and return its decoded answer (a dict, ``result`` included).
@@ -544,7 +544,7 @@ class AsyncWhmcs(AsyncClient):
         super().__init__(
             WHMCS, auth, base_url=base_url, timeout=timeout, retry=retry, http_client=http_client
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)
 
     async def call(self, action: str, /, *, idempotent: bool = False, **params: Any) -> dict[str, Any]:
         """Run any WHMCS API action and return its decoded answer: see :meth:`Whmcs.call`."""

@@ -8,6 +8,7 @@ from typing import Final, Literal
 import attrs
 
 from .._convert import wire
+from .._repr import set_fields_repr
 
 __all__ = ["STATUSES", "ItemChange", "NewItem", "Status", "UpdateInvoiceResult"]
 
@@ -27,6 +28,7 @@ STATUSES: Final[tuple[str, ...]] = (
 )
 
 
+@set_fields_repr
 @attrs.frozen
 class ItemChange:
     """New values for an existing invoice line, given in ``items={line_id: ItemChange(...)}``.
@@ -41,6 +43,7 @@ class ItemChange:
     taxed: bool
 
 
+@set_fields_repr
 @attrs.frozen
 class NewItem:
     """A line to append, given in ``new_items=[NewItem(...)]``. Appending makes the call unsafe to resend."""
@@ -50,6 +53,7 @@ class NewItem:
     taxed: bool
 
 
+@set_fields_repr
 @attrs.frozen
 class UpdateInvoiceResult:
     """What ``UpdateInvoice`` answers: the id of the invoice it updated (WHMCS sends it as a string)."""
