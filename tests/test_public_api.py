@@ -92,7 +92,8 @@ def _resources(cls: type) -> dict[str, type]:
         return found
     source = inspect.getsource(cls.__init__)  # type: ignore[misc]
     module = sys.modules[cls.__module__]
-    return {m[1]: getattr(module, m[2]) for m in re.finditer(r"self\.(\w+)(?:: \w+)? = (\w+)\(self\)", source)}
+    found_in_init = re.finditer(r"self\.(\w+)(?:: \w+)? = (\w+)\(self\)", source)
+    return {m[1]: getattr(module, m[2]) for m in found_in_init}
 
 
 def test_twins_exist_for_every_provider_present() -> None:
@@ -160,7 +161,8 @@ def test_provider_modules_reachable_lazily_after_bare_import() -> None:
         " and m.split('.')[1] in {'invoro','payabli','salesbricks','testing','upflow','whmcs'})\n"
         "print(before, sorted(set(after)), bill.__module__)\n"
         "print(invoicekit.invoro.DraftInvoice.__name__, invoicekit.whmcs.NewItem.__name__,"
-        " invoicekit.salesbricks.__name__, invoicekit.upflow.__name__, invoicekit.testing.FakeWhmcs.__name__)\n"
+        " invoicekit.salesbricks.__name__, invoicekit.upflow.__name__,"
+        " invoicekit.testing.FakeWhmcs.__name__)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == [
@@ -180,7 +182,8 @@ def test_model_repr_shows_only_set_fields() -> None:
     assert repr(bill) == "BillData(invoice_amount=Decimal('1.00'), notes='x', summary_commodity_code=None)"
     assert repr(invoicekit.payabli.BillData()) == "BillData()"
     assert repr(invoicekit.invoro.DraftInvoice()) == "DraftInvoice()"
-    assert repr(invoicekit.invoro.DraftInvoice(extra_fields={"a": 1})) == "DraftInvoice(extra_fields={'a': 1})"
+    draft = invoicekit.invoro.DraftInvoice(extra_fields={"a": 1})
+    assert repr(draft) == "DraftInvoice(extra_fields={'a': 1})"
     item = invoicekit.whmcs.NewItem("Domain", Decimal("9.95"), taxed=False)
     assert repr(item) == "NewItem(description='Domain', amount=Decimal('9.95'), taxed=False)"
     assert repr(invoicekit.ExternalId("ERP-42")) == "ExternalId(value='ERP-42')"
