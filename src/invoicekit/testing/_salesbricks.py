@@ -134,6 +134,7 @@ class FakeSalesbricks(FakeProvider):
     def __init__(self, api_key: str = TEST_API_KEY) -> None:
         super().__init__()
         self.api_key = api_key
+        #: Every invoice the fake holds, by id.
         self.invoices: dict[str, SalesbricksInvoice] = {}
         #: idempotency key -> (request fingerprint, status, answer)
         self.idempotency: dict[str, tuple[str, int, Any]] = {}
