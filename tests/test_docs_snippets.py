@@ -260,3 +260,19 @@ def test_runner_reaches_the_seeded_fakes(world: World, tmp_path: Path) -> None:
     whmcs = world.fakes["whmcs"]
     assert isinstance(whmcs, FakeWhmcs)
     assert whmcs.invoices[42].notes == "hi"
+
+
+def test_readme_links_survive_on_pypi() -> None:
+    """PyPI shows README.md without the repository around it: every link in it is absolute."""
+    links = re.findall(r"\]\(([^)]+)\)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert links
+    relative = [link for link in links if not link.startswith(("https://", "http://"))]
+    assert relative == []
+
+
+def test_readme_makes_a_venv_before_pip_install() -> None:
+    """Debian's Python refuses `pip install` outside a virtual environment; testers need only `.[test]`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert text.index("python3 -m venv") < text.index("python -m pip install")
+    assert 'pip install -e ".[test]"' in text
+    assert '".[dev]"' not in text
