@@ -4,7 +4,12 @@ import inspect
 import re
 import subprocess
 import sys
+import textwrap
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 import invoicekit
 from invoicekit._client import AsyncClient, SyncClient
@@ -87,7 +92,8 @@ def _resources(cls: type) -> dict[str, type]:
         return found
     source = inspect.getsource(cls.__init__)  # type: ignore[misc]
     module = sys.modules[cls.__module__]
-    return {m[1]: getattr(module, m[2]) for m in re.finditer(r"self\.(\w+) = (\w+)\(self\)", source)}
+    found_in_init = re.finditer(r"self\.(\w+)(?:: \w+)? = (\w+)\(self\)", source)
+    return {m[1]: getattr(module, m[2]) for m in found_in_init}
 
 
 def test_twins_exist_for_every_provider_present() -> None:
@@ -95,3 +101,107 @@ def test_twins_exist_for_every_provider_present() -> None:
     for sync_cls, async_cls in _twins():
         assert issubclass(async_cls, AsyncClient)
         assert issubclass(sync_cls, SyncClient)
+
+
+PROVIDER_MODULES = ("invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs")
+
+
+def test_typos_fail_mypy_strict(tmp_path: Path) -> None:
+    """A misspelt name is a type error, not `Any`: the lazy __getattr__ is hidden from type checkers."""
+    pytest.importorskip("mypy")
+    snippet = tmp_path / "typos.py"
+    snippet.write_text(
+        textwrap.dedent(
+            """\
+            import invoicekit
+
+            invoicekit.Upflw()
+            error = invoicekit.NotFoundErorr
+            version: int = invoicekit.__version__
+            ok: str = invoicekit.__version__
+            data = invoicekit.payabli.BillData(notes="x")
+            invoicekit.whmcs.Whmc
+            """
+        )
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "c"),
+         str(snippet)],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    errors = sorted(re.findall(r"typos\.py:(\d+): error: (.*?)  \[", out.stdout))
+    assert errors == [
+        ("3", 'Module has no attribute "Upflw"; maybe "Upflow"?'),
+        ("4", 'Module has no attribute "NotFoundErorr"; maybe "NotFoundError"?'),
+        ("5", 'Incompatible types in assignment (expression has type "str", variable has type "int")'),
+        ("8", 'Module has no attribute "Whmc"; maybe "Whmcs"?'),
+    ], out.stdout + out.stderr
+
+
+def test_dir_shows_public_names_and_provider_modules() -> None:
+    """dir(invoicekit) is what a user may type: the public names, the provider modules, __version__."""
+    assert dir(invoicekit) == sorted({*invoicekit.__all__, *PROVIDER_MODULES, "__version__"})
+    for noise in ("Any", "TYPE_CHECKING", "annotations", "importlib", "logging", "_LAZY"):
+        assert noise not in dir(invoicekit)
+
+
+def test_version_is_a_str() -> None:
+    assert isinstance(invoicekit.__version__, str)
+    assert invoicekit.__version__
+
+
+def test_provider_modules_reachable_lazily_after_bare_import() -> None:
+    """`import invoicekit` alone gives invoicekit.payabli etc., each loaded only when first touched."""
+    code = (
+        "import sys, invoicekit\n"
+        "before = sorted(m for m in sys.modules if m.startswith('invoicekit.') and m.count('.') == 1"
+        " and m.split('.')[1] in {'invoro','payabli','salesbricks','testing','upflow','whmcs'})\n"
+        "bill = invoicekit.payabli.BillData\n"
+        "after = sorted(m.split('.')[1] for m in sys.modules if m.startswith('invoicekit.')"
+        " and m.split('.')[1] in {'invoro','payabli','salesbricks','testing','upflow','whmcs'})\n"
+        "print(before, sorted(set(after)), bill.__module__)\n"
+        "print(invoicekit.invoro.DraftInvoice.__name__, invoicekit.whmcs.NewItem.__name__,"
+        " invoicekit.salesbricks.__name__, invoicekit.upflow.__name__,"
+        " invoicekit.testing.FakeWhmcs.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "[] ['payabli'] invoicekit.payabli._models",
+        "DraftInvoice NewItem invoicekit.salesbricks invoicekit.upflow FakeWhmcs",
+    ]
+
+
+def test_unknown_attribute_still_raises() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Upflw'"):
+        _ = invoicekit.Upflw  # type: ignore[attr-defined]
+
+
+def test_model_repr_shows_only_set_fields() -> None:
+    """A model's repr leaves out UNSET fields and untouched factory defaults, and keeps None (= clear)."""
+    bill = invoicekit.payabli.BillData(notes="x", invoice_amount=Decimal("1.00"), summary_commodity_code=None)
+    assert repr(bill) == "BillData(invoice_amount=Decimal('1.00'), notes='x', summary_commodity_code=None)"
+    assert repr(invoicekit.payabli.BillData()) == "BillData()"
+    assert repr(invoicekit.invoro.DraftInvoice()) == "DraftInvoice()"
+    draft = invoicekit.invoro.DraftInvoice(extra_fields={"a": 1})
+    assert repr(draft) == "DraftInvoice(extra_fields={'a': 1})"
+    item = invoicekit.whmcs.NewItem("Domain", Decimal("9.95"), taxed=False)
+    assert repr(item) == "NewItem(description='Domain', amount=Decimal('9.95'), taxed=False)"
+    assert repr(invoicekit.ExternalId("ERP-42")) == "ExternalId(value='ERP-42')"
+
+
+def test_every_provider_model_uses_the_core_repr() -> None:
+    """Every attrs class a provider exports has the one core repr (no provider writes its own)."""
+    import attrs
+
+    from invoicekit._repr import set_fields_repr
+
+    reference = set_fields_repr.__code__
+    checked = 0
+    for provider in ("invoro", "payabli", "salesbricks", "upflow", "whmcs"):
+        module = getattr(invoicekit, provider)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) and attrs.has(obj) and "._models" in obj.__module__:
+                assert obj.__repr__.__code__.co_filename == reference.co_filename, (provider, name)
+                checked += 1
+    assert checked >= 10

@@ -9,9 +9,9 @@ The front door. Provider clients load on first use, so ``import invoicekit`` sta
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import logging as _logging
+from typing import TYPE_CHECKING
 
 from . import _errors
 from ._errors import (
@@ -36,8 +36,17 @@ from ._version import (
 )  # written here, not looked up: importlib.metadata costs ~7 ms
 
 if TYPE_CHECKING:
+    # What type checkers see: every lazy name with its real type, so a typo (`invoicekit.Upflw`) is an
+    # error; at run time the module __getattr__ below (hidden from checkers) loads them on first use.
+    from . import invoro as invoro
+    from . import payabli as payabli
+    from . import salesbricks as salesbricks
+    from . import testing as testing
+    from . import upflow as upflow
+    from . import whmcs as whmcs
     from ._capabilities import capabilities
     from ._change import Applied, InvoiceChange, Plan
+    from ._response import RateLimit, RawResponse
     from ._retry import RetryPolicy
 
     # -- provider exports (one line each; keep sorted) --
@@ -108,21 +117,28 @@ _LAZY: dict[str, str] = {
     "capabilities": "._capabilities",
 }
 
-logging.getLogger("invoicekit").addHandler(logging.NullHandler())
+# The provider and testing subpackages, reachable as invoicekit.payabli etc. after `import invoicekit`.
+_SUBMODULES = frozenset({"invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs"})
 
+_logging.getLogger("invoicekit").addHandler(_logging.NullHandler())
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # a module __getattr__ visible to type checkers would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> object:
+        if name in _SUBMODULES:
+            return _importlib.import_module(f".{name}", __name__)  # the import binds it in globals()
+        module = _LAZY.get(name)
+        if module is None:
+            msg = f"module {__name__!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        value = getattr(_importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names, the provider modules and ``__version__``; no imports or helpers."""
+    return sorted({*__all__, *_SUBMODULES, "__version__"})
 
 
 # Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do.

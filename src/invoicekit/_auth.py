@@ -36,7 +36,7 @@ class Secret:
 
     def __init__(self, value: str, param: str | None = None) -> None:
         self._value = value
-        self.param = param
+        self.param: str | None = param
 
     def reveal(self) -> str:
         return self._value

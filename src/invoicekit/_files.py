@@ -41,8 +41,8 @@ class File:
         if isinstance(source, bytearray | memoryview):
             source = bytes(source)
         self.source: str | os.PathLike[str] | bytes | BinaryIO = source
-        self.filename = filename
-        self.content_type = content_type
+        self.filename: str | None = filename
+        self.content_type: str = content_type
         self._start: int | None = None
 
     def __repr__(self) -> str:

@@ -598,7 +598,7 @@ class Invoro(SyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncInvoro(AsyncClient):
@@ -643,4 +643,4 @@ class AsyncInvoro(AsyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

@@ -27,6 +27,7 @@ from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._money import to_cents
+from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
 __all__ = [
@@ -246,6 +247,7 @@ def _check_json(value: object, field: str) -> None:
 # -- the draft ---------------------------------------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen
 class Identifier:
     """A scheme-qualified identifier: Peppol endpoint ``{"scheme": "0208", "value": "0123456789"}`` [DOC]."""
@@ -255,6 +257,7 @@ class Identifier:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Address:
     """A postal address. ``street`` and ``additional_line`` are documented [DOC]; the rest [INF]."""
@@ -268,6 +271,7 @@ class Address:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Party:
     """The seller (documented [DOC]) or the buyer (same shape assumed [INF])."""
@@ -285,6 +289,7 @@ class Party:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class InvoicePeriod:
     """The period invoiced (``header.invoice_period``) [DOC]."""
@@ -295,6 +300,7 @@ class InvoicePeriod:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Header:
     """The document header [DOC]: number, type, profile, dates, currency, references."""
@@ -323,6 +329,7 @@ class Header:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class ItemAttribute:
     """An item attribute, name and value ("Item attributes" [SEED]; names [INF])."""
@@ -332,6 +339,7 @@ class ItemAttribute:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class AllowanceCharge:
     """A line allowance or charge ("Line allowances" / "Line charges" [SEED]; names [INF])."""
@@ -343,6 +351,7 @@ class AllowanceCharge:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Line:
     """An invoice line (sent in the ``items`` array; [SEED] outline, names [INF]).
@@ -370,6 +379,7 @@ class Line:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Totals:
     """Document totals, all sent as integer cents ([SEED] descriptions, names [INF])."""
@@ -383,6 +393,7 @@ class Totals:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Payment:
     """One payment instruction (the ``payments`` array [SEED]; names [INF], after EN 16931 BG-16)."""
@@ -399,6 +410,7 @@ def _as_file(value: FileInput) -> File:
     return File.coerce(value, "content")
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Attachment:
     """A supporting document, embedded as base64 ("Base64 encoded" [SEED]; names [INF]).
@@ -418,6 +430,7 @@ class Attachment:
     extra_fields: Mapping[str, Any] = _extra()
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class DraftInvoice:
     """The full draft invoice that ``update_draft`` sends: ``PUT`` replaces the draft with it.
@@ -444,6 +457,7 @@ class DraftInvoice:
 # -- the answer --------------------------------------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen(kw_only=True)
 class Invoice:
     """The invoice Invoro answers with (inside the envelope's ``data``).

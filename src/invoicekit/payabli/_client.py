@@ -606,7 +606,7 @@ class Payabli(SyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncPayabli(AsyncClient):
@@ -648,4 +648,4 @@ class AsyncPayabli(AsyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

@@ -26,6 +26,7 @@ from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._money import money
+from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
 __all__ = [
@@ -280,6 +281,7 @@ def validate(model: attrs.AttrsInstance, path: str) -> None:
 # -- the request ------------------------------------------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen
 class BillItem:
     """One invoice line (``invoiceData.items[]``).
@@ -307,6 +309,7 @@ class BillItem:
     item_unit_of_measure: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class FileContent:
     """A file attached to the invoice (``invoiceData.attachments[]``).
@@ -329,6 +332,7 @@ class FileContent:
     furl: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class BillData:
     """What to change on the invoice (``invoiceData``).
@@ -386,6 +390,7 @@ class BillData:
     terms_conditions: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class PayorData:
     """The invoice's customer (``customerData``).
@@ -419,6 +424,7 @@ class PayorData:
     shipping_zip: str | None | Unset = _f(_text)
 
 
+@set_fields_repr
 @attrs.frozen
 class BillOptions:
     """Options of a scheduled invoice (``scheduledOptions``)."""
@@ -430,6 +436,7 @@ class BillOptions:
 # -- the answer -------------------------------------------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen
 class InvoiceResponse:
     """Payabli's answer to an update (only successful ones: a failed one raises an APIError).
@@ -450,6 +457,7 @@ class InvoiceResponse:
 # -- the invoice record (GET /Invoice/{idInvoice}) ---------------------------------------------------------
 
 
+@set_fields_repr
 @attrs.frozen
 class InvoiceRecordItem:
     """One line of an :class:`InvoiceRecord`, as Payabli lists it (the ``BillItem`` keys)."""
@@ -463,6 +471,7 @@ class InvoiceRecordItem:
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+@set_fields_repr
 @attrs.frozen
 class InvoiceRecord:
     """What ``GET /Invoice/{idInvoice}`` answers, typed: ``client.invoices.get(id_invoice)``.

@@ -541,7 +541,7 @@ class Salesbricks(SyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncSalesbricks(AsyncClient):
@@ -576,4 +576,4 @@ class AsyncSalesbricks(AsyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

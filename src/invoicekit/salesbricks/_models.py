@@ -10,6 +10,7 @@ import attrs
 from .._checks import choice, text
 from .._convert import extra
 from .._files import File, FileInput
+from .._repr import set_fields_repr
 
 __all__ = ["TARGETS", "Add", "Attachment", "InvoiceUpdateResult", "Keep", "Target"]
 
@@ -31,6 +32,7 @@ def _file(value: FileInput) -> File:
     return File.coerce(value, "file")
 
 
+@set_fields_repr
 @attrs.frozen
 class Keep:
     """Keep an existing attachment (by its ``attachment_id``) at this place in the list.
@@ -43,6 +45,7 @@ class Keep:
     target: Target = attrs.field(default="invoice", validator=_target)
 
 
+@set_fields_repr
 @attrs.frozen
 class Add:
     """Upload a new PDF at this place in the list. *file* is a path, bytes, a binary file or a
@@ -53,6 +56,7 @@ class Add:
     target: Target = attrs.field(default="invoice", validator=_target)
 
 
+@set_fields_repr
 @attrs.frozen
 class Attachment:
     """One attachment of the updated invoice, in PDF merge order."""
@@ -64,6 +68,7 @@ class Attachment:
     extra: dict[str, Any] = extra()  #: fields this version of invoicekit does not know yet
 
 
+@set_fields_repr
 @attrs.frozen
 class InvoiceUpdateResult:
     """Salesbricks' answer to an update.

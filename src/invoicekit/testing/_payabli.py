@@ -202,7 +202,7 @@ class FakePayabli(FakeProvider):
         #: Every invoice, by id.
         self.invoices: dict[int, PayabliInvoice] = {}
         #: Customers created because an update said ``forceCustomerCreation=true``.
-        self.customers_created = 0
+        self.customers_created: int = 0
         self.route("PUT", r"/Invoice/(?P<id>[^/]+)", self._update)
         self.route("GET", r"/Invoice/(?P<id>[^/]+)", self._get)
 

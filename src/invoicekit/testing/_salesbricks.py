@@ -136,10 +136,11 @@ class FakeSalesbricks(FakeProvider):
     def __init__(self, api_key: str = TEST_API_KEY) -> None:
         super().__init__()
         self.api_key = api_key
+        #: Every invoice the fake holds, by id.
         self.invoices: dict[str, SalesbricksInvoice] = {}
         #: idempotency key -> (request fingerprint, status, answer)
         self.idempotency: dict[str, tuple[str, int, Any]] = {}
-        self.replays = 0
+        self.replays: int = 0
         self._crashes: collections.deque[tuple[int, Any]] = collections.deque()
         self.route("PATCH", r"/invoices/(?P<invoice_id>[^/]+)", self._patch)
 

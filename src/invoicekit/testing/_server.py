@@ -131,7 +131,7 @@ class FakeServer:
     def __init__(
         self, fakes: Mapping[str, FakeProvider], *, host: str = "127.0.0.1", port: int = 0, stall: float = 5.0
     ) -> None:
-        self.fakes = dict(fakes)
+        self.fakes: dict[str, FakeProvider] = dict(fakes)
         self.stall = stall
         self._httpd = http.server.ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True

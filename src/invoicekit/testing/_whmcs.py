@@ -109,11 +109,17 @@ class FakeWhmcs(FakeProvider):
         max_input_vars: int = 1000,
     ) -> None:
         super().__init__()
+        #: The API credential identifier the fake accepts.
         self.identifier = identifier
+        #: The API credential secret the fake accepts.
         self.secret = secret
+        #: When set, the access key a request must carry as well.
         self.access_key = access_key
+        #: PHP's ``max_input_vars``: form fields past this many are dropped, as PHP drops them.
         self.max_input_vars = max_input_vars
+        #: Every invoice the fake holds, by id.
         self.invoices: dict[int, WhmcsInvoice] = {}
+        #: The invoice ids emailed, in order.
         self.emails: list[int] = []
         self._line_ids = itertools.count(1)
         self._actions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {

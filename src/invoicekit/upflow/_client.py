@@ -289,7 +289,7 @@ class Upflow(SyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
 
 class AsyncUpflow(AsyncClient):
@@ -333,4 +333,4 @@ class AsyncUpflow(AsyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from .._checks import text
+from .._repr import set_fields_repr
 
 __all__ = ["EXTERNAL_PREFIX", "ExternalId"]
 
@@ -16,6 +17,7 @@ def _check_value(instance: ExternalId, attribute: attrs.Attribute[str], value: o
     text(value, "external_id", allow_empty=False)
 
 
+@set_fields_repr
 @attrs.frozen
 class ExternalId:
     """An invoice addressed by the id it has in your own system (ERP, accounting tool), not Upflow's id.

@@ -790,7 +790,7 @@ class Whmcs(SyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = Invoices(self)
+        self.invoices: Invoices = Invoices(self)
 
     @property
     def with_raw_response(self) -> WhmcsWithRawResponse:
@@ -857,7 +857,7 @@ class AsyncWhmcs(AsyncClient):
             default_headers=default_headers,
             app_info=app_info,
         )
-        self.invoices = AsyncInvoices(self)
+        self.invoices: AsyncInvoices = AsyncInvoices(self)
 
     @property
     def with_raw_response(self) -> AsyncWhmcsWithRawResponse:

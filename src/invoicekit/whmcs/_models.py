@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from .._convert import wire
+from .._repr import set_fields_repr
 
 __all__ = ["STATUSES", "Invoice", "InvoiceItem", "ItemChange", "NewItem", "Status", "UpdateInvoiceResult"]
 
@@ -28,6 +29,7 @@ STATUSES: Final[tuple[str, ...]] = (
 )
 
 
+@set_fields_repr
 @attrs.frozen
 class ItemChange:
     """New values for an existing invoice line, given in ``items={line_id: ItemChange(...)}``.
@@ -42,6 +44,7 @@ class ItemChange:
     taxed: bool
 
 
+@set_fields_repr
 @attrs.frozen
 class NewItem:
     """A line to append, given in ``new_items=[NewItem(...)]``. Appending makes the call unsafe to resend."""
@@ -51,6 +54,7 @@ class NewItem:
     taxed: bool
 
 
+@set_fields_repr
 @attrs.frozen
 class UpdateInvoiceResult:
     """What ``UpdateInvoice`` answers: the id of the invoice it updated (WHMCS sends it as a string)."""
@@ -58,6 +62,7 @@ class UpdateInvoiceResult:
     invoice_id: int = attrs.field(metadata=wire("invoiceid"))
 
 
+@set_fields_repr
 @attrs.frozen
 class InvoiceItem:
     """One line of an invoice as ``GetInvoice`` lists it (``items.item[]``) [DOC W6].
@@ -74,6 +79,7 @@ class InvoiceItem:
     rel_id: int = 0
 
 
+@set_fields_repr
 @attrs.frozen
 class Invoice:
     """What ``GetInvoice`` answers, typed [DOC W6]: ``client.invoices.get(invoice_id)``.
