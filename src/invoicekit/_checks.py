@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from decimal import Decimal
 from collections.abc import Collection
 from typing import TypeVar
 
 from ._errors import ValidationError
 
-__all__ = ["boolean", "choice", "date", "email", "header_value", "int_id", "text", "uuid_text"]
+__all__ = [
+    "boolean",
+    "choice",
+    "date",
+    "email",
+    "header_value",
+    "int_id",
+    "json_number",
+    "text",
+    "uuid_text",
+]
 
 T = TypeVar("T")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -93,3 +104,22 @@ def uuid_text(value: object, field: str) -> str:
         return str(uuid.UUID(text(value, field, allow_empty=False)))
     except ValueError:
         raise ValidationError(field, f"{value!r} is not a UUID") from None
+
+
+#: The largest magnitude a number in pass-through JSON data may have: what an IEEE double holds, so every
+#: provider's JSON parser (JavaScript, PHP, .NET) reads it as a number rather than failing or saturating.
+JSON_NUMBER_LIMIT = Decimal("1e308")
+
+
+def json_number(value: int | Decimal, field: str) -> int | Decimal:
+    """A number for a JSON body: finite (``NaN``, ``Infinity`` and ``sNaN`` are not JSON) and below
+    :data:`JSON_NUMBER_LIMIT` in magnitude (``1E+999999999`` would be written as a billion digits).
+    """
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValidationError(field, f"{value} is not a JSON number: numbers must be finite")
+        if value and (value.adjusted() > 308 or value.adjusted() < -308):
+            raise ValidationError(field, "numbers must be below 1e308 in magnitude (and above 1e-308)")
+    elif not isinstance(value, bool) and abs(value) >= 10**308:
+        raise ValidationError(field, "numbers must be below 1e308 in magnitude")
+    return value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import ipaddress
 import json
 import logging
 import os
@@ -22,7 +23,16 @@ import httpx
 
 from ._auth import Auth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary
-from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
+from ._errors import (
+    APIError,
+    DecodeError,
+    InvoiceKitError,
+    OutcomeUnknownError,
+    TransportError,
+    ValidationError,
+    api_error,
+    clean_text,
+)
 from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
@@ -151,15 +161,19 @@ class BaseClient:
     # -- pure steps shared by both send loops ---------------------------------------------------------
 
     def _request(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
-        return build_request(
+        request = build_request(
             call,
             base_url=self._base_url,
-            headers={"User-Agent": _user_agent(), **self._auth.apply_headers()},
+            headers={"User-Agent": _user_agent()},
             form_auth=self._auth.form_fields(),
             boundary=state.boundary,
             stack=stack,
             timeout=self._timeout,
         )
+        # Credential headers are written last, here, into the finished request: no frame that opens a
+        # file or encodes a body (where an exception may start) holds them in a local variable.
+        request.headers.update(self._auth.apply_headers())
+        return request
 
     def _next_wait(
         self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
@@ -241,35 +255,52 @@ class BaseClient:
         data = (
             None
             if call.ignore_answer
-            else _decode(response, strict=True, provider=self._provider.name, redact=self._redactor.text)
+            else _decode(response, strict=True, provider=self._provider.name, redact=self._scrub)
         )
+        if data is not None and self._redactor.may_hold(response.content):
+            data = self._redactor.data(data)  # a result (its .extra too) never holds an echoed credential
         failure = self._provider.check_envelope(data)
         if failure is not None:
             raise self._api_error(response, data, failure)
-        return call.parse(data)
+        return self._parse(call, response, data)
+
+    def _parse(self, call: Call[R], response: httpx.Response, data: Any) -> R:
+        """Run the call's parser; a failure is a DecodeError with the real status and provider, its text
+        scrubbed, and nothing chained (a chained error would carry the answer's text).
+        """
+        try:
+            return call.parse(data)
+        except DecodeError as exc:
+            reason = exc.reason
+        except InvoiceKitError:
+            raise
+        except Exception as exc:  # a parser tripped on an answer it did not expect: still a typed error
+            reason = f"the answer could not be read ({type(exc).__name__})"
+        # Raised here, outside the handler: no __cause__ and no __context__.
+        raise DecodeError(self._scrub(reason), provider=self._provider.name, status_code=response.status_code)
+
+    def _scrub(self, text: str) -> str:
+        """Text from an answer, fit for a message: no credential, no control character. Scrubbed again
+        after cleaning, so control characters inserted into a credential cannot hide it.
+        """
+        return self._redactor.text(clean_text(self._redactor.text(text)))
 
     def _api_error(self, response: httpx.Response, data: Any, failure: Failure | None = None) -> APIError:
         data = self._redactor.data(data)  # before read_error cuts an excerpt, which could halve a secret
         failure = failure or self._provider.read_error(response.status_code, data)
         hint = failure.hint if failure.hint is not None else (400 if response.status_code < 300 else None)
         return api_error(
-            self._redactor.text(failure.message),
+            self._scrub(failure.message),
             provider=self._provider.name,
             status_code=response.status_code,
             hint=hint,
             retry_after=retry_after(response.headers),
             body=data,
             request_id=next(
-                (
-                    self._redactor.text(response.headers[h])
-                    for h in _REQUEST_ID_HEADERS
-                    if h in response.headers
-                ),
+                (self._scrub(response.headers[h]) for h in _REQUEST_ID_HEADERS if h in response.headers),
                 None,
             ),
-            errors={
-                self._redactor.text(k): [self._redactor.text(m) for m in v] for k, v in failure.errors.items()
-            },
+            errors={self._scrub(k): [self._scrub(m) for m in v] for k, v in failure.errors.items()},
         )
 
 
@@ -401,10 +432,47 @@ def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
         raise ValidationError("base_url", f"{provider.name} has no default URL; pass base_url=")
     else:
         url = provider.base_url
-    parsed = httpx.URL(url)
+    return check_base_url(url, "base_url").rstrip("/")
+
+
+#: The environment variable that allows plain http:// to a host other than this machine.
+INSECURE_HTTP_ENV = "INVOICEKIT_ALLOW_INSECURE_HTTP"
+
+
+def check_base_url(url: str, field: str) -> str:
+    """Refuse a base URL that is not plain ``http(s)://host[:port][/path]``: userinfo (it would show in
+    reprs and logs), a query or a fragment (the call's path would be dropped or land inside it), and
+    ``http://`` to a host other than this machine (credentials in cleartext) unless
+    ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Messages never quote the URL (it may hold a password).
+    """
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        raise ValidationError(field, "is not a URL") from None
     if parsed.scheme not in {"http", "https"} or not parsed.host:
-        raise ValidationError("base_url", f"{url!r} is not an http(s) URL")
-    return url.rstrip("/")
+        raise ValidationError(field, "must be an http(s) URL, e.g. https://api.example.com")
+    if parsed.userinfo:
+        raise ValidationError(
+            field, "must not hold a user name or password (URLs are shown in logs and reprs)"
+        )
+    if parsed.query or parsed.fragment or "?" in url or "#" in url:
+        raise ValidationError(field, "must not have a query or a fragment (the call's path would be lost)")
+    if parsed.scheme == "http" and not _is_loopback(parsed.host) and os.environ.get(INSECURE_HTTP_ENV) != "1":
+        raise ValidationError(
+            field,
+            "http:// sends the credentials in cleartext: use https://, or set the environment variable "
+            f"{INSECURE_HTTP_ENV}=1 to allow plain http to this host (loopback hosts are always allowed)",
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -425,7 +493,7 @@ def _decode(
     if not response.content.strip():  # no local copy of the answer: tracebacks with locals show frames
         return None
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return json.loads(response.content, parse_float=Decimal, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         cause = _scrubbed(exc, redact)  # raised below, outside the handler: no __context__ either
     if not strict:
@@ -435,6 +503,10 @@ def _decode(
         provider=provider,
         status_code=response.status_code,
     ) from cause
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity; JSON has neither
 
 
 def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
@@ -461,12 +533,18 @@ def _user_agent() -> str:
 
 
 def _configure_logging() -> None:
+    """``INVOICEKIT_LOG=debug|info``: set the logger's level, and print to stderr unless the program
+    already has a handler for it (its own or the root's; the package's NullHandler does not count).
+    """
     level = os.environ.get("INVOICEKIT_LOG", "").strip().lower()
-    if level in {"debug", "info"} and not logger.handlers:
+    if level not in {"debug", "info"}:
+        return
+    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+    handlers = [*logger.handlers, *logging.getLogger().handlers]
+    if all(isinstance(h, logging.NullHandler) for h in handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
 _configure_logging()

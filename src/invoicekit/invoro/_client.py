@@ -20,7 +20,7 @@ from .._checks import boolean, choice, uuid_text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
 from .._client import read_error as default_read_error
 from .._convert import make_converter, structure
-from .._errors import DecodeError, ValidationError
+from .._errors import ValidationError, bad_answer
 from .._money import to_cents
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset, is_set
@@ -282,20 +282,14 @@ def parse_invoice(data: Any) -> Invoice:
     """The envelope's ``data`` as an :class:`invoro.Invoice` (a bare invoice object is accepted too)."""
     payload = data.get("data") if isinstance(data, dict) and "success" in data else data
     if not isinstance(payload, dict):
-        raise DecodeError(
-            f"the answer holds no invoice object ({excerpt(repr(payload))})",
-            provider="invoro",
-            status_code=200,
-        )
+        raise bad_answer(f"the answer holds no invoice object ({excerpt(repr(payload))})")
     fields = _rename(payload)
     total = fields.get("total")
     if total is not None:
         if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
-            raise DecodeError(
-                f"the invoice total {total!r} is not integer cents", provider="invoro", status_code=200
-            )
+            raise bad_answer(f"the invoice total {total!r} is not integer cents")
         fields["total"] = Decimal(int(total)).scaleb(-2)
-    return structure(_converter(), fields, Invoice, provider="invoro", status=200)
+    return structure(_converter(), fields, Invoice)
 
 
 def _rename(payload: dict[str, Any]) -> dict[str, Any]:

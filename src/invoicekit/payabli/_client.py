@@ -164,7 +164,7 @@ _RESPONSE_KEYS: Final = {camel(a.name).lower(): camel(a.name) for a in attrs.fie
 def _parse(data: Any) -> InvoiceResponse:
     if isinstance(data, dict):
         data = {_RESPONSE_KEYS.get(k.lower(), k): v for k, v in data.items()}
-    return structure(_CONV, data, InvoiceResponse, provider=PAYABLI.name, status=200)
+    return structure(_CONV, data, InvoiceResponse)
 
 
 def update_call(

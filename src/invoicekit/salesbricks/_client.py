@@ -228,7 +228,7 @@ def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, dict
 
 
 def _result(data: Any) -> InvoiceUpdateResult:
-    return structure(_CONVERTER, data, InvoiceUpdateResult, provider="salesbricks", status=200)
+    return structure(_CONVERTER, data, InvoiceUpdateResult)
 
 
 def update_call(
