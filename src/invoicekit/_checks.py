@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from decimal import Decimal
 from collections.abc import Collection
+from decimal import Decimal
 from typing import TypeVar
 
 from ._errors import ValidationError
