@@ -212,10 +212,8 @@ def _forms(raw: str) -> set[str]:
         page = html.escape(raw, quote=quoted)
         forms.update({page, page.replace("&#x27;", "&#39;"), page.replace("&#x27;", "&#039;")})
         forms.add(page.replace("&#x27;", "&apos;"))
-    b64 = base64.b64encode(raw.encode())
-    for encoded in (b64, base64.urlsafe_b64encode(raw.encode())):
-        text = encoded.decode()
-        forms.update({text, text.rstrip("=")})
+    for b64 in (base64.b64encode(raw.encode()), base64.urlsafe_b64encode(raw.encode())):
+        forms.update({b64.decode(), b64.decode().rstrip("=")})
     return forms
 
 
