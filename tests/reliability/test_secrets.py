@@ -747,3 +747,22 @@ def test_invoicekit_log_debug_prints_requests_without_secrets(tmp_path: Any) -> 
             assert "DEBUG" not in done.stderr
         assert "retrying" in done.stderr
         assert_absent(["sk_LOGsecret_1234"], [done.stderr, done.stdout], f"INVOICEKIT_LOG={level}")
+
+
+@pytest.mark.parametrize(("ci", "derandomized"), [("true", True), ("1", True), (None, False)])
+def test_hypothesis_runs_with_a_fixed_seed_in_ci(ci: str | None, derandomized: bool) -> None:
+    """CI=true selects the derandomized profile (no flaky CI); locally the examples are random."""
+    conftest = os.path.join(os.path.dirname(os.path.dirname(__file__)), "conftest.py")
+    code = (
+        "import runpy, hypothesis; runpy.run_path(%r); s = hypothesis.settings.default; "
+        "print(s.derandomize, s.database is None)" % conftest
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": ci},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(derandomized), str(derandomized)]
