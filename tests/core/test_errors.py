@@ -126,7 +126,8 @@ def _state(err: BaseException) -> tuple[object, ...]:
 def test_every_class_is_listed() -> None:
     """The walk below covers the whole tree (a new class is picked up automatically)."""
     assert set(_all_classes()) >= {getattr(ik, name) for name in ik._errors.__all__}
-    assert ik.RateLimitError in _all_classes() and ik.DecodeError in _all_classes()
+    assert ik.RateLimitError in _all_classes()
+    assert ik.DecodeError in _all_classes()
 
 
 @pytest.mark.parametrize("cls", _all_classes(), ids=lambda c: c.__name__)
@@ -135,7 +136,7 @@ def test_every_error_pickles_and_copies(cls: type[ik.InvoiceKitError]) -> None:
     err = _example(cls)
     assert vars(err) or cls is ik.InvoiceKitError  # attributes to compare
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
-        assert _state(pickle.loads(pickle.dumps(err, protocol))) == _state(err)
+        assert _state(pickle.loads(pickle.dumps(err, protocol))) == _state(err)  # noqa: S301 - our bytes
     assert _state(copy.copy(err)) == _state(err)
     assert _state(copy.deepcopy(err)) == _state(err)
 
@@ -153,9 +154,9 @@ def test_errors_cross_a_process_pool(kind: str) -> None:
     """An error raised in a ProcessPoolExecutor worker reaches the caller typed and whole (it was
     BrokenProcessPool / TypeError before).
     """
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        with pytest.raises(ik.InvoiceKitError) as caught:
-            pool.submit(_raise_in_worker, kind).result(timeout=120)
+    pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    with pool, pytest.raises(ik.InvoiceKitError) as caught:
+        pool.submit(_raise_in_worker, kind).result(timeout=120)
     err = caught.value
     if kind == "validation":
         assert type(err) is ik.ValidationError
