@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable
 
-BASE = "http://api.test"  # only the mock transport ever sees it
+BASE = "https://api.test"  # only the mock transport ever sees it
 
 #: A small but real PDF (one empty page), padded to ~2 KB like a tiny invoice.
 SMALL_PDF = (

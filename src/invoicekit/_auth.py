@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -138,32 +140,31 @@ def check_sendable(auth: Auth) -> None:
 
 
 class Redactor:
-    """Replaces every credential, in every encoding it may travel in, with ``***``.
+    """Replaces every credential, in every encoding it may travel or be echoed in, with ``***``.
 
-    The forms covered: raw, URL-quoted (path and form style), JSON-escaped, and base64 (as a whole, as
-    HTTP Basic does with ``user:secret``, is out of scope: no provider here uses Basic).
+    The forms covered: raw; URL-encoded (``%20`` and ``+`` styles, ``/`` kept or encoded, upper- or
+    lower-case hex, ``~`` kept or encoded); JSON-escaped (non-ASCII kept or ``\\uXXXX`` in either case,
+    ``/`` kept or escaped as ``\\/`` as PHP's ``json_encode`` does); HTML-escaped (``&amp;``, ``&quot;``,
+    ``&#x27;``/``&#39;``/``&#039;``/``&apos;``); base64 of the credential alone (standard and URL-safe,
+    padded or not). Base64 of a credential inside a longer text (HTTP Basic's ``user:secret``) is out of
+    scope: no provider here uses Basic.
     """
 
-    __slots__ = ("_needles",)
+    __slots__ = ("_needles", "_probes")
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         needles: set[str] = set()
+        probes: set[bytes] = set()
         for secret in secrets:
             raw = secret.reveal()
             if len(raw) < 4:  # too short to scrub without mangling ordinary text; still never logged raw
                 continue
-            needles.update(
-                {
-                    raw,
-                    quote(raw, safe=""),
-                    quote_plus(raw, safe=""),
-                    json.dumps(raw)[1:-1],
-                    json.dumps(raw, ensure_ascii=False)[1:-1],
-                    base64.b64encode(raw.encode()).decode(),
-                }
-            )
+            forms = _forms(raw)
+            needles.update(forms)
+            probes.update(_probes(raw, forms))
         # Longest first, so a secret that contains another is scrubbed whole.
         self._needles = tuple(sorted(needles, key=len, reverse=True))
+        self._probes = tuple(probes)
 
     def text(self, value: str) -> str:
         for needle in self._needles:
@@ -180,3 +181,62 @@ class Redactor:
         if isinstance(value, list):
             return [self.data(v) for v in value]
         return value
+
+    def may_hold(self, raw: bytes) -> bool:
+        """Whether an answer's raw bytes may hold a credential in some form (a cheap test: when False,
+        its decoded value holds none and need not be walked).
+        """
+        if not self._probes:
+            return False
+        if b"\\u" in raw:  # JSON may spell any character as \uXXXX: only the decoded value can tell
+            return True
+        for probe in self._probes:  # noqa: SIM110 - a loop, not any(<generator>): runs on every answer
+            if probe in raw:
+                return True
+        return False
+
+
+def _forms(raw: str) -> set[str]:
+    forms = {raw}
+    for safe in ("", "/"):
+        for encoded in (quote(raw, safe=safe), quote_plus(raw, safe=safe)):
+            for variant in (encoded, encoded.replace("~", "%7E")):
+                forms.add(variant)
+                forms.add(_PERCENT.sub(lambda m: m.group(0).lower(), variant))
+    for ascii_only in (True, False):
+        escaped = json.dumps(raw, ensure_ascii=ascii_only)[1:-1]
+        for variant in (
+            escaped,
+            _UNICODE_ESCAPE.sub(lambda m: m.group(0).upper().replace("\\U", "\\u"), escaped),
+        ):
+            forms.add(variant)
+            forms.add(variant.replace("/", "\\/"))
+    for quoted in (True, False):
+        page = html.escape(raw, quote=quoted)
+        forms.update({page, page.replace("&#x27;", "&#39;"), page.replace("&#x27;", "&#039;")})
+        forms.add(page.replace("&#x27;", "&apos;"))
+    for b64 in (base64.b64encode(raw.encode()), base64.urlsafe_b64encode(raw.encode())):
+        forms.update({b64.decode(), b64.decode().rstrip("=")})
+    return forms
+
+
+def _probes(raw: str, forms: set[str]) -> set[bytes]:
+    """Short byte strings, at least one of which is in every form of *raw*: the longest run of ASCII
+    letters and digits (which no encoding above changes) and the base64 forms; all forms when the
+    credential has no such run of 4.
+    """
+    run = max(_ALNUM.findall(raw), key=len, default="")
+    if len(run) < 4:
+        return {form.encode() for form in forms}
+    b64 = {form.encode() for form in forms if form.rstrip("=") in _b64_forms(raw)}
+    return {run.encode(), *b64}
+
+
+def _b64_forms(raw: str) -> set[str]:
+    data = raw.encode()
+    return {base64.b64encode(data).decode().rstrip("="), base64.urlsafe_b64encode(data).decode().rstrip("=")}
+
+
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+_UNICODE_ESCAPE = re.compile(r"\\u[0-9a-f]{4}")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")

@@ -21,6 +21,7 @@ import attrs
 import httpx
 from httpx._multipart import MultipartStream  # httpx offers no public text-only multipart
 
+from ._checks import json_number
 from ._errors import ValidationError
 from ._files import ONE_SHOT_IN_JSON, File
 from ._forms import php_form, urlencoded
@@ -283,7 +284,16 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._tag = ""  # made when a placeholder is first needed (orjson writes plain Decimals itself)
         # json's C encoder (or orjson's, with the `fast` extra) walks the document and calls back only
         # for Decimal and File values.
-        data = dumps(value, self._mark)
+        try:
+            data = dumps(value, self._mark)
+        except ValidationError:
+            raise
+        except ValueError as exc:  # a float NaN/Infinity, or an int too long for str(): not JSON
+            reason = str(exc)
+        else:
+            reason = ""
+        if reason:  # raised outside the handler: nothing chained
+            raise ValidationError("body", f"not JSON data ({reason})")
         self._parts: list[bytes | File] = []
         self._split(data)
         self._stack = stack
@@ -296,6 +306,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             self._files.append(value)
             return f"\0{self._tag}f{len(self._files) - 1}\0"
         if isinstance(value, Decimal):
+            json_number(value, "body")  # the models check first, naming the field; this is the backstop
             self._decimals.append(value)
             return f"\0{self._tag}d{len(self._decimals) - 1}\0"
         raise TypeError(f"{type(value).__name__} cannot be written as JSON")

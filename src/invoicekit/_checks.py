@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
@@ -21,6 +22,7 @@ __all__ = [
     "email",
     "header_value",
     "int_id",
+    "json_number",
     "some_change",
     "text",
     "uuid_text",
@@ -135,3 +137,22 @@ def _sets_something(value: Any, default: Any = UNSET) -> bool:
     if attrs.has(type(value)):
         return any(_sets_something(getattr(value, a.name), a.default) for a in attrs.fields(type(value)))
     return True
+
+
+#: The largest magnitude a number in pass-through JSON data may have: what an IEEE double holds, so every
+#: provider's JSON parser (JavaScript, PHP, .NET) reads it as a number rather than failing or saturating.
+JSON_NUMBER_LIMIT = Decimal("1e308")
+
+
+def json_number(value: int | Decimal, field: str) -> int | Decimal:
+    """A number for a JSON body: finite (``NaN``, ``Infinity`` and ``sNaN`` are not JSON) and below
+    :data:`JSON_NUMBER_LIMIT` in magnitude (``1E+999999999`` would be written as a billion digits).
+    """
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValidationError(field, f"{value} is not a JSON number: numbers must be finite")
+        if value and (value.adjusted() > 308 or value.adjusted() < -308):
+            raise ValidationError(field, "numbers must be below 1e308 in magnitude (and above 1e-308)")
+    elif not isinstance(value, bool) and abs(value) >= 10**308:
+        raise ValidationError(field, "numbers must be below 1e308 in magnitude")
+    return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import ipaddress
 import json
 import logging
 import math
@@ -25,7 +26,16 @@ import httpx
 
 from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary, with_extra_headers
-from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
+from ._errors import (
+    APIError,
+    DecodeError,
+    InvoiceKitError,
+    OutcomeUnknownError,
+    TransportError,
+    ValidationError,
+    api_error,
+    clean_text,
+)
 from ._json import loads
 from ._limits import (
     DEADLINE,
@@ -259,7 +269,7 @@ class BaseClient:
 
     def _request_id(self, response: httpx.Response) -> str | None:
         return next(
-            (self._redactor.text(response.headers[h]) for h in _REQUEST_ID_HEADERS if h in response.headers),
+            (self._scrub(response.headers[h]) for h in _REQUEST_ID_HEADERS if h in response.headers),
             None,
         )
 
@@ -271,12 +281,16 @@ class BaseClient:
         request = build_request(
             call,
             base_url=self._base_url,
-            headers={**headers, **self._auth.apply_headers()},
+            headers=headers,
             form_auth=self._auth.form_fields(),
             boundary=state.boundary,
             stack=stack,
             timeout=self._timeout,
         )
+        # Credential headers are written last, here, into the finished request: no frame that opens a
+        # file or encodes a body (where an exception may start) holds them in a local variable.
+        for name, value in self._auth.apply_headers().items():
+            request.headers[name] = value  # (Headers.update costs 5x as much)
         left = state.deadline - _monotonic()
         if left < self._longest_timeout:  # no wait of this attempt may pass the call's deadline
             request.extensions["timeout"] = clipped(self._timeout, left)
@@ -451,19 +465,42 @@ class BaseClient:
         data = (
             None
             if call.ignore_answer
-            else _decode(response, strict=True, provider=self._provider.name, redact=self._redactor.text)
+            else _decode(response, strict=True, provider=self._provider.name, redact=self._scrub)
         )
+        if data is not None and self._redactor.may_hold(response.content):
+            data = self._redactor.data(data)  # a result (its .extra too) never holds an echoed credential
         failure = self._provider.check_envelope(data)
         if failure is not None:
             raise self._api_error(response, data, failure)
-        return call.parse(data)
+        return self._parse(call, response, data)
+
+    def _parse(self, call: Call[R], response: httpx.Response, data: Any) -> R:
+        """Run the call's parser; a failure is a DecodeError with the real status and provider, its text
+        scrubbed, and nothing chained (a chained error would carry the answer's text).
+        """
+        try:
+            return call.parse(data)
+        except DecodeError as exc:
+            reason = exc.reason
+        except InvoiceKitError:
+            raise
+        except Exception as exc:  # a parser tripped on an answer it did not expect: still a typed error
+            reason = f"the answer could not be read ({type(exc).__name__})"
+        # Raised here, outside the handler: no __cause__ and no __context__.
+        raise DecodeError(self._scrub(reason), provider=self._provider.name, status_code=response.status_code)
+
+    def _scrub(self, text: str) -> str:
+        """Text from an answer, fit for a message: no credential, no control character. Scrubbed again
+        after cleaning, so control characters inserted into a credential cannot hide it.
+        """
+        return self._redactor.text(clean_text(self._redactor.text(text)))
 
     def _api_error(self, response: httpx.Response, data: Any, failure: Failure | None = None) -> APIError:
         data = self._redactor.data(data)  # before read_error cuts an excerpt, which could halve a secret
         failure = failure or self._provider.read_error(response.status_code, data)
         hint = failure.hint if failure.hint is not None else (400 if response.status_code < 300 else None)
         return api_error(
-            self._redactor.text(failure.message),
+            self._scrub(failure.message),
             provider=self._provider.name,
             status_code=response.status_code,
             hint=hint,
@@ -472,9 +509,7 @@ class BaseClient:
             request_id=self._request_id(response),
             headers=safe_headers(response.headers, self._redactor.text),
             rate_limit=rate_limit(response.headers),
-            errors={
-                self._redactor.text(k): [self._redactor.text(m) for m in v] for k, v in failure.errors.items()
-            },
+            errors={self._scrub(k): [self._scrub(m) for m in v] for k, v in failure.errors.items()},
         )
 
 
@@ -678,10 +713,47 @@ def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
         raise ValidationError("base_url", f"{provider.name} has no default URL; pass base_url=")
     else:
         url = provider.base_url
-    parsed = httpx.URL(url)
+    return check_base_url(url, "base_url").rstrip("/")
+
+
+#: The environment variable that allows plain http:// to a host other than this machine.
+INSECURE_HTTP_ENV = "INVOICEKIT_ALLOW_INSECURE_HTTP"
+
+
+def check_base_url(url: str, field: str) -> str:
+    """Refuse a base URL that is not plain ``http(s)://host[:port][/path]``: userinfo (it would show in
+    reprs and logs), a query or a fragment (the call's path would be dropped or land inside it), and
+    ``http://`` to a host other than this machine (credentials in cleartext) unless
+    ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Messages never quote the URL (it may hold a password).
+    """
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        raise ValidationError(field, "is not a URL") from None
     if parsed.scheme not in {"http", "https"} or not parsed.host:
-        raise ValidationError("base_url", f"{url!r} is not an http(s) URL")
-    return url.rstrip("/")
+        raise ValidationError(field, "must be an http(s) URL, e.g. https://api.example.com")
+    if parsed.userinfo:
+        raise ValidationError(
+            field, "must not hold a user name or password (URLs are shown in logs and reprs)"
+        )
+    if parsed.query or parsed.fragment or "?" in url or "#" in url:
+        raise ValidationError(field, "must not have a query or a fragment (the call's path would be lost)")
+    if parsed.scheme == "http" and not _is_loopback(parsed.host) and os.environ.get(INSECURE_HTTP_ENV) != "1":
+        raise ValidationError(
+            field,
+            "http:// sends the credentials in cleartext: use https://, or set the environment variable "
+            f"{INSECURE_HTTP_ENV}=1 to allow plain http to this host (loopback hosts are always allowed)",
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _SSL_CONTEXTS: dict[tuple[str, str], ssl.SSLContext] = {}
@@ -760,12 +832,18 @@ def _user_agent() -> str:
 
 
 def _configure_logging() -> None:
+    """``INVOICEKIT_LOG=debug|info``: set the logger's level, and print to stderr unless the program
+    already has a handler for it (its own or the root's; the package's NullHandler does not count).
+    """
     level = os.environ.get("INVOICEKIT_LOG", "").strip().lower()
-    if level in {"debug", "info"} and not logger.handlers:
+    if level not in {"debug", "info"}:
+        return
+    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+    handlers = [*logger.handlers, *logging.getLogger().handlers]
+    if all(isinstance(h, logging.NullHandler) for h in handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
 _configure_logging()

@@ -152,8 +152,13 @@ def wrap_unstructure(
     conv.register_unstructure_hook_factory(lambda cls: cls in wanted, lambda cls: wrap(cls, base(cls)))
 
 
-def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str, status: int) -> T:
-    """Structure a decoded answer into *cls*; a mismatch is a :class:`DecodeError` that says where."""
+def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str = "", status: int = 0) -> T:
+    """Structure a decoded answer into *cls*; a mismatch is a :class:`DecodeError` that says where.
+
+    The client core re-raises it with the real provider and HTTP status (*provider* and *status* are
+    for callers outside a client), its text scrubbed of credentials and control characters. Nothing is
+    chained: the cattrs or ``ValueError`` cause quotes the answer, which may echo a credential.
+    """
     try:
         return conv.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -161,9 +166,10 @@ def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str,
             detail = "; ".join(cattrs.transform_error(exc))
         else:
             detail = f"{type(exc).__name__}: {exc}"
-        raise DecodeError(
-            f"the answer does not fit {cls.__name__} ({detail})", provider=provider, status_code=status
-        ) from exc
+    # Raised outside the handler, so the error has neither __cause__ nor __context__.
+    raise DecodeError(
+        f"the answer does not fit {cls.__name__} ({detail})", provider=provider, status_code=status
+    )
 
 
 _SCALARS = frozenset({str, int, bool, type(None), Decimal, File})

@@ -23,6 +23,7 @@ Envelope failures that arrive with HTTP 200 (WHMCS ``result=error``, Payabli ``i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,16 @@ __all__ = [
 
 
 class InvoiceKitError(Exception):
-    """Base of every error invoicekit raises. Catch this to catch them all."""
+    """Base of every error invoicekit raises. Catch this to catch them all.
+
+    Every error pickles and copies (to and from a ``ProcessPoolExecutor`` worker, Celery, joblib, Dask) with
+    its type, message and attributes; what it carries was scrubbed of credentials when it was made.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The constructors take keyword-only arguments, which Exception's default reduce cannot replay:
+        # rebuild from the message and the attributes instead.
+        return (_rebuild, (type(self), self.args, dict(vars(self))))
 
 
 class ValidationError(InvoiceKitError, ValueError):
@@ -137,6 +147,13 @@ class APIError(InvoiceKitError):
         self.headers: dict[str, str] = dict(headers or {})
         self.rate_limit = rate_limit
 
+    def __repr__(self) -> str:
+        extra = f", request_id={self.request_id!r}" if self.request_id else ""
+        return (
+            f"{type(self).__name__}({self.message!r}, provider={self.provider!r}, "
+            f"status_code={self.status_code!r}{extra})"
+        )
+
 
 class BadRequestError(APIError):
     """400 or 422, or an envelope rejecting the input. *errors* maps field names to messages."""
@@ -173,13 +190,28 @@ class ServerError(APIError):
 class DecodeError(InvoiceKitError):
     """The answer could not be read into the response model (not JSON, or not the expected shape).
 
-    The request reached the provider and was answered, so it is never retried.
+    The request reached the provider and was answered, so it is never retried. *status_code* is the
+    HTTP status that came back, *reason* what was wrong with the answer.
     """
 
     def __init__(self, message: str, *, provider: str, status_code: int) -> None:
         super().__init__(f"{provider} answered {status_code}, but {message}")
         self.provider = provider
         self.status_code = status_code
+        self.reason = message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.reason!r}, provider={self.provider!r}, "
+            f"status_code={self.status_code!r})"
+        )
+
+
+def bad_answer(reason: str) -> DecodeError:
+    """The DecodeError a parser raises for an answer of the wrong shape. The client core re-raises it with
+    the provider's name and the real HTTP status, *reason* scrubbed of credentials and control characters.
+    """
+    return DecodeError(reason, provider="", status_code=0)
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
@@ -220,3 +252,28 @@ def api_error(
             message, retry_after=retry_after, provider=provider, status_code=status_code, **details
         )
     return cls(message, provider=provider, status_code=status_code, **details)
+
+
+def _rebuild(cls: type[InvoiceKitError], args: tuple[Any, ...], state: dict[str, Any]) -> InvoiceKitError:
+    """Unpickle an error: its class, its message (``args``) and its attributes, without calling
+    ``__init__`` (whose keyword-only arguments pickle cannot pass).
+    """
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+# CSI (colours, cursor moves) and OSC (window titles, hyperlinks) sequences, whole; then any other C0/C1
+# control, DEL, the Unicode line and paragraph separators and the bidirectional overrides.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def clean_text(text: str) -> str:
+    """Text taken from an answer, made safe to print or log on one line: escape sequences are removed and
+    every run of control characters (CR, LF, tab, ESC, NUL, …) becomes one space.
+    """
+    if text.isprintable():  # the common case: nothing to do (isprintable is False for every control)
+        return text
+    return _CONTROLS.sub(" ", _ESCAPES.sub("", text)).strip()

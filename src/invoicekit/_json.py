@@ -70,7 +70,11 @@ def loads(data: bytes) -> Any:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass  # the standard library reads it, or raises its own error
-    return json.loads(data, parse_float=Decimal)
+    return json.loads(data, parse_float=Decimal, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity; JSON has neither
 
 
 def _exact_for_orjson(data: bytes) -> bool:
@@ -107,7 +111,9 @@ def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
         else:
             if not _float_risk(out):
                 return out
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=mark).encode()
+    return json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), default=mark, allow_nan=False
+    ).encode()
 
 
 def _float_risk(out: bytes) -> bool:

@@ -63,6 +63,7 @@ async def test_async_bodies_cross_a_real_socket(server: FakeServer, body: Any) -
     )
     async with AsyncClient(Provider("m", server.base_url("m")), auth) as client:
         got = await client._send(Call("POST", "/mirror", parse=lambda d: d, body=body))
-    assert int(got["headers"]["content-length"]) == len(got["body"].encode("latin-1"))
+    sent = got["body"].replace("***", "s" * 8)  # the mirror echoes the secret; results are scrubbed of it
+    assert int(got["headers"]["content-length"]) == len(sent.encode("latin-1"))
     if isinstance(body, Json):
         assert json.loads(got["body"])["amount"] == 1.10

@@ -22,7 +22,7 @@ from .._checks import boolean, choice, some_change, uuid_text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
 from .._convert import json_kind, make_converter, structure, wrap_unstructure
-from .._errors import DecodeError, ValidationError
+from .._errors import ValidationError, bad_answer
 from .._money import to_cents
 from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
@@ -294,29 +294,17 @@ def parse_invoice(data: Any) -> Invoice:
     """
     flag = data.get("success") if isinstance(data, dict) else None
     if flag is not True:
-        raise DecodeError(
-            f"the envelope's success is {json_kind(flag, data, 'success')}, not JSON true",
-            provider="invoro",
-            status_code=200,
-        )
+        raise bad_answer(f"the envelope's success is {json_kind(flag, data, 'success')}, not JSON true")
     payload = data.get("data")
     if not isinstance(payload, dict):
-        raise DecodeError(
-            f"the answer's data is {json_kind(payload, data, 'data')}, not an invoice object",
-            provider="invoro",
-            status_code=200,
-        )
+        raise bad_answer(f"the answer's data is {json_kind(payload, data, 'data')}, not an invoice object")
     fields = _rename(payload)
     total = fields.get("total")
     if total is not None:
         if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
-            raise DecodeError(
-                f"the invoice total ({json_kind(total)}) is not integer cents",
-                provider="invoro",
-                status_code=200,
-            )
+            raise bad_answer(f"the invoice total ({json_kind(total)}) is not integer cents")
         fields["total"] = Decimal(int(total)).scaleb(-2)
-    return structure(_converter(), fields, Invoice, provider="invoro", status=200)
+    return structure(_converter(), fields, Invoice)
 
 
 def _rename(payload: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .._checks import text, uuid_text
+from .._checks import json_number, text, uuid_text
 from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
@@ -240,7 +240,9 @@ def _check_json(value: object, field: str) -> None:
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             _check_json(item, f"{field}[{i}]")
-    elif not isinstance(value, str | int | Decimal | File | None):
+    elif isinstance(value, int | Decimal):
+        json_number(value, field)
+    elif not isinstance(value, str | File | None):
         raise ValidationError(field, f"{type(value).__name__} is not JSON data")
 
 

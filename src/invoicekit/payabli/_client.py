@@ -18,7 +18,7 @@ from .._change import plan as plan_change
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._convert import camel, json_kind, make_converter, structure
-from .._errors import DecodeError, ValidationError
+from .._errors import DecodeError, ValidationError, bad_answer
 from .._files import File
 from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
@@ -178,12 +178,8 @@ def _parse(data: Any) -> InvoiceResponse:
     # null or string flag is an answer we cannot read, never a success. `false` was raised already.
     flag = data.get("isSuccess") if isinstance(data, dict) else None
     if flag is not True:
-        raise DecodeError(
-            f"isSuccess is {json_kind(flag, data, 'isSuccess')}, not JSON true",
-            provider=PAYABLI.name,
-            status_code=200,
-        )
-    return structure(_CONV, data, InvoiceResponse, provider=PAYABLI.name, status=200)
+        raise bad_answer(f"isSuccess is {json_kind(flag, data, 'isSuccess')}, not JSON true")
+    return structure(_CONV, data, InvoiceResponse)
 
 
 def update_call(

@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from .._checks import boolean, date, email, int_id, text
+from .._checks import boolean, date, email, int_id, json_number, text
 from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
@@ -230,7 +230,10 @@ def _mapping(value: Any, field: str) -> None:
 
 
 def _json(value: Any, field: str) -> None:
-    if value is None or isinstance(value, str | bool | int | Decimal):
+    if value is None or isinstance(value, str | bool):
+        return
+    if isinstance(value, int | Decimal):
+        json_number(value, field)
         return
     if isinstance(value, Mapping):
         _json_map(value, field)

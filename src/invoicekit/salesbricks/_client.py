@@ -239,7 +239,7 @@ def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, str 
 
 
 def _result(data: Any) -> InvoiceUpdateResult:
-    return structure(_CONVERTER, data, InvoiceUpdateResult, provider="salesbricks", status=200)
+    return structure(_CONVERTER, data, InvoiceUpdateResult)
 
 
 def _keyed_result(key: str) -> Callable[[Any], InvoiceUpdateResult]:

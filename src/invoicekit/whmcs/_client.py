@@ -22,10 +22,10 @@ from .._call import Call, Form, Safety
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
 from .._checks import boolean, choice, date, int_id, some_change, text
-from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient
+from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient, check_base_url
 from .._client import read_error as default_read_error
 from .._convert import make_converter, structure
-from .._errors import DecodeError, ValidationError
+from .._errors import DecodeError, ValidationError, bad_answer
 from .._forms import php_form
 from .._money import money, to_cents
 from .._response import async_raw_response, raw_response
@@ -143,11 +143,11 @@ def _success(data: Any) -> dict[str, Any]:
         why = f"the answer has no result field (keys: {keys or 'none'})"
     else:
         why = f"the answer is a JSON {type(data).__name__}, not a WHMCS result object"
-    raise DecodeError(why, provider=WHMCS.name, status_code=200)
+    raise bad_answer(why)
 
 
 def _parse_update(data: Any) -> UpdateInvoiceResult:
-    return structure(_CONVERTER, _success(data), UpdateInvoiceResult, provider=WHMCS.name, status=200)
+    return structure(_CONVERTER, _success(data), UpdateInvoiceResult)
 
 
 #: The GetInvoice keys :class:`Invoice` reads (wire name -> attribute); the rest land in ``Invoice.extra``.
@@ -517,18 +517,7 @@ def install_url(url: str | None, *, sandbox: bool = False) -> str:
             "missing: pass url= (your WHMCS install, e.g. https://billing.example.com) "
             "or set the environment variable WHMCS_URL",
         )
-    try:
-        parsed = httpx.URL(given)
-    except httpx.InvalidURL:
-        raise ValidationError("url", "is not a URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValidationError("url", "must be an http(s) URL, e.g. https://billing.example.com")
-    if parsed.userinfo:
-        raise ValidationError(
-            "url", "must not hold a user name or password (URLs are logged); pass identifier= and secret="
-        )
-    if parsed.query or parsed.fragment:
-        raise ValidationError("url", "must not have a query or a fragment: give the install's address")
+    parsed = httpx.URL(check_base_url(given, "url"))  # the core's one check: no userinfo, query, …
     path = parsed.path.rstrip("/")
     if path.endswith(ENDPOINT):
         path = path[: -len(ENDPOINT)]
