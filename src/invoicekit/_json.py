@@ -100,7 +100,7 @@ def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
         fragment = orjson.Fragment
 
         def default(obj: Any) -> Any:
-            if type(obj) is Decimal:
+            if type(obj) is Decimal and obj.is_finite():  # NaN/Infinity: mark() refuses them
                 return fragment(decimal_text(obj))
             return mark(obj)
 
