@@ -260,7 +260,7 @@ def test_what_orjson_reads_differently_gives_the_standard_answer(data: bytes) ->
 
 @pytest.mark.parametrize("data", [b"", b"{", b'{"a": 1,}', b"\xff", b"[1, 2", b"NaN", b'{"a": Infinity}'])
 def test_bad_json_raises_the_standard_error(data: bytes) -> None:
-    with pytest.raises(ValueError, match=".") as fast_error:  # JSONDecodeError, or ValueError: bytes/NaN
+    with pytest.raises(ValueError, match=r".") as fast_error:  # JSONDecodeError, or ValueError: bytes/NaN
         decode(data, orjson)
     with pytest.raises(type(fast_error.value)) as std_error:
         decode(data, None)
