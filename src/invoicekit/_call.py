@@ -14,14 +14,14 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 import attrs
 import httpx
 from httpx._multipart import MultipartStream  # httpx offers no public text-only multipart
 
 from ._errors import ValidationError
-from ._files import ONE_SHOT_IN_JSON, File
+from ._files import ONE_SHOT_IN_JSON, File, reader_size
 from ._forms import php_form, urlencoded
 from ._money import decimal_text
 from ._paths import render_path
@@ -213,10 +213,16 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._tag = os.urandom(16).hex()
         # json's C encoder walks the document and calls back only for Decimal and File values.
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=self._mark)
-        self._parts: list[bytes | File] = []
+        self._parts: list[bytes | int] = []  # text, or the index of a file
         self._split(text)
-        self._stack = stack
-        self.length = sum(len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts)
+        # Each file is opened and measured once per attempt, here, before anything is sent: the
+        # Content-Length and the bytes streamed come from the same reader (see File.open).
+        self._readers = [
+            (reader, _sized(reader)) for reader in (stack.enter_context(f.open()) for f in self._files)
+        ]
+        self.length = sum(
+            len(p) if isinstance(p, bytes) else 4 * -(-self._readers[p][1] // 3) for p in self._parts
+        )
 
     def _mark(self, value: Any) -> str:
         if isinstance(value, File):
@@ -238,7 +244,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             kind, rest = piece[0], piece[1:]
             index, rest = rest.split('\\u0000"', 1)
             if kind == "f":
-                self._parts += [b'"', self._files[int(index)], b'"']
+                self._parts += [b'"', int(index), b'"']
             else:
                 self._parts.append(decimal_text(self._decimals[int(index)]).encode())
             self._parts.append(rest.encode())
@@ -249,36 +255,23 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
                 if part:
                     yield part
             else:
-                yield from _base64_chunks(part, self._stack)
+                yield from _base64_chunks(*self._readers[part])
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self:
             yield chunk
 
 
-def f_size(file: File) -> int:
-    size = file.size()
+def _sized(reader: BinaryIO) -> int:
+    size = reader_size(reader)
     if size < 0:
         raise ValidationError("file", ONE_SHOT_IN_JSON)
     return size
 
 
-def _base64_chunks(file: File, stack: ExitStack) -> Iterator[bytes]:
-    reader = stack.enter_context(file.open())
-    remaining = file.size()
+def _base64_chunks(reader: BinaryIO, size: int) -> Iterator[bytes]:
+    remaining = size
     while remaining > 0:
-        chunk = _read_exact(reader, min(_CHUNK, remaining))
-        if not chunk:
-            raise OSError(f"the file ended {remaining} bytes early (changed while sending?)")
+        chunk = reader.read(min(_CHUNK, remaining))  # File.open's reader: full chunks, or FileReadError
         remaining -= len(chunk)
         yield base64.b64encode(chunk)
-
-
-def _read_exact(reader: Any, size: int) -> bytes:
-    data = reader.read(size)
-    while len(data) < size:
-        more = reader.read(size - len(data))
-        if not more:
-            break
-        data += more
-    return bytes(data)

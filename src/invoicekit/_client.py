@@ -23,6 +23,7 @@ import httpx
 from ._auth import Auth, Redactor, check_sendable
 from ._call import Call, Safety, build_request, new_boundary
 from ._errors import APIError, DecodeError, OutcomeUnknownError, TransportError, ValidationError, api_error
+from ._files import FileReadError
 from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
@@ -93,7 +94,24 @@ class _Attempts:
 
     tries: int = 0
     rate_limited: int = 0
+    #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
+    sent: bool = False
     boundary: str = attrs.field(factory=new_boundary)
+
+
+class ClientClosed(RuntimeError):
+    """Strictly private: the outcome of an attempt made on (or cut by) a closed client."""
+
+    def __init__(self) -> None:
+        super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
+
+
+class _NotStarted(Exception):
+    """Strictly private: an attempt that could not start; *outcome* is what it counts as."""
+
+    def __init__(self, outcome: Exception) -> None:
+        super().__init__()
+        self.outcome = outcome
 
 
 class BaseClient:
@@ -161,11 +179,40 @@ class BaseClient:
             timeout=self._timeout,
         )
 
+    def _prepare(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
+        """The request for this attempt, or :class:`_NotStarted` when it cannot be made: the client is
+        closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
+        after an earlier attempt may have sent bytes, it is this attempt's failure (a typed error then).
+        """
+        if self._http.is_closed:
+            failure: Exception = ClientClosed()
+        else:
+            try:
+                return self._request(call, state, stack)
+            except FileReadError as exc:
+                failure = exc
+        if not state.sent:
+            field = failure.field if isinstance(failure, FileReadError) else "client"
+            raise ValidationError(field, f"{failure} (nothing was sent)") from None
+        raise _NotStarted(failure)
+
+    @staticmethod
+    def _failed(exc: Exception, state: _Attempts) -> Exception:
+        """What a send that raised means; *state* learns whether bytes may have left."""
+        if isinstance(exc, RuntimeError):
+            if "closed" not in str(exc):  # httpx: "Cannot send a request, as the client has been closed."
+                raise exc
+            exc = ClientClosed()  # the pool was closed before this request left: nothing of it was sent
+        elif not isinstance(exc, NOT_SENT):
+            state.sent = True
+        return exc
+
     def _next_wait(
         self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
     ) -> float | None:
         state.tries += 1
         if isinstance(outcome, httpx.Response):
+            state.sent = True
             if 200 <= outcome.status_code < 300:  # a success is final: skip the policy and the body walk
                 return None
             if outcome.status_code == 429:
@@ -214,7 +261,9 @@ class BaseClient:
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
         what = self._redactor.text(_describe(exc))
-        if isinstance(exc, NOT_SENT) or call.safety.retryable:
+        if isinstance(exc, FileReadError):
+            what = f"the upload broke off: {what}"
+        if isinstance(exc, NOT_SENT) or call.safety.retryable or not state.sent:
             return TransportError(
                 f"{name}: no answer ({what}) after {state.tries} attempt(s)",
                 provider=name,
@@ -309,12 +358,15 @@ class SyncClient(BaseClient):
 
     def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
         with ExitStack() as stack:
-            request = self._request(call, state, stack)
+            try:
+                request = self._prepare(call, state, stack)
+            except _NotStarted as stop:
+                return stop.outcome
             started = time.perf_counter()
             try:
                 outcome: httpx.Response | Exception = self._http.send(request, follow_redirects=False)
-            except (httpx.HTTPError, OSError) as exc:
-                outcome = exc
+            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+                outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
 
@@ -361,12 +413,15 @@ class AsyncClient(BaseClient):
 
     async def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
         with ExitStack() as stack:
-            request = self._request(call, state, stack)
+            try:
+                request = self._prepare(call, state, stack)
+            except _NotStarted as stop:
+                return stop.outcome
             started = time.perf_counter()
             try:
                 outcome: httpx.Response | Exception = await self._http.send(request, follow_redirects=False)
-            except (httpx.HTTPError, OSError) as exc:
-                outcome = exc
+            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+                outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
 
