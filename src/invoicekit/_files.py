@@ -267,12 +267,12 @@ class _Window(io.RawIOBase):
         want = remaining if size is None or size < 0 else min(size, remaining)
         if want <= 0:
             return b""
-        data = self._guarded(_read_exact, self._handle, want)
+        data: bytes = self._guarded(_read_exact, self._handle, want)
         if len(data) < want:
             raise FileReadError(
                 self._field,
-                f"the file shrank while it was being sent ({self._size - remaining + len(data)} of "
-                f"{self._size} bytes left)",
+                f"the file shrank while it was being sent (it ended after {self._pos + len(data)} of the "
+                f"{self._size} bytes it had when the attempt started)",
             )
         self._pos += len(data)
         if self._pos == self._size and self._guarded(self._handle.read, 1):

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from ._errors import ValidationError
 
-__all__ = ["decimal_text", "money", "to_cents"]
+__all__ = ["MAX_AMOUNT", "MAX_PLACES", "bounded", "decimal_text", "money", "to_cents"]
+
+#: Every amount (and quantity) is below this in magnitude: no invoice needs more, and a number beyond
+#: it is a mistake, not money (``10**5000`` would be 5,001 digits on the wire, ``Decimal("1E+999999999")``
+#: a billion). Providers may hold less; this is the core's outer bound, checked before any request.
+MAX_AMOUNT = Decimal(10) ** 15
+#: The most decimal places an amount (or quantity) may carry.
+MAX_PLACES = 12
 
 
 def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
@@ -20,9 +28,21 @@ def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
     amount = Decimal(value)
     if not amount.is_finite():
         raise ValidationError(field, "money must be a finite number")
+    bounded(amount, field)
     if not allow_negative and amount < 0:
         raise ValidationError(field, "must not be negative")
     return amount
+
+
+def bounded(number: Decimal, field: str) -> Decimal:
+    """Refuse a finite number outside the core's bounds (:data:`MAX_AMOUNT`, :data:`MAX_PLACES`)."""
+    exponent = cast(int, number.as_tuple().exponent)  # an int for every finite number
+    if (number and number.adjusted() >= 15) or exponent > 15:
+        digits = number.adjusted() + 1
+        raise ValidationError(field, f"must be below 10**15 in magnitude ({digits} digits given)")
+    if exponent < -MAX_PLACES:
+        raise ValidationError(field, f"at most {MAX_PLACES} decimal places ({-exponent} given)")
+    return number
 
 
 def to_cents(value: object, field: str, *, allow_negative: bool = True) -> int:

@@ -26,7 +26,7 @@ from .._checks import text, uuid_text
 from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._money import to_cents
+from .._money import bounded, to_cents
 from .._unset import UNSET, Unset
 
 __all__ = [
@@ -99,7 +99,7 @@ def _quantity(value: object, field: str) -> Decimal:
     number = Decimal(value)
     if not number.is_finite():
         raise ValidationError(field, "must be a finite number")
-    return number
+    return bounded(number, field)
 
 
 def _positive_quantity(value: object, field: str) -> None:
