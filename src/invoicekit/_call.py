@@ -173,7 +173,7 @@ def _multipart_request(
     for name, value in body.fields:
         data.setdefault(name, []).append(value)
     files = [
-        (name, (file.name_or(default), stack.enter_context(file.open()), file.content_type))
+        (name, (file.name_or(default), _content(file, stack), file.content_type))
         for name, file, default in body.files
     ]
     if not files:  # given data alone, httpx would send it urlencoded under our multipart header
@@ -191,10 +191,19 @@ def _multipart_request(
     )
 
 
+def _content(file: File, stack: ExitStack) -> bytes | BinaryIO:
+    # bytes cannot change under us and httpx sends them as they are; anything else is read through
+    # File.open's reader: exactly the bytes from the start position, or FileReadError. A file that
+    # fits in one chunk is read now, whole (one read, no seeks), and sent as those bytes.
+    small = file.snapshot(_ONE_CHUNK)
+    return small if small is not None else stack.enter_context(file.open())
+
+
 def new_boundary() -> str:
     return os.urandom(16).hex()  # as random as uuid4().hex, a third of the cost (one per call)
 
 
+_ONE_CHUNK = 64 * 1024  # httpx's multipart chunk: a file this small is read in one go either way
 _CHUNK = 3 * 21_846  # a multiple of 3, so base64 pieces join without padding in between (~64 KiB)
 
 
@@ -217,9 +226,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._split(text)
         # Each file is opened and measured once per attempt, here, before anything is sent: the
         # Content-Length and the bytes streamed come from the same reader (see File.open).
-        self._readers = [
-            (reader, _sized(reader)) for reader in (stack.enter_context(f.open()) for f in self._files)
-        ]
+        self._readers = [_json_reader(f, stack) for f in self._files]
         self.length = sum(
             len(p) if isinstance(p, bytes) else 4 * -(-self._readers[p][1] // 3) for p in self._parts
         )
@@ -262,14 +269,22 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
 
 
-def _sized(reader: BinaryIO) -> int:
+def _json_reader(file: File, stack: ExitStack) -> tuple[bytes | BinaryIO, int]:
+    small = file.snapshot(_CHUNK)
+    if small is not None:
+        return small, len(small)
+    reader = stack.enter_context(file.open())
     size = reader_size(reader)
     if size < 0:
         raise ValidationError("file", ONE_SHOT_IN_JSON)
-    return size
+    return reader, size
 
 
-def _base64_chunks(reader: BinaryIO, size: int) -> Iterator[bytes]:
+def _base64_chunks(reader: bytes | BinaryIO, size: int) -> Iterator[bytes]:
+    if isinstance(reader, bytes):
+        if reader:
+            yield base64.b64encode(reader)
+        return
     remaining = size
     while remaining > 0:
         chunk = reader.read(min(_CHUNK, remaining))  # File.open's reader: full chunks, or FileReadError

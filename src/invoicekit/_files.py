@@ -185,6 +185,36 @@ class File:
             raise FileReadError(field, f"the file is now shorter ({end} bytes) than its start position")
         yield _window(source, start, end - start, field, checked)
 
+    def snapshot(self, limit: int) -> bytes | None:
+        """The whole content from the start position when it is at most *limit* bytes (read now, in one
+        go: what is sent is exactly what was there), else None (stream it with :meth:`open`). Raises
+        :class:`FileReadError` as :meth:`open` does.
+        """
+        source, field = self.source, self._field or "file"
+        if isinstance(source, bytes):
+            data = source
+        elif isinstance(source, str | os.PathLike):
+            try:
+                with open(source, "rb") as handle:
+                    data = handle.read(limit + 1)
+            except OSError as exc:
+                raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
+        elif _seekable(source):
+            try:
+                if self._start is None:
+                    self._start = source.tell()
+                source.seek(self._start)
+                data = _read_exact(source, limit + 1)
+            except (OSError, ValueError) as exc:
+                raise FileReadError(field, f"cannot read the file object: {exc}") from None
+        else:
+            return None
+        if len(data) > limit:
+            return None
+        if not data and self._field is not None:
+            raise FileReadError(field, "the file is empty now (it was changed after it was checked)")
+        return data
+
     def size(self) -> int:
         """Bytes from the start position to the end (``-1`` for a one-shot stream)."""
         return self._peek("file")[1]
@@ -254,7 +284,7 @@ class _Window(io.RawIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if self._size < 0:
             raise io.UnsupportedOperation("a one-shot stream cannot seek")
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        base = 0 if whence == io.SEEK_SET else self._pos if whence == io.SEEK_CUR else self._size
         target = min(max(base + offset, 0), self._size)
         self._guarded(self._handle.seek, self._start + target)
         self._pos = target

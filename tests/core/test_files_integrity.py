@@ -125,19 +125,24 @@ def salesbricks_fake() -> FakeSalesbricks:
 # -- item 1: the bytes from the start position, every attempt ----------------------------------------------
 
 
+SIZES = {"small": PDF, "big": BIG}  # one chunk (read whole) and many chunks (streamed)
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("source", ["bytesio", "disk-file"])
+@pytest.mark.parametrize("size", list(SIZES))
 async def test_upflow_multipart_sends_from_the_start_position_on_every_attempt(
-    kind: str, source: str, tmp_path: Path
+    size: str, source: str, kind: str, tmp_path: Path
 ) -> None:
     """A file object 60 bytes in: each attempt (a 503, then the retry) sends exactly the bytes from
     there, as Werkzeug reads them, with a Content-Length that matches."""
+    content = SIZES[size]
     fake, inv = upflow_fake()
     fake.fail_next(503)
     path = tmp_path / "with-junk.pdf"
-    path.write_bytes(JUNK + PDF)
-    handle: Any = io.BytesIO(JUNK + PDF) if source == "bytesio" else open(path, "rb")  # noqa: SIM115
+    path.write_bytes(JUNK + content)
+    handle: Any = io.BytesIO(JUNK + content) if source == "bytesio" else open(path, "rb")  # noqa: SIM115
     with handle:
         handle.seek(len(JUNK))
         await call(kind, Wire(fake), lambda c: c.invoices.upload_pdf(inv, handle))
@@ -155,23 +160,25 @@ async def test_upflow_multipart_sends_from_the_start_position_on_every_attempt(
                 "Content-Disposition": 'form-data; name="file"; filename="invoice.pdf"',
                 "Content-Type": "application/pdf",
             },
-            PDF,
+            content,
         )
-    assert fake.pdfs[inv] == PDF
+    assert fake.pdfs[inv] == content
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", KINDS)
-async def test_upflow_base64_sends_from_the_start_position_on_every_attempt(kind: str) -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_upflow_base64_sends_from_the_start_position_on_every_attempt(size: str, kind: str) -> None:
     """The same in base64: both attempts decode to exactly the bytes from the start position."""
+    content = SIZES[size]
     fake, inv = upflow_fake()
     fake.fail_next(503)
-    handle = io.BytesIO(JUNK + PDF)
+    handle = io.BytesIO(JUNK + content)
     handle.seek(len(JUNK))
     await call(kind, Wire(fake), lambda c: c.invoices.upload_pdf(inv, handle, encoding="base64"))
     assert len(fake.requests) == 2
-    assert [base64_data(r) for r in fake.requests] == [PDF, PDF]
-    assert fake.pdfs[inv] == PDF
+    assert [base64_data(r) for r in fake.requests] == [content, content]
+    assert fake.pdfs[inv] == content
 
 
 @pytest.mark.anyio
@@ -283,7 +290,8 @@ def test_filename_quotes_and_backslashes_stay_inside_the_part_header() -> None:
 
 
 class MutatingFile(io.FileIO):
-    """A real file on disk that, right after the first chunk was read from it, runs *mutate*."""
+    """A real file on disk that runs *mutate* once a read has gone 300 KB into it (mid-upload of the
+    1 MB file: chunks before were sent, chunks after are read after the change)."""
 
     def __init__(self, path: Path, mutate: Callable[[MutatingFile], None]) -> None:
         super().__init__(path, "rb")
@@ -292,7 +300,7 @@ class MutatingFile(io.FileIO):
 
     def read(self, size: int | None = -1, /) -> bytes:
         data = super().read(size)
-        if self._mutate is not None and len(data) >= 4096:  # the check's 5-byte peek does not count
+        if self._mutate is not None and self.tell() > 300_000:  # mid-file: well past any probe
             mutate, self._mutate = self._mutate, None
             mutate(self)
         return data
