@@ -9,7 +9,7 @@ from ._errors import ValidationError
 
 __all__ = ["MAX_AMOUNT", "MAX_PLACES", "bounded", "decimal_text", "money", "to_cents"]
 
-#: Every amount (and quantity) is below this in magnitude: no invoice needs more, and a number beyond
+#: Every amount (and quantity) is at most this in magnitude: no invoice needs more, and a number beyond
 #: it is a mistake, not money (``10**5000`` would be 5,001 digits on the wire, ``Decimal("1E+999999999")``
 #: a billion). Providers may hold less; this is the core's outer bound, checked before any request.
 MAX_AMOUNT = Decimal(10) ** 15
@@ -37,9 +37,9 @@ def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
 def bounded(number: Decimal, field: str) -> Decimal:
     """Refuse a finite number outside the core's bounds (:data:`MAX_AMOUNT`, :data:`MAX_PLACES`)."""
     exponent = cast(int, number.as_tuple().exponent)  # an int for every finite number
-    if (number and number.adjusted() >= 15) or exponent > 15:
+    if exponent > 15 or number.copy_abs() > MAX_AMOUNT:  # copy_abs: no context, no Overflow
         digits = number.adjusted() + 1
-        raise ValidationError(field, f"must be below 10**15 in magnitude ({digits} digits given)")
+        raise ValidationError(field, f"must be at most 10**15 in magnitude ({digits} digits given)")
     if exponent < -MAX_PLACES:
         raise ValidationError(field, f"at most {MAX_PLACES} decimal places ({-exponent} given)")
     return number
