@@ -7,7 +7,7 @@ from typing import cast
 
 from ._errors import ValidationError
 
-__all__ = ["MAX_AMOUNT", "MAX_PLACES", "bounded", "decimal_text", "money", "to_cents"]
+__all__ = ["MAX_AMOUNT", "MAX_DIGITS", "MAX_PLACES", "bounded", "decimal_text", "money", "to_cents"]
 
 #: Every amount (and quantity) is at most this in magnitude: no invoice needs more, and a number beyond
 #: it is a mistake, not money (``10**5000`` would be 5,001 digits on the wire, ``Decimal("1E+999999999")``
@@ -15,12 +15,16 @@ __all__ = ["MAX_AMOUNT", "MAX_PLACES", "bounded", "decimal_text", "money", "to_c
 MAX_AMOUNT = Decimal(10) ** 15
 #: The most decimal places an amount (or quantity) may carry.
 MAX_PLACES = 12
+#: The most digits a number that need not be money is written with (Python's own int/str limit).
+MAX_DIGITS = 4300
 
 
-def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
-    """Check *value* is money (Decimal or int, finite) and return it as a Decimal.
+def money(value: object, field: str, *, allow_negative: bool = True, generic: bool = False) -> Decimal:
+    """Check *value* is money (Decimal or int, finite, within :func:`bounded`) and return it as a Decimal.
 
-    Floats are refused: ``0.1 + 0.2`` is not ``0.3``, and an invoice must add up exactly.
+    Floats are refused: ``0.1 + 0.2`` is not ``0.3``, and an invoice must add up exactly. *generic* is
+    for a number that need not be money (a pass-through parameter): only its written length is bounded,
+    to :data:`MAX_DIGITS` digits.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         kind = type(value).__name__
@@ -28,7 +32,12 @@ def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
     amount = Decimal(value)
     if not amount.is_finite():
         raise ValidationError(field, "money must be a finite number")
-    bounded(amount, field)
+    if generic:
+        exponent = cast(int, amount.as_tuple().exponent)
+        if len(amount.as_tuple().digits) + abs(exponent) > MAX_DIGITS:
+            raise ValidationError(field, f"a number written with more than {MAX_DIGITS} digits")
+    else:
+        bounded(amount, field)
     if not allow_negative and amount < 0:
         raise ValidationError(field, "must not be negative")
     return amount

@@ -284,3 +284,19 @@ def test_largest_amount_still_goes_out_digit_for_digit() -> None:
     body = fake.requests[-1].content
     assert b'"invoiceAmount":1000000000000000.00' in body
     assert b'"discount":0.000000000001' in body
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+async def test_whmcs_call_pass_through_number_is_bounded_by_length(kind: str) -> None:
+    """Whmcs.call() takes any action's numbers, not only money, so they are not held to the money
+    bounds; a number that would be written with a billion digits is still refused, naming the param."""
+    transport = NoNetwork()
+    client = make_client("whmcs", kind, transport)
+    try:
+        with pytest.raises(ValidationError) as caught:
+            await _run(kind, client.call("GetInvoice", weight=Decimal("1E+999999999")))
+    finally:
+        await _close(client, kind)
+    assert caught.value.field == "weight"
+    assert transport.requests == []
