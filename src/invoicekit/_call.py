@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 import attrs
 import httpx
@@ -23,7 +23,7 @@ from httpx._multipart import MultipartStream  # httpx offers no public text-only
 
 from ._checks import json_number
 from ._errors import ValidationError
-from ._files import ONE_SHOT_IN_JSON, File
+from ._files import ONE_SHOT_IN_JSON, File, reader_size
 from ._forms import php_form, urlencoded
 from ._json import dumps
 from ._money import decimal_text
@@ -239,7 +239,7 @@ def _multipart_request(
     for name, value in body.fields:
         data.setdefault(name, []).append(value)
     files = [
-        (name, (file.name_or(default), stack.enter_context(file.open()), file.content_type))
+        (name, (file.name_or(default), _content(file, stack), file.content_type))
         for name, file, default in body.files
     ]
     if not files:  # given data alone, httpx would send it urlencoded under our multipart header
@@ -262,10 +262,19 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
+def _content(file: File, stack: ExitStack) -> bytes | BinaryIO:
+    # bytes cannot change under us and httpx sends them as they are; anything else is read through
+    # File.open's reader: exactly the bytes from the start position, or FileReadError. A file that
+    # fits in one chunk is read now, whole (one read, no seeks), and sent as those bytes.
+    small = file.snapshot(_ONE_CHUNK)
+    return small if small is not None else stack.enter_context(file.open())
+
+
 def new_boundary() -> str:
     return os.urandom(16).hex()  # as random as uuid4().hex, a third of the cost (one per call)
 
 
+_ONE_CHUNK = 64 * 1024  # httpx's multipart chunk: a file this small is read in one go either way
 _CHUNK = 3 * 21_846  # a multiple of 3, so base64 pieces join without padding in between (~64 KiB)
 
 
@@ -294,10 +303,14 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             reason = ""
         if reason:  # raised outside the handler: nothing chained
             raise ValidationError("body", f"not JSON data ({reason})")
-        self._parts: list[bytes | File] = []
+        self._parts: list[bytes | int] = []  # text, or the index of a file
         self._split(data)
-        self._stack = stack
-        self.length = sum(len(p) if isinstance(p, bytes) else 4 * -(-f_size(p) // 3) for p in self._parts)
+        # Each file is opened and measured once per attempt, here, before anything is sent: the
+        # Content-Length and the bytes streamed come from the same reader (see File.open).
+        self._readers = [_json_reader(f, stack) for f in self._files]
+        self.length = sum(
+            len(p) if isinstance(p, bytes) else 4 * -(-self._readers[p][1] // 3) for p in self._parts
+        )
 
     def _mark(self, value: Any) -> str:
         if not self._tag:
@@ -322,7 +335,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             kind, rest = piece[:1], piece[1:]
             index, rest = rest.split(b'\\u0000"', 1)
             if kind == b"f":
-                self._parts += [b'"', self._files[int(index)], b'"']
+                self._parts += [b'"', int(index), b'"']
             else:
                 self._parts.append(decimal_text(self._decimals[int(index)]).encode())
             self._parts.append(rest)
@@ -333,36 +346,31 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
                 if part:
                     yield part
             else:
-                yield from _base64_chunks(part, self._stack)
+                yield from _base64_chunks(*self._readers[part])
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self:
             yield chunk
 
 
-def f_size(file: File) -> int:
-    size = file.size()
+def _json_reader(file: File, stack: ExitStack) -> tuple[bytes | BinaryIO, int]:
+    small = file.snapshot(_CHUNK)
+    if small is not None:
+        return small, len(small)
+    reader = stack.enter_context(file.open())
+    size = reader_size(reader)
     if size < 0:
         raise ValidationError("file", ONE_SHOT_IN_JSON)
-    return size
+    return reader, size
 
 
-def _base64_chunks(file: File, stack: ExitStack) -> Iterator[bytes]:
-    reader = stack.enter_context(file.open())
-    remaining = file.size()
+def _base64_chunks(reader: bytes | BinaryIO, size: int) -> Iterator[bytes]:
+    if isinstance(reader, bytes):
+        if reader:
+            yield base64.b64encode(reader)
+        return
+    remaining = size
     while remaining > 0:
-        chunk = _read_exact(reader, min(_CHUNK, remaining))
-        if not chunk:
-            raise OSError(f"the file ended {remaining} bytes early (changed while sending?)")
+        chunk = reader.read(min(_CHUNK, remaining))  # File.open's reader: full chunks, or FileReadError
         remaining -= len(chunk)
         yield base64.b64encode(chunk)
-
-
-def _read_exact(reader: Any, size: int) -> bytes:
-    data = reader.read(size)
-    while len(data) < size:
-        more = reader.read(size - len(data))
-        if not more:
-            break
-        data += more
-    return bytes(data)

@@ -36,6 +36,7 @@ from ._errors import (
     api_error,
     clean_text,
 )
+from ._files import FileReadError
 from ._json import loads
 from ._limits import (
     DEADLINE,
@@ -129,11 +130,28 @@ class _Attempts:
 
     tries: int = 0
     rate_limited: int = 0
+    #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
+    sent: bool = False
     boundary: str = attrs.field(factory=new_boundary)
     #: The time.monotonic() by which the call must end (every attempt and every wait).
     deadline: float = math.inf
     #: Set when the last answer's body could not be read (too large, corrupt encoding).
     unread: DecodeError | None = None
+
+
+class ClientClosed(RuntimeError):
+    """Strictly private: the outcome of an attempt made on (or cut by) a closed client."""
+
+    def __init__(self) -> None:
+        super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
+
+
+class _NotStarted(Exception):
+    """Strictly private: an attempt that could not start; *outcome* is what it counts as."""
+
+    def __init__(self, outcome: Exception) -> None:
+        super().__init__()
+        self.outcome = outcome
 
 
 class BaseClient:
@@ -367,11 +385,40 @@ class BaseClient:
             response._content = b""
             state.unread = self._unread(response, f"its encoding is corrupt ({exc})")
 
+    def _prepare(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
+        """The request for this attempt, or :class:`_NotStarted` when it cannot be made: the client is
+        closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
+        after an earlier attempt may have sent bytes, it is this attempt's failure (a typed error then).
+        """
+        if self._http.is_closed:
+            failure: Exception = ClientClosed()
+        else:
+            try:
+                return self._request(call, state, stack)
+            except FileReadError as exc:
+                failure = exc
+        if not state.sent:
+            field = failure.field if isinstance(failure, FileReadError) else "client"
+            raise ValidationError(field, f"{failure} (nothing was sent)") from None
+        raise _NotStarted(failure)
+
+    @staticmethod
+    def _failed(exc: Exception, state: _Attempts) -> Exception:
+        """What a send that raised means; *state* learns whether bytes may have left."""
+        if isinstance(exc, RuntimeError):
+            if "closed" not in str(exc):  # httpx: "Cannot send a request, as the client has been closed."
+                raise exc
+            exc = ClientClosed()  # the pool was closed before this request left: nothing of it was sent
+        elif not isinstance(exc, NOT_SENT):
+            state.sent = True
+        return exc
+
     def _next_wait(
         self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
     ) -> float | None:
         state.tries += 1
         if isinstance(outcome, httpx.Response):
+            state.sent = True
             if 200 <= outcome.status_code < 300:  # a success is final: skip the policy and the body walk
                 return None
             if outcome.status_code == 429:
@@ -434,9 +481,11 @@ class BaseClient:
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
         what = self._redactor.text(_describe(exc))
+        if isinstance(exc, FileReadError):
+            what = f"the upload broke off: {what}"
         if _monotonic() >= state.deadline and "deadline" not in what:
             what += f"; the call's deadline ({self._deadline:g} s) passed"
-        if isinstance(exc, NOT_SENT) or call.safety.retryable:
+        if isinstance(exc, NOT_SENT) or call.safety.retryable or not state.sent:
             return TransportError(
                 f"{name}: no answer ({what}) after {state.tries} attempt(s)",
                 provider=name,
@@ -566,14 +615,17 @@ class SyncClient(BaseClient):
 
     def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
         with ExitStack() as stack:
-            request = self._request(call, state, stack)
+            try:
+                request = self._prepare(call, state, stack)
+            except _NotStarted as stop:
+                return stop.outcome
             started = time.perf_counter()
             try:
                 response = self._http.send(request, stream=True, follow_redirects=False)
                 self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
-            except (httpx.HTTPError, OSError) as exc:
-                outcome = exc
+            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+                outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
 
@@ -646,7 +698,10 @@ class AsyncClient(BaseClient):
         import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
         with ExitStack() as stack:
-            request = self._request(call, state, stack)
+            try:
+                request = self._prepare(call, state, stack)
+            except _NotStarted as stop:
+                return stop.outcome
             started = time.perf_counter()
             try:
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
@@ -655,9 +710,10 @@ class AsyncClient(BaseClient):
                     await self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
             except TimeoutError:
+                state.sent = True  # cut mid-flight: bytes may have left
                 outcome = httpx.ReadTimeout(f"the call's deadline ({self._deadline:g} s) passed")
-            except (httpx.HTTPError, OSError) as exc:
-                outcome = exc
+            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+                outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
 

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO, TypeAlias, Union
+from typing import Any, BinaryIO, TypeAlias, Union, cast
 
 from ._errors import ValidationError
 
-__all__ = ["File", "FileInput"]
+__all__ = ["File", "FileInput", "FileReadError"]
 
 _PDF_MAGIC = b"%PDF-"
 ONE_SHOT_IN_JSON = (
     "a one-shot stream cannot be sent as base64 inside JSON (its length is unknown); "
     "pass a path, bytes or a seekable file"
 )
+# RFC 9110 media type: type "/" subtype *( OWS ";" OWS parameter ), parameter = token "=" (token / quoted)
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
+_MEDIA_TYPE = re.compile(rf"{_TCHARS}/{_TCHARS}(?:[ \t]*;[ \t]*{_TCHARS}=(?:{_TCHARS}|{_QUOTED}))*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class FileReadError(OSError):
+    """Strictly private: a file could not be read for an attempt, or changed while it was being sent.
+
+    The client core turns it into a typed error: ``ValidationError`` when nothing was sent yet, else
+    ``TransportError`` (safe call) or ``OutcomeUnknownError`` (unsafe call). *field* names the file.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __reduce__(self) -> tuple[type[FileReadError], tuple[str, str]]:
+        return type(self), (self.field, str(self))
 
 
 class File:
@@ -30,7 +51,7 @@ class File:
     pipe, a socket) is sent once and its call is never retried.
     """
 
-    __slots__ = ("_start", "content_type", "filename", "source")
+    __slots__ = ("_field", "_start", "content_type", "filename", "source")
 
     def __init__(
         self,
@@ -41,9 +62,10 @@ class File:
         if isinstance(source, bytearray | memoryview):
             source = bytes(source)
         self.source: str | os.PathLike[str] | bytes | BinaryIO = source
-        self.filename: str | None = filename
-        self.content_type: str = content_type
+        self.filename: str | None = _filename(filename)
+        self.content_type: str = _content_type(content_type)
         self._start: int | None = None
+        self._field: str | None = None  # set by check(); a checked file that is empty later has changed
 
     def __repr__(self) -> str:
         if isinstance(self.source, bytes):
@@ -86,6 +108,7 @@ class File:
 
         *sized* demands a known length, as base64 inside JSON does: a one-shot stream is then refused.
         """
+        self._field = field  # what a read failure while sending is reported under
         head, size = self._peek(field)
         if sized and size < 0:
             raise ValidationError(field, ONE_SHOT_IN_JSON)
@@ -127,23 +150,192 @@ class File:
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
-        """Yield a binary reader positioned at the start of the content; closes what it opened."""
-        source = self.source
+        """Yield a reader of exactly the content, from the start position, for one attempt.
+
+        The size is measured once, here; the reader never returns more or less than that: a file that
+        shrinks, grows or cannot be read while it is sent raises :class:`FileReadError` (so does one that
+        cannot be opened, or is empty now). ``seek(0)`` goes back to the start position, not to byte 0.
+        Closes what it opened.
+        """
+        source, field, checked = self.source, self._field or "file", self._field is not None
         if isinstance(source, bytes):
-            yield io.BytesIO(source)
+            yield _window(io.BytesIO(source), 0, len(source), field, checked)
+            return
+        if isinstance(source, str | os.PathLike):
+            try:
+                handle = open(source, "rb")  # noqa: SIM115 - closed below, after the attempt
+                size = os.fstat(handle.fileno()).st_size
+            except OSError as exc:
+                raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
+            with handle:
+                yield _window(handle, 0, size, field, checked)
+            return
+        if not _seekable(source):
+            yield _window(source, 0, -1, field, checked)
+            return
+        try:
+            if self._start is None:
+                self._start = source.tell()
+            start = self._start
+            end = source.seek(0, io.SEEK_END)
+            source.seek(start)
+        except (OSError, ValueError) as exc:
+            raise FileReadError(field, f"cannot read the file object: {exc}") from None
+        if end < start:
+            raise FileReadError(field, f"the file is now shorter ({end} bytes) than its start position")
+        yield _window(source, start, end - start, field, checked)
+
+    def snapshot(self, limit: int) -> bytes | None:
+        """The whole content from the start position when it is at most *limit* bytes (read now, in one
+        go: what is sent is exactly what was there), else None (stream it with :meth:`open`). Raises
+        :class:`FileReadError` as :meth:`open` does.
+        """
+        source, field = self.source, self._field or "file"
+        if isinstance(source, bytes):
+            data = source
         elif isinstance(source, str | os.PathLike):
-            with open(source, "rb") as handle:
-                yield handle
-        else:
-            if _seekable(source):
+            try:
+                with open(source, "rb") as handle:
+                    data = handle.read(limit + 1)
+            except OSError as exc:
+                raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
+        elif _seekable(source):
+            try:
                 if self._start is None:
                     self._start = source.tell()
                 source.seek(self._start)
-            yield source
+                data = _read_exact(source, limit + 1)
+            except (OSError, ValueError) as exc:
+                raise FileReadError(field, f"cannot read the file object: {exc}") from None
+        else:
+            return None
+        if len(data) > limit:
+            return None
+        if not data and self._field is not None:
+            raise FileReadError(field, "the file is empty now (it was changed after it was checked)")
+        return data
 
     def size(self) -> int:
         """Bytes from the start position to the end (``-1`` for a one-shot stream)."""
         return self._peek("file")[1]
+
+
+def _filename(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("filename", f"must be a str, not {type(value).__name__}")
+    if _CONTROL.search(value):
+        raise ValidationError("filename", "must not contain control characters (CR, LF, NUL, ESC, ...)")
+    return value
+
+
+def _content_type(value: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("content_type", f"must be a str, not {type(value).__name__}")
+    if not _MEDIA_TYPE.fullmatch(value):
+        raise ValidationError(
+            "content_type",
+            f"{value[:80]!r} is not a media type (type/subtype, optional ;name=value parameters, "
+            "ASCII, no CR or LF)",
+        )
+    return value
+
+
+def reader_size(reader: BinaryIO) -> int:
+    """The size :meth:`File.open` measured for its reader (``-1`` for a one-shot stream)."""
+    return cast(_Window, reader).size
+
+
+def _window(handle: BinaryIO, start: int, size: int, field: str, checked: bool) -> BinaryIO:
+    if size == 0 and checked:
+        raise FileReadError(field, "the file is empty now (it was changed after it was checked)")
+    return cast(BinaryIO, _Window(handle, start, size, field))
+
+
+class _Window(io.RawIOBase):
+    """Exactly *size* bytes of *handle* from *start* (``size < 0``: a one-shot stream, read as it comes).
+
+    Positions are relative to *start*, so an encoder that rewinds to 0 rewinds to the start position.
+    A read that comes up short, a file longer than *size* at the end, or a failing read raise
+    :class:`FileReadError` before the bytes concerned are handed out, so a body is never completed with
+    content the file did not have from one end to the other.
+    """
+
+    def __init__(self, handle: BinaryIO, start: int, size: int, field: str) -> None:
+        super().__init__()
+        self._handle = handle
+        self._start = start
+        self._size = self.size = size
+        self._field = field
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._size >= 0
+
+    def tell(self) -> int:
+        if self._size < 0:
+            raise io.UnsupportedOperation("a one-shot stream has no position")
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if self._size < 0:
+            raise io.UnsupportedOperation("a one-shot stream cannot seek")
+        base = 0 if whence == io.SEEK_SET else self._pos if whence == io.SEEK_CUR else self._size
+        target = min(max(base + offset, 0), self._size)
+        self._guarded(self._handle.seek, self._start + target)
+        self._pos = target
+        return target
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._size < 0:
+            return bytes(self._guarded(self._handle.read, -1 if size is None else size))
+        remaining = self._size - self._pos
+        want = remaining if size is None or size < 0 else min(size, remaining)
+        if want <= 0:
+            return b""
+        data: bytes = self._guarded(_read_exact, self._handle, want)
+        if len(data) < want:
+            raise FileReadError(
+                self._field,
+                f"the file shrank while it was being sent (it ended after {self._pos + len(data)} of the "
+                f"{self._size} bytes it had when the attempt started)",
+            )
+        self._pos += len(data)
+        if self._pos == self._size and self._guarded(self._handle.read, 1):
+            raise FileReadError(
+                self._field, f"the file grew while it was being sent (past {self._size} bytes)"
+            )
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _guarded(self, step: Any, *args: Any) -> Any:
+        try:
+            return step(*args)
+        except (OSError, ValueError) as exc:  # ValueError: the file object was closed under us
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise FileReadError(
+                self._field, f"the file could not be read while it was sent: {detail}"
+            ) from None
+
+
+def _read_exact(reader: Any, size: int) -> bytes:
+    data = reader.read(size)
+    if data is None:  # a non-blocking stream with nothing ready
+        data = b""
+    while len(data) < size:
+        more = reader.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return bytes(data)
 
 
 def _seekable(source: BinaryIO) -> bool:

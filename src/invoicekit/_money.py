@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from ._errors import ValidationError
 
-__all__ = ["decimal_text", "money", "to_cents"]
+__all__ = ["MAX_AMOUNT", "MAX_DIGITS", "MAX_PLACES", "bounded", "decimal_text", "money", "to_cents"]
+
+#: Every amount (and quantity) is at most this in magnitude: no invoice needs more, and a number beyond
+#: it is a mistake, not money (``10**5000`` would be 5,001 digits on the wire, ``Decimal("1E+999999999")``
+#: a billion). Providers may hold less; this is the core's outer bound, checked before any request.
+MAX_AMOUNT = Decimal(10) ** 15
+#: The most decimal places an amount (or quantity) may carry.
+MAX_PLACES = 12
+#: The most digits a number that need not be money is written with (Python's own int/str limit).
+MAX_DIGITS = 4300
 
 
-def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
-    """Check *value* is money (Decimal or int, finite) and return it as a Decimal.
+def money(value: object, field: str, *, allow_negative: bool = True, generic: bool = False) -> Decimal:
+    """Check *value* is money (Decimal or int, finite, within :func:`bounded`) and return it as a Decimal.
 
-    Floats are refused: ``0.1 + 0.2`` is not ``0.3``, and an invoice must add up exactly.
+    Floats are refused: ``0.1 + 0.2`` is not ``0.3``, and an invoice must add up exactly. *generic* is
+    for a number that need not be money (a pass-through parameter): only its written length is bounded,
+    to :data:`MAX_DIGITS` digits.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         kind = type(value).__name__
@@ -20,9 +32,26 @@ def money(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
     amount = Decimal(value)
     if not amount.is_finite():
         raise ValidationError(field, "money must be a finite number")
+    if generic:
+        exponent = cast(int, amount.as_tuple().exponent)
+        if len(amount.as_tuple().digits) + abs(exponent) > MAX_DIGITS:
+            raise ValidationError(field, f"a number written with more than {MAX_DIGITS} digits")
+    else:
+        bounded(amount, field)
     if not allow_negative and amount < 0:
         raise ValidationError(field, "must not be negative")
     return amount
+
+
+def bounded(number: Decimal, field: str) -> Decimal:
+    """Refuse a finite number outside the core's bounds (:data:`MAX_AMOUNT`, :data:`MAX_PLACES`)."""
+    exponent = cast(int, number.as_tuple().exponent)  # an int for every finite number
+    if exponent > 15 or number.copy_abs() > MAX_AMOUNT:  # copy_abs: no context, no Overflow
+        digits = number.adjusted() + 1
+        raise ValidationError(field, f"must be at most 10**15 in magnitude ({digits} digits given)")
+    if exponent < -MAX_PLACES:
+        raise ValidationError(field, f"at most {MAX_PLACES} decimal places ({-exponent} given)")
+    return number
 
 
 def to_cents(value: object, field: str, *, allow_negative: bool = True) -> int:

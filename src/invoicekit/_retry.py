@@ -21,6 +21,8 @@ from collections.abc import Mapping
 import attrs
 import httpx
 
+from ._errors import ValidationError
+
 __all__ = ["RetryPolicy", "retry_after"]
 
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -38,12 +40,12 @@ class RetryPolicy:
     batch down rather than failing it.
     """
 
-    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
-    initial: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    cap: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
-    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
-    rate_limit_attempts: int = attrs.field(default=10, validator=attrs.validators.ge(1))
-    jitter: bool = True
+    attempts: int = attrs.field(default=3, validator=lambda _, a, v: _count(v, a.name))
+    initial: float = attrs.field(default=0.5, validator=lambda _, a, v: _seconds_option(v, a.name))
+    cap: float = attrs.field(default=8.0, validator=lambda _, a, v: _seconds_option(v, a.name))
+    max_retry_after: float = attrs.field(default=60.0, validator=lambda _, a, v: _seconds_option(v, a.name))
+    rate_limit_attempts: int = attrs.field(default=10, validator=lambda _, a, v: _count(v, a.name))
+    jitter: bool = attrs.field(default=True, validator=lambda _, a, v: _flag(v, a.name))
 
     def backoff(self, retry_number: int) -> float:
         """The wait before retry number *retry_number* (1-based), with full jitter when enabled."""
@@ -92,6 +94,27 @@ class RetryPolicy:
         if wait is not None and wait <= self.max_retry_after:
             return max(wait, 0.0)
         return self.backoff(tries - rate_limited)
+
+
+def _count(value: object, name: str) -> None:
+    field = f"RetryPolicy.{name}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise ValidationError(field, f"must be at least 1 (the first try counts), not {value}")
+
+
+def _seconds_option(value: object, name: str) -> None:
+    field = f"RetryPolicy.{name}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field, f"must be a number of seconds, not {type(value).__name__}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValidationError(field, f"must be a finite number of seconds >= 0, not {value}")
+
+
+def _flag(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"RetryPolicy.{name}", f"must be True or False, not {type(value).__name__}")
 
 
 def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

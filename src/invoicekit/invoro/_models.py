@@ -26,7 +26,7 @@ from .._checks import json_number, text, uuid_text
 from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._money import to_cents
+from .._money import bounded, to_cents
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
@@ -100,7 +100,7 @@ def _quantity(value: object, field: str) -> Decimal:
     number = Decimal(value)
     if not number.is_finite():
         raise ValidationError(field, "must be a finite number")
-    return number
+    return bounded(number, field)
 
 
 def _positive_quantity(value: object, field: str) -> None:

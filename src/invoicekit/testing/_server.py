@@ -207,6 +207,9 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
             name, _, rest = self.path.lstrip("/").partition("/")
             fake = server.fakes.get(name)
             body = self._read_body()
+            if body is None:  # the client broke off mid-body: a server never acts on half a request
+                self.close_connection = True
+                return
             if name in {"", "_faults"} and fake is None:
                 self._reply(self._control(name, rest.split("?", 1)[0], body))
                 return
@@ -251,16 +254,28 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
                 return httpx.Response(400, json={"message": str(exc)})
             return httpx.Response(200, json={"queued": queued})
 
-        def _read_body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks = []
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0], 16)
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-                    if size == 0:
-                        return b"".join(chunks)
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        def _read_body(self) -> bytes | None:
+            """The whole body, or None when the connection ended before it did."""
+            try:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while True:
+                        line = self.rfile.readline()
+                        if not line.endswith(b"\n"):
+                            return None
+                        size = int(line.split(b";")[0], 16)
+                        chunk = self.rfile.read(size)
+                        if len(chunk) < size:
+                            return None
+                        chunks.append(chunk)
+                        self.rfile.readline()
+                        if size == 0:
+                            return b"".join(chunks)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+            except (OSError, ValueError):
+                return None
+            return body if len(body) == length else None
 
         def _reply(self, response: httpx.Response) -> None:
             content = response.read()

@@ -482,7 +482,7 @@ def _param(value: object, field: str) -> object:
     if isinstance(value, float):
         raise ValidationError(field, "floats are refused: pass a decimal.Decimal (or a str)")
     if isinstance(value, Decimal):
-        return money(value, field)
+        return money(value, field, generic=True)  # any action's number, not only money
     if isinstance(value, dt.datetime):
         raise ValidationError(field, "pass a datetime as a str in the format the action documents")
     if isinstance(value, dt.date):
