@@ -394,15 +394,17 @@ async def test_upflow_file_broken_mid_upload_is_a_transport_error(
 async def test_salesbricks_unsafe_file_broken_mid_upload_is_outcome_unknown(
     change: str, wire: str, kind: str, big_pdf: Path, server: FakeServer
 ) -> None:
-    """An unsafe update (send_invoice=True) whose attachment breaks mid-upload: OutcomeUnknownError,
-    one request, nothing applied or sent."""
+    """An unsafe update (send_invoice=True, no idempotency key) whose attachment breaks mid-upload:
+    OutcomeUnknownError, one request, nothing applied or sent."""
     mutate, words = BROKEN[change]
     fake = salesbricks_fake()
     with MutatingFile(big_pdf, mutate) as handle, pytest.raises(invoicekit.OutcomeUnknownError) as caught:
         await call(
             kind,
             _wire(wire, server, fake, "salesbricks"),
-            lambda c: c.invoices.update(SB_INVOICE, send_invoice=True, pdf_attachments=[handle]),
+            lambda c: c.invoices.update(
+                SB_INVOICE, send_invoice=True, idempotency_key=None, pdf_attachments=[handle]
+            ),
         )
     assert words in str(caught.value)
     assert caught.value.attempts == 1
@@ -498,7 +500,11 @@ async def test_unsafe_path_vanished_after_a_send_is_outcome_unknown(kind: str, b
     make = hooked(fake, lambda n: big_pdf.unlink() if n == 1 else None)
     with pytest.raises(invoicekit.OutcomeUnknownError, match="No such file"):
         await call(
-            kind, make, lambda c: c.invoices.update(SB_INVOICE, send_invoice=True, pdf_attachments=[big_pdf])
+            kind,
+            make,
+            lambda c: c.invoices.update(
+                SB_INVOICE, send_invoice=True, idempotency_key=None, pdf_attachments=[big_pdf]
+            ),
         )
     assert fake.invoices[SB_INVOICE].times_sent == 0
 
