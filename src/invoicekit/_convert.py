@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -84,6 +85,8 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook(bool, _structure_bool)  # never bool("false"): a wire flag is JSON true/false
+    conv.register_structure_hook(int, _structure_int)  # never int(True) or int(1.9)
+    conv.register_structure_hook(str, _structure_str)  # never str(True) or str(123)
 
     def key(a: attrs.Attribute[Any]) -> str:
         return str(a.metadata.get(_WIRE, wire_name(a.name)))
@@ -192,6 +195,24 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
 def _structure_bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected JSON true or false, got {type(value).__name__} {value!r}")
+    return value
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def _structure_int(value: Any, _: type) -> int:
+    """A JSON integer, or its decimal text (WHMCS sends ids as text); never a bool, a fraction, a float."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value)
+    raise TypeError(f"expected a whole number, got {json_kind(value)}")
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {json_kind(value)}")
     return value
 
 

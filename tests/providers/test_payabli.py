@@ -561,7 +561,7 @@ class TestEnvelopes:
     async def test_a_success_whose_data_is_not_an_id_is_a_decode_error(self, httpx_mock: HTTPXMock) -> None:
         """responseData must be a string or an integer, as Payabli's schema says."""
         httpx_mock.add_response(json={**OK, "responseData": {"id": 1}})
-        with pytest.raises(DecodeError, match="response_data"):
+        with pytest.raises(DecodeError, match="responseData"):
             await update("sync")
 
 

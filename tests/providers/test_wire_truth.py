@@ -77,6 +77,14 @@ def sb(transport: Canned) -> Salesbricks:
     return Salesbricks("sb-key", retry=FAST, http_client=httpx.Client(transport=transport))
 
 
+#: Payabli's documented answer: InvoiceResponseWithoutData requires all of these keys, none null.
+PAYABLI_OK = {
+    "isSuccess": True,
+    "responseCode": 1,
+    "responseData": 332,
+    "responseText": "Success",
+    "roomId": 0,
+}
 DRAFT = invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
 INVOICE = {"id": INVORO_ID, "status": "draft", "total": 1000}
 
@@ -126,9 +134,7 @@ def test_payabli_false_is_still_the_typed_api_error() -> None:
 
 
 def test_payabli_true_is_a_success() -> None:
-    transport = Canned(
-        200, {"isSuccess": True, "responseText": "Success", "responseCode": 1, "responseData": 332}
-    )
+    transport = Canned(200, PAYABLI_OK)
     with payabli(transport) as client:
         result = client.invoices.update(332, invoice_data=BillData(notes="n"))
     assert (result.is_success, result.response_data) == (True, 332)
@@ -301,7 +307,7 @@ def test_payabli_item_without_cost_is_refused_before_sending(cost: object) -> No
 
 
 def test_payabli_item_cost_on_the_wire() -> None:
-    transport = Canned(200, {"isSuccess": True, "responseData": 332})
+    transport = Canned(200, PAYABLI_OK)
     with payabli(transport) as client:
         client.invoices.update(
             332, invoice_data=BillData(items=[BillItem(item_cost=Decimal("882.37"), item_qty=1)])
@@ -368,7 +374,7 @@ def test_an_update_that_sets_nothing_is_refused_and_not_sent(case: str) -> None:
 
 def test_the_smallest_changes_are_still_sent() -> None:
     """None that clears, [] that empties a list, one flag: each is a change, read back independently."""
-    ok = {"isSuccess": True, "responseData": 1}
+    ok = {**PAYABLI_OK, "responseData": 1}
     transport = Canned(200, ok)
     with payabli(transport) as client:
         client.invoices.update(1, invoice_data=BillData(notes=None))

@@ -171,14 +171,41 @@ _CONV.register_structure_hook(str | int | None, _response_data)
 _RESPONSE_KEYS: Final = {camel(a.name).lower(): camel(a.name) for a in attrs.fields(InvoiceResponse)}
 
 
+def _json_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+#: ``InvoiceResponseWithoutData`` marks these keys required, none nullable, each one JSON type [DOC]
+#: (specs/payabli_invoice_sdk_1.0.19.schema.json): a missing key, a null or a number sent as text is an
+#: answer the spec forbids, read as a DecodeError (isSuccess is checked first, on its own).
+_REQUIRED_ANSWER: Final[dict[str, tuple[str, Callable[[Any], bool]]]] = {
+    "responseCode": ("an integer", _json_int),
+    "responseData": ("a string or an integer", lambda v: isinstance(v, str) or _json_int(v)),
+    "responseText": ("a string", lambda v: isinstance(v, str)),
+    "roomId": ("an integer", _json_int),
+}
+#: Keys whose two spellings in one answer make it unreadable (``pageidentifier``, spelled two ways across
+#: Payabli's endpoints and never a verdict, is taken from its last spelling).
+_ONE_SPELLING: Final = frozenset({"isSuccess", *_REQUIRED_ANSWER})
+
+
 def _parse(data: Any) -> InvoiceResponse:
     if isinstance(data, dict):
-        data = {_RESPONSE_KEYS.get(k.lower(), k): v for k, v in data.items()}
+        folded: dict[str, Any] = {}
+        for k, v in data.items():
+            name = str(_RESPONSE_KEYS.get(k.lower(), k))
+            if name in folded and name in _ONE_SPELLING:  # read whatever its case: two spellings disagree
+                raise bad_answer(f"the answer has {name} more than once (in two casings)")
+            folded[name] = v
+        data = folded
     # Success is the JSON value true and nothing else (the spec marks isSuccess required): a missing,
     # null or string flag is an answer we cannot read, never a success. `false` was raised already.
     flag = data.get("isSuccess") if isinstance(data, dict) else None
     if flag is not True:
         raise bad_answer(f"isSuccess is {json_kind(flag, data, 'isSuccess')}, not JSON true")
+    for key, (kind, fits) in _REQUIRED_ANSWER.items():
+        if not fits(data.get(key)):
+            raise bad_answer(f"{key} is {json_kind(data.get(key), data, key)}, not {kind}")
     return structure(_CONV, data, InvoiceResponse)
 
 
