@@ -144,7 +144,7 @@ class Redactor:
     HTTP Basic does with ``user:secret``, is out of scope: no provider here uses Basic).
     """
 
-    __slots__ = ("_needles",)
+    __slots__ = ("_needles", "_raw_needles")
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         needles: set[str] = set()
@@ -164,6 +164,13 @@ class Redactor:
             )
         # Longest first, so a secret that contains another is scrubbed whole.
         self._needles = tuple(sorted(needles, key=len, reverse=True))
+        self._raw_needles = tuple(n.encode() for n in self._needles)
+
+    def found_in(self, content: bytes) -> bool:
+        """Whether an answer's raw bytes carry a credential in any covered form (a cheap byte search, so
+        a clean answer is not walked).
+        """
+        return any(needle in content for needle in self._raw_needles)
 
     def text(self, value: str) -> str:
         for needle in self._needles:

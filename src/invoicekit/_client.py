@@ -96,6 +96,8 @@ class _Attempts:
     tries: int = 0
     rate_limited: int = 0
     boundary: str = attrs.field(factory=new_boundary)
+    #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
+    may_have_run: bool = False
 
 
 class BaseClient:
@@ -202,6 +204,10 @@ class BaseClient:
                 return None
             if outcome.status_code == 429:
                 state.rate_limited += 1
+            elif outcome.status_code in MAY_HAVE_RUN_STATUSES:
+                state.may_have_run = True
+        elif not isinstance(outcome, NOT_SENT):
+            state.may_have_run = True
         wait = self._retry.decide(
             outcome,
             safe=call.safety.retryable,
@@ -240,6 +246,17 @@ class BaseClient:
                 provider=name,
                 attempts=state.tries,
                 status_code=outcome.status_code,
+                idempotency_key=call.idempotency_key,
+            )
+        if outcome.status_code == 409 and call.idempotency_key is not None and state.may_have_run:
+            # The provider is still running an earlier attempt under this key: not a refusal, and a
+            # resend under a new key could apply the change twice.
+            raise OutcomeUnknownError(
+                f"{name} answered 409 to a resend under the same idempotency key: an earlier attempt may "
+                "still be running or may have been applied. Resend with the same idempotency_key later.",
+                provider=name,
+                attempts=state.tries,
+                status_code=409,
                 idempotency_key=call.idempotency_key,
             )
         result = self._conclude(call, outcome)
@@ -283,6 +300,8 @@ class BaseClient:
         failure = self._provider.check_envelope(data)
         if failure is not None:
             raise self._api_error(response, data, failure)
+        if data is not None and self._redactor.found_in(response.content):
+            data = self._redactor.data(data)  # an answer echoing a credential never hands it to the caller
         return call.parse(data)
 
     def _api_error(self, response: httpx.Response, data: Any, failure: Failure | None = None) -> APIError:

@@ -28,7 +28,7 @@ from ._errors import DecodeError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["camel", "extra", "iso_datetime", "make_converter", "structure", "wire"]
+__all__ = ["amount", "camel", "extra", "iso_datetime", "make_converter", "structure", "whole", "wire"]
 
 T = TypeVar("T")
 _WIRE = "invoicekit.wire"
@@ -141,6 +141,37 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str | float):
         raise TypeError(f"expected a number, got {type(value).__name__}")
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+#: The most integer digits a number read from an answer may have: far above any real id or amount, far
+#: below what makes ``int()`` of a text such as ``1e999999999999`` exhaust memory.
+MAX_DIGITS = 40
+
+
+def _number(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise TypeError(f"{value!r} is not {what}")
+    number = Decimal(str(value).strip())  # a bad text: decimal.InvalidOperation (an ArithmeticError)
+    if not number.is_finite() or (number and number.adjusted() >= MAX_DIGITS):
+        raise ValueError(f"{value!r} is not {what} (not finite, or more than {MAX_DIGITS} digits)")
+    return number
+
+
+def whole(value: Any) -> int:
+    """A whole number from an answer: an int, or its text (``"12"``, ``"12.0"``); else TypeError, ValueError
+    or ArithmeticError, which a typed read turns into a DecodeError.
+    """
+    number = _number(value, "a whole number")
+    if number != number.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def amount(value: Any) -> Decimal:
+    """A finite amount from an answer: an int, a Decimal (a JSON float) or its text; NaN and infinities
+    are refused (TypeError, ValueError or ArithmeticError, as for :func:`whole`).
+    """
+    return _number(value, "an amount")
 
 
 def _structure_datetime(value: Any, _: type) -> dt.datetime:

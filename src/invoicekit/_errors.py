@@ -47,7 +47,21 @@ __all__ = [
 
 
 class InvoiceKitError(Exception):
-    """Base of every error invoicekit raises. Catch this to catch them all."""
+    """Base of every error invoicekit raises. Catch this to catch them all.
+
+    Every error pickles (a worker process can hand one back): its message and attributes are restored
+    without calling ``__init__``, whose keyword-only arguments ``Exception.__reduce__`` cannot replay.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[InvoiceKitError], args: tuple[Any, ...], state: dict[str, Any]) -> InvoiceKitError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ValidationError(InvoiceKitError, ValueError):

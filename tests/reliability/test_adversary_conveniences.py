@@ -188,7 +188,8 @@ def test_salesbricks_409_after_a_timed_out_attempt_is_outcome_unknown() -> None:
     ):
         client.invoices.update("inv-1", send_invoice=True)
     keys = [h["X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"] for _, h, _ in server.seen]
-    assert len(keys) == 2 and keys[0] == keys[1]
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
     assert info.value.idempotency_key == keys[0]
     assert info.value.status_code == 409
     assert not isinstance(info.value, invoicekit.APIError)
