@@ -380,3 +380,34 @@ def test_transport_error_keeps_its_key_type() -> None:
     """Held: a TransportError built with a key keeps it (the attribute the docs name)."""
     err = TransportError("m", provider="salesbricks", idempotency_key="k")
     assert err.idempotency_key == "k"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_salesbricks_send_ending_on_a_5xx_is_outcome_unknown(httpx_mock: HTTPXMock, status: int) -> None:
+    """Finding (nothing doubled): ``send_invoice=True`` with the generated key ended as ServerError after
+    every retry got a 5xx (Salesbricks stores and replays a 500 under the key [DOC U3]). Without a key the
+    same call ended as OutcomeUnknownError; with one, the caller read "failed", and the docs tell them to let
+    a new key be generated after a failure: the customer may be emailed twice. It stays OutcomeUnknownError,
+    with the key, after the retries the key made safe.
+    """
+    httpx_mock.add_response(method="PATCH", status_code=status, json={"detail": "boom"}, is_reusable=True)
+    with (
+        Salesbricks("sb-key-0123456789", retry=FAST) as client,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        client.invoices.update("inv-1", send_invoice=True)
+    requests = httpx_mock.get_requests()
+    assert len(requests) == FAST.attempts
+    key = requests[0].headers["X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"]
+    assert {r.headers["X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"] for r in requests} == {key}
+    assert (info.value.status_code, info.value.idempotency_key) == (status, key)
+
+
+def test_salesbricks_update_without_send_ending_on_a_5xx_stays_server_error(httpx_mock: HTTPXMock) -> None:
+    """Held (and kept): a keyed update that emails no one is repeatable, so a persisting 5xx is ServerError."""
+    httpx_mock.add_response(method="PATCH", status_code=503, json={"detail": "boom"}, is_reusable=True)
+    with (
+        Salesbricks("sb-key-0123456789", retry=FAST) as client,
+        pytest.raises(invoicekit.ServerError),
+    ):
+        client.invoices.update("inv-1", tax_id="x")
