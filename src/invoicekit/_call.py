@@ -91,6 +91,10 @@ class Call(Generic[R]):
     ignore_answer: bool = False
     #: The idempotency key the call carries in its headers (so errors and raw responses can show it).
     idempotency_key: str | None = None
+    #: True when the change must happen at most once (it emails a customer): even when a key makes the
+    #: retries safe, a 5xx to the last attempt ends as OutcomeUnknownError (with the key), never as a
+    #: ServerError that reads as a refusal (after which a caller would resend under a new key).
+    once_only: bool = False
     path: str = attrs.field(init=False)
 
     @path.default

@@ -248,6 +248,17 @@ class BaseClient:
                 status_code=outcome.status_code,
                 idempotency_key=call.idempotency_key,
             )
+        if call.once_only and outcome.status_code in MAY_HAVE_RUN_STATUSES:
+            raise OutcomeUnknownError(
+                f"{name} answered {outcome.status_code} to the last of {state.tries} attempt(s) of a call "
+                "that must not run twice; it may have been applied. Resend it with the same "
+                "idempotency_key (the provider replays its stored answer), never a new one, or check the "
+                "invoice first.",
+                provider=name,
+                attempts=state.tries,
+                status_code=outcome.status_code,
+                idempotency_key=call.idempotency_key,
+            )
         if outcome.status_code == 409 and call.idempotency_key is not None and state.may_have_run:
             # The provider is still running an earlier attempt under this key: not a refusal, and a
             # resend under a new key could apply the change twice.

@@ -404,7 +404,7 @@ def test_salesbricks_send_ending_on_a_5xx_is_outcome_unknown(httpx_mock: HTTPXMo
 
 
 def test_salesbricks_update_without_send_ending_on_a_5xx_stays_server_error(httpx_mock: HTTPXMock) -> None:
-    """Held (and kept): a keyed update that emails no one is repeatable, so a persisting 5xx is ServerError."""
+    """Held: a keyed update that emails no one is repeatable, so a persisting 5xx is ServerError."""
     httpx_mock.add_response(method="PATCH", status_code=503, json={"detail": "boom"}, is_reusable=True)
     with (
         Salesbricks("sb-key-0123456789", retry=FAST) as client,
