@@ -411,3 +411,47 @@ def test_salesbricks_update_without_send_ending_on_a_5xx_stays_server_error(http
         pytest.raises(invoicekit.ServerError),
     ):
         client.invoices.update("inv-1", tax_id="x")
+
+
+# -- response headers and extra_headers ---------------------------------------------------------------------
+
+
+def test_secret_echoed_as_a_header_name_is_scrubbed(httpx_mock: HTTPXMock) -> None:
+    """Finding: a token is a valid header name; an answer echoing it as one kept it in ``err.headers`` and
+    ``RawResponse.headers`` (only values were scrubbed)."""
+    httpx_mock.add_response(
+        method="GET", url=PB_URL, status_code=404, json={"isSuccess": False}, headers={PB_KEY: "1"}
+    )
+    httpx_mock.add_response(method="GET", url=PB_URL, json=RECORD, headers={PB_KEY: "1"})
+    with _payabli() as client:
+        with pytest.raises(invoicekit.NotFoundError) as info:
+            client.invoices.get(332)
+        raw = client.invoices.with_raw_response.get(332)
+    assert PB_KEY not in repr(info.value.headers)
+    assert PB_KEY not in repr(dict(raw.headers))
+    assert raw.parsed.id_invoice == 332
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Content-Encoding",
+        "content-encoding",
+        "Connection",
+        "Upgrade",
+        "TE",
+        "Trailer",
+        "Keep-Alive",
+        "Expect",
+    ],
+)
+def test_extra_headers_cannot_set_body_encoding_or_hop_by_hop_headers(
+    httpx_mock: HTTPXMock, name: str
+) -> None:
+    """Finding: ``extra_headers={"Content-Encoding": "gzip"}`` (the body is not gzip: the provider misreads
+    or refuses every attempt) and the connection-level headers the transport owns (``Upgrade: h2c`` asks the
+    server to switch protocols mid-call) were sent. They are refused, naming the header, before a request."""
+    with _payabli() as client, pytest.raises(ValidationError) as info:
+        client.invoices.get(332, extra_headers={name: "gzip"})
+    assert name in info.value.field
+    assert httpx_mock.get_requests() == []
