@@ -10,9 +10,12 @@ from __future__ import annotations
 import http.server
 import json
 import pickle
+import runpy
 import socket
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -455,3 +458,45 @@ def test_extra_headers_cannot_set_body_encoding_or_hop_by_hop_headers(
         client.invoices.get(332, extra_headers={name: "gzip"})
     assert name in info.value.field
     assert httpx_mock.get_requests() == []
+
+
+# -- examples: --live without credentials -------------------------------------------------------------------
+
+EXAMPLES_DIR = Path(__file__).parent.parent.parent / "examples"
+LIVE_RUNS = {  # example -> (valid --live arguments, the environment variable the message must name)
+    "whmcs": (["12"], "WHMCS_URL"),
+    "payabli": (["12", "invoice.pdf"], "PAYABLI_API_KEY"),
+    "salesbricks": (["inv-1"], "SALESBRICKS_API_KEY"),
+    "upflow": (["ext-1", "invoice.pdf"], "UPFLOW_API_KEY"),
+    "invoro": (["0b7d9a0e-3c5e-4f7e-9a57-2f1d6a9b8c11"], "INVORO_API_KEY"),
+}
+CREDENTIAL_VARIABLES = (
+    "WHMCS_URL",
+    "WHMCS_IDENTIFIER",
+    "WHMCS_SECRET",
+    "WHMCS_ACCESS_KEY",
+    "PAYABLI_API_KEY",
+    "SALESBRICKS_API_KEY",
+    "UPFLOW_API_KEY",
+    "UPFLOW_API_SECRET",
+    "INVORO_API_KEY",
+)
+
+
+@pytest.mark.parametrize("name", sorted(LIVE_RUNS))
+def test_example_live_without_credentials_names_the_variable(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding: ``--live`` with its arguments but without the credentials ended in a ValidationError
+    traceback (exit 1) from deep inside the client, instead of a message naming what is missing."""
+    argv, variable = LIVE_RUNS[name]
+    for var in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    path = EXAMPLES_DIR / f"{name}.py"
+    monkeypatch.setattr(sys, "argv", [str(path), "--live", *argv])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_path(str(path), run_name="__main__")
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert variable in err
+    assert "--live" in err
