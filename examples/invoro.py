@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from decimal import Decimal
 
 import invoicekit
@@ -139,6 +140,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.live:
-        live(args.live[0], "x-api-key" if args.x_api_key else "bearer")
+        try:
+            live(args.live[0], "x-api-key" if args.x_api_key else "bearer")
+        except invoicekit.ValidationError as exc:  # e.g. a credential missing from the environment
+            print(f"{sys.argv[0]}: error: --live: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     else:
         against_the_fake()

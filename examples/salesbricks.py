@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import uuid
 
 import invoicekit
@@ -108,6 +109,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.live:
-        live(args.live[0], sandbox=args.sandbox)
+        try:
+            live(args.live[0], sandbox=args.sandbox)
+        except invoicekit.ValidationError as exc:  # e.g. a credential missing from the environment
+            print(f"{sys.argv[0]}: error: --live: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     else:
         against_the_fake()

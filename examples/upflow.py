@@ -11,6 +11,7 @@ UPFLOW_API_SECRET (add ``--sandbox`` for the sandbox).
 from __future__ import annotations
 
 import argparse
+import sys
 
 import invoicekit
 from invoicekit import ExternalId, File
@@ -84,6 +85,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.live:
-        live(args.live[0], args.live[1], sandbox=args.sandbox)
+        try:
+            live(args.live[0], args.live[1], sandbox=args.sandbox)
+        except invoicekit.ValidationError as exc:  # e.g. a credential missing from the environment
+            print(f"{sys.argv[0]}: error: --live: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     else:
         against_the_fake()

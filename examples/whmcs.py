@@ -11,6 +11,7 @@ WHMCS_IDENTIFIER / WHMCS_SECRET / WHMCS_ACCESS_KEY) and changes nothing.
 from __future__ import annotations
 
 import argparse
+import sys
 from decimal import Decimal
 
 import invoicekit
@@ -100,6 +101,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.live:
-        live(int(args.live[0]))
+        try:
+            live(int(args.live[0]))
+        except invoicekit.ValidationError as exc:  # e.g. a credential missing from the environment
+            print(f"{sys.argv[0]}: error: --live: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     else:
         against_the_fake()

@@ -92,6 +92,10 @@ class Call(Generic[R]):
     ignore_answer: bool = False
     #: The idempotency key the call carries in its headers (so errors and raw responses can show it).
     idempotency_key: str | None = None
+    #: True when the change must happen at most once (it emails a customer): even when a key makes the
+    #: retries safe, a 5xx to the last attempt ends as OutcomeUnknownError (with the key), never as a
+    #: ServerError that reads as a refusal (after which a caller would resend under a new key).
+    once_only: bool = False
     path: str = attrs.field(init=False)
 
     @path.default
@@ -105,10 +109,12 @@ class Call(Generic[R]):
         return all(f.replayable for f in files_in(self.body))
 
 
-#: Headers ``extra_headers=`` may never set: the body's framing, the target, and credentials in any form.
+#: Headers ``extra_headers=`` may never set: the body's framing and encoding, the connection (hop-by-hop
+#: headers the transport owns), the target, and credentials in any form.
 PROTECTED_HEADERS: frozenset[str] = frozenset(
-    {"content-type", "content-length", "transfer-encoding", "host", "authorization", "proxy-authorization",
-     "cookie"}
+    {"content-type", "content-length", "transfer-encoding", "content-encoding", "host", "authorization",
+     "proxy-authorization", "cookie", "connection", "keep-alive", "upgrade", "te", "trailer", "expect",
+     "proxy-connection"}
 )  # fmt: skip
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
 _FIELD_VALUE = re.compile(r"[\x20-\x7e\t]*")  # visible ASCII, space and tab: no CR, LF or NUL
@@ -143,8 +149,8 @@ def with_extra_headers(
         if name.lower() in refused:
             raise ValidationError(
                 field,
-                "is set by invoicekit (credentials, body framing, Host or the call's own headers such as "
-                "the idempotency key) and cannot be overridden",
+                "is set by invoicekit (credentials, body framing and encoding, connection headers, Host or "
+                "the call's own headers such as the idempotency key) and cannot be overridden",
             )
         if name.lower() in {a.lower() for a in added}:
             raise ValidationError(field, "is given twice (header names are case-insensitive)")

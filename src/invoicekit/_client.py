@@ -137,6 +137,8 @@ class _Attempts:
     deadline: float = math.inf
     #: Set when the last answer's body could not be read (too large, corrupt encoding).
     unread: DecodeError | None = None
+    #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
+    may_have_run: bool = False
 
 
 class ClientClosed(RuntimeError):
@@ -423,6 +425,10 @@ class BaseClient:
                 return None
             if outcome.status_code == 429:
                 state.rate_limited += 1
+            elif outcome.status_code in MAY_HAVE_RUN_STATUSES:
+                state.may_have_run = True
+        elif not isinstance(outcome, NOT_SENT):
+            state.may_have_run = True
         wait = self._retry.decide(
             outcome,
             safe=call.safety.retryable,
@@ -470,6 +476,28 @@ class BaseClient:
                 provider=name,
                 attempts=state.tries,
                 status_code=outcome.status_code,
+                idempotency_key=call.idempotency_key,
+            )
+        if call.once_only and outcome.status_code in MAY_HAVE_RUN_STATUSES:
+            raise OutcomeUnknownError(
+                f"{name} answered {outcome.status_code} to the last of {state.tries} attempt(s) of a call "
+                "that must not run twice; it may have been applied. Resend it with the same "
+                "idempotency_key (the provider replays its stored answer), never a new one, or check the "
+                "invoice first.",
+                provider=name,
+                attempts=state.tries,
+                status_code=outcome.status_code,
+                idempotency_key=call.idempotency_key,
+            )
+        if outcome.status_code == 409 and call.idempotency_key is not None and state.may_have_run:
+            # The provider is still running an earlier attempt under this key: not a refusal, and a
+            # resend under a new key could apply the change twice.
+            raise OutcomeUnknownError(
+                f"{name} answered 409 to a resend under the same idempotency key: an earlier attempt may "
+                "still be running or may have been applied. Resend with the same idempotency_key later.",
+                provider=name,
+                attempts=state.tries,
+                status_code=409,
                 idempotency_key=call.idempotency_key,
             )
         if state.unread is not None:

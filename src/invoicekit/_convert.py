@@ -30,12 +30,14 @@ from ._files import File
 from ._unset import UNSET
 
 __all__ = [
+    "amount",
     "camel",
     "extra",
     "iso_datetime",
     "json_kind",
     "make_converter",
     "structure",
+    "whole",
     "wire",
     "wrap_unstructure",
 ]
@@ -214,6 +216,37 @@ def _structure_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {json_kind(value)}")
     return value
+
+
+#: The most integer digits a number read from an answer may have: far above any real id or amount, far
+#: below what makes ``int()`` of a text such as ``1e999999999999`` exhaust memory.
+MAX_DIGITS = 40
+
+
+def _number(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise TypeError(f"{value!r} is not {what}")
+    number = Decimal(str(value).strip())  # a bad text: decimal.InvalidOperation (an ArithmeticError)
+    if not number.is_finite() or (number and number.adjusted() >= MAX_DIGITS):
+        raise ValueError(f"{value!r} is not {what} (not finite, or more than {MAX_DIGITS} digits)")
+    return number
+
+
+def whole(value: Any) -> int:
+    """A whole number from an answer: an int, or its text (``"12"``, ``"12.0"``); else TypeError, ValueError
+    or ArithmeticError, which a typed read turns into a DecodeError.
+    """
+    number = _number(value, "a whole number")
+    if number != number.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def amount(value: Any) -> Decimal:
+    """A finite amount from an answer: an int, a Decimal (a JSON float) or its text; NaN and infinities
+    are refused (TypeError, ValueError or ArithmeticError, as for :func:`whole`).
+    """
+    return _number(value, "an amount")
 
 
 def _structure_datetime(value: Any, _: type) -> dt.datetime:

@@ -96,7 +96,9 @@ class OutcomeUnknownError(TransportError):
     Raised when a request that emails a customer, appends lines or creates a record failed after it may
     have been sent: a read timeout, a dropped connection, or a 5xx answer. The change may or may not have
     been applied. Look at the invoice before trying again. *status_code* is set when the provider answered
-    with a 5xx.
+    with a 5xx. A call carrying an idempotency key (*idempotency_key*) was retried under it, and ends here
+    when it still may have run: a 5xx to its last attempt of a change that emails a customer, or a 409 to
+    a resend while an earlier attempt under the key may still run; resend it under the same key only.
     """
 
     def __init__(

@@ -137,7 +137,8 @@ def safe_headers(headers: Any, redact: Callable[[str], str]) -> dict[str, str]:
     the client's own credentials (a provider may echo one back).
     """
     kept: dict[str, str] = {}
-    for name, value in headers.multi_items():
+    for raw_name, value in headers.multi_items():
+        name = redact(raw_name)  # a token is a valid header name: an echo may come back as one
         lowered = name.lower()
         secret = lowered in SECRET_HEADERS or any(w in lowered for w in _SECRET_WORDS)
         text = REDACTED if secret else redact(value)

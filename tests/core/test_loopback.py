@@ -24,7 +24,9 @@ class Mirror(FakeProvider):
         self.route("POST", r"/mirror", self._mirror)
 
     def _mirror(self, request: httpx.Request, params: dict[str, str]) -> httpx.Response:
-        return self.json(200, {"headers": dict(request.headers), "body": request.content.decode("latin-1")})
+        # "size" too: the client scrubs a credential an answer echoes (the form body's), shortening "body"
+        received = {"headers": dict(request.headers), "body": request.content.decode("latin-1")}
+        return self.json(200, {**received, "size": len(request.content)})
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def test_sync_bodies_cross_a_real_socket(server: FakeServer, body: Any) -> None:
     with client:
         got = client._send(Call("POST", "/mirror", parse=lambda d: d, body=body))
     assert got["headers"]["host"] == server.url.removeprefix("http://")
-    assert int(got["headers"]["content-length"]) == len(got["body"].encode("latin-1"))
+    assert int(got["headers"]["content-length"]) == got["size"]
     assert "transfer-encoding" not in got["headers"]
 
 
@@ -63,7 +65,6 @@ async def test_async_bodies_cross_a_real_socket(server: FakeServer, body: Any) -
     )
     async with AsyncClient(Provider("m", server.base_url("m")), auth) as client:
         got = await client._send(Call("POST", "/mirror", parse=lambda d: d, body=body))
-    sent = got["body"].replace("***", "s" * 8)  # the mirror echoes the secret; results are scrubbed of it
-    assert int(got["headers"]["content-length"]) == len(sent.encode("latin-1"))
+    assert int(got["headers"]["content-length"]) == got["size"]
     if isinstance(body, Json):
         assert json.loads(got["body"])["amount"] == 1.10

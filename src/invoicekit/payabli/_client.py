@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -17,7 +16,7 @@ from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
-from .._convert import camel, json_kind, make_converter, structure
+from .._convert import amount, camel, json_kind, make_converter, structure, whole
 from .._errors import DecodeError, ValidationError, bad_answer
 from .._files import File
 from .._response import async_raw_response, raw_response
@@ -253,10 +252,10 @@ def update_call(
 #: Record keys (lower case) -> InvoiceRecord attribute and reader. Spellings [SDK GetInvoiceRecord, INF].
 _RECORD: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "invoicenumber": ("invoice_number", lambda v: _opt(v, str)),
-    "invoicestatus": ("invoice_status", lambda v: _opt(v, _whole)),
-    "invoicetype": ("invoice_type", lambda v: _opt(v, _whole)),
-    "invoiceamount": ("invoice_amount", lambda v: _opt(v, _amount)),
-    "invoicepaidamount": ("paid_amount", lambda v: _opt(v, _amount)),
+    "invoicestatus": ("invoice_status", lambda v: _opt(v, whole)),
+    "invoicetype": ("invoice_type", lambda v: _opt(v, whole)),
+    "invoiceamount": ("invoice_amount", lambda v: _opt(v, amount)),
+    "invoicepaidamount": ("paid_amount", lambda v: _opt(v, amount)),
     "invoicedate": ("invoice_date", lambda v: _opt(v, _day)),
     "invoiceduedate": ("invoice_due_date", lambda v: _opt(v, _day)),
     "paymentterms": ("payment_terms", lambda v: _opt(v, str)),
@@ -266,9 +265,9 @@ _RECORD_ITEM: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "itemproductname": ("item_product_name", lambda v: _opt(v, str)),
     "itemdescription": ("item_description", lambda v: _opt(v, str)),
     "itemproductcode": ("item_product_code", lambda v: _opt(v, str)),
-    "itemcost": ("item_cost", lambda v: _opt(v, _amount)),
-    "itemqty": ("item_qty", lambda v: _opt(v, _amount)),
-    "itemtotalamount": ("item_total_amount", lambda v: _opt(v, _amount)),
+    "itemcost": ("item_cost", lambda v: _opt(v, amount)),
+    "itemqty": ("item_qty", lambda v: _opt(v, amount)),
+    "itemtotalamount": ("item_total_amount", lambda v: _opt(v, amount)),
 }
 
 
@@ -277,7 +276,7 @@ def parse_record(data: Any) -> InvoiceRecord:
     try:
         if not isinstance(data, dict):
             raise TypeError(f"the answer is a JSON {type(data).__name__}, not an object")
-        values: dict[str, Any] = {"id_invoice": _whole(_ci(data, "IdInvoice"))}
+        values: dict[str, Any] = {"id_invoice": whole(_ci(data, "IdInvoice"))}
         extra: dict[str, Any] = {}
         for key, value in data.items():
             known = _RECORD.get(key.lower())
@@ -313,26 +312,13 @@ def _record_item(raw: Any) -> InvoiceRecordItem:
 
 
 def _opt(value: Any, read: Callable[[Any], Any]) -> Any:
-    return None if value is None else read(value)
+    """None for an absent value: null, or ``""`` (how an empty date or number may travel)."""
+    return None if value is None or (isinstance(value, str) and not value.strip()) else read(value)
 
 
-def _whole(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise TypeError(f"{value!r} is not a whole number")
-    number = Decimal(str(value).strip())
-    if number != number.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number")
-    return int(number)
-
-
-def _amount(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise TypeError(f"{value!r} is not an amount")
-    return Decimal(str(value).strip())
-
-
-def _day(value: Any) -> dt.date:
-    return dt.date.fromisoformat(str(value)[:10])  # "2025-10-19" or "2025-10-19T00:00:00"
+def _day(value: Any) -> dt.date | None:
+    text = str(value)[:10]  # "2025-10-19" or "2025-10-19T00:00:00"
+    return None if text == "0000-00-00" else dt.date.fromisoformat(text)
 
 
 def get_call(id_invoice: object) -> Call[InvoiceRecord]:

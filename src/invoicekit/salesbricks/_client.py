@@ -276,6 +276,7 @@ def update_call(
         body=Multipart(fields=parts + config, files=files),
         safety=safety,
         idempotency_key=key,
+        once_only=fields.get("send_invoice") is True,
     )
 
 

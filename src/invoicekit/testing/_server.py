@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import socket
 import threading
 import time
@@ -62,6 +63,8 @@ def inject(fake: FakeProvider, spec: Mapping[str, Any]) -> int:
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             raise ValueError("status must be an HTTP status code (100-599)")
         retry_after = spec.get("retry_after")
+        if retry_after is not None and not _header_value(retry_after):
+            raise ValueError("retry_after must be a number of seconds or an HTTP date (printable ASCII)")
         fake.fail_next(status, retry_after=None if retry_after is None else str(retry_after),
                        body=spec.get("body"), times=times)  # fmt: skip
     elif kind == "refuse":
@@ -79,13 +82,22 @@ def inject(fake: FakeProvider, spec: Mapping[str, Any]) -> int:
         limit, per = spec.get("limit"), spec.get("per", 60.0)
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
             raise ValueError("rate_limit needs limit, a non-negative integer (or null to lift it)")
-        if not isinstance(per, int | float) or isinstance(per, bool) or per <= 0:
+        if not isinstance(per, int | float) or isinstance(per, bool) or not 0 < per < float("inf"):
             raise ValueError("per must be a positive number of seconds")
         fake.rate_limit(limit, float(per))
         return 0
     else:
         raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}, not {kind!r}")
     return times
+
+
+def _header_value(value: object) -> bool:
+    """Whether *value* can travel as a header value: a finite number >= 0, or printable ASCII text."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return 0 <= value < float("inf")
+    return isinstance(value, str) and value.isascii() and value.isprintable()
 
 
 def parse_fault(text: str) -> tuple[str, dict[str, Any]]:
@@ -204,9 +216,16 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
             """Quiet: the fakes keep their own request log."""
 
         def _serve(self) -> None:
-            name, _, rest = self.path.lstrip("/").partition("/")
+            head = self.path.lstrip("/")
+            name = re.split(r"[/?]", head, maxsplit=1)[0]
+            rest = head[len(name) :].removeprefix("/")
             fake = server.fakes.get(name)
-            body = self._read_body()
+            try:
+                body = self._read_body()
+            except ValueError as exc:  # no way to find where this request ends: answer, then hang up
+                self.close_connection = True
+                self._reply(httpx.Response(400, json={"message": f"unreadable request body: {exc}"}))
+                return
             if body is None:  # the client broke off mid-body: a server never acts on half a request
                 self.close_connection = True
                 return
@@ -250,14 +269,20 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
                 return httpx.Response(405, json={"message": "POST a fault, or DELETE to clear them"})
             try:
                 queued = inject(fake, json.loads(body or b"null"))
-            except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+            except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError too
                 return httpx.Response(400, json={"message": str(exc)})
             return httpx.Response(200, json={"queued": queued})
 
         def _read_body(self) -> bytes | None:
-            """The whole body, or None when the connection ended before it did."""
+            """The whole body; None when the connection ended before it did. A request that does not say
+            where its body ends (a Content-Length that is not a whole number) is a ValueError.
+            """
+            chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
+            length = self.headers.get("Content-Length") or "0"
+            if not chunked and not (length.isascii() and length.isdigit()):
+                raise ValueError(f"Content-Length {length!r} is not a whole number")
             try:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                if chunked:
                     chunks = []
                     while True:
                         line = self.rfile.readline()
@@ -271,11 +296,10 @@ def _handler_for(server: FakeServer) -> type[http.server.BaseHTTPRequestHandler]
                         self.rfile.readline()
                         if size == 0:
                             return b"".join(chunks)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
+                body = self.rfile.read(int(length))
             except (OSError, ValueError):
                 return None
-            return body if len(body) == length else None
+            return body if len(body) == int(length) else None
 
         def _reply(self, response: httpx.Response) -> None:
             content = response.read()

@@ -24,7 +24,7 @@ from .._change import plan as plan_change
 from .._checks import boolean, choice, date, int_id, some_change, text
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient, check_base_url
 from .._client import read_error as default_read_error
-from .._convert import make_converter, structure
+from .._convert import amount, make_converter, structure, whole
 from .._errors import DecodeError, ValidationError, bad_answer
 from .._forms import php_form
 from .._money import money, to_cents
@@ -181,7 +181,7 @@ def parse_invoice(data: Any) -> Invoice:
     """
     answer = _success(data)
     try:
-        values: dict[str, Any] = {"invoice_id": _whole(answer["invoiceid"])}
+        values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
         for key, name in _INVOICE_FIELDS.items():
             values[name] = str(answer.get(key) or "")
         for key, name in _INVOICE_MONEY.items():
@@ -189,7 +189,7 @@ def parse_invoice(data: Any) -> Invoice:
         for key, name in _INVOICE_DATES.items():
             values[name] = _when(answer.get(key), dt.date.fromisoformat)
         values["date_paid"] = _when(answer.get("datepaid"), _datetime)
-        values["user_id"] = None if answer.get("userid") in (None, "") else _whole(answer["userid"])
+        values["user_id"] = None if answer.get("userid") in (None, "") else whole(answer["userid"])
         values["items"] = tuple(_item(raw) for raw in _collection(answer.get("items"), "item"))
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise DecodeError(
@@ -216,28 +216,17 @@ def _item(raw: Any) -> InvoiceItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
     return InvoiceItem(
-        id=_whole(raw["id"]),
+        id=whole(raw["id"]),
         description=str(raw.get("description") or ""),
         amount=_decimal(raw.get("amount", "0")),
         taxed=str(raw.get("taxed", "0")).strip().lower() in {"1", "true"},
         type=str(raw.get("type") or ""),
-        rel_id=_whole(raw.get("relid") or 0),
+        rel_id=whole(raw.get("relid") or 0),
     )
 
 
-def _whole(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise TypeError(f"{value!r} is not a whole number")
-    number = Decimal(str(value).strip())
-    if number != number.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number")
-    return int(number)
-
-
 def _decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise TypeError(f"{value!r} is not an amount")
-    return Decimal(str(value).strip() or "0")
+    return amount("0" if isinstance(value, str) and not value.strip() else value)
 
 
 def _when(value: Any, read: Callable[[str], R]) -> R | None:
