@@ -153,7 +153,7 @@ class File:
         """Yield a reader of exactly the content, from the start position, for one attempt.
 
         The size is measured once, here; the reader never returns more or less than that: a file that
-        shrinks, grows or cannot be read while it is sent raises :class:`FileReadError` (so does one that
+        shrinks, grows or cannot be read while it is sent raises ``FileReadError`` (so does one that
         cannot be opened, or is empty now). ``seek(0)`` goes back to the start position, not to byte 0.
         Closes what it opened.
         """
@@ -188,7 +188,7 @@ class File:
     def snapshot(self, limit: int) -> bytes | None:
         """The whole content from the start position when it is at most *limit* bytes (read now, in one
         go: what is sent is exactly what was there), else None (stream it with :meth:`open`). Raises
-        :class:`FileReadError` as :meth:`open` does.
+        ``FileReadError`` as :meth:`open` does.
         """
         source, field = self.source, self._field or "file"
         if isinstance(source, bytes):
@@ -258,7 +258,7 @@ class _Window(io.RawIOBase):
 
     Positions are relative to *start*, so an encoder that rewinds to 0 rewinds to the start position.
     A read that comes up short, a file longer than *size* at the end, or a failing read raise
-    :class:`FileReadError` before the bytes concerned are handed out, so a body is never completed with
+    ``FileReadError`` before the bytes concerned are handed out, so a body is never completed with
     content the file did not have from one end to the other.
     """
 

@@ -9,7 +9,7 @@ Two paths belong to the server itself (no fake is named ``_faults``, nor the emp
 * ``GET /`` lists the mounted fakes as JSON: ``{"fakes": {"upflow": {"base_url": ..., "class": "FakeUpflow",
   "requests": 3, "faults_queued": 0}, ...}}``.
 * ``POST /_faults/{name}`` with a JSON object queues a fault on that fake (answer ``{"queued": n}``), see
-  :func:`inject`; ``DELETE /_faults/{name}`` forgets every queued fault and lifts a rate limit.
+  ``inject``; ``DELETE /_faults/{name}`` forgets every queued fault and lifts a rate limit.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _header_value(value: object) -> bool:
 
 
 def parse_fault(text: str) -> tuple[str, dict[str, Any]]:
-    """Read a command-line fault, ``NAME:KIND[:VALUE][*TIMES]``, into (fake name, spec for :func:`inject`).
+    """Read a command-line fault, ``NAME:KIND[:VALUE][*TIMES]``, into (fake name, spec for ``inject``).
 
     KIND is ``status`` (VALUE: the code, default 503), ``refuse``, ``drop``, ``timeout`` (either with
     ``-after-apply``), ``slow`` (VALUE: seconds) or ``rate_limit`` (VALUE: requests per minute). Examples:
@@ -136,7 +136,7 @@ class FakeServer:
 
     *stall* is how long a request with an injected timeout is held before the connection is closed.
     Faults are injected on the fakes themselves, or over HTTP with ``POST /_faults/{name}`` (see
-    :func:`inject`); ``GET /`` lists the fakes. Use it as a context manager, or call :meth:`start` and
+    ``inject``); ``GET /`` lists the fakes. Use it as a context manager, or call :meth:`start` and
     :meth:`stop`.
     """
 
