@@ -1,0 +1,146 @@
+"""Adversary tests for the unified change (issue 15): InvoiceChange, invoices.apply / invoices.plan.
+
+Each test is a defect found by attacking what was merged; the bytes that reached the fake are read back
+by Werkzeug (multipart), never by invoicekit's own encoder.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+import pytest
+from werkzeug.formparser import parse_form_data
+
+from invoicekit import ExternalId, File, InvoiceChange, ValidationError
+from invoicekit.testing import FakeSalesbricks, FakeUpflow
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+JUNK = b"HEADER-BYTES-THE-CALLER-SKIPPED\n"
+SB_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+
+def file_parts(request: httpx.Request) -> list[tuple[str, bytes]]:
+    """(name, content) of each file part, as Werkzeug reads the body."""
+    body = request.content
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": request.headers["content-type"],
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    _, _, files = parse_form_data(environ)
+    out = []
+    for name, stored in files.lists():
+        for f in stored:
+            out.append((name, f.read()))
+            f.close()
+    return out
+
+
+class Pipe(io.RawIOBase):
+    """A one-shot stream (not seekable), like a pipe or a socket."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.fixture(params=["bytesio", "disk"])
+def at_offset(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BinaryIO]:
+    """A seekable binary file whose PDF starts after JUNK; the caller has seeked past JUNK."""
+    if request.param == "bytesio":
+        handle: BinaryIO = io.BytesIO(JUNK + PDF)
+    else:
+        path = tmp_path / "bundle.bin"
+        path.write_bytes(JUNK + PDF)
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    handle.seek(len(JUNK))
+    yield handle
+    handle.close()
+
+
+# -- a seekable file at an offset: the docs promise it is read from the position it had ---------------
+
+
+def test_salesbricks_apply_sends_a_file_object_from_its_position(at_offset: BinaryIO) -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    with fake.client() as client:
+        change = InvoiceChange(pdf=at_offset)
+        client.invoices.plan(SB_ID, change)  # a plan first, as a careful caller would
+        client.invoices.apply(SB_ID, change)
+    request = fake.requests[-1]
+    assert file_parts(request) == [("pdf_attachments", PDF)]
+    assert int(request.headers["content-length"]) == len(request.content)
+
+
+def test_salesbricks_native_update_sends_a_file_object_from_its_position(at_offset: BinaryIO) -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    with fake.client() as client:
+        client.invoices.update(SB_ID, pdf_attachments=[at_offset])
+    request = fake.requests[-1]
+    assert file_parts(request) == [("pdf_attachments", PDF)]
+    assert int(request.headers["content-length"]) == len(request.content)
+
+
+def test_upflow_apply_multipart_sends_a_file_object_from_its_position(at_offset: BinaryIO) -> None:
+    fake = FakeUpflow()
+    fake.add_invoice("inv_8f3a", external_id="ERP-42")
+    with fake.client() as client:
+        client.invoices.apply(ExternalId("ERP-42"), InvoiceChange(pdf=File(at_offset, filename="inv.pdf")))
+    request = fake.requests[-1]
+    assert file_parts(request) == [("file", PDF)]
+    assert int(request.headers["content-length"]) == len(request.content)
+
+
+def test_plan_leaves_a_file_objects_position_alone(at_offset: BinaryIO) -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    with fake.client() as client:
+        plan = client.invoices.plan(SB_ID, InvoiceChange(pdf=at_offset))
+    assert at_offset.tell() == len(JUNK)
+    assert fake.requests == []
+    described = f"pdf_attachments: attachment-1.pdf (application/pdf, {len(PDF)} bytes)"
+    assert plan.requests[0].files == (described,)
+
+
+# -- a one-shot stream sent once cannot be sent again: refuse before the second request -----------------
+
+
+def test_one_shot_stream_applied_twice_is_refused_before_the_second_request() -> None:
+    salesbricks, upflow = FakeSalesbricks(), FakeUpflow()
+    salesbricks.add_invoice(SB_ID)
+    upflow.add_invoice("inv_8f3a", external_id="ERP-42")
+    change = InvoiceChange(pdf=Pipe(PDF))
+    with salesbricks.client() as client:
+        client.invoices.apply(SB_ID, change)
+    assert file_parts(salesbricks.requests[-1]) == [("pdf_attachments", PDF)]
+    with upflow.client() as client, pytest.raises(ValidationError) as caught:
+        client.invoices.apply(ExternalId("ERP-42"), change)
+    assert caught.value.field == "pdf"
+    assert "already" in str(caught.value)
+    assert upflow.requests == []
+
+
+def test_one_shot_stream_applied_twice_to_the_same_provider_is_refused() -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    change = InvoiceChange(pdf=Pipe(PDF))
+    with fake.client() as client:
+        client.invoices.apply(SB_ID, change)
+        with pytest.raises(ValidationError):
+            client.invoices.apply(SB_ID, change)
+    assert len(fake.requests) == 1
