@@ -17,6 +17,10 @@ ONE_SHOT_IN_JSON = (
     "a one-shot stream cannot be sent as base64 inside JSON (its length is unknown); "
     "pass a path, bytes or a seekable file"
 )
+ONE_SHOT_SENT = (
+    "this one-shot stream (not seekable) was already sent, so it cannot be read again; "
+    "pass a path, bytes or a seekable file to send one file more than once"
+)
 
 
 class File:
@@ -27,7 +31,7 @@ class File:
 
     A path is opened for each attempt and closed after it, so a retry re-reads it. A seekable file object
     is read from the position it had when the call started, again on each retry. A one-shot stream (a
-    pipe, a socket) is sent once and its call is never retried.
+    pipe, a socket) is sent once and its call is never retried; sending it again is a ValidationError.
     """
 
     __slots__ = ("_start", "content_type", "filename", "source")
@@ -108,7 +112,7 @@ class File:
             except OSError as exc:
                 raise ValidationError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
         if not _seekable(source):
-            return self._peek_stream(source)
+            return self._peek_stream(source, field)
         if self._start is None:
             self._start = source.tell()
         source.seek(self._start)
@@ -117,9 +121,11 @@ class File:
         source.seek(self._start)
         return head, end - self._start
 
-    def _peek_stream(self, source: BinaryIO) -> tuple[bytes, int]:
+    def _peek_stream(self, source: BinaryIO, field: str) -> tuple[bytes, int]:
         # A one-shot stream: read the head once and put it back in front of the rest.
         if isinstance(source, _Prefixed):
+            if source.started:  # sent once already: what is left is not the file
+                raise ValidationError(field, ONE_SHOT_SENT)
             return source.prefix[:5], -1
         head = source.read(5)
         self.source = _Prefixed(head, source)  # type: ignore[assignment]  # a BinaryIO in practice
@@ -139,6 +145,9 @@ class File:
                 if self._start is None:
                     self._start = source.tell()
                 source.seek(self._start)
+                if self._start:  # a reader that rewinds (httpx's multipart does) must stop at the start
+                    yield _Window(source, self._start)  # type: ignore[misc]  # a BinaryIO in practice
+                    return
             yield source
 
     def size(self) -> int:
@@ -161,11 +170,13 @@ class _Prefixed(io.RawIOBase):
         self.prefix = prefix
         self._pending = prefix
         self._rest = rest
+        self.started = False  # whether a send has begun reading it
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        self.started = True
         if self._pending:
             if size < 0:
                 out, self._pending = self._pending + self._rest.read(), b""
@@ -173,6 +184,39 @@ class _Prefixed(io.RawIOBase):
             out, self._pending = self._pending[:size], self._pending[size:]
             return out
         return self._rest.read(size)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Window(io.RawIOBase):
+    """A seekable file seen from *start*: position 0 is *start*, so a reader that rewinds to 0 or measures
+    the length to the end sees only the content from the position the caller gave.
+    """
+
+    def __init__(self, raw: BinaryIO, start: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self._start = start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._raw.tell() - self._start
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:  # never before the start: that is not part of the content
+            offset = self._start + max(offset, 0)
+        return self._raw.seek(offset, whence) - self._start
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._raw.read(-1 if size is None else size)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
