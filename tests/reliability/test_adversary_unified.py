@@ -6,6 +6,7 @@ by Werkzeug (multipart), never by invoicekit's own encoder.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from werkzeug.formparser import parse_form_data
 
 from invoicekit import ExternalId, File, InvoiceChange, ValidationError
-from invoicekit.testing import FakeSalesbricks, FakeUpflow
+from invoicekit.testing import FakePayabli, FakeSalesbricks, FakeUpflow
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 JUNK = b"HEADER-BYTES-THE-CALLER-SKIPPED\n"
@@ -144,3 +145,46 @@ def test_one_shot_stream_applied_twice_to_the_same_provider_is_refused() -> None
         with pytest.raises(ValidationError):
             client.invoices.apply(SB_ID, change)
     assert len(fake.requests) == 1
+
+
+# -- text that cannot be sent: a lone surrogate escaped as UnicodeEncodeError ----------------------------
+
+
+@pytest.mark.parametrize("field", ["memo", "po_number"])
+def test_a_lone_surrogate_is_a_validation_error_naming_the_field(field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        InvoiceChange(**{field: "Paid by wire \ud800"})
+    assert caught.value.field == field
+    assert "surrogate" in str(caught.value)
+
+
+def test_native_text_with_a_lone_surrogate_is_refused_before_any_request() -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    with fake.client() as client, pytest.raises(ValidationError) as caught:
+        client.invoices.update(SB_ID, invoice_memo="memo \udcff")
+    assert caught.value.field == "invoice_memo"
+    assert fake.requests == []
+
+
+# -- extra= for Payabli: a dict with a key that is not a model field escaped as TypeError ----------------
+
+
+@pytest.mark.parametrize(
+    ("key", "change"),
+    [
+        ("invoice_data", InvoiceChange(customer_emails=["ap@customer.example"])),  # the change sets the other
+        ("customer_data", InvoiceChange(due_date=dt.date(2026, 1, 31))),
+    ],
+)
+def test_payabli_extra_dict_with_an_unknown_key_is_refused(key: str, change: InvoiceChange) -> None:
+    fake = FakePayabli()
+    fake.add_invoice(1001, invoice_status=1, invoice_data={"invoiceAmount": 100})
+    with fake.client() as client:
+        with pytest.raises(ValidationError) as caught:
+            client.invoices.plan(1001, change, extra={key: {"bogus": 1}})
+        assert caught.value.field == f"extra[{key!r}]"
+        assert "bogus" in str(caught.value)
+        with pytest.raises(ValidationError):
+            client.invoices.apply(1001, change, extra={key: {"bogus": 1}})
+    assert fake.requests == []
