@@ -346,7 +346,15 @@ def _payabli(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
 
     def model(key: str, cls: Callable[..., Any]) -> Any:
         value = args.get(key, UNSET)
-        return cls(**value) if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
+        unknown = [name for name in value if name not in known]
+        if unknown:  # only an extra= dict can hold one
+            raise ValidationError(
+                f"extra[{key!r}]", f"{unknown[0]!r} is not a field of payabli.{cls.__name__}"
+            )
+        return cls(**value)
 
     return native.update_call(  # type: ignore[no-any-return]
         invoice,
