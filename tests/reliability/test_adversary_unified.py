@@ -188,3 +188,16 @@ def test_payabli_extra_dict_with_an_unknown_key_is_refused(key: str, change: Inv
         with pytest.raises(ValidationError):
             client.invoices.apply(1001, change, extra={key: {"bogus": 1}})
     assert fake.requests == []
+
+
+@pytest.mark.anyio
+async def test_async_apply_sends_a_file_object_from_its_position(at_offset: BinaryIO) -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    async with fake.async_client() as client:
+        change = InvoiceChange(pdf=at_offset)
+        await client.invoices.plan(SB_ID, change)
+        await client.invoices.apply(SB_ID, change)
+    request = fake.requests[-1]
+    assert file_parts(request) == [("pdf_attachments", PDF)]
+    assert int(request.headers["content-length"]) == len(request.content)
