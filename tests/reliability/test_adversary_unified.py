@@ -16,12 +16,17 @@ import httpx
 import pytest
 from werkzeug.formparser import parse_form_data
 
-from invoicekit import ExternalId, File, InvoiceChange, ValidationError
-from invoicekit.testing import FakePayabli, FakeSalesbricks, FakeUpflow
+from invoicekit import ExternalId, File, InvoiceChange, ValidationError, invoro
+from invoicekit.testing import FakeInvoro, FakePayabli, FakeSalesbricks, FakeUpflow
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 JUNK = b"HEADER-BYTES-THE-CALLER-SKIPPED\n"
 SB_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+INVORO_ID = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
+BASE_WITH_TERMS = invoro.DraftInvoice(
+    header=invoro.Header(invoice_number="INV-1", currency="EUR"),
+    attachments=[invoro.Attachment(content=b"terms", mime_type="text/plain", filename="terms.txt")],
+)
 
 
 def file_parts(request: httpx.Request) -> list[tuple[str, bytes]]:
@@ -201,3 +206,42 @@ async def test_async_apply_sends_a_file_object_from_its_position(at_offset: Bina
     request = fake.requests[-1]
     assert file_parts(request) == [("pdf_attachments", PDF)]
     assert int(request.headers["content-length"]) == len(request.content)
+
+
+# -- a value the change set, refused by the native builder, was named by its native path ---------------
+
+
+@pytest.mark.parametrize(
+    ("provider", "change", "field", "native"),
+    [
+        ("salesbricks", InvoiceChange(pdf=b"not a pdf"), "pdf", "pdf_attachments[0]"),
+        ("payabli", InvoiceChange(pdf=b"not a pdf"), "pdf", "invoice_data.attachments[0].f_content"),
+        ("invoro", InvoiceChange(pdf=b"not a pdf"), "pdf", "invoice.attachments[1].content"),
+        ("salesbricks", InvoiceChange(memo="m" * 2001), "memo", "invoice_memo"),
+        ("salesbricks", InvoiceChange(po_number="p" * 256), "po_number", "purchase_order"),
+    ],
+)
+def test_a_change_value_the_provider_refuses_is_named_by_the_change_field(
+    provider: str, change: InvoiceChange, field: str, native: str
+) -> None:
+    fake: Any = {"salesbricks": FakeSalesbricks, "payabli": FakePayabli, "invoro": FakeInvoro}[provider]()
+    invoice: Any = {"salesbricks": SB_ID, "payabli": 1001, "invoro": INVORO_ID}[provider]
+    kwargs = {"base": BASE_WITH_TERMS} if provider == "invoro" else {}
+    with fake.client() as client, pytest.raises(ValidationError) as caught:
+        client.invoices.apply(invoice, change, **kwargs)
+    assert caught.value.field == field
+    assert native in caught.value.rule  # the native path is kept in the message
+    assert fake.requests == []
+
+
+def test_an_invoro_base_error_keeps_its_native_name(tmp_path: Path) -> None:
+    missing = File(tmp_path / "gone.txt", content_type="text/plain")
+    base = invoro.DraftInvoice(
+        header=invoro.Header(invoice_number="INV-1"),
+        attachments=[invoro.Attachment(content=missing, mime_type="text/plain")],
+    )
+    fake = FakeInvoro()
+    with fake.client() as client, pytest.raises(ValidationError) as caught:
+        client.invoices.apply(INVORO_ID, InvoiceChange(pdf=PDF), base=base)
+    assert caught.value.field == "invoice.attachments[0].content"
+    assert fake.requests == []
