@@ -245,3 +245,10 @@ def test_an_invoro_base_error_keeps_its_native_name(tmp_path: Path) -> None:
         client.invoices.apply(INVORO_ID, InvoiceChange(pdf=PDF), base=base)
     assert caught.value.field == "invoice.attachments[0].content"
     assert fake.requests == []
+
+
+def test_an_external_id_with_a_lone_surrogate_is_refused_when_made() -> None:
+    """The core text check now refuses it where it is made (it used to wait for the call)."""
+    with pytest.raises(ValidationError) as caught:
+        ExternalId("\ud800")
+    assert caught.value.field == "external_id"
