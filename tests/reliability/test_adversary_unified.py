@@ -252,3 +252,15 @@ def test_an_external_id_with_a_lone_surrogate_is_refused_when_made() -> None:
     with pytest.raises(ValidationError) as caught:
         ExternalId("\ud800")
     assert caught.value.field == "external_id"
+
+
+def test_a_retry_resends_a_file_object_from_its_position(at_offset: BinaryIO) -> None:
+    fake = FakeSalesbricks()
+    fake.add_invoice(SB_ID)
+    fake.fail_next(503)  # Salesbricks' PATCH carries an idempotency key: resent with the same bytes
+    with fake.client() as client:
+        client.invoices.apply(SB_ID, InvoiceChange(pdf=at_offset))
+    assert len(fake.requests) == 2
+    first, second = fake.requests
+    assert first.content == second.content
+    assert file_parts(second) == [("pdf_attachments", PDF)]
