@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from ._capabilities import FIELDS, TABLES, Cell
+from ._capabilities import FIELDS, TABLES, Cell, ProviderTable
 from ._checks import choice, date, email, text
 from ._errors import ValidationError
 from ._files import File, FileInput
@@ -287,9 +287,29 @@ def prepare(
         raise ValidationError("change", f"nothing to apply at {table.title}{what}")
     if extra is not None:
         _merge(args, extra, table.extra, table.title)
-    call = _BUILDERS[provider](invoice, args, base)
+    try:
+        call = _BUILDERS[provider](invoice, args, base)
+    except ValidationError as exc:
+        raise _renamed(exc, table, applied, base) from None
     skipped = tuple(n for n, _ in refused)
     return Prepared(provider, call, tuple(applied), skipped, args.get("idempotency_key", UNSET) is not UNSET)
+
+
+def _renamed(exc: ValidationError, table: ProviderTable, applied: list[str], base: object) -> ValidationError:
+    """*exc* named by the change's field when the value it names came from the change (the native path
+    stays in the message); as it is when it came from ``extra=`` or ``base=``.
+    """
+    path = exc.field.removeprefix("invoice.") if table.name == "invoro" else exc.field
+    for name in applied:
+        native = table.cells[name].target or ""
+        if table.name == "invoro" and native == "attachments":  # the PDF comes after base's others
+            kept = getattr(base, "attachments", None) or ()
+            native = f"attachments[{sum(_mime(a) != 'application/pdf' for a in kept)}]"
+        elif table.cells[name].shape == "list":  # the change's one item
+            native += "[0]"
+        if path == native or path.startswith((f"{native}.", f"{native}[")):
+            return ValidationError(name, f"{exc.rule} ({table.title}'s {exc.field})")
+    return exc
 
 
 def _shaped(cell: Cell, name: str, value: Any, title: str) -> Any:
@@ -346,7 +366,15 @@ def _payabli(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
 
     def model(key: str, cls: Callable[..., Any]) -> Any:
         value = args.get(key, UNSET)
-        return cls(**value) if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
+        unknown = [name for name in value if name not in known]
+        if unknown:  # only an extra= dict can hold one
+            raise ValidationError(
+                f"extra[{key!r}]", f"{unknown[0]!r} is not a field of payabli.{cls.__name__}"
+            )
+        return cls(**value)
 
     return native.update_call(  # type: ignore[no-any-return]
         invoice,

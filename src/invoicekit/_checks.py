@@ -43,7 +43,7 @@ def int_id(value: object, field: str) -> int:
 
 
 def text(value: object, field: str, *, max_len: int | None = None, allow_empty: bool = True) -> str:
-    """A string, at most *max_len* characters, without NUL."""
+    """A string, at most *max_len* characters, without NUL or a lone surrogate."""
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a str, not {type(value).__name__}")
     if not allow_empty and not value.strip():
@@ -52,6 +52,11 @@ def text(value: object, field: str, *, max_len: int | None = None, allow_empty: 
         raise ValidationError(field, f"at most {max_len} characters ({len(value)} given)")
     if "\0" in value:
         raise ValidationError(field, "must not contain NUL")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # it could never be sent: every wire format here is UTF-8
+            raise ValidationError(field, "must be valid Unicode text (it holds a lone surrogate)") from None
     return value
 
 

@@ -18,6 +18,10 @@ ONE_SHOT_IN_JSON = (
     "a one-shot stream cannot be sent as base64 inside JSON (its length is unknown); "
     "pass a path, bytes or a seekable file"
 )
+ONE_SHOT_SENT = (
+    "this one-shot stream (not seekable) was already sent, so it cannot be read again; "
+    "pass a path, bytes or a seekable file to send one file more than once"
+)
 # RFC 9110 media type: type "/" subtype *( OWS ";" OWS parameter ), parameter = token "=" (token / quoted)
 _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
@@ -48,7 +52,7 @@ class File:
 
     A path is opened for each attempt and closed after it, so a retry re-reads it. A seekable file object
     is read from the position it had when the call started, again on each retry. A one-shot stream (a
-    pipe, a socket) is sent once and its call is never retried.
+    pipe, a socket) is sent once and its call is never retried; sending it again is a ValidationError.
     """
 
     __slots__ = ("_field", "_start", "content_type", "filename", "source")
@@ -131,7 +135,7 @@ class File:
             except OSError as exc:
                 raise ValidationError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
         if not _seekable(source):
-            return self._peek_stream(source)
+            return self._peek_stream(source, field)
         if self._start is None:
             self._start = source.tell()
         source.seek(self._start)
@@ -140,9 +144,11 @@ class File:
         source.seek(self._start)
         return head, end - self._start
 
-    def _peek_stream(self, source: BinaryIO) -> tuple[bytes, int]:
+    def _peek_stream(self, source: BinaryIO, field: str) -> tuple[bytes, int]:
         # A one-shot stream: read the head once and put it back in front of the rest.
         if isinstance(source, _Prefixed):
+            if source.started:  # sent once already: what is left is not the file
+                raise ValidationError(field, ONE_SHOT_SENT)
             return source.prefix[:5], -1
         head = source.read(5)
         self.source = _Prefixed(head, source)  # type: ignore[assignment]  # a BinaryIO in practice
@@ -353,11 +359,13 @@ class _Prefixed(io.RawIOBase):
         self.prefix = prefix
         self._pending = prefix
         self._rest = rest
+        self.started = False  # whether a send has begun reading it
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        self.started = True
         if self._pending:
             if size < 0:
                 out, self._pending = self._pending + self._rest.read(), b""

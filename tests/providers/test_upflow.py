@@ -438,7 +438,6 @@ def test_large_pdf_is_streamed_not_copied(encoding: Encoding, wire_size: float, 
         42,
         None,
         ExternalId("a\nb"),
-        ExternalId("\ud800"),
     ],
 )
 async def test_bad_invoice_ids(kind: str, invoice: Any, httpx_mock: HTTPXMock) -> None:
