@@ -49,7 +49,13 @@ INVORO_ID = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
 ANSWERS: dict[str, Any] = {
     "upflow": None,
     "salesbricks": {"invoice_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "attachments": []},
-    "payabli": {"isSuccess": True, "responseCode": 1, "responseData": 1001, "responseText": "Success"},
+    "payabli": {
+        "isSuccess": True,
+        "responseCode": 1,
+        "responseData": 1001,
+        "responseText": "Success",
+        "roomId": 0,
+    },
     "invoro": {"success": True, "data": {"id": INVORO_ID, "status": "draft"}, "message": "ok"},
     "whmcs": {"result": "success", "invoiceid": 42},
 }

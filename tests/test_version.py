@@ -33,7 +33,16 @@ def test_the_user_agent_carries_it() -> None:
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"isSuccess": True, "responseData": 1})
+        return httpx.Response(
+            200,
+            json={
+                "isSuccess": True,
+                "responseCode": 1,
+                "responseData": 1,
+                "responseText": "Success",
+                "roomId": 0,
+            },
+        )
 
     http = httpx.Client(transport=httpx.MockTransport(answer))
     client = invoicekit.Payabli(api_key="k", base_url="https://payabli.test", http_client=http)
@@ -43,7 +52,8 @@ def test_the_user_agent_carries_it() -> None:
 
 FIRST_CALL = """
 import sys, httpx, invoicekit, invoicekit.payabli
-answer = httpx.Response(200, json={"isSuccess": True, "responseData": 1})
+ok = {"isSuccess": True, "responseCode": 1, "responseData": 1, "responseText": "Ok", "roomId": 0}
+answer = httpx.Response(200, json=ok)
 http = httpx.Client(transport=httpx.MockTransport(lambda request: answer))
 client = invoicekit.Payabli(api_key="k", base_url="https://payabli.test", http_client=http)
 client.invoices.update(1, invoice_data=invoicekit.payabli.BillData(notes="n"))

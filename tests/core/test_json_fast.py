@@ -290,7 +290,8 @@ def run(code: str, **env: str) -> str:
 CALL = """
 import sys, httpx, invoicekit
 from invoicekit import _json
-answer = httpx.Response(200, json={"isSuccess": True, "responseData": 1})
+ok = {"isSuccess": True, "responseCode": 1, "responseData": 1, "responseText": "Ok", "roomId": 0}
+answer = httpx.Response(200, json=ok)
 transport = httpx.MockTransport(lambda request: answer)
 http = httpx.Client(transport=transport)
 client = invoicekit.Payabli(api_key="t", base_url="https://payabli.test", http_client=http)

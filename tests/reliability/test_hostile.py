@@ -26,7 +26,9 @@ KINDS = ("sync", "async")
 SAFETY = [False, True]
 SAFETY_IDS = ["safe", "unsafe"]
 MARGIN = 3.0  # seconds: far above any scheduling delay, far below what the hostile server would take
-SUCCESS = b'{"isSuccess": true, "responseCode": 1, "responseData": 3625, "responseText": "Success"}'
+SUCCESS = (
+    b'{"isSuccess": true, "responseCode": 1, "responseData": 3625, "responseText": "Success", "roomId": 0}'
+)
 CLIENTS: dict[str, tuple[type[Any], type[Any], dict[str, str]]] = {
     "payabli": (ik.Payabli, ik.AsyncPayabli, {"api_key": "pk-test-0123"}),
     "upflow": (ik.Upflow, ik.AsyncUpflow, {"api_key": "uk-test-0123", "api_secret": "us-test-0123"}),
