@@ -41,7 +41,7 @@ def int_id(value: object, field: str) -> int:
 
 
 def text(value: object, field: str, *, max_len: int | None = None, allow_empty: bool = True) -> str:
-    """A string, at most *max_len* characters, without NUL."""
+    """A string, at most *max_len* characters, without NUL or a lone surrogate."""
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a str, not {type(value).__name__}")
     if not allow_empty and not value.strip():
@@ -50,6 +50,20 @@ def text(value: object, field: str, *, max_len: int | None = None, allow_empty: 
         raise ValidationError(field, f"at most {max_len} characters ({len(value)} given)")
     if "\0" in value:
         raise ValidationError(field, "must not contain NUL")
+    if not value.isascii():
+        utf8(value, field)
+    return value
+
+
+def utf8(value: str, field: str) -> str:
+    """*value*, if UTF-8 can carry it: a lone surrogate (``"\\ud800"``) cannot be sent in any body."""
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        raise ValidationError(
+            field, f"holds a lone surrogate (U+{code:04X}), which UTF-8 cannot carry"
+        ) from None
     return value
 
 
