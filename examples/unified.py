@@ -10,6 +10,7 @@ Everything runs against the in-memory fakes of invoicekit.testing: no account, n
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from typing import Any
 
@@ -69,4 +70,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     main()
