@@ -31,7 +31,7 @@ from invoicekit import _json as ikjson
 from invoicekit import invoro
 from invoicekit._call import JsonStream
 from invoicekit._checks import text
-from invoicekit.testing import FakeInvoro
+from invoicekit.testing import FakeInvoro, FakeWhmcs
 
 from . import _hostile as h
 from ._scenarios import FAST
@@ -298,3 +298,42 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr[-3000:]
+
+
+# -- WHMCS call(): the form path ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"notes": "\ud800"}, "notes"),
+        ({"itemdescription": {13: "Hosting \udfff"}}, "itemdescription[13]"),
+        ({"itemdescription": {"k\ud800": "x"}}, "itemdescription"),
+        ({"x": _nested(DEEP, "leaf")}, "x"),
+    ],
+    ids=["surrogate", "nested-surrogate", "surrogate-key", "deep"],
+)
+def test_whmcs_call_params_are_checked_before_any_request(params: dict[str, Any], field: str) -> None:
+    fake = FakeWhmcs()
+    fake.add_invoice(42)
+    with fake.client() as client, pytest.raises(ik.ValidationError) as caught:
+        client.call("UpdateInvoice", invoiceid=42, **params)
+    assert caught.value.field.startswith(field), caught.value.field
+    assert fake.requests == []
+
+
+def test_a_form_body_that_utf8_cannot_carry_is_a_validation_error() -> None:
+    from invoicekit._call import Call, Form, Safety, build_request
+
+    call: Call[Any] = Call("POST", "/x", lambda r: r, body=Form({"a": "\ud800"}), safety=Safety.UNSAFE)
+    with ExitStack() as stack, pytest.raises(ik.ValidationError) as caught:
+        build_request(
+            call,
+            base_url="http://127.0.0.1",
+            headers={},
+            form_auth={},
+            boundary="b",
+            stack=stack,
+            timeout=httpx.Timeout(1.0),
+        )
+    assert caught.value.field == "body"
