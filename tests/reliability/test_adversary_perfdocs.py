@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from invoicekit import _json as ikjson
 from invoicekit import invoro
 from invoicekit._call import JsonStream
 from invoicekit._checks import text
-from invoicekit.testing import FakeInvoro, FakeWhmcs
+from invoicekit.testing import FakeInvoro, FakeSalesbricks, FakeUpflow, FakeWhmcs
 
 from . import _hostile as h
 from ._scenarios import FAST
@@ -337,3 +338,34 @@ def test_a_form_body_that_utf8_cannot_carry_is_a_validation_error() -> None:
             timeout=httpx.Timeout(1.0),
         )
     assert caught.value.field == "body"
+
+
+# -- file names a multipart body cannot carry --------------------------------------------------------------
+
+
+def _named(tmp_path: Path, how: str) -> ik.File:
+    if how == "filename":
+        return ik.File(b"%PDF-1.7 x", filename="inv-\ud800.pdf")
+    # A Linux file name that is not UTF-8 (Latin-1 bytes): Python spells it with surrogate escapes.
+    raw = os.path.join(os.fsencode(tmp_path), b"caf\xe9.pdf")
+    with open(raw, "wb") as handle:
+        handle.write(b"%PDF-1.7 x")
+    return ik.File(os.fsdecode(raw))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="undecodable file names are a POSIX byte-name matter")
+@pytest.mark.parametrize("how", ["filename", "path"])
+def test_a_file_name_utf8_cannot_carry_is_a_validation_error(tmp_path: Path, how: str) -> None:
+    upflow = FakeUpflow()
+    upflow.add_invoice("inv_1")
+    with upflow.client() as client, pytest.raises(ik.ValidationError) as caught:
+        client.invoices.upload_pdf("inv_1", _named(tmp_path, how))
+    assert caught.value.field.startswith("pdf"), caught.value.field
+    assert upflow.requests == []
+
+    salesbricks = FakeSalesbricks()
+    invoice = salesbricks.add_invoice()
+    with salesbricks.client() as sb, pytest.raises(ik.ValidationError) as caught:
+        sb.invoices.update(invoice.invoice_id, pdf_attachments=[_named(tmp_path, how)])
+    assert caught.value.field.startswith("pdf_attachments"), caught.value.field
+    assert salesbricks.requests == []
