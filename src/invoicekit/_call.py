@@ -197,7 +197,13 @@ def build_request(
     stream: httpx.SyncByteStream | httpx.AsyncByteStream | None = None
     if isinstance(body, Form) or form_auth:
         fields = {**(body.fields if isinstance(body, Form) else {}), **form_auth}
-        payload = urlencoded(php_form(fields))
+        try:
+            payload = urlencoded(php_form(fields))
+        except UnicodeEncodeError as exc:  # a lone surrogate; the message names the code point, not the text
+            code = ord(exc.object[exc.start])
+            raise ValidationError(
+                "body", f"holds a lone surrogate (U+{code:04X}), which UTF-8 cannot carry"
+            ) from None
         stream = httpx.ByteStream(payload)
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         all_headers["Content-Length"] = str(len(payload))

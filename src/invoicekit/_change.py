@@ -121,7 +121,7 @@ class InvoiceChange:
         return tuple((name, value) for name in FIELDS if (value := getattr(self, name)) is not UNSET)
 
     def given(self) -> dict[str, Any]:
-        """The fields that are set (``None`` included), in ``FIELDS`` order."""
+        """The fields that are set (``None`` included), in :data:`~invoicekit._capabilities.FIELDS` order."""
         return dict(self._given)
 
     def __repr__(self) -> str:

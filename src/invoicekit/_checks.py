@@ -53,10 +53,19 @@ def text(value: object, field: str, *, max_len: int | None = None, allow_empty: 
     if "\0" in value:
         raise ValidationError(field, "must not contain NUL")
     if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:  # it could never be sent: every wire format here is UTF-8
-            raise ValidationError(field, "must be valid Unicode text (it holds a lone surrogate)") from None
+        utf8(value, field)
+    return value
+
+
+def utf8(value: str, field: str) -> str:
+    """*value*, if UTF-8 can carry it: a lone surrogate (``"\\ud800"``) cannot be sent in any body."""
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        raise ValidationError(
+            field, f"holds a lone surrogate (U+{code:04X}), which UTF-8 cannot carry"
+        ) from None
     return value
 
 

@@ -111,8 +111,13 @@ class File:
         and fits *max_size* bytes. Returns its size in bytes (``-1`` for a one-shot stream).
 
         *sized* demands a known length, as base64 inside JSON does: a one-shot stream is then refused.
+        The name announced (``filename``, else the path's, which may hold surrogate escapes for a name that
+        is not UTF-8) must be one UTF-8 can carry.
         """
         self._field = field  # what a read failure while sending is reported under
+        from ._checks import utf8  # loaded by then (every provider checks with it); keeps import light
+
+        utf8(self.name_or(""), f"{field}.filename")
         head, size = self._peek(field)
         if sized and size < 0:
             raise ValidationError(field, ONE_SHOT_IN_JSON)

@@ -14,8 +14,13 @@ falls back to it:
 - **Decoding** (:func:`loads`): numbers with a fraction or exponent must become exact ``Decimal``\\ s
   (``parse_float=Decimal``), which orjson cannot do, and orjson reads integers beyond 64 bits as floats:
   a document holding either, outside its strings, is decoded by the standard library. orjson refuses
-  what the standard library reads leniently (``NaN``, a UTF-8 BOM, lone surrogates, UTF-16): those fall
-  back too, and a document neither can read raises the standard library's error.
+  what the standard library reads leniently (a UTF-8 BOM, lone surrogates, UTF-16): those fall back too,
+  and a document neither can read raises the standard library's error.
+
+Neither path writes or reads what is not JSON: ``NaN`` and ``Infinity`` (float or ``Decimal``), a string
+UTF-8 cannot carry (a lone surrogate) and a document nested deeper than the interpreter's stack are a
+:class:`ValidationError` (field ``body``) from :func:`dumps`, before anything is sent, and a
+``ValueError`` from :func:`loads` (which the client reports as a ``DecodeError``).
 
 orjson is imported on the first JSON call, never by ``import invoicekit``. ``INVOICEKIT_NO_ORJSON=1``
 in the environment (read on that first call) keeps the standard library even when orjson is installed.
@@ -30,6 +35,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from ._errors import ValidationError
 from ._money import decimal_text
 
 __all__ = ["dumps", "loads", "orjson_in_use"]
@@ -70,11 +76,14 @@ def loads(data: bytes) -> Any:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass  # the standard library reads it, or raises its own error
-    return json.loads(data, parse_float=Decimal, parse_constant=_no_constant)
+    try:
+        return json.loads(data, parse_float=Decimal, parse_constant=_not_json)
+    except RecursionError:
+        raise ValueError("the answer is nested too deeply to read") from None
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity; JSON has neither
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # json.loads reads NaN, Infinity and -Infinity otherwise
 
 
 def _exact_for_orjson(data: bytes) -> bool:
@@ -90,19 +99,27 @@ def _exact_for_orjson(data: bytes) -> bool:
 def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
     """Compact UTF-8 JSON of *value* (``ensure_ascii=False``, no spaces), as ``json.dumps`` writes it.
 
-    *mark* is called for each value JSON has no type for (``Decimal``, files) and returns the string to
-    write in its place (a placeholder the caller replaces later), or raises ``TypeError``. On the orjson
-    path a plain ``Decimal`` is written as its exact digits instead, which is what the caller puts in
-    place of its placeholder. *mark* may be called twice for a value (when orjson's attempt is dropped).
+    *mark* is called for each value JSON has no type for (finite ``Decimal``, files) and returns the
+    string to write in its place (a placeholder the caller replaces later), or raises ``TypeError``. On
+    the orjson path a plain ``Decimal`` is written as its exact digits instead, which is what the caller
+    puts in place of its placeholder. *mark* may be called twice for a value (when orjson's attempt is
+    dropped). What is not JSON (NaN, infinities, lone surrogates, nesting beyond the stack) is a
+    :class:`ValidationError` naming ``body``.
     """
+
+    def finite(obj: Any) -> str:
+        if isinstance(obj, Decimal) and not obj.is_finite():
+            raise ValueError(f"Decimal({str(obj)!r}) is not a JSON number")
+        return mark(obj)
+
     orjson = _load_orjson() if _orjson is _UNLOADED else _orjson
     if orjson is not None:
         fragment = orjson.Fragment
 
         def default(obj: Any) -> Any:
-            if type(obj) is Decimal and obj.is_finite():  # NaN/Infinity: mark() refuses them
+            if type(obj) is Decimal and obj.is_finite():
                 return fragment(decimal_text(obj))
-            return mark(obj)
+            return finite(obj)
 
         try:
             out: bytes = orjson.dumps(value, default=default, option=_options(orjson))
@@ -111,9 +128,19 @@ def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
         else:
             if not _float_risk(out):
                 return out
-    return json.dumps(
-        value, ensure_ascii=False, separators=(",", ":"), default=mark, allow_nan=False
-    ).encode()
+    try:
+        return json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), default=finite, allow_nan=False
+        ).encode()
+    except UnicodeEncodeError as exc:  # a lone surrogate: the message names the code point, not the text
+        reason = (
+            f"a string holds a lone surrogate (U+{ord(exc.object[exc.start]):04X}), which UTF-8 cannot carry"
+        )
+    except RecursionError:
+        reason = "nested too deeply to write as JSON"
+    except ValueError as exc:  # NaN or an infinity (allow_nan=False: no JSON parser reads them), a cycle
+        reason = f"not JSON: {exc}"
+    raise ValidationError("body", reason)
 
 
 def _float_risk(out: bytes) -> bool:

@@ -448,9 +448,9 @@ async def test_bad_invoice_ids(kind: str, invoice: Any, httpx_mock: HTTPXMock) -
     assert httpx_mock.get_requests() == []
 
 
-@pytest.mark.parametrize("value", ["", "   ", "\t\n", 42, None])
+@pytest.mark.parametrize("value", ["", "   ", "\t\n", 42, None, "\ud800"])
 def test_external_id_refuses_blank_or_non_text(value: Any) -> None:
-    """ExternalId must be non-blank text."""
+    """ExternalId must be non-blank text that UTF-8 can carry (a lone surrogate is refused here)."""
     with pytest.raises(ValidationError) as info:
         ExternalId(value)
     assert info.value.field == "external_id"

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .._checks import json_number, text, uuid_text
+from .._checks import json_number, text, utf8, uuid_text
 from .._convert import extra, wire
 from .._errors import ValidationError
 from .._files import File, FileInput
@@ -221,6 +221,7 @@ def _check_extra(cls: type, value: object, field: str) -> None:
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise ValidationError(field, f"keys must be non-empty str, not {key!r}")
+        utf8(key, field)
         if key in taken:
             raise ValidationError(
                 f"{field}[{key!r}]",
@@ -229,20 +230,31 @@ def _check_extra(cls: type, value: object, field: str) -> None:
         _check_json(item, f"{field}[{key!r}]")
 
 
-def _check_json(value: object, field: str) -> None:
+#: How deep extra_fields may nest: far beyond any document Invoro reads, far below the interpreter's stack.
+MAX_EXTRA_DEPTH = 64
+
+
+def _check_json(value: object, field: str, depth: int = 0) -> None:
+    if depth > MAX_EXTRA_DEPTH:
+        raise ValidationError(field, f"nested more than {MAX_EXTRA_DEPTH} levels deep")
     if isinstance(value, float):
         raise ValidationError(field, "floats are refused (money must be exact): use decimal.Decimal or int")
-    if isinstance(value, Mapping):
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValidationError(field, "NaN and infinities are not JSON numbers")
+    if isinstance(value, str):
+        utf8(value, field)
+    elif isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(field, f"JSON object keys must be str, not {key!r}")
-            _check_json(item, f"{field}[{key!r}]")
+            utf8(key, field)
+            _check_json(item, f"{field}[{key!r}]", depth + 1)
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            _check_json(item, f"{field}[{i}]")
+            _check_json(item, f"{field}[{i}]", depth + 1)
     elif isinstance(value, int | Decimal):
         json_number(value, field)
-    elif not isinstance(value, str | File | None):
+    elif not isinstance(value, File | None):
         raise ValidationError(field, f"{type(value).__name__} is not JSON data")
 
 

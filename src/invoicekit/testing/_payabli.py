@@ -190,7 +190,8 @@ class FakePayabli(FakeProvider):
     fit the schema (a fractional ``itemQty``, an unknown enum value, bad base64, a date in another
     format, a line without ``itemCost``, a body with no non-empty ``customerData``, ``invoiceData`` or
     ``scheduledOptions``); 401 for a wrong ``requestToken``. Its rules are its own constants
-    (``FREQUENCIES``, ``MAX_UPLOAD_BASE64``, ...), taken from Payabli's documentation.
+    (:data:`~invoicekit.testing._payabli.FREQUENCIES`,
+    :data:`~invoicekit.testing._payabli.MAX_UPLOAD_BASE64`, ...), taken from Payabli's documentation.
     ``forceCustomerCreation=true`` creates a customer, counted in :attr:`customers_created`.
     """
 

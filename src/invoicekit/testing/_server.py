@@ -136,8 +136,8 @@ class FakeServer:
 
     *stall* is how long a request with an injected timeout is held before the connection is closed.
     Faults are injected on the fakes themselves, or over HTTP with ``POST /_faults/{name}`` (see
-    ``inject``); ``GET /`` lists the fakes. Use it as a context manager, or call :meth:`start` and
-    :meth:`stop`.
+    :func:`~invoicekit.testing._server.inject`); ``GET /`` lists the fakes. Use it as a context manager,
+    or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(

@@ -21,7 +21,7 @@ from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
-from .._checks import boolean, choice, date, int_id, some_change, text
+from .._checks import boolean, choice, date, int_id, some_change, text, utf8
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient, check_base_url
 from .._client import read_error as default_read_error
 from .._convert import amount, make_converter, structure, whole
@@ -460,10 +460,18 @@ def action_call(
     return _action_call(name, fields, _success, safety, field="params")
 
 
-def _param(value: object, field: str) -> object:
+#: How deep a call() parameter may nest (``a[k][0]...``): beyond any WHMCS action, below the stack.
+_MAX_PARAM_DEPTH: Final = 16
+
+
+def _param(value: object, field: str, depth: int = 0) -> object:
     """A ``call()`` parameter, checked so that the form encoder can write it exactly."""
-    if value is UNSET or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        return utf8(value, field)
+    if value is UNSET or isinstance(value, bool | int):
         return value
+    if depth >= _MAX_PARAM_DEPTH:
+        raise ValidationError(field, f"nested more than {_MAX_PARAM_DEPTH} levels deep")
     if value is None:
         raise ValidationError(
             field, "a form cannot say None: pass '' to send an empty value, or leave it out"
@@ -477,9 +485,9 @@ def _param(value: object, field: str) -> object:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, Mapping):
-        return {_key(k, field): _param(v, f"{field}[{k}]") for k, v in value.items()}
+        return {_key(k, field): _param(v, f"{field}[{k}]", depth + 1) for k, v in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, bytes):
-        return [_param(v, f"{field}[{i}]") for i, v in enumerate(value)]
+        return [_param(v, f"{field}[{i}]", depth + 1) for i, v in enumerate(value)]
     raise ValidationError(field, f"a {type(value).__name__} cannot be sent in a form")
 
 
@@ -487,7 +495,7 @@ def _key(key: object, field: str) -> int | str:
     if isinstance(key, int) and not isinstance(key, bool):
         return key
     if isinstance(key, str) and key and not any(c in key for c in "[]\0"):
-        return key
+        return utf8(key, field)
     raise ValidationError(field, f"array key {key!r} must be an int or a non-empty str without brackets")
 
 
