@@ -206,9 +206,12 @@ def test_sync_unsafe_call_cut_while_waiting_for_the_pool_is_a_transport_error() 
         server.script = h.trickled_body()
         with httpx.Client(limits=httpx.Limits(max_connections=1)) as http:
             client = ik.Payabli(api_key="pk-test-0123", base_url=server.url, http_client=http, max_retries=0)
-            holder = threading.Thread(
-                target=lambda: pytest.raises(ik.TransportError, _safe, client.with_options(deadline=1.0))
-            )
+
+            def hold() -> None:
+                with pytest.raises(ik.TransportError):
+                    _safe(client.with_options(deadline=1.0))
+
+            holder = threading.Thread(target=hold)
             holder.start()
             started = time.monotonic()
             while not server.requests and time.monotonic() - started < 5:
