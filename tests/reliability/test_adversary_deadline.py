@@ -29,16 +29,17 @@ ABSURD_SECONDS = [10**400, 1e300, 1e12]
 
 @pytest.mark.parametrize("option", ["deadline", "timeout"])
 @pytest.mark.parametrize("value", ABSURD_SECONDS, ids=["10**400", "1e300", "1e12"])
-def test_absurd_seconds_are_validation_errors(option: str, value: float) -> None:
+def test_absurd_seconds_are_validation_errors(option: str, value: Any) -> None:
     """10**400 raised a raw OverflowError from math.isfinite; 1e300 was accepted and, with deadline and
     timeout both that large, the call died on a raw OverflowError from the socket layer at send time.
     """
+    given: dict[str, Any] = {option: value}
     with pytest.raises(ik.ValidationError) as made:
-        ik.Payabli(api_key="pk-test-0123", **{option: value})
+        ik.Payabli(api_key="pk-test-0123", **given)
     assert made.value.field == option
     client = ik.Payabli(api_key="pk-test-0123")
     with pytest.raises(ik.ValidationError) as copied:
-        client.with_options(**{option: value})
+        client.with_options(**given)
     assert copied.value.field == option
     with pytest.raises(ik.ValidationError) as parted:
         ik.Payabli(api_key="pk-test-0123", timeout=httpx.Timeout(5.0, read=value))
