@@ -222,3 +222,58 @@ def test_sync_unsafe_call_cut_while_waiting_for_the_pool_is_a_transport_error() 
             holder.join()
         assert len(server.requests) == 1
     assert type(cut.value) is ik.TransportError, cut.value
+
+
+def _slow_answer(delay: float) -> h.Script:
+    def script(conn: Any) -> None:
+        time.sleep(delay)
+        h.answer(200, SUCCESS)(conn)
+
+    return script
+
+
+@pytest.mark.parametrize("passed", [False, True], ids=["own-pool", "callers-client"])
+def test_one_threads_deadline_never_reaches_another_threads_socket(passed: bool) -> None:
+    """One pool (and, with a caller's client, the deadline wrapper now installed on it), two threads at
+    once: the 0.3 s call is cut, the 5 s call on the same pool gets its 1 s answer.
+    """
+    import threading
+
+    with h.Hostile() as server:
+        server.script = _slow_answer(1.0)
+        http = httpx.Client() if passed else None
+        client = ik.Payabli(api_key="pk-test-0123", base_url=server.url, http_client=http, max_retries=0)
+        outcomes: dict[str, Any] = {}
+
+        def one(name: str, deadline: float) -> None:
+            try:
+                outcomes[name] = _safe(client.with_options(deadline=deadline))
+            except ik.InvoiceKitError as exc:
+                outcomes[name] = exc
+
+        threads = [threading.Thread(target=one, args=a) for a in (("long", 5.0), ("short", 0.3))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        client.close()
+        if http is not None:
+            http.close()
+    assert type(outcomes["short"]) is ik.TransportError, outcomes
+    assert isinstance(outcomes["long"], payabli.InvoiceResponse), outcomes
+
+
+@pytest.mark.anyio
+async def test_one_tasks_deadline_never_reaches_another_task() -> None:
+    """The async twin: two tasks on one AsyncClient, 0.3 s and 5 s, against a 1 s answer."""
+    with h.Hostile() as server:
+        server.script = _slow_answer(1.0)
+        async with ik.AsyncPayabli(api_key="pk-test-0123", base_url=server.url, max_retries=0) as client:
+            outcomes: tuple[Any, Any] = await asyncio.gather(
+                _safe(client.with_options(deadline=0.3)),
+                _safe(client.with_options(deadline=5.0)),
+                return_exceptions=True,
+            )
+    short, long_ = outcomes
+    assert type(short) is ik.TransportError, short
+    assert isinstance(long_, payabli.InvoiceResponse), long_
