@@ -625,7 +625,9 @@ class SyncClient(BaseClient):
         self._owns_http = http_client is None
         if http_client is None:
             http_client = httpx.Client(follow_redirects=False, verify=_ssl_context())
-            install_deadline(http_client)  # cuts trickled headers too; a caller's client is not touched
+        # Cuts trickled headers and endless 1xx answers too. On a caller's client it changes nothing
+        # outside an invoicekit call: the deadline is a ContextVar, unset there.
+        install_deadline(http_client)
         self._http: httpx.Client = http_client
 
     def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
@@ -730,6 +732,7 @@ class AsyncClient(BaseClient):
                 request = self._prepare(call, state, stack)
             except _NotStarted as stop:
                 return stop.outcome
+            sending = _Sending(self._http, request)
             started = time.perf_counter()
             try:
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
@@ -738,8 +741,9 @@ class AsyncClient(BaseClient):
                     await self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
             except TimeoutError:
-                state.sent = True  # cut mid-flight: bytes may have left
-                outcome = httpx.ReadTimeout(f"the call's deadline ({self._deadline:g} s) passed")
+                outcome = sending.cut(self._deadline)
+                if sending.sent:
+                    state.sent = True  # cut mid-flight: bytes may have left
             except (httpx.HTTPError, OSError, RuntimeError) as exc:
                 outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
@@ -769,6 +773,35 @@ class AsyncClient(BaseClient):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+class _Sending:
+    """Strictly private: whether an async attempt may have sent a byte, for the class of a deadline cut.
+
+    httpcore reports each step of an exchange to a ``trace`` extension; until it starts writing the request
+    (waiting for a pooled connection, connecting), nothing has left. Only httpx's own transport is trusted
+    to report: with any other, a cut counts as possibly sent.
+    """
+
+    __slots__ = ("sent",)
+
+    def __init__(self, http: httpx.AsyncClient, request: httpx.Request) -> None:
+        self.sent = True
+        if "trace" in request.extensions:
+            return
+        transport_for = getattr(http, "_transport_for_url", None)
+        if transport_for is not None and type(transport_for(request.url)) is httpx.AsyncHTTPTransport:
+            self.sent = False
+            request.extensions["trace"] = self._trace
+
+    async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("send_request_headers.started"):
+            self.sent = True
+
+    def cut(self, deadline: float) -> httpx.TransportError:
+        if self.sent:
+            return httpx.ReadTimeout(f"the call's deadline ({deadline:g} s) passed")
+        return httpx.PoolTimeout(f"the call's deadline ({deadline:g} s) passed before the request was sent")
 
 
 async def _async_sleep(seconds: float) -> None:

@@ -45,10 +45,14 @@ __all__ = [
 
 DEFAULT_DEADLINE = 300.0
 DEFAULT_MAX_RESPONSE_BYTES = 16 << 20
+#: The most seconds a timeout or deadline may be (11.6 days): far more would overflow the socket layer.
+MAX_SECONDS = 10**6
 #: How much of a body the call ignores (e.g. Upflow's 2xx) is read before the connection is closed.
 IGNORED_BODY_BYTES = 64 << 10
 #: The most a single decompression step may produce (a 64 KiB gzip chunk can inflate to 64 MiB at once).
 PIECE = 64 << 10
+#: The most content codings an answer may stack (``gzip, gzip`` is two).
+MAX_CODINGS = 3
 #: The time.monotonic() by which the current call must end, or None outside a call.
 DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("invoicekit_deadline", default=None)
 
@@ -59,8 +63,10 @@ DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("invoice
 def _seconds(value: object, option: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(option, f"must be a number of seconds, not {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValidationError(option, f"must be a finite number of seconds above 0, not {value!r}")
+    if not 0 < value <= MAX_SECONDS:  # also NaN and infinities; no float() of a huge int (OverflowError)
+        raise ValidationError(
+            option, f"must be a finite number of seconds above 0 and at most {MAX_SECONDS}, not {value!r:.40}"
+        )
     return float(value)
 
 
@@ -299,34 +305,49 @@ class TooLarge(Exception):
 
 
 class BodyReader:
-    """Collects a body's decoded bytes, at most *limit* of them, from its raw chunks."""
+    """Collects a body's decoded bytes, at most *limit* of them, from its raw chunks.
 
-    __slots__ = ("_chunks", "_inflater", "count", "limit")
+    *encoding* is a Content-Encoding value: one coding or several (``"gzip, gzip"``, listed in the order
+    they were applied, so undone last to first), each ``identity``, ``gzip``/``x-gzip`` or ``deflate``.
+    """
+
+    __slots__ = ("_chunks", "_inflaters", "count", "limit")
 
     def __init__(self, encoding: str, limit: int) -> None:
         self._chunks: list[bytes] = []
         self.count = 0
         self.limit = limit
-        coding = encoding.strip().lower()
-        if coding in {"", "identity"}:
-            self._inflater: Any = None
-        elif coding in {"gzip", "x-gzip"}:
-            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif coding == "deflate":
-            self._inflater = _Deflate()
-        else:
-            raise zlib.error(f"the answer uses a content encoding invoicekit does not read ({coding!r})")
+        codings = [c.strip().lower() for c in encoding.split(",")]
+        self._inflaters: list[Any] = []
+        if len(codings) > MAX_CODINGS:
+            raise zlib.error(
+                f"the answer stacks {len(codings)} content encodings; invoicekit reads {MAX_CODINGS}"
+            )
+        for coding in reversed(codings):
+            if coding in {"gzip", "x-gzip"}:
+                self._inflaters.append(zlib.decompressobj(zlib.MAX_WBITS | 16))
+            elif coding == "deflate":
+                self._inflaters.append(_Deflate())
+            elif coding not in {"", "identity"}:
+                raise zlib.error(f"the answer uses a content encoding invoicekit does not read ({coding!r})")
 
     def feed(self, raw: bytes) -> None:
         """Take one raw chunk; raises TooLarge past the limit, zlib.error on a corrupt encoding."""
-        if self._inflater is None:
+        if not self._inflaters:
             self._keep(raw)
+        else:
+            self._inflate(0, raw)
+
+    def _inflate(self, step: int, data: bytes) -> None:
+        """Undo coding *step* of *data*, handing its output on in pieces of at most PIECE bytes."""
+        if step == len(self._inflaters):
+            self._keep(data)
             return
-        data = raw
+        inflater = self._inflaters[step]
         while True:
-            piece = self._inflater.decompress(data, PIECE)
-            self._keep(piece)
-            data = self._inflater.unconsumed_tail
+            piece = inflater.decompress(data, PIECE)
+            self._inflate(step + 1, piece)
+            data = inflater.unconsumed_tail
             if not data and len(piece) < PIECE:
                 return
 
@@ -338,8 +359,8 @@ class BodyReader:
             self._chunks.append(piece)
 
     def body(self) -> bytes:
-        if self._inflater is not None:
-            self._keep(self._inflater.flush())
+        for step, inflater in enumerate(self._inflaters):
+            self._inflate(step + 1, inflater.flush())
         return self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
 
 
@@ -348,10 +369,15 @@ class _Deflate:
 
     def __init__(self) -> None:
         self._inner: Any = None
+        self._head = b""
         self.unconsumed_tail = b""
 
     def decompress(self, data: bytes, limit: int) -> bytes:
         if self._inner is None:
+            data = self._head + data
+            if len(data) < 2:  # the zlib header is two bytes: one cannot tell zlib from raw deflate
+                self._head = data
+                return b""
             self._inner = zlib.decompressobj()
             try:
                 out: bytes = self._inner.decompress(data, limit)
@@ -364,4 +390,6 @@ class _Deflate:
         return out
 
     def flush(self) -> bytes:
-        return b"" if self._inner is None else bytes(self._inner.flush())
+        if self._inner is None:
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(self._head) if self._head else b""
+        return bytes(self._inner.flush())

@@ -224,3 +224,29 @@ def claims_length(length: int, status: int = 200) -> Script:
         _until_gone(conn, 30)
 
     return script
+
+
+def endless_informational(every: float = 0.05) -> Script:
+    """``103 Early Hints`` answers, one every *every* seconds, forever: each is small, so no header limit
+    of the HTTP parser ever trips, and the final answer never comes.
+    """
+
+    def script(conn: socket.socket) -> None:
+        while True:
+            conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+            time.sleep(every)
+
+    return script
+
+
+def trickled_answer(status: int, body: bytes, headers: dict[str, str], every: float = 0.002) -> Script:
+    """A whole answer whose body leaves one byte at a time, *every* seconds apart."""
+
+    def script(conn: socket.socket) -> None:
+        base = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close"}
+        conn.sendall(_head(status, {**base, **headers}))
+        for byte in body:
+            conn.sendall(bytes([byte]))
+            time.sleep(every)
+
+    return script
