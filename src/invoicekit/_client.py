@@ -877,6 +877,30 @@ _SSL_CONTEXTS: dict[tuple[str, str], ssl.SSLContext] = {}
 _SSL_LOCK = threading.Lock()
 
 
+def _new_ssl_context() -> ssl.SSLContext:
+    # httpx 0.27's create_ssl_context ignores an SSL_CERT_FILE it cannot read; 0.28's raises, as we do
+    if httpx.__version__.startswith("0.27."):
+        return _stdlib_context()
+    return httpx.create_ssl_context()
+
+
+def _stdlib_context() -> ssl.SSLContext:
+    """What httpx >= 0.28's ``create_ssl_context()`` makes, for httpx 0.27 (whose factory silently skips
+    an unreadable file): ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's bundle (an httpx
+    dependency).
+    """
+    import ssl
+
+    import certifi
+
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile:
+        return ssl.create_default_context(cafile=cafile)
+    if capath:
+        return ssl.create_default_context(capath=capath)
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def _ssl_context() -> ssl.SSLContext | bool:
     """The SSL context every httpx client invoicekit makes shares: made once, on first need.
 
@@ -889,14 +913,11 @@ def _ssl_context() -> ssl.SSLContext | bool:
     context = _SSL_CONTEXTS.get(key)
     if context is not None:
         return context
-    create: Callable[[], ssl.SSLContext] | None = getattr(httpx, "create_ssl_context", None)
-    if create is None:  # httpx < 0.28 has no public factory: let it make its own, as before
-        return True
     with _SSL_LOCK:
         context = _SSL_CONTEXTS.get(key)
         if context is None:
             try:
-                context = create()
+                context = _new_ssl_context()
             except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
                 raise ValidationError(

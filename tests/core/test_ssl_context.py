@@ -56,13 +56,13 @@ def close(client: Any) -> None:
 
 def test_every_client_shares_one_context_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[ssl.SSLContext] = []
-    real = httpx.create_ssl_context
+    real = _client._new_ssl_context
 
     def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
         made.append(real(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    monkeypatch.setattr(_client, "_new_ssl_context", counting)
     clients = [make() for make in MAKERS.values() for _ in range(2)]
     try:
         assert len(made) == 1
@@ -143,14 +143,14 @@ def test_unreadable_ssl_cert_file_is_a_validation_error_at_construction(
 
 def test_threads_constructing_at_once_make_one_context(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[ssl.SSLContext] = []
-    real = httpx.create_ssl_context
+    real = _client._new_ssl_context
     start = threading.Barrier(8)
 
     def slow(*args: Any, **kwargs: Any) -> ssl.SSLContext:
         made.append(real(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(httpx, "create_ssl_context", slow)
+    monkeypatch.setattr(_client, "_new_ssl_context", slow)
     clients: list[Any] = []
 
     def build() -> None:
