@@ -239,8 +239,6 @@ def _check_json(value: object, field: str, depth: int = 0) -> None:
         raise ValidationError(field, f"nested more than {MAX_EXTRA_DEPTH} levels deep")
     if isinstance(value, float):
         raise ValidationError(field, "floats are refused (money must be exact): use decimal.Decimal or int")
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise ValidationError(field, "NaN and infinities are not JSON numbers")
     if isinstance(value, str):
         utf8(value, field)
     elif isinstance(value, Mapping):
