@@ -16,7 +16,7 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -30,7 +30,8 @@ FAST = RetryPolicy(initial=0, jitter=False)
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 3 + b"\n%%EOF\n"
 BIG = b"%PDF-1.7\n" + bytes(range(256)) * 4000 + os.urandom(200_000) + b"\n%%EOF\n"  # many chunks
 JUNK = b"JUNK-BEFORE-THE-PDF\n"
-ENCODINGS = ("multipart", "base64")
+Encoding = Literal["multipart", "base64"]
+ENCODINGS: tuple[Encoding, ...] = ("multipart", "base64")
 
 
 class Recorder:
@@ -83,7 +84,7 @@ def recorder() -> Iterator[Recorder]:
     served.close()
 
 
-def uploaded(content_type: str, body: bytes, encoding: str) -> bytes:
+def uploaded(content_type: str, body: bytes, encoding: Encoding) -> bytes:
     """The file a request carried, read by an independent parser."""
     if encoding == "base64":
         return base64.b64decode(json.loads(body)["data"], validate=True)
@@ -95,8 +96,8 @@ def uploaded(content_type: str, body: bytes, encoding: str) -> bytes:
     }
     _, _, files = parse_form_data(environ)
     (storage,) = files.getlist("file")
-    with storage:
-        data: bytes = storage.read()
+    data: bytes = storage.read()
+    storage.close()
     return data
 
 
@@ -112,7 +113,7 @@ def at_offset(content: bytes) -> io.BytesIO:
 @pytest.mark.anyio
 @pytest.mark.parametrize("encoding", ENCODINGS)
 async def test_one_file_in_concurrent_async_uploads_sends_its_bytes_to_each(
-    encoding: str, recorder: Recorder
+    encoding: Encoding, recorder: Recorder
 ) -> None:
     """The same PDF to three invoices at once (asyncio.gather): each upload streams from the one file
     object, so an upload must read its own position, not wherever another upload left the handle."""
@@ -129,7 +130,9 @@ async def test_one_file_in_concurrent_async_uploads_sends_its_bytes_to_each(
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_one_file_in_concurrent_threads_never_sends_wrong_bytes(encoding: str, recorder: Recorder) -> None:
+def test_one_file_in_concurrent_threads_never_sends_wrong_bytes(
+    encoding: Encoding, recorder: Recorder
+) -> None:
     """Three threads upload one File: each gets exactly the file's bytes (before the fix: some failed,
     and one could even succeed with bytes from the wrong place)."""
     pdf = File(at_offset(BIG))
@@ -138,7 +141,8 @@ def test_one_file_in_concurrent_threads_never_sends_wrong_bytes(encoding: str, r
 
         def upload(n: int) -> None:
             try:
-                results.append(client.invoices.upload_pdf(f"inv_{n}", pdf, encoding=encoding))
+                client.invoices.upload_pdf(f"inv_{n}", pdf, encoding=encoding)
+                results.append(None)
             except Exception as exc:  # recorded, asserted below
                 results.append(exc)
 
@@ -183,7 +187,7 @@ def test_same_file_object_twice_in_one_salesbricks_update(size: int) -> None:
 # -- file objects a careless caller passes -----------------------------------------------------------------
 
 
-def _upflow_upload(source: Any, encoding: str) -> FakeUpflow:
+def _upflow_upload(source: Any, encoding: Encoding) -> FakeUpflow:
     fake = FakeUpflow()
     invoice = fake.add_invoice("inv_1").id
     with httpx.Client(transport=fake) as http, fake.client(http_client=http, retry=FAST) as client:
@@ -192,7 +196,7 @@ def _upflow_upload(source: Any, encoding: str) -> FakeUpflow:
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_text_mode_file_is_a_validation_error(encoding: str, tmp_path: Path) -> None:
+def test_text_mode_file_is_a_validation_error(encoding: Encoding, tmp_path: Path) -> None:
     path = tmp_path / "a.pdf"
     path.write_bytes(b"%PDF-1.7\nplain text\n")
     with open(path, encoding="latin-1") as text:
@@ -206,7 +210,7 @@ def test_text_mode_file_is_a_validation_error(encoding: str, tmp_path: Path) -> 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("how", ["closed", "write-only"])
 def test_closed_or_write_only_file_object_is_a_validation_error(
-    how: str, encoding: str, tmp_path: Path
+    how: str, encoding: Encoding, tmp_path: Path
 ) -> None:
     path = tmp_path / "a.pdf"
     path.write_bytes(PDF)
@@ -248,14 +252,14 @@ class _Broken(io.RawIOBase):
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_file_object_raising_at_check_is_a_validation_error(encoding: str) -> None:
+def test_file_object_raising_at_check_is_a_validation_error(encoding: Encoding) -> None:
     with pytest.raises(ValidationError) as caught:
         _upflow_upload(_Broken(fail_after=0), encoding)
     assert caught.value.field == "pdf"
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_file_object_raising_mid_upload_is_a_transport_error(encoding: str) -> None:
+def test_file_object_raising_mid_upload_is_a_transport_error(encoding: Encoding) -> None:
     """Checked fine, then breaks after 100 KB were sent: a typed TransportError (the upload is safe),
     never the caller's RuntimeError."""
     with pytest.raises(TransportError, match="upload broke off"):
@@ -295,5 +299,5 @@ def test_fifo_path_is_refused_not_waited_on(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["initial", "cap", "max_retry_after"])
 def test_retry_policy_huge_int_seconds_is_a_validation_error(name: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        RetryPolicy(**{name: 10**400})
+        RetryPolicy(**{name: 10**400})  # type: ignore[arg-type]
     assert caught.value.field == f"RetryPolicy.{name}"
