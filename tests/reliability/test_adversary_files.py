@@ -15,6 +15,7 @@ import os
 import socketserver
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,9 +23,10 @@ import httpx
 import pytest
 from werkzeug.formparser import parse_form_data
 
-from invoicekit import File, RetryPolicy, TransportError, ValidationError
-from invoicekit.testing import FakeSalesbricks, FakeUpflow
+from invoicekit import File, NotFoundError, RetryPolicy, TransportError, ValidationError, payabli
+from invoicekit.testing import FakePayabli, FakeSalesbricks, FakeUpflow, FakeWhmcs
 from invoicekit.upflow import AsyncUpflow, Upflow
+from phpform import parse_str
 
 FAST = RetryPolicy(initial=0, jitter=False)
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 3 + b"\n%%EOF\n"
@@ -301,3 +303,71 @@ def test_retry_policy_huge_int_seconds_is_a_validation_error(name: str) -> None:
     with pytest.raises(ValidationError) as caught:
         RetryPolicy(**{name: 10**400})  # type: ignore[arg-type]
     assert caught.value.field == f"RetryPolicy.{name}"
+
+
+# -- numbers and text of a subclass: what is checked is what is sent -----------------------------------------
+
+
+class LoudDecimal(Decimal):
+    """A Decimal subclass (as ORMs and money libraries make) that writes itself its own way."""
+
+    def __format__(self, spec: str, context: object = None, /) -> str:
+        return "1e999"
+
+    def __str__(self) -> str:
+        return "evil"
+
+
+class LoudInt(int):
+    def __str__(self) -> str:
+        return "evil"
+
+    def __repr__(self) -> str:
+        return "evil"
+
+    def __format__(self, spec: str) -> str:
+        return "evil"
+
+
+class LoudStr(str):
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "evil"
+
+
+def test_decimal_subclass_amount_is_sent_as_its_value() -> None:
+    """Payabli JSON: the amount checked (12.5) is the amount written, not the subclass's own text."""
+    fake = FakePayabli()
+    fake.add_invoice(6)
+    with httpx.Client(transport=fake) as http, fake.client(http_client=http) as client:
+        client.invoices.update(6, invoice_data=payabli.BillData(invoice_amount=LoudDecimal("12.5")))
+    (request,) = fake.requests
+    assert request.content == b'{"invoiceData":{"invoiceAmount":12.5}}'
+
+
+def test_int_and_str_subclasses_are_sent_as_their_values_in_whmcs_forms() -> None:
+    fake = FakeWhmcs()
+    with (
+        httpx.Client(transport=fake) as http,
+        fake.client(http_client=http) as client,
+        pytest.raises(NotFoundError),  # no invoice 42 in the fake: only the request matters here
+    ):
+        client.invoices.update(LoudInt(42), notes=LoudStr("hello"))
+    (request,) = fake.requests
+    form = parse_str(request.content)
+    assert form["invoiceid"] == "42"
+    assert form["notes"] == "hello"
+
+
+def test_int_and_str_subclass_ids_are_sent_as_their_values_in_paths() -> None:
+    fake = FakePayabli()
+    fake.add_invoice(6)
+    with httpx.Client(transport=fake) as http, fake.client(http_client=http) as client:
+        client.invoices.update(LoudInt(6), invoice_data=payabli.BillData(invoice_number="INV-6"))
+    upflow = FakeUpflow()
+    invoice = upflow.add_invoice("inv_1").id
+    with httpx.Client(transport=upflow) as http, upflow.client(http_client=http) as up:
+        up.invoices.upload_pdf(LoudStr(invoice), PDF)
+    assert fake.requests[0].url.path.endswith("/Invoice/6")
+    assert upflow.requests[0].url.path.endswith(f"/invoices/{invoice}/pdf")
