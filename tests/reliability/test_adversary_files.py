@@ -371,3 +371,34 @@ def test_int_and_str_subclass_ids_are_sent_as_their_values_in_paths() -> None:
         up.invoices.upload_pdf(LoudStr(invoice), PDF)
     assert fake.requests[0].url.path.endswith("/Invoice/6")
     assert upflow.requests[0].url.path.endswith(f"/invoices/{invoice}/pdf")
+
+
+# -- names and media types: checked however they are given ----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["a\x00b.pdf", "\ud800.pdf"], ids=["nul", "lone-surrogate"])
+def test_unusable_path_is_a_validation_error(path: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _upflow_upload(path, "multipart")
+    assert caught.value.field == "pdf"
+
+
+def test_filename_with_a_lone_surrogate_is_refused_when_made() -> None:
+    with pytest.raises(ValidationError) as caught:
+        File(PDF, filename="\ud800.pdf")
+    assert caught.value.field == "filename"
+
+
+def test_content_type_and_filename_set_later_are_checked_too() -> None:
+    """Setting the attributes after File() was made cannot inject a part header either."""
+    pdf = File(PDF)
+    with pytest.raises(ValidationError) as caught:
+        pdf.content_type = "application/pdf\r\nX-Evil: 1"
+    assert caught.value.field == "content_type"
+    with pytest.raises(ValidationError) as caught:
+        pdf.filename = "a\r\nX-Evil: 1"
+    assert caught.value.field == "filename"
+    fake = _upflow_upload(pdf, "multipart")
+    (request,) = fake.requests
+    assert b"X-Evil" not in request.content
+    assert b"Content-Type: application/pdf\r\n\r\n" in request.content
