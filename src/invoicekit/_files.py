@@ -57,7 +57,7 @@ class File:
     pipe, a socket) is sent once and its call is never retried.
     """
 
-    __slots__ = ("_field", "_start", "content_type", "filename", "source")
+    __slots__ = ("_content_type", "_field", "_filename", "_start", "source")
 
     def __init__(
         self,
@@ -68,10 +68,28 @@ class File:
         if isinstance(source, bytearray | memoryview):
             source = bytes(source)
         self.source: str | os.PathLike[str] | bytes | BinaryIO = source
-        self.filename: str | None = _filename(filename)
-        self.content_type: str = _content_type(content_type)
+        self.filename = filename
+        self.content_type = content_type
         self._start: int | None = None
         self._field: str | None = None  # set by check(); a checked file that is empty later has changed
+
+    @property
+    def filename(self) -> str | None:
+        """The filename the provider is told (checked whenever it is set: no control characters)."""
+        return self._filename
+
+    @filename.setter
+    def filename(self, value: str | None) -> None:
+        self._filename = _filename(value)
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the part (checked whenever it is set: it cannot add a header)."""
+        return self._content_type
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self._content_type = _content_type(value)
 
     def __repr__(self) -> str:
         if isinstance(self.source, bytes):
@@ -243,6 +261,10 @@ def _filename(value: str | None) -> str | None:
         raise ValidationError("filename", f"must be a str, not {type(value).__name__}")
     if _CONTROL.search(value):
         raise ValidationError("filename", "must not contain control characters (CR, LF, NUL, ESC, ...)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("filename", "must be valid Unicode text (it holds a lone surrogate)") from None
     return value
 
 
@@ -370,7 +392,10 @@ def _detail(exc: BaseException) -> str:
 def _open_path(path: str | os.PathLike[str]) -> BinaryIO:
     """Open a regular file for reading, never waiting: a FIFO with no writer would block ``open()``
     forever, and a device or directory is no document. Anything else raises OSError."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except ValueError:  # a NUL byte, a lone surrogate: no file has that name
+        raise OSError(errno.EINVAL, "not a usable file name (a NUL byte or a lone surrogate)") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or directory)")

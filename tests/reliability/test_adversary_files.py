@@ -373,7 +373,7 @@ def test_int_and_str_subclass_ids_are_sent_as_their_values_in_paths() -> None:
     assert upflow.requests[0].url.path.endswith(f"/invoices/{invoice}/pdf")
 
 
-# -- names and media types: checked however they are given ----------------------------------------------------
+# -- names and media types: checked however they are given ---------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["a\x00b.pdf", "\ud800.pdf"], ids=["nul", "lone-surrogate"])
