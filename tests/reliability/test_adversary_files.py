@@ -402,3 +402,10 @@ def test_content_type_and_filename_set_later_are_checked_too() -> None:
     (request,) = fake.requests
     assert b"X-Evil" not in request.content
     assert b"Content-Type: application/pdf\r\n\r\n" in request.content
+
+
+@pytest.mark.parametrize("option", ["timeout", "deadline"])
+def test_huge_int_seconds_option_is_a_validation_error(option: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Upflow(api_key="k", api_secret="s", **{option: 10**400})
+    assert caught.value.field == option
