@@ -59,6 +59,8 @@ DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("invoice
 def _seconds(value: object, option: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(option, f"must be a number of seconds, not {type(value).__name__}")
+    if isinstance(value, int) and value > 1 << 53:  # math.isfinite(10**400) raises OverflowError
+        raise ValidationError(option, "must be a finite number of seconds above 0, not one that large")
     if not math.isfinite(value) or value <= 0:
         raise ValidationError(option, f"must be a finite number of seconds above 0, not {value!r}")
     return float(value)

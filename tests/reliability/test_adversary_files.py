@@ -407,5 +407,5 @@ def test_content_type_and_filename_set_later_are_checked_too() -> None:
 @pytest.mark.parametrize("option", ["timeout", "deadline"])
 def test_huge_int_seconds_option_is_a_validation_error(option: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        Upflow(api_key="k", api_secret="s", **{option: 10**400})
+        Upflow(api_key="k", api_secret="s", **{option: 10**400})  # type: ignore[arg-type]
     assert caught.value.field == option
