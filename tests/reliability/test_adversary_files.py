@@ -23,7 +23,16 @@ import httpx
 import pytest
 from werkzeug.formparser import parse_form_data
 
-from invoicekit import File, NotFoundError, RetryPolicy, TransportError, ValidationError, payabli
+from invoicekit import (
+    File,
+    NotFoundError,
+    OutcomeUnknownError,
+    RetryPolicy,
+    TransportError,
+    ValidationError,
+    payabli,
+)
+from invoicekit.salesbricks import Salesbricks
 from invoicekit.testing import FakePayabli, FakeSalesbricks, FakeUpflow, FakeWhmcs
 from invoicekit.upflow import AsyncUpflow, Upflow
 from phpform import parse_str
@@ -409,3 +418,38 @@ def test_huge_int_seconds_option_is_a_validation_error(option: str) -> None:
     with pytest.raises(ValidationError) as caught:
         Upflow(api_key="k", api_secret="s", **{option: 10**400})  # type: ignore[arg-type]
     assert caught.value.field == option
+
+
+# -- RuntimeErrors from the send: typed, and "closed" in a message is not a closed client --------------------
+
+SB_INVOICE = "00000000-0000-0000-0000-000000000005"
+
+
+@pytest.mark.parametrize(
+    "message", ["Event loop is closed", "Task got Future attached to a different loop", "boom"]
+)
+def test_runtime_error_from_the_send_is_typed_by_safety(message: str) -> None:
+    """A RuntimeError raised while sending may come after the bytes left: an unsafe call is
+    OutcomeUnknownError, a safe one TransportError; never the raw RuntimeError, and never "the client is
+    closed" because the text happens to say "closed"."""
+
+    def explode(request: httpx.Request) -> httpx.Response:
+        request.read()  # the whole body went out
+        raise RuntimeError(message)
+
+    def update(idempotency_key: str | None) -> None:
+        with (
+            httpx.Client(transport=httpx.MockTransport(explode)) as http,
+            Salesbricks(api_key="sk", http_client=http, retry=FAST) as client,
+        ):
+            client.invoices.update(
+                SB_INVOICE, pdf_attachments=[PDF], send_invoice=True, idempotency_key=idempotency_key
+            )
+
+    with pytest.raises(OutcomeUnknownError) as unsafe:
+        update(None)
+    assert "client is closed" not in str(unsafe.value)
+    with pytest.raises(TransportError) as safe:
+        update("key-1")
+    assert type(safe.value) is TransportError
+    assert "client is closed" not in str(safe.value)
