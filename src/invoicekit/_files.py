@@ -52,9 +52,11 @@ class File:
     *filename* is what the provider is told (default: the path's name, else the provider's default).
     *content_type* defaults to ``application/pdf``.
 
-    A path is opened for each attempt and closed after it, so a retry re-reads it. A seekable file object
-    is read from the position it had when the call started, again on each retry. A one-shot stream (a
-    pipe, a socket) is sent once and its call is never retried.
+    A path is opened for each attempt and closed after it, so a retry re-reads it; it must name a regular
+    file (a FIFO, device or directory is refused). A seekable file object is read from the position it had
+    when the call started, again on each retry, also when several calls upload it at once. A one-shot
+    stream (a pipe, a socket) is sent once and its call is never retried. A file object must be opened in
+    binary mode.
     """
 
     __slots__ = ("_content_type", "_field", "_filename", "_start", "source")
