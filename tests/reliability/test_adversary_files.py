@@ -453,3 +453,23 @@ def test_runtime_error_from_the_send_is_typed_by_safety(message: str) -> None:
         update("key-1")
     assert type(safe.value) is TransportError
     assert "client is closed" not in str(safe.value)
+
+
+class _Overreader(io.BytesIO):
+    """A file object whose read() returns more than it was asked for."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        return data + b"EXTRA" if size is not None and size > 5 and data else data
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_reader_returning_more_than_asked_is_typed(encoding: Encoding, recorder: Recorder) -> None:
+    """Over a real socket, the extra bytes overran the declared Content-Length: h11's raw
+    LocalProtocolError escaped. It is a TransportError (the upload is safe), and nothing extra is sent."""
+    with (
+        Upflow(api_key="k", api_secret="s", base_url=recorder.url, retry=FAST) as client,
+        pytest.raises(TransportError, match="upload broke off"),
+    ):
+        client.invoices.upload_pdf("inv_1", _Overreader(BIG), encoding=encoding)
+    assert all(b"EXTRA" not in body for _, body in recorder.bodies)
