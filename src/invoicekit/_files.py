@@ -350,6 +350,10 @@ class _Window(io.RawIOBase):
         return self._checked(self._guarded(_read_exact, self._handle, want), want)
 
     def _checked(self, data: bytes, want: int) -> bytes:
+        if len(data) > want:  # a reader that hands out more than asked: the body would overrun its length
+            raise FileReadError(
+                self._field, f"the file object returned {len(data)} bytes when {want} were asked for"
+            )
         if len(data) < want:
             raise FileReadError(
                 self._field,
