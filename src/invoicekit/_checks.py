@@ -37,9 +37,10 @@ def int_id(value: object, field: str) -> int:
     """A positive integer ID (a bool or a numeric string is refused)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, f"must be an int, not {type(value).__name__}")
-    if not 0 < value < 2**63:
+    number = int.__int__(value)  # a plain int: what is checked is what is sent
+    if not 0 < number < 2**63:
         raise ValidationError(field, "must be a positive integer below 2**63")
-    return value
+    return number
 
 
 def text(value: object, field: str, *, max_len: int | None = None, allow_empty: bool = True) -> str:

@@ -407,12 +407,10 @@ class BaseClient:
     @staticmethod
     def _failed(exc: Exception, state: _Attempts) -> Exception:
         """What a send that raised means; *state* learns whether bytes may have left."""
-        if isinstance(exc, RuntimeError):
-            if "closed" not in str(exc):  # httpx: "Cannot send a request, as the client has been closed."
-                raise exc
-            exc = ClientClosed()  # the pool was closed before this request left: nothing of it was sent
-        elif not isinstance(exc, NOT_SENT):
-            state.sent = True
+        if isinstance(exc, RuntimeError) and str(exc).startswith("Cannot send a request, as the client"):
+            return ClientClosed()  # httpx refused it before it left: nothing of it was sent
+        if not isinstance(exc, NOT_SENT):  # any other RuntimeError ("Event loop is closed", a loop mixup)
+            state.sent = True  # may come after bytes left: typed like any broken send, never raised raw
         return exc
 
     def _next_wait(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
+import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO, TypeAlias, Union, cast
@@ -27,6 +30,9 @@ _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
 _MEDIA_TYPE = re.compile(rf"{_TCHARS}/{_TCHARS}(?:[ \t]*;[ \t]*{_TCHARS}=(?:{_TCHARS}|{_QUOTED}))*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A caller's file object may be read by several uploads at once (one File to many invoices, from threads
+# or tasks): every seek-and-read on it happens under this lock, from the reader's own position.
+_HANDLE_LOCK = threading.Lock()
 
 
 class FileReadError(OSError):
@@ -50,12 +56,14 @@ class File:
     *filename* is what the provider is told (default: the path's name, else the provider's default).
     *content_type* defaults to ``application/pdf``.
 
-    A path is opened for each attempt and closed after it, so a retry re-reads it. A seekable file object
-    is read from the position it had when the call started, again on each retry. A one-shot stream (a
-    pipe, a socket) is sent once and its call is never retried; sending it again is a ValidationError.
+    A path is opened for each attempt and closed after it, so a retry re-reads it; it must name a regular
+    file (a FIFO, device or directory is refused). A seekable file object is read from the position it had
+    when the call started, again on each retry, also when several calls upload it at once. A one-shot
+    stream (a pipe, a socket) is sent once and its call is never retried; sending it again is a
+    ValidationError. A file object must be opened in binary mode.
     """
 
-    __slots__ = ("_field", "_start", "content_type", "filename", "source")
+    __slots__ = ("_content_type", "_field", "_filename", "_start", "source")
 
     def __init__(
         self,
@@ -66,10 +74,28 @@ class File:
         if isinstance(source, bytearray | memoryview):
             source = bytes(source)
         self.source: str | os.PathLike[str] | bytes | BinaryIO = source
-        self.filename: str | None = _filename(filename)
-        self.content_type: str = _content_type(content_type)
+        self.filename = filename
+        self.content_type = content_type
         self._start: int | None = None
         self._field: str | None = None  # set by check(); a checked file that is empty later has changed
+
+    @property
+    def filename(self) -> str | None:
+        """The filename the provider is told (checked whenever it is set: no control characters)."""
+        return self._filename
+
+    @filename.setter
+    def filename(self, value: str | None) -> None:
+        self._filename = _filename(value)
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the part (checked whenever it is set: it cannot add a header)."""
+        return self._content_type
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self._content_type = _content_type(value)
 
     def __repr__(self) -> str:
         if isinstance(self.source, bytes):
@@ -135,19 +161,29 @@ class File:
             return source[:5], len(source)
         if isinstance(source, str | os.PathLike):
             try:
-                with open(source, "rb") as handle:
+                with _open_path(source) as handle:
                     return handle.read(5), os.fstat(handle.fileno()).st_size
             except OSError as exc:
                 raise ValidationError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
-        if not _seekable(source):
-            return self._peek_stream(source, field)
-        if self._start is None:
-            self._start = source.tell()
-        source.seek(self._start)
-        head = source.read(5)
-        end = source.seek(0, io.SEEK_END)
-        source.seek(self._start)
-        return head, end - self._start
+        try:
+            if not _seekable(source):
+                head, size = self._peek_stream(source, field)
+            else:
+                with _HANDLE_LOCK:
+                    if self._start is None:
+                        self._start = source.tell()
+                    source.seek(self._start)
+                    head = source.read(5)
+                    end = source.seek(0, io.SEEK_END)
+                    source.seek(self._start)
+                size = end - self._start
+        except ValidationError:
+            raise
+        except Exception as exc:  # a closed, write-only or broken file object of the caller's
+            raise ValidationError(field, f"cannot read the file object: {_detail(exc)}") from None
+        if not isinstance(head, bytes):
+            raise ValidationError(field, _TEXT_MODE)
+        return head, size
 
     def _peek_stream(self, source: BinaryIO, field: str) -> tuple[bytes, int]:
         # A one-shot stream: read the head once and put it back in front of the rest.
@@ -174,7 +210,7 @@ class File:
             return
         if isinstance(source, str | os.PathLike):
             try:
-                handle = open(source, "rb")  # noqa: SIM115 - closed below, after the attempt
+                handle = _open_path(source)  # closed below, after the attempt
                 size = os.fstat(handle.fileno()).st_size
             except OSError as exc:
                 raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
@@ -185,16 +221,17 @@ class File:
             yield _window(source, 0, -1, field, checked)
             return
         try:
-            if self._start is None:
-                self._start = source.tell()
-            start = self._start
-            end = source.seek(0, io.SEEK_END)
-            source.seek(start)
-        except (OSError, ValueError) as exc:
-            raise FileReadError(field, f"cannot read the file object: {exc}") from None
+            with _HANDLE_LOCK:
+                if self._start is None:
+                    self._start = source.tell()
+                start = self._start
+                end = source.seek(0, io.SEEK_END)
+                source.seek(start)
+        except Exception as exc:
+            raise FileReadError(field, f"cannot read the file object: {_detail(exc)}") from None
         if end < start:
             raise FileReadError(field, f"the file is now shorter ({end} bytes) than its start position")
-        yield _window(source, start, end - start, field, checked)
+        yield _window(source, start, end - start, field, checked, shared=True)
 
     def snapshot(self, limit: int) -> bytes | None:
         """The whole content from the start position when it is at most *limit* bytes (read now, in one
@@ -206,18 +243,19 @@ class File:
             data = source
         elif isinstance(source, str | os.PathLike):
             try:
-                with open(source, "rb") as handle:
+                with _open_path(source) as handle:
                     data = handle.read(limit + 1)
             except OSError as exc:
                 raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
         elif _seekable(source):
             try:
-                if self._start is None:
-                    self._start = source.tell()
-                source.seek(self._start)
-                data = _read_exact(source, limit + 1)
-            except (OSError, ValueError) as exc:
-                raise FileReadError(field, f"cannot read the file object: {exc}") from None
+                with _HANDLE_LOCK:
+                    if self._start is None:
+                        self._start = source.tell()
+                    source.seek(self._start)
+                    data = _read_exact(source, limit + 1)
+            except Exception as exc:
+                raise FileReadError(field, f"cannot read the file object: {_detail(exc)}") from None
         else:
             return None
         if len(data) > limit:
@@ -238,6 +276,10 @@ def _filename(value: str | None) -> str | None:
         raise ValidationError("filename", f"must be a str, not {type(value).__name__}")
     if _CONTROL.search(value):
         raise ValidationError("filename", "must not contain control characters (CR, LF, NUL, ESC, ...)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("filename", "must be valid Unicode text (it holds a lone surrogate)") from None
     return value
 
 
@@ -258,10 +300,12 @@ def reader_size(reader: BinaryIO) -> int:
     return cast(_Window, reader).size
 
 
-def _window(handle: BinaryIO, start: int, size: int, field: str, checked: bool) -> BinaryIO:
+def _window(
+    handle: BinaryIO, start: int, size: int, field: str, checked: bool, *, shared: bool = False
+) -> BinaryIO:
     if size == 0 and checked:
         raise FileReadError(field, "the file is empty now (it was changed after it was checked)")
-    return cast(BinaryIO, _Window(handle, start, size, field))
+    return cast(BinaryIO, _Window(handle, start, size, field, shared))
 
 
 class _Window(io.RawIOBase):
@@ -273,12 +317,13 @@ class _Window(io.RawIOBase):
     content the file did not have from one end to the other.
     """
 
-    def __init__(self, handle: BinaryIO, start: int, size: int, field: str) -> None:
+    def __init__(self, handle: BinaryIO, start: int, size: int, field: str, shared: bool = False) -> None:
         super().__init__()
         self._handle = handle
         self._start = start
         self._size = self.size = size
         self._field = field
+        self._shared = shared  # the caller's file object: other uploads may move its position
         self._pos = 0
 
     def readable(self) -> bool:
@@ -303,12 +348,25 @@ class _Window(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         if self._size < 0:
-            return bytes(self._guarded(self._handle.read, -1 if size is None else size))
+            data = self._guarded(self._handle.read, -1 if size is None else size)
+            if data is None:  # a non-blocking stream with nothing ready: not the end, and no retry
+                raise FileReadError(self._field, "the stream had no data ready (a non-blocking stream?)")
+            return bytes(data)
         remaining = self._size - self._pos
         want = remaining if size is None or size < 0 else min(size, remaining)
         if want <= 0:
             return b""
-        data: bytes = self._guarded(_read_exact, self._handle, want)
+        if self._shared:
+            with _HANDLE_LOCK:  # from this reader's own position, whatever other readers did
+                self._guarded(self._handle.seek, self._start + self._pos)
+                return self._checked(self._guarded(_read_exact, self._handle, want), want)
+        return self._checked(self._guarded(_read_exact, self._handle, want), want)
+
+    def _checked(self, data: bytes, want: int) -> bytes:
+        if len(data) > want:  # a reader that hands out more than asked: the body would overrun its length
+            raise FileReadError(
+                self._field, f"the file object returned {len(data)} bytes when {want} were asked for"
+            )
         if len(data) < want:
             raise FileReadError(
                 self._field,
@@ -329,12 +387,43 @@ class _Window(io.RawIOBase):
 
     def _guarded(self, step: Any, *args: Any) -> Any:
         try:
-            return step(*args)
-        except (OSError, ValueError) as exc:  # ValueError: the file object was closed under us
-            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            result = step(*args)
+        except Exception as exc:  # OSError; ValueError: closed under us; anything a caller's object raises
             raise FileReadError(
-                self._field, f"the file could not be read while it was sent: {detail}"
+                self._field, f"the file could not be read while it was sent: {_detail(exc)}"
             ) from None
+        if isinstance(result, str):
+            raise FileReadError(self._field, _TEXT_MODE)
+        return result
+
+
+_TEXT_MODE = "the file object is open in text mode; open it in binary mode ('rb')"
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, TypeError) and "str" in str(exc):  # a text-mode object read into bytes
+        return _TEXT_MODE
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _open_path(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a regular file for reading, never waiting: a FIFO with no writer would block ``open()``
+    forever, and a device or directory is no document. Anything else raises OSError."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except ValueError:  # a NUL byte, a lone surrogate: no file has that name
+        raise OSError(errno.EINVAL, "not a usable file name (a NUL byte or a lone surrogate)") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or directory)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb")  # the caller closes it
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _read_exact(reader: Any, size: int) -> bytes:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from ._money import decimal_text
+from ._money import decimal_text, scalar_text
 from ._unset import UNSET
 
 __all__ = ["form_scalar", "php_form", "urlencoded"]
@@ -29,7 +29,7 @@ def form_scalar(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         raise TypeError("floats are not sent in forms; convert money to Decimal first")
-    return str(value)
+    return scalar_text(value)
 
 
 def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:

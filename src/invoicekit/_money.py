@@ -7,7 +7,16 @@ from typing import cast
 
 from ._errors import ValidationError
 
-__all__ = ["MAX_AMOUNT", "MAX_DIGITS", "MAX_PLACES", "bounded", "decimal_text", "money", "to_cents"]
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_DIGITS",
+    "MAX_PLACES",
+    "bounded",
+    "decimal_text",
+    "money",
+    "scalar_text",
+    "to_cents",
+]
 
 #: Every amount (and quantity) is at most this in magnitude: no invoice needs more, and a number beyond
 #: it is a mistake, not money (``10**5000`` would be 5,001 digits on the wire, ``Decimal("1E+999999999")``
@@ -68,5 +77,15 @@ def to_cents(value: object, field: str, *, allow_negative: bool = True) -> int:
 
 def decimal_text(value: Decimal) -> str:
     """Plain decimal notation (``1E+2`` becomes ``100``), exactly the digits given."""
-    text = format(value, "f")
+    text = Decimal.__format__(value, "f")  # not format(): a Decimal subclass may write something else
     return "0" if text in {"-0", "+0"} else text
+
+
+def scalar_text(value: object) -> str:
+    """*value* as text; an ``int`` or ``str`` (subclass) as what it holds, never its own ``__str__``
+    (a subclass that writes ``"evil"`` for 42 was checked as 42 and is sent as 42)."""
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    return str(value)

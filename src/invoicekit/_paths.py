@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from ._errors import ValidationError
+from ._money import scalar_text
 
 __all__ = ["render_path"]
 
@@ -27,7 +28,7 @@ def render_path(template: str, ids: Mapping[str, object]) -> str:
 
     def fill(match: re.Match[str]) -> str:
         name = match[1]
-        raw = str(ids[name])
+        raw = scalar_text(ids[name])
         if raw in {"", ".", ".."} or raw.strip() == "":
             raise ValidationError(name, f"{raw!r} is not a usable ID (empty, '.' or '..')")
         if _CONTROL.search(raw):

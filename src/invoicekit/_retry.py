@@ -108,8 +108,12 @@ def _seconds_option(value: object, name: str) -> None:
     field = f"RetryPolicy.{name}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(field, f"must be a number of seconds, not {type(value).__name__}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValidationError(field, f"must be a finite number of seconds >= 0, not {value}")
+    try:
+        seconds = float(value)  # an int past float's range (10**400) is no number of seconds either
+    except OverflowError:
+        raise ValidationError(field, "must be a finite number of seconds >= 0, not that large") from None
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValidationError(field, f"must be a finite number of seconds >= 0, not {seconds}")
 
 
 def _flag(value: object, name: str) -> None:
