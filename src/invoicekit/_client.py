@@ -387,13 +387,18 @@ class BaseClient:
             logger.info(
                 "%s: not retrying after %s: waiting %.2f s would pass the deadline (%g s)",
                 self._provider.name,
-                _describe(outcome),
+                self._redactor.text(_describe(outcome)),
                 wait,
                 self._deadline,
             )
             return None
         if wait is not None:
-            logger.info("%s: retrying in %.2f s after %s", self._provider.name, wait, _describe(outcome))
+            logger.info(
+                "%s: retrying in %.2f s after %s",
+                self._provider.name,
+                wait,
+                self._redactor.text(_describe(outcome)),
+            )
         return wait
 
     def _log(
@@ -433,7 +438,8 @@ class BaseClient:
 
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
-        what = self._redactor.text(_describe(exc))
+        _scrub_chain(exc, self._redactor.text)  # chained as __cause__: its text may quote the server
+        what = _describe(exc)
         if _monotonic() >= state.deadline and "deadline" not in what:
             what += f"; the call's deadline ({self._deadline:g} s) passed"
         if isinstance(exc, NOT_SENT) or call.safety.retryable:
@@ -703,7 +709,9 @@ def _credential_names(auth: Auth) -> tuple[str, ...]:
 
 
 def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
-    if base_url is not None:
+    if isinstance(base_url, str):
+        url = base_url.strip()  # as WHMCS's url=: an address pasted with a space or line break still works
+    elif base_url is not None:
         url = base_url
     elif sandbox:
         if provider.sandbox_url is None:
@@ -726,6 +734,9 @@ def check_base_url(url: str, field: str) -> str:
     ``http://`` to a host other than this machine (credentials in cleartext) unless
     ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Messages never quote the URL (it may hold a password).
     """
+    if isinstance(url, str) and any(c.isspace() for c in url):
+        # httpx keeps a trailing space as part of the path: every call would go to ``/v1%20/...``
+        raise ValidationError(field, "must not contain whitespace (spaces in a path are written %20)")
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
@@ -815,6 +826,23 @@ def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
     if isinstance(exc, json.JSONDecodeError):
         return json.JSONDecodeError(exc.msg, redact(exc.doc), exc.pos)
     return ValueError(str(exc))  # a UnicodeDecodeError's .object is the raw body; its str is not
+
+
+def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
+    """Scrub, in place, the text of *exc* and of every exception chained to it: httpx, httpcore and h11
+    quote what the server sent (``illegal header line: bytearray(b'...')``), which may echo a credential.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in current.args)
+        if args != current.args:
+            current.args = args
+        todo += [current.__cause__, current.__context__]
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:

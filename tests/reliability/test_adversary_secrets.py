@@ -189,11 +189,23 @@ def _bad_header_server(secret: str) -> Iterator[str]:
         thread.join(5)
 
 
-@pytest.mark.parametrize("secret", ["sk_live_AbCdEf123", "sk_clé_secrète_42", "sk_it's_a\\key_77"])
-@pytest.mark.parametrize("unsafe", [False, True])
+@pytest.mark.parametrize(
+    ("provider", "secret", "unsafe"),
+    [
+        ("salesbricks", "sk_live_AbCdEf123", False),
+        ("salesbricks", "sk_live_AbCdEf123", True),
+        ("salesbricks", "sk_it's_a\\key_77", False),
+        ("whmcs", "sk_clé_secrète_42", False),
+        ("whmcs", "sk_it's_a\\key_77", True),
+    ],
+)
 def test_httpx_exception_text_quoting_the_credential_is_scrubbed_in_cause_and_logs(
-    secret: str, unsafe: bool
+    provider: str, secret: str, unsafe: bool
 ) -> None:
+    """A real loopback server answers with a malformed header line that quotes the credential; httpx's
+    message (``illegal header line: bytearray(b'...')``, non-ASCII as ``\\xc3\\xa9``) was kept whole in
+    the chained cause (so in every printed traceback) and in the INFO "retrying" line.
+    """
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
@@ -203,11 +215,19 @@ def test_httpx_exception_text_quoting_the_credential_is_scrubbed_in_cause_and_lo
     log.setLevel(logging.DEBUG)
     try:
         with _bad_header_server(secret) as url:
-            client = invoicekit.Salesbricks(
-                secret, base_url=url, retry=invoicekit.RetryPolicy(initial=0, jitter=False)
+            retry = invoicekit.RetryPolicy(initial=0, jitter=False)
+            client: Any = (
+                invoicekit.Whmcs(url, identifier=secret, secret=secret[::-1], retry=retry)
+                if provider == "whmcs"
+                else invoicekit.Salesbricks(secret, base_url=url, retry=retry)
+            )
+            call: Any = (
+                (lambda: client.invoices.update(42, notes="n", **({"new_items": []} if unsafe else {})))
+                if provider == "whmcs"
+                else (lambda: client.invoices.update(UUID, invoice_memo="m", send_invoice=unsafe))
             )
             with client, pytest.raises(invoicekit.TransportError) as caught:
-                client.invoices.update(UUID, invoice_memo="m", send_invoice=True if unsafe else None)
+                call()
     finally:
         log.removeHandler(handler)
         log.setLevel(saved)
@@ -221,33 +241,51 @@ def test_httpx_exception_text_quoting_the_credential_is_scrubbed_in_cause_and_lo
             texts += [str(current), repr(current), repr(current.args)]
             todo += [current.__cause__, current.__context__]
     assert "retrying" in stream.getvalue() or unsafe
-    needles = forms(secret) | {repr(secret.encode())[2:-1]}
+    needles = forms(secret) | {repr(secret.encode())[2:-1], repr(bytearray(secret.encode()))[12:-2]}
     for text in texts:
         for needle in needles:
             assert needle not in text, f"credential (as {needle!r}) in {text[:400]!r}"
 
 
-@pytest.mark.parametrize(
-    "url", ["https://api.example.com/v1 ", "https://api.example.com/v 1", "https://api.example.com/v1\u00a0"]
-)
 @pytest.mark.parametrize("provider", ["salesbricks", "whmcs"])
-def test_base_url_with_whitespace_is_refused(provider: str, url: str) -> None:
-    """A trailing space (an environment variable pasted with one) sent every call to ``/v1%20/...``."""
+def test_base_url_with_whitespace_is_trimmed_or_refused(provider: str) -> None:
+    """A trailing space (an environment variable pasted with one) sent every Salesbricks call to
+    ``/v1%20/...``; surrounding whitespace is now trimmed (as WHMCS's ``url=`` always was) and whitespace
+    inside the URL refused.
+    """
     sent: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append(request)
-        return httpx.Response(500)
+        return httpx.Response(200, json={"invoice_id": UUID, "result": "success", "invoiceid": "42"})
 
-    http = httpx.Client(transport=httpx.MockTransport(handler))
-    with pytest.raises(invoicekit.ValidationError) as caught:
+    def make(url: str) -> Any:
+        http = httpx.Client(transport=httpx.MockTransport(handler))
         if provider == "whmcs":
-            invoicekit.Whmcs(url, identifier="id-abcd", secret="se-abcd", http_client=http)
-        else:
-            invoicekit.Salesbricks("tok_abcd1234", base_url=url, http_client=http)
-    assert caught.value.field == ("url" if provider == "whmcs" else "base_url")
-    assert "whitespace" in caught.value.rule
-    assert not sent
+            return invoicekit.Whmcs(url, identifier="id-abcd", secret="se-abcd", http_client=http)
+        return invoicekit.Salesbricks("tok_abcd1234", base_url=url, http_client=http)
+
+    for url in (
+        "https://api.example.com/v1 ",
+        " https://api.example.com/v1\n",
+        "https://api.example.com/v1\u00a0",
+    ):
+        with make(url) as client:
+            if provider == "whmcs":
+                client.invoices.update(42, notes="n")
+                assert str(sent[-1].url) == "https://api.example.com/v1/includes/api.php"
+            else:
+                client.invoices.update(UUID, invoice_memo="m")
+                assert str(sent[-1].url) == f"https://api.example.com/v1/invoices/{UUID}"
+    for url in (
+        "https://api.example.com/v 1",
+        "https://api.example.com/v1\u00a0/x",
+        "https://api.example.com/v1\t/x",
+    ):
+        with pytest.raises(invoicekit.ValidationError) as caught:
+            make(url)
+        assert caught.value.field == ("url" if provider == "whmcs" else "base_url")
+        assert "whitespace" in caught.value.rule, url
 
 
 def test_clean_text_keeps_legitimate_text() -> None:
