@@ -709,9 +709,7 @@ def _credential_names(auth: Auth) -> tuple[str, ...]:
 
 
 def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
-    if isinstance(base_url, str):
-        url = base_url.strip()  # as WHMCS's url=: an address pasted with a space or line break still works
-    elif base_url is not None:
+    if base_url is not None:
         url = base_url
     elif sandbox:
         if provider.sandbox_url is None:
@@ -732,9 +730,12 @@ def check_base_url(url: str, field: str) -> str:
     """Refuse a base URL that is not plain ``http(s)://host[:port][/path]``: userinfo (it would show in
     reprs and logs), a query or a fragment (the call's path would be dropped or land inside it), and
     ``http://`` to a host other than this machine (credentials in cleartext) unless
-    ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Messages never quote the URL (it may hold a password).
+    ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Surrounding whitespace is trimmed; whitespace inside is
+    refused. Messages never quote the URL (it may hold a password).
     """
-    if isinstance(url, str) and any(c.isspace() for c in url):
+    if isinstance(url, str):  # as WHMCS's url= always did: an address pasted with a line break works
+        url = url.strip()
+    if any(c.isspace() for c in str(url)):
         # httpx keeps a trailing space as part of the path: every call would go to ``/v1%20/...``
         raise ValidationError(field, "must not contain whitespace (spaces in a path are written %20)")
     try:
