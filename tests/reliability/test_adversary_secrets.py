@@ -297,3 +297,20 @@ def test_clean_text_keeps_legitimate_text() -> None:
     text = "Rechnung für Müller — 日本語 👨\u200d👩\u200d👧 👍🏽 12\u00a0€ Stra\u00dfe"
     assert clean_text(text) == text
     assert clean_text("a\x1b[31mb\x1b]8;;http://x\x07c\u202ed\u2028e\x9b2Jf") == "abc d ef"
+
+
+def test_a_numeric_credential_echoed_as_a_json_number_is_scrubbed() -> None:
+    """A credential made of digits, echoed as a JSON number (not a string), reached ``result.extra``."""
+    secret = "9876543210123"
+    answer = {
+        "invoice_id": UUID,
+        "echo": int(secret),
+        "nested": [{"n": int(secret)}],
+        "f": float(secret),
+        "ok": 7,
+    }
+    http = _answering(200, json.dumps(answer).encode())
+    with invoicekit.Salesbricks(secret, http_client=http) as client:
+        result = client.invoices.update(UUID, invoice_memo="m")
+    assert result.extra == {"echo": "***", "nested": [{"n": "***"}], "f": "***", "ok": 7}
+    assert secret not in repr(result)
