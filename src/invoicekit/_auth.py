@@ -6,6 +6,7 @@ import base64
 import os
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -155,7 +156,7 @@ class Redactor:
     compiled on first use, so making a client costs no regex compilation.
     """
 
-    __slots__ = ("_always", "_needles", "_pattern", "_probes", "_raws", "_short")
+    __slots__ = ("_always", "_needles", "_numeric", "_pattern", "_probes", "_raws", "_short")
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         raws = {secret.reveal() for secret in secrets}
@@ -163,6 +164,8 @@ class Redactor:
         # Longest first, so a secret that contains another is scrubbed whole.
         self._raws = tuple(sorted(raws, key=len, reverse=True))
         self._short = any(len(raw) < 4 for raw in raws)
+        #: A credential of digits may be echoed as a JSON number, which data() then masks as "***".
+        self._numeric = any(raw.isascii() and raw.isdigit() for raw in raws)
         self._pattern: re.Pattern[str] | None = None
         b64 = {needle for raw in self._raws for needle in _base64_needles(raw)}
         #: What the fast path of text() replaces: the credentials as they are, and their base64 forms.
@@ -224,6 +227,8 @@ class Redactor:
             return {self.text(str(k)): self.data(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.data(v) for v in value]
+        if self._numeric and isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return "***" if self.text(str(value)) != str(value) else value
         return value
 
     def may_hold(self, raw: bytes) -> bool:
