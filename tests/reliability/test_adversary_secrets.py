@@ -314,3 +314,25 @@ def test_a_numeric_credential_echoed_as_a_json_number_is_scrubbed() -> None:
         result = client.invoices.update(UUID, invoice_memo="m")
     assert result.extra == {"echo": "***", "nested": [{"n": "***"}], "f": "***", "ok": 7}
     assert secret not in repr(result)
+
+
+def test_redirect_target_and_header_names_echoing_the_credential_are_scrubbed() -> None:
+    """A redirect to ``https://<key>.evil.example`` named the host in the message unscrubbed, and a header
+    *name* holding the credential was kept as is in ``APIError.headers``.
+    """
+    secret = "sklive0123456789"
+    answers = iter(
+        [
+            httpx.Response(302, headers={"Location": f"https://{secret}.evil.example/x"}),
+            httpx.Response(400, headers={f"X-Echo-{secret}": "v"}, json={"message": "no"}),
+        ]
+    )
+    http = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)))
+    with invoicekit.Salesbricks(secret, http_client=http) as client:
+        for _ in range(2):
+            with pytest.raises(invoicekit.APIError) as caught:
+                client.invoices.update(UUID, invoice_memo="m")
+            error = caught.value
+            texts = [str(error), repr(error), repr(vars(error))]
+            assert_absent([secret], texts, f"a {error.status_code} answer")
+    assert error.headers.get("x-echo-***") == "v"
