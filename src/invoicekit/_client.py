@@ -460,7 +460,7 @@ class BaseClient:
     def _conclude(self, call: Call[R], response: httpx.Response) -> R:
         status = response.status_code
         if 300 <= status < 400:
-            target = httpx.URL(response.headers.get("location", "")).host or "another location"
+            target = self._scrub(httpx.URL(response.headers.get("location", "")).host) or "another location"
             raise APIError(
                 f"redirect to {target} not followed (redirects are never followed)",
                 provider=self._provider.name,
