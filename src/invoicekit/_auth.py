@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import html
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -142,35 +140,84 @@ def check_sendable(auth: Auth) -> None:
 class Redactor:
     """Replaces every credential, in every encoding it may travel or be echoed in, with ``***``.
 
-    The forms covered: raw; URL-encoded (``%20`` and ``+`` styles, ``/`` kept or encoded, upper- or
-    lower-case hex, ``~`` kept or encoded); JSON-escaped (non-ASCII kept or ``\\uXXXX`` in either case,
-    ``/`` kept or escaped as ``\\/`` as PHP's ``json_encode`` does); HTML-escaped (``&amp;``, ``&quot;``,
-    ``&#x27;``/``&#39;``/``&#039;``/``&apos;``); base64 of the credential alone (standard and URL-safe,
-    padded or not). Base64 of a credential inside a longer text (HTTP Basic's ``user:secret``) is out of
-    scope: no provider here uses Basic.
+    Each character of a credential may be written raw or in any of the forms an answer can carry, mixed
+    freely: URL-encoded (``%XX`` bytes in upper- or lower-case hex, ``+`` for a space); JSON- or
+    JavaScript-escaped (``\\uXXXX`` in either case, surrogate pairs, ``\\/`` as PHP's ``json_encode``
+    writes, ``\\"``, ``\\\\``); a Python bytes repr (``\\xHH``, as httpx and h11 quote a server's bytes);
+    HTML (``&#NN;``, ``&#xHH;``, named entities such as ``&amp;``, ``&quot;``, ``&apos;``, any case).
+    Control, zero-width and bidirectional characters (and ANSI escape sequences) inserted between its
+    characters do not hide it. Base64 (standard or URL-safe, padded or not) of the credential alone or
+    inside a longer text (HTTP Basic's ``user:secret``) is scrubbed too: the part of the base64 text
+    that only the credential's bytes determine, at each of the three alignments.
+
+    A credential shorter than 4 characters is masked only where it stands alone (not inside a word):
+    masking it everywhere would mangle ordinary text. Text with no ``%``, ``&``, ``\\``, ``+`` or hidden
+    character (most text) is scrubbed by plain substring replacement; the pattern for the rest is
+    compiled on first use, so making a client costs no regex compilation.
     """
 
-    __slots__ = ("_needles", "_probes")
+    __slots__ = ("_always", "_needles", "_numeric", "_pattern", "_probes", "_raws", "_short")
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
-        needles: set[str] = set()
-        probes: set[bytes] = set()
-        for secret in secrets:
-            raw = secret.reveal()
-            if len(raw) < 4:  # too short to scrub without mangling ordinary text; still never logged raw
-                continue
-            forms = _forms(raw)
-            needles.update(forms)
-            probes.update(_probes(raw, forms))
+        raws = {secret.reveal() for secret in secrets}
+        raws.discard("")
         # Longest first, so a secret that contains another is scrubbed whole.
-        self._needles = tuple(sorted(needles, key=len, reverse=True))
+        self._raws = tuple(sorted(raws, key=len, reverse=True))
+        self._short = any(len(raw) < 4 for raw in raws)
+        #: A credential of digits may be echoed as a JSON number, which data() then masks as "***".
+        self._numeric = any(raw.isascii() and raw.isdigit() for raw in raws)
+        self._pattern: re.Pattern[str] | None = None
+        b64 = {needle for raw in self._raws for needle in _base64_needles(raw)}
+        #: What the fast path of text() replaces: the credentials as they are, and their base64 forms.
+        self._needles = tuple(sorted({raw for raw in raws if len(raw) >= 4} | b64, key=len, reverse=True))
+        # Every base64 form holds the part of one alignment that only the credential determines.
+        probes = {needle.encode() for raw in self._raws for needle in _base64_needles(raw, cores=True)}
+        always = False
+        for raw in self._raws:
+            run = max(_ALNUM.findall(raw), key=len, default="")
+            if len(run) < 4:  # no run of 4 letters/digits that every form keeps: walk every answer
+                always = True
+            probes.add(run.encode())
         self._probes = tuple(probes)
+        self._always = always
+
+    def _compiled(self) -> re.Pattern[str]:
+        if self._pattern is None:
+            parts: list[str] = []
+            for raw in self._raws:
+                body = "".join(_char(c) for c in raw)
+                if len(raw) < 4:
+                    body = f"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"
+                parts.append(body)
+            parts += [re.escape(needle) for needle in self._needles if needle not in self._raws]
+            self._pattern = re.compile("|".join(parts) if parts else "(?!)")
+        return self._pattern
 
     def text(self, value: str) -> str:
-        for needle in self._needles:
-            if needle in value:
-                value = value.replace(needle, "***")
-        return value
+        if not self._raws:
+            return value
+        if not self._short and not _ESCAPE_HINT.search(value):
+            # Nothing escaped, nothing hidden: only the credentials as they are (or in base64) can be here.
+            for needle in self._needles:
+                if needle in value:
+                    value = value.replace(needle, "***")
+            return value
+        pattern = self._compiled()
+        if not _HIDDEN.search(value):
+            return pattern.sub("***", value)
+        # Characters that do not show (controls, zero-width and bidirectional marks, ANSI sequences) may
+        # be slipped into a credential: match on the text without them, and mask the original span.
+        visible, index = _visible(value)
+        out: list[str] = []
+        pos = 0
+        for match in pattern.finditer(visible):
+            if match.end() == match.start():
+                continue
+            start, end = index[match.start()], index[match.end() - 1] + 1
+            out += [value[pos:start], "***"]
+            pos = end
+        out.append(value[pos:])
+        return pattern.sub("***", "".join(out))  # and what the hidden characters were part of
 
     def data(self, value: Any) -> Any:
         """Scrub a decoded JSON value (or text) recursively."""
@@ -180,63 +227,117 @@ class Redactor:
             return {self.text(str(k)): self.data(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.data(v) for v in value]
+        if self._numeric and isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return "***" if self.text(str(value)) != str(value) else value
         return value
 
     def may_hold(self, raw: bytes) -> bool:
         """Whether an answer's raw bytes may hold a credential in some form (a cheap test: when False,
         its decoded value holds none and need not be walked).
         """
-        if not self._probes:
+        if not self._raws:
             return False
-        if b"\\u" in raw:  # JSON may spell any character as \uXXXX: only the decoded value can tell
+        if self._always:
             return True
-        for probe in self._probes:  # noqa: SIM110 - a loop, not any(<generator>): runs on every answer
+        if raw[:1] == b"\x00" or raw[1:2] == b"\x00" or raw[:2] in _UTF16_BOMS:
+            return True  # UTF-16 or UTF-32 JSON (json.loads reads it): the probes are UTF-8 bytes
+        for marker in _MARKERS:
+            if marker in raw:  # a character may be escaped (or an invisible one inserted) anywhere
+                return True
+        if (b"\xc2" in raw or b"\xe2" in raw or b"\xef" in raw) and _INVISIBLE_UTF8.search(raw):
+            return True  # a hidden character (zero-width, bidirectional, C1, soft hyphen) splits a credential
+        for probe in self._probes:  # noqa: SIM110
             if probe in raw:
                 return True
         return False
 
 
-def _forms(raw: str) -> set[str]:
-    forms = {raw}
-    for safe in ("", "/"):
-        for encoded in (quote(raw, safe=safe), quote_plus(raw, safe=safe)):
-            for variant in (encoded, encoded.replace("~", "%7E")):
-                forms.add(variant)
-                forms.add(_PERCENT.sub(lambda m: m.group(0).lower(), variant))
-    for ascii_only in (True, False):
-        escaped = json.dumps(raw, ensure_ascii=ascii_only)[1:-1]
-        for variant in (
-            escaped,
-            _UNICODE_ESCAPE.sub(lambda m: m.group(0).upper().replace("\\U", "\\u"), escaped),
-        ):
-            forms.add(variant)
-            forms.add(variant.replace("/", "\\/"))
-    for quoted in (True, False):
-        page = html.escape(raw, quote=quoted)
-        forms.update({page, page.replace("&#x27;", "&#39;"), page.replace("&#x27;", "&#039;")})
-        forms.add(page.replace("&#x27;", "&apos;"))
-    for b64 in (base64.b64encode(raw.encode()), base64.urlsafe_b64encode(raw.encode())):
-        forms.update({b64.decode(), b64.decode().rstrip("=")})
-    return forms
+def _visible(value: str) -> tuple[str, list[int]]:
+    """*value* without the characters that do not show, and for each character kept its index in *value*."""
+    pieces: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for match in _HIDDEN.finditer(value):
+        pieces.append(value[pos : match.start()])
+        index.extend(range(pos, match.start()))
+        pos = match.end()
+    pieces.append(value[pos:])
+    index.extend(range(pos, len(value)))
+    return "".join(pieces), index
 
 
-def _probes(raw: str, forms: set[str]) -> set[bytes]:
-    """Short byte strings, at least one of which is in every form of *raw*: the longest run of ASCII
-    letters and digits (which no encoding above changes) and the base64 forms; all forms when the
-    credential has no such run of 4.
+def _hex(value: int, width: int) -> str:
+    """*value* in hexadecimal, any case (``2[fF]``)."""
+    return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d for d in f"{value:0{width}x}")
+
+
+def _char(c: str) -> str:
+    """A pattern for one character of a credential, in every form an answer may write it."""
+    import html.entities  # only when a pattern is first compiled: a 2,000-name table, not import time
+
+    code = ord(c)
+    data = c.encode("utf-8", "surrogatepass")
+    alts = {re.escape(c), "".join(f"%{_hex(b, 2)}" for b in data)}
+    if c == " ":
+        alts.add(r"\+")
+    units = (
+        [code] if code < 0x10000 else [0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)]
+    )
+    alts.add("".join(rf"\\u{_hex(u, 4)}" for u in units))
+    if not c.isascii():
+        alts.add("".join(rf"\\x{_hex(b, 2)}" for b in data))  # a bytes repr
+    alts.update(_SHORT_ESCAPES.get(c, ()))
+    alts.add(rf"&#0*{code};")
+    alts.add(rf"&#[xX]0*{_hex(code, 1)};")
+    name = html.entities.codepoint2name.get(code)
+    if name is not None:
+        alts.add(rf"&(?i:{name});")
+    if c == "'":
+        alts.add(r"&(?i:apos);")
+    return "(?:" + "|".join(sorted(alts, key=len, reverse=True)) + ")"
+
+
+def _base64_needles(raw: str, *, cores: bool = False) -> set[str]:
+    """The base64 text (standard and URL-safe, padded or not) of *raw*, and the part that only *raw*'s
+    bytes determine when *raw* starts at each of the three byte alignments of a longer text (whole forms
+    only for a short credential).
     """
-    run = max(_ALNUM.findall(raw), key=len, default="")
-    if len(run) < 4:
-        return {form.encode() for form in forms}
-    b64 = {form.encode() for form in forms if form.rstrip("=") in _b64_forms(raw)}
-    return {run.encode(), *b64}
+    data = raw.encode("utf-8", "surrogatepass")
+    needles: set[str] = set()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        if not cores or len(raw) < 8:
+            needles.update({encode(data).decode(), encode(data).decode().rstrip("=")})
+        if len(raw) < 8:  # a core of a few characters would match ordinary words
+            continue
+        for offset in (1, 2):
+            text = encode(b"\0" * offset + data).decode().rstrip("=")
+            start = -(-offset * 8 // 6)  # the first character made of the credential's bits only
+            end = (offset + len(data)) * 8 // 6  # the last whole one
+            needles.add(text[start:end])
+        needles.add(encode(data).decode()[: len(data) * 8 // 6])
+    return {n for n in needles if len(n) >= 4}
 
 
-def _b64_forms(raw: str) -> set[str]:
-    data = raw.encode()
-    return {base64.b64encode(data).decode().rstrip("="), base64.urlsafe_b64encode(data).decode().rstrip("=")}
-
-
-_PERCENT = re.compile(r"%[0-9A-F]{2}")
-_UNICODE_ESCAPE = re.compile(r"\\u[0-9a-f]{4}")
+#: Characters that may be slipped into a credential without showing: C0 and C1 controls, DEL, the soft
+#: hyphen, zero-width and bidirectional marks, the line/paragraph separators, word joiners, the byte-order
+#: mark, and ANSI CSI sequences.
+_HIDDEN_CHARS = "\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_HIDDEN = re.compile(f"\x1b\\[[0-?]*[ -/]*[@-~]|[{_HIDDEN_CHARS}]+")
+#: What any escaped or hidden form of a credential contains (``%``, ``&``, ``\\``, ``+``, a hidden character).
+_ESCAPE_HINT = re.compile(f"[%&\\\\+{_HIDDEN_CHARS}]")
+_INVISIBLE_UTF8 = re.compile(
+    b"\xc2[\x80-\x9f\xad]|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf"
+)
+#: Escapes that may spell a letter or digit: when present, the letters-and-digits probe cannot tell.
+_MARKERS = (b"\\u", b"%", b"&#")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SHORT_ESCAPES: dict[str, tuple[str, ...]] = {
+    "/": (r"\\/",),
+    '"': (r'\\"',),
+    "\\": (r"\\\\",),
+    "'": (r"\\'",),
+    "\t": (r"\\t",),
+    "\b": (r"\\b",),
+    "\f": (r"\\f",),
+}
 _ALNUM = re.compile(r"[A-Za-z0-9]+")

@@ -438,13 +438,18 @@ class BaseClient:
             logger.info(
                 "%s: not retrying after %s: waiting %.2f s would pass the deadline (%g s)",
                 self._provider.name,
-                _describe(outcome),
+                self._redactor.text(_describe(outcome)),
                 wait,
                 self._deadline,
             )
             return None
         if wait is not None:
-            logger.info("%s: retrying in %.2f s after %s", self._provider.name, wait, _describe(outcome))
+            logger.info(
+                "%s: retrying in %.2f s after %s",
+                self._provider.name,
+                wait,
+                self._redactor.text(_describe(outcome)),
+            )
         return wait
 
     def _log(
@@ -506,7 +511,8 @@ class BaseClient:
 
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
-        what = self._redactor.text(_describe(exc))
+        _scrub_chain(exc, self._redactor.text)  # chained as __cause__: its text may quote the server
+        what = _describe(exc)
         if isinstance(exc, FileReadError):
             what = f"the upload broke off: {what}"
         if _monotonic() >= state.deadline and "deadline" not in what:
@@ -529,7 +535,7 @@ class BaseClient:
     def _conclude(self, call: Call[R], response: httpx.Response) -> R:
         status = response.status_code
         if 300 <= status < 400:
-            target = httpx.URL(response.headers.get("location", "")).host or "another location"
+            target = self._scrub(httpx.URL(response.headers.get("location", "")).host) or "another location"
             raise APIError(
                 f"redirect to {target} not followed (redirects are never followed)",
                 provider=self._provider.name,
@@ -839,8 +845,14 @@ def check_base_url(url: str, field: str) -> str:
     """Refuse a base URL that is not plain ``http(s)://host[:port][/path]``: userinfo (it would show in
     reprs and logs), a query or a fragment (the call's path would be dropped or land inside it), and
     ``http://`` to a host other than this machine (credentials in cleartext) unless
-    ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Messages never quote the URL (it may hold a password).
+    ``INVOICEKIT_ALLOW_INSECURE_HTTP=1`` is set. Surrounding whitespace is trimmed; whitespace inside is
+    refused. Messages never quote the URL (it may hold a password).
     """
+    if isinstance(url, str):  # as WHMCS's url= always did: an address pasted with a line break works
+        url = url.strip()
+    if any(c.isspace() for c in str(url)):
+        # httpx keeps a trailing space as part of the path: every call would go to ``/v1%20/...``
+        raise ValidationError(field, "must not contain whitespace (spaces in a path are written %20)")
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
@@ -951,6 +963,23 @@ def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
     if isinstance(exc, json.JSONDecodeError):
         return json.JSONDecodeError(exc.msg, redact(exc.doc), exc.pos)
     return ValueError(str(exc))  # a UnicodeDecodeError's .object is the raw body; its str is not
+
+
+def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
+    """Scrub, in place, the text of *exc* and of every exception chained to it: httpx, httpcore and h11
+    quote what the server sent (``illegal header line: bytearray(b'...')``), which may echo a credential.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in current.args)
+        if args != current.args:
+            current.args = args
+        todo += [current.__cause__, current.__context__]
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:

@@ -142,6 +142,7 @@ def safe_headers(headers: Any, redact: Callable[[str], str]) -> dict[str, str]:
         lowered = name.lower()
         secret = lowered in SECRET_HEADERS or any(w in lowered for w in _SECRET_WORDS)
         text = REDACTED if secret else redact(value)
+        name = redact(name)  # a name may echo a credential too
         kept[name] = f"{kept[name]}, {text}" if name in kept else text
     return kept
 
