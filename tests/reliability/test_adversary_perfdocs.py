@@ -53,9 +53,7 @@ DEEP = 100_000  # far beyond the interpreter's recursion limit and orjson's own 
 def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     module: Any = None
     if request.param == "orjson":
-        import orjson
-
-        module = orjson
+        module = pytest.importorskip("orjson")  # the `fast` extra; CI runs the suite with and without it
     monkeypatch.setattr(ikjson, "_orjson", module)
     return str(request.param)
 
