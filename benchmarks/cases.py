@@ -360,7 +360,12 @@ def _json_path(call: Callable[[], object], *, fast: bool) -> Callable[[], object
     (``ik_``: the default install, the same code path as when orjson is not installed). Set before every
     call, so both can alternate in one process; it costs one attribute store.
     """
-    from invoicekit import _json
+    try:
+        from invoicekit import _json
+    except ImportError:  # a tree from before the fast extra (percall_ab.py's "before"): stdlib only
+        if fast:
+            raise
+        return call
 
     module = None
     if fast:
