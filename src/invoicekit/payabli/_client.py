@@ -17,7 +17,7 @@ from .._change import plan as plan_change
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._convert import amount, camel, json_kind, make_converter, structure, whole
-from .._errors import DecodeError, ValidationError, bad_answer
+from .._errors import ValidationError, bad_answer
 from .._files import File
 from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
@@ -289,11 +289,7 @@ def parse_record(data: Any) -> InvoiceRecord:
         listed = (_ci(documents, "filelist") or ()) if isinstance(documents, dict) else ()
         values["files"] = tuple(str(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        raise DecodeError(
-            f"the answer does not fit InvoiceRecord ({type(exc).__name__}: {exc})",
-            provider=PAYABLI.name,
-            status_code=200,
-        ) from None
+        raise bad_answer(f"the answer does not fit InvoiceRecord ({type(exc).__name__}: {exc})") from None
     return InvoiceRecord(**values, extra=extra)
 
 

@@ -25,7 +25,7 @@ from .._checks import boolean, choice, date, int_id, some_change, text, utf8
 from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient, check_base_url
 from .._client import read_error as default_read_error
 from .._convert import amount, make_converter, structure, whole
-from .._errors import DecodeError, ValidationError, bad_answer
+from .._errors import ValidationError, bad_answer
 from .._forms import php_form
 from .._money import money, to_cents
 from .._response import async_raw_response, raw_response
@@ -192,10 +192,8 @@ def parse_invoice(data: Any) -> Invoice:
         values["user_id"] = None if answer.get("userid") in (None, "") else whole(answer["userid"])
         values["items"] = tuple(_item(raw) for raw in _collection(answer.get("items"), "item"))
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise DecodeError(
-            f"the GetInvoice answer does not fit Invoice ({type(exc).__name__}: {exc})",
-            provider=WHMCS.name,
-            status_code=200,
+        raise bad_answer(
+            f"the GetInvoice answer does not fit Invoice ({type(exc).__name__}: {exc})"
         ) from None
     values["extra"] = {k: v for k, v in answer.items() if k not in _ENVELOPE}
     return Invoice(**values)
