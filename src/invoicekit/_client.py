@@ -134,6 +134,7 @@ class BaseClient:
         http_client: httpx.Client | httpx.AsyncClient | None = None,
     ) -> None:
         check_sendable(auth)
+        _configure_logging()
         self._provider = provider
         self._auth = auth
         self._base_url = _choose_url(provider, base_url, sandbox)
@@ -251,15 +252,14 @@ class BaseClient:
             call,
             base_url=self._base_url,
             headers=headers,
-            form_auth=self._auth.form_fields(),
             boundary=state.boundary,
             stack=stack,
             timeout=self._timeout,
+            body=self._auth.apply_body(call.body),
         )
-        # Credential headers are written last, here, into the finished request: no frame that opens a
-        # file or encodes a body (where an exception may start) holds them in a local variable.
-        for name, value in self._auth.apply_headers().items():
-            request.headers[name] = value  # (Headers.update costs 5x as much)
+        # Credential headers are written last, by the auth, into the finished request: no frame that opens
+        # a file or encodes a body (where an exception may start) holds them in a local variable.
+        self._auth.apply(request)
         left = state.deadline - _monotonic()
         if left < self._longest_timeout:  # no wait of this attempt may pass the call's deadline
             request.extensions["timeout"] = clipped(self._timeout, left)
@@ -452,6 +452,7 @@ class BaseClient:
             attempts=state.tries,
             idempotency_key=call.idempotency_key,
         )
+
 
 class Resource(Generic[C]):
     """A group of operations (``client.invoices``) bound to one client."""
@@ -828,9 +829,11 @@ def _user_agent() -> str:
     return f"invoicekit/{invoicekit.__version__} httpx/{httpx.__version__}"
 
 
+@functools.cache  # once per process, when the first client is made: importing installs no handler
 def _configure_logging() -> None:
     """``INVOICEKIT_LOG=debug|info``: set the logger's level, and print to stderr unless the program
     already has a handler for it (its own or the root's; the package's NullHandler does not count).
+    Called by the first client made, never at import (a library adds a NullHandler at most).
     """
     level = os.environ.get("INVOICEKIT_LOG", "").strip().lower()
     if level not in {"debug", "info"}:
@@ -841,6 +844,3 @@ def _configure_logging() -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
-
-
-_configure_logging()

@@ -1,4 +1,4 @@
-"""What an answer means (invoicekit._answers): the one status rule, and the declared message -> status hints."""
+"""What an answer means (invoicekit._answers): the one status rule, the declared message -> status hints."""
 
 import re
 from typing import Any
@@ -116,7 +116,8 @@ def test_hints_first_rule_wins_case_insensitive_phrases_and_patterns() -> None:
     assert hints("must be a DRAFT") == 409  # a pattern without IGNORECASE still ignores case
     assert hints("a drafted line") is None  # the pattern's word boundaries hold
     assert hints("nothing known", default=400) == 400
-    assert hints("a.b") is None and Hints(("a.b", 1))("axb") is None  # a phrase is literal, not a regex
+    assert hints("a.b") is None
+    assert Hints(("a.b", 1))("axb") is None
     assert repr(Hints(("x", 1))) == "Hints(('x', 1),)"
 
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 import invoicekit as ik
+from invoicekit._answers import Failure
 from invoicekit._auth import FormAuth, HeaderAuth, Secret
 from invoicekit._call import Call, Form, Json, Safety
-from invoicekit._answers import Failure
 from invoicekit._client import AsyncClient, Provider, SyncClient
 
 KEY = "key-0123456789"
