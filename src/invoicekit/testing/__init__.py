@@ -49,8 +49,8 @@ from ._fake import FakeProvider, Fault
 from ._server import FakeServer
 
 if TYPE_CHECKING:
-    # What type checkers see; at run time each fake (and its records) loads on first use, found through
-    # the provider registry (invoicekit/_registry.py), which tests/test_registry.py checks this against.
+    # What type checkers see; at run time the fakes (and their records) come from the provider registry
+    # (invoicekit/_registry.py), which tests/test_registry.py checks this against.
     from ._invoro import FakeInvoro, InvoroInvoice
     from ._payabli import FakePayabli, PayabliAttachment, PayabliInvoice
     from ._salesbricks import FakeSalesbricks, SalesbricksAttachment, SalesbricksInvoice
@@ -76,7 +76,14 @@ __all__ = [
     "WhmcsLine",
 ]
 
-if not TYPE_CHECKING:  # hidden from type checkers, as in invoicekit/__init__.py
+# Every fake of the registry, loaded with the module (as a test expects `from invoicekit.testing import *`).
+for _spec in _registry.providers():
+    _module = _importlib.import_module(_spec.fake.partition(":")[0])
+    for _name in _spec.testing_exports:
+        globals()[_name] = getattr(_module, _name)
+del _spec, _module, _name
+
+if not TYPE_CHECKING:  # a provider registered later is found on first use; hidden from type checkers
 
     def __getattr__(name: str) -> object:
         module = _registry.fake_export(name)
