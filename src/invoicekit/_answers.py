@@ -9,7 +9,7 @@ The send loops in ``_client.py`` read a body (within ``max_response_bytes``) and
 - :func:`decode`: JSON (``None`` for an empty body), with exact Decimals and no ``NaN``.
 - :class:`Failure`, :func:`read_error`, :func:`excerpt`: what a provider's error reader returns, and the
   default reader; :class:`Hints`: a provider's declared message -> status table, for errors whose class
-  is written in words (WHMCS' ``result=error``, Payabli's ``isSuccess: false``, Invoro's messages).
+  is written only in words (an HTTP-200 envelope saying the invoice does not exist is a NotFoundError).
 - :func:`conclude`: a finished answer -> the call's result or the typed error, scrubbed of credentials.
 
 A call's ``parse`` sees only the decoded answer of a 2xx, never the status: what a status means is
