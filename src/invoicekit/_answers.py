@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import httpx
 
+from ._call import Safety
 from ._errors import APIError, DecodeError, InvoiceKitError, OutcomeUnknownError, api_error, clean_text
 from ._json import loads
 from ._response import rate_limit, safe_headers
@@ -188,8 +189,6 @@ def outcome_unknown(
     """The OutcomeUnknownError a final answer with *status* means for *call*, or None when it means
     what its class says. Whether the call may have run comes from :func:`may_have_run` alone.
     """
-    from ._call import Safety
-
     if may_have_run(status) and call.safety is Safety.UNSAFE:
         return OutcomeUnknownError(
             f"{provider} answered {status} to a call that must not run twice; it may or may "

@@ -421,9 +421,10 @@ class BaseClient:
         name = self._provider.name
         if isinstance(outcome, Exception):
             raise self._transport_error(call, outcome, state) from outcome
-        unknown = outcome_unknown(name, call, outcome.status_code, state.tries, state.may_have_run)
-        if unknown is not None:
-            raise unknown
+        if outcome.status_code >= 400:  # 408, 409 and 5xx: what they mean for this call is _answers' rule
+            unknown = outcome_unknown(name, call, outcome.status_code, state.tries, state.may_have_run)
+            if unknown is not None:
+                raise unknown
         if state.unread is not None:
             raise state.unread
         result = conclude(self._provider, self._redactor, call, outcome)
