@@ -77,6 +77,10 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
         raise ValidationError(param, f"missing credential: {where}")
     if any(c in value for c in "\r\n\0"):
         raise ValidationError(param, "must not contain CR, LF or NUL")
+    if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+        # Checked here, for every kind of auth: a form credential would otherwise fail each call while its
+        # body is encoded, naming "body", with the credential in the UnicodeEncodeError chained to it.
+        raise ValidationError(param, "holds a lone surrogate, which UTF-8 cannot carry")
     return Secret(value, param)
 
 

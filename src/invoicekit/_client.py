@@ -519,7 +519,7 @@ class SyncClient(BaseClient):
                 response = self._http.send(request, stream=True, follow_redirects=False)
                 self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
-            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
@@ -609,7 +609,7 @@ class AsyncClient(BaseClient):
                 outcome = sending.cut(self._deadline)
                 if sending.sent:
                     state.sent = True  # cut mid-flight: bytes may have left
-            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
@@ -830,18 +830,24 @@ def _user_agent() -> str:
     return f"invoicekit/{invoicekit.__version__} httpx/{httpx.__version__}"
 
 
+_LOGGING_LOCK = threading.Lock()
+
+
 @functools.cache  # once per process, when the first client is made: importing installs no handler
 def _configure_logging() -> None:
     """``INVOICEKIT_LOG=debug|info``: set the logger's level, and print to stderr unless the program
     already has a handler for it (its own or the root's; the package's NullHandler does not count).
-    Called by the first client made, never at import (a library adds a NullHandler at most).
+    Called by the first client made, never at import (a library adds a NullHandler at most). Under a
+    lock: functools.cache lets two threads making their first client at once both run it, and the second
+    must see the first one's handler.
     """
     level = os.environ.get("INVOICEKIT_LOG", "").strip().lower()
     if level not in {"debug", "info"}:
         return
-    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
-    handlers = [*logger.handlers, *logging.getLogger().handlers]
-    if all(isinstance(h, logging.NullHandler) for h in handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
+    with _LOGGING_LOCK:
+        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+        handlers = [*logger.handlers, *logging.getLogger().handlers]
+        if all(isinstance(h, logging.NullHandler) for h in handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            logger.addHandler(handler)
