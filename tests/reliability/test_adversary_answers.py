@@ -23,8 +23,11 @@ import httpx
 import pytest
 
 import invoicekit as ik
-from invoicekit import _registry
+from invoicekit import File, _registry
 from invoicekit._answers import excerpt
+from invoicekit._auth import FormAuth, Secret
+from invoicekit._call import Call, Form, Multipart
+from invoicekit._client import Provider, SyncClient
 from invoicekit._registry import ProviderSpec
 
 from . import _hostile as h
@@ -311,3 +314,45 @@ def test_two_first_clients_made_at_once_install_one_handler() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True
     )
     assert done.stdout.strip() == "1"
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        Form({"action": "Upload", "secret": "mine"}),
+        Form({"secret": ["a", "b"]}),
+        Form({"secret[0]": "mine"}),
+        Multipart(fields=[("secret", "mine")], files=[("file", File(b"%PDF-1.7 x"), "a.pdf")]),
+        Multipart(fields=[("identifier[]", "mine")], files=[]),
+    ],
+    ids=["form", "form-array", "form-bracketed", "multipart", "multipart-bracketed"],
+)
+def test_a_body_field_named_like_a_form_credential_is_refused(body: Any) -> None:
+    """A field of the call's own body named like a credential field was silently replaced by the
+    credential in a form (the caller's value lost), and sent twice in a multipart body (which one a server
+    reads depends on it: PHP the last, Werkzeug the first). Refused, naming the field, before any request.
+    """
+    recorder = _Recorder()
+    auth = FormAuth({"identifier": Secret("ident-4242"), "secret": Secret("secret-4242")})
+    provider = Provider("demo", "https://api.demo.test")
+    with (
+        SyncClient(
+            provider, auth, http_client=httpx.Client(transport=httpx.MockTransport(recorder))
+        ) as client,
+        pytest.raises(ik.ValidationError) as info,
+    ):
+        client._send(Call("POST", "/api.php", parse=lambda d: d, body=body))
+    assert info.value.field in {"secret", "secret[0]", "identifier[]"}
+    assert "credential" in info.value.rule
+    assert "4242" not in str(info.value)
+    assert recorder.requests == []
