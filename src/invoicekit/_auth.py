@@ -150,6 +150,13 @@ class FormAuth:
         """
         from ._call import Form, Multipart
 
+        if isinstance(body, Form | Multipart):
+            names = body.fields if isinstance(body, Form) else [name for name, _ in body.fields]
+            for name in names:
+                if name.partition("[")[0] in self.fields:  # PHP reads "secret[0]" into $_POST["secret"]
+                    raise ValidationError(
+                        name, "is a credential field of this provider (the auth writes it); pass another name"
+                    )
         if body is None or isinstance(body, Form):
             return Form({**(body.fields if body is not None else {}), **self.form_fields()})
         if isinstance(body, Multipart):
