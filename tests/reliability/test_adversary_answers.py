@@ -356,3 +356,19 @@ def test_a_body_field_named_like_a_form_credential_is_refused(body: Any) -> None
     assert "credential" in info.value.rule
     assert "4242" not in str(info.value)
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize("name", ["", "_faults", "my-provider", "a/b", "x:y", "tally\n", "tally co", "é"])
+def test_register_refuses_a_provider_name_that_cannot_key_everything(name: str) -> None:
+    """A provider's name keys the fake server's path (``_faults`` and the empty name are the server's
+    own; ``/`` splits it), the CLI's ``NAME:KIND`` faults and the fixtures ``fake_<name>``: such names
+    were registered, and broke them later (a fake named ``_faults`` took over the fault-injection path).
+    """
+    registered: list[_registry.Registration] = []
+    try:
+        with pytest.raises(ik.ValidationError) as info:
+            registered.append(_registry.register(_spec(name, client="AdvOdd")))
+    finally:
+        for registration in registered:
+            registration.undo()
+    assert info.value.field == "spec.name"
