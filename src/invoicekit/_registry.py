@@ -14,6 +14,7 @@ a string (``"package.module:Name"`` for a fake) until something asks for it.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -115,6 +116,8 @@ BUILTIN: tuple[str, ...] = tuple(_PROVIDERS)
 #: Held while the table changes (register, undo); readers take a snapshot of it (``tuple(...values())``), so
 #: a registration from another thread never breaks a loop over it.
 _LOCK = threading.Lock()
+#: What a provider's name may be: it keys the fake server's path, fixtures and the CLI's faults.
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 def providers(*, builtin_only: bool = False) -> tuple[ProviderSpec, ...]:
@@ -193,6 +196,12 @@ def register(spec: ProviderSpec) -> Registration:
 
     from ._errors import ValidationError
 
+    if not _NAME.fullmatch(spec.name):
+        raise ValidationError(
+            "spec.name",
+            "must be an ASCII identifier starting with a letter (it names the fake server's path, the "
+            "fixtures fake_<name>, and NAME:KIND faults)",
+        )
     with _LOCK:
         if spec.name in _PROVIDERS:
             raise ValidationError("spec.name", f"a provider named {spec.name!r} is registered already")
