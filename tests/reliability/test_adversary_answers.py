@@ -372,3 +372,26 @@ def test_register_refuses_a_provider_name_that_cannot_key_everything(name: str) 
         for registration in registered:
             registration.undo()
     assert info.value.field == "spec.name"
+
+
+# -- answers: a charset that is no text encoding ----------------------------------------------------------
+
+HOSTILE_CHARSETS = ["base64", "zlib", "bz2", "rot13", "hex", "uu", "quopri", "idna", "punycode", "utf-16"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [200, 404])
+@pytest.mark.parametrize("charset", HOSTILE_CHARSETS)
+async def test_a_non_json_answer_in_a_hostile_charset_is_a_typed_error(
+    server: h.Hostile, charset: str, status: int, kind: str
+) -> None:
+    """httpx decodes ``response.text`` with whatever codec the Content-Type names: ``base64``, ``zlib``,
+    ``rot13`` … are bytes codecs (AssertionError, TypeError), ``idna`` refuses the ``replace`` handler, and
+    UTF-16 without a BOM raises too. A non-JSON answer so labelled escaped raw; it is now read as UTF-8.
+    """
+    body = b"<html><title>Oops \xc3\x28</title>not json</html>"
+    server.script = h.answer(status, body, {"Content-Type": f"text/html; charset={charset}"})
+    outcome = await _call(server, "salesbricks", kind)
+    assert type(outcome) is (ik.NotFoundError if status == 404 else ik.DecodeError), outcome
+    assert outcome.status_code == status
