@@ -163,12 +163,25 @@ def decode(
     except (ValueError, UnicodeDecodeError) as exc:
         cause = _scrubbed(exc, redact)  # raised below, outside the handler: no __context__ either
     if not strict:
-        return response.text
+        return answer_text(response)
     raise DecodeError(
-        f"the answer is not JSON ({excerpt(redact(response.text))})",
+        f"the answer is not JSON ({excerpt(redact(answer_text(response)))})",
         provider=provider,
         status_code=response.status_code,
     ) from cause
+
+
+def answer_text(response: httpx.Response) -> str:
+    """The answer as text: in its declared charset when that reads it, else as UTF-8 (errors replaced).
+
+    httpx decodes with whatever codec the Content-Type names, and a server may name one that is no text
+    encoding (``base64``, ``zlib``, ``rot13``: AssertionError, TypeError), refuses ``errors="replace"``
+    (``idna``) or fails anyway (UTF-16 without a BOM).
+    """
+    try:
+        return response.text
+    except Exception:  # any codec's failure: the bytes are still there, read as UTF-8
+        return response.content.decode("utf-8", "replace")
 
 
 def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
