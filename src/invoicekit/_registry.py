@@ -188,8 +188,9 @@ def register(spec: ProviderSpec) -> Registration:
     """Add *spec* to the table, so ``invoicekit.<Client>``, ``invoicekit.testing.<Fake>`` and everything
     else that lists providers see it; returns the :class:`Registration` that removes it (a context manager).
 
-    Refused (``ValidationError``) when the name, or a name it exports, is taken: a provider never shadows
-    another, or a name of the package.
+    Refused (``ValidationError``) when the name is not an ASCII identifier starting with a letter, or it (or
+    a name it exports) is taken: a provider never shadows another, or a name of the package or of
+    ``invoicekit.testing`` (private ones too), which it imports to know them.
     """
     import invoicekit
     import invoicekit.testing  # its own names (FakeServer, …) are taken too, even before anyone imports it
