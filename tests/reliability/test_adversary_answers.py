@@ -395,3 +395,23 @@ async def test_a_non_json_answer_in_a_hostile_charset_is_a_typed_error(
     outcome = await _call(server, "salesbricks", kind)
     assert type(outcome) is (ik.NotFoundError if status == 404 else ik.DecodeError), outcome
     assert outcome.status_code == status
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [300, 304, 305, 399])
+@pytest.mark.parametrize("location", ["http://xn--a.example/", "http://[::1/", "http://exa\tmple/"])
+async def test_a_3xx_httpx_does_not_follow_with_an_unparsable_location_is_an_api_error(
+    server: h.Hostile, location: str, status: int, kind: str
+) -> None:
+    """httpx builds no redirect for 300, 304, 305 or 399, so the answer reaches _answers.conclude, which
+    parsed the Location to name its host: httpx.InvalidURL or idna's InvalidCodepoint escaped raw. It is
+    the APIError any other 3xx is, naming no host.
+    """
+    server.script = h.answer(status, b"", {"Location": location})
+    outcome = await _call(server, "salesbricks", kind)
+    assert type(outcome) is ik.APIError, outcome
+    assert outcome.status_code == status
+    assert "redirect to another location not followed" in str(outcome)
+    assert outcome.__cause__ is None
+    assert outcome.__context__ is None
