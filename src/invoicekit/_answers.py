@@ -251,7 +251,7 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
     """A final answer (its body read) -> the call's result, or the APIError/DecodeError it means."""
     status = response.status_code
     if 300 <= status < 400:
-        target = scrub(redactor, httpx.URL(response.headers.get("location", "")).host) or "another location"
+        target = scrub(redactor, _location_host(response)) or "another location"
         raise APIError(
             f"redirect to {target} not followed (redirects are never followed)",
             provider=provider.name,
@@ -275,6 +275,16 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
     if failure is not None:
         raise error_for(provider, redactor, response, data, failure)
     return parse(provider, redactor, call, response, data)
+
+
+def _location_host(response: httpx.Response) -> str:
+    """The host a 3xx points to, or "" when its Location is absent or unparsable (an invalid URL, a host
+    IDNA refuses): httpx reads it only for the 3xx it would follow, so a 300, 304 or 399 arrives unread.
+    """
+    try:
+        return httpx.URL(response.headers.get("location", "")).host
+    except (httpx.InvalidURL, UnicodeError):
+        return ""
 
 
 def parse(provider: Provider, redactor: Redactor, call: Call[R], response: httpx.Response, data: Any) -> R:
