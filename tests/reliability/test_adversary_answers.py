@@ -415,3 +415,32 @@ async def test_a_3xx_httpx_does_not_follow_with_an_unparsable_location_is_an_api
     assert "redirect to another location not followed" in str(outcome)
     assert outcome.__cause__ is None
     assert outcome.__context__ is None
+
+
+# -- answers: a wait no clock can hold --------------------------------------------------------------------
+
+EXPECTED: dict[int, type[ik.APIError]] = {429: ik.RateLimitError, 503: ik.ServerError, 404: ik.NotFoundError}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", sorted(EXPECTED))
+@pytest.mark.parametrize("header", ["Retry-After", "X-RateLimit-Reset"])
+@pytest.mark.parametrize(
+    "value",
+    ["Mon, 01 Jan 99999999999999999999 00:00:00 GMT", "Mon, 01 Jan 2020 00:00:00 +99999999999999999999"],
+    ids=["huge-year", "huge-offset"],
+)
+async def test_an_http_date_no_clock_can_hold_is_an_unreadable_wait(
+    server: h.Hostile, value: str, header: str, status: int, kind: str
+) -> None:
+    """``email.utils.parsedate_to_datetime`` raises OverflowError (not ValueError) for a year or an offset
+    beyond a C long: _answers.retry_after let it out of every 429, 5xx and error answer carrying one. An
+    unreadable wait is no wait (None), as for any other unreadable value.
+    """
+    server.script = h.answer(status, b'{"message": "m"}', {header: value})
+    outcome = await _call(server, "salesbricks", kind)
+    assert type(outcome) is EXPECTED[status], outcome
+    assert outcome.status_code == status
+    if isinstance(outcome, ik.RateLimitError):
+        assert outcome.retry_after is None
