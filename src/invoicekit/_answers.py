@@ -355,9 +355,8 @@ def _seconds(raw: str, now: float) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
+            stamp = when.timestamp() if when.tzinfo is not None else None
+        except (TypeError, ValueError, IndexError, OverflowError):  # Overflow: a year or offset past a C long
             return None
-        if when.tzinfo is None:
-            return None
-        return when.timestamp() - now
+        return None if stamp is None else stamp - now
     return value if math.isfinite(value) else None
