@@ -444,3 +444,20 @@ async def test_an_http_date_no_clock_can_hold_is_an_unreadable_wait(
     assert outcome.status_code == status
     if isinstance(outcome, ik.RateLimitError):
         assert outcome.retry_after is None
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_base_url_whose_host_idna_refuses_is_a_validation_error(provider: str) -> None:
+    """``httpx.URL`` decodes an ``xn--`` host lazily: check_base_url read ``.host`` outside its try, and
+    idna's InvalidCodepoint (a UnicodeError) escaped from every constructor. A ValidationError naming the
+    parameter, as for any URL that is not one.
+    """
+    spec = _registry.by_name(provider)
+    options = {
+        **SCENARIOS[provider].credentials("adv-secret-4242"),
+        spec.url_param: "https://xn--a.example/v1",
+    }
+    with pytest.raises(ik.ValidationError) as info:
+        spec.load_client()(**options)
+    assert info.value.field == spec.url_param
+    assert info.value.__cause__ is None
