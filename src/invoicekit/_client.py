@@ -716,9 +716,10 @@ def check_base_url(url: str, field: str) -> str:
         raise ValidationError(field, "must not contain whitespace (spaces in a path are written %20)")
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
+        host = parsed.host  # decoded here, lazily: a host IDNA refuses (``xn--a``) raises a UnicodeError
+    except (httpx.InvalidURL, TypeError, UnicodeError):
         raise ValidationError(field, "is not a URL") from None
-    if parsed.scheme not in {"http", "https"} or not parsed.host:
+    if parsed.scheme not in {"http", "https"} or not host:
         raise ValidationError(field, "must be an http(s) URL, e.g. https://api.example.com")
     if parsed.userinfo:
         raise ValidationError(
@@ -726,7 +727,7 @@ def check_base_url(url: str, field: str) -> str:
         )
     if parsed.query or parsed.fragment or "?" in url or "#" in url:
         raise ValidationError(field, "must not have a query or a fragment (the call's path would be lost)")
-    if parsed.scheme == "http" and not _is_loopback(parsed.host) and os.environ.get(INSECURE_HTTP_ENV) != "1":
+    if parsed.scheme == "http" and not _is_loopback(host) and os.environ.get(INSECURE_HTTP_ENV) != "1":
         raise ValidationError(
             field,
             "http:// sends the credentials in cleartext: use https://, or set the environment variable "
