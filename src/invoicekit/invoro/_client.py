@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 import cattrs
@@ -16,16 +16,13 @@ import httpx
 
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
-from .._change import plan as plan_change
 from .._checks import boolean, choice, some_change, uuid_text
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
+from .._client import AsyncClient, Failure, Provider, SyncClient
 from .._client import read_error as default_read_error
 from .._convert import json_kind, make_converter, structure, wrap_unstructure
 from .._errors import ValidationError, bad_answer
 from .._money import to_cents
-from .._response import async_raw_response, raw_response
-from .._retry import RetryPolicy
+from .._operations import Async, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
 from ._models import (
     CENTS,
@@ -46,6 +43,9 @@ from ._models import Address as _Address
 from ._models import Identifier as _Identifier
 from ._models import ItemAttribute as _ItemAttribute
 from ._models import Payment as _Payment
+
+if TYPE_CHECKING:
+    from .._operations import Options, Unpack
 
 __all__ = [
     "AUTH_SCHEMES",
@@ -251,8 +251,30 @@ def _check_attachments(invoice: DraftInvoice, path: str) -> None:
         )
 
 
-def update_draft_call(invoice_id: object, invoice: object, calculate_totals: object = UNSET) -> Call[Invoice]:
-    """Validate a draft update and describe it: bad input raises ValidationError here, before any request."""
+def update_draft_call(
+    invoice_id: str | uuid.UUID,
+    invoice: DraftInvoice,
+    *,
+    calculate_totals: bool | Unset = UNSET,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Call[Invoice]:
+    """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
+
+    *invoice_id* is the draft's UUID. *invoice* is the complete draft: the PUT replaces the stored one,
+    so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
+    out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
+    False or UNSET (not sent) means the totals you send must add up, and are checked here first.
+    *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
+
+    Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
+    are retried under the client's RetryPolicy.
+
+    Raises ValidationError (bad id, bad field, totals that do not add up: nothing is sent),
+    ConflictError (the invoice is no longer a draft), NotFoundError (no such invoice, or not your
+    company's), BadRequestError (Invoro refused a field: see ``.errors``), AuthenticationError,
+    PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
+    TransportError, or DecodeError.
+    """
     uid = uuid_text(invoice_id, "invoice_id")
     if not isinstance(invoice, DraftInvoice):
         raise ValidationError("invoice", f"must be an invoro.DraftInvoice, not {type(invoice).__name__}")
@@ -279,6 +301,7 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
         ids={"invoice_id": uid},
         body=Json(body),
         safety=Safety.IDEMPOTENT,
+        extra_headers=extra_headers,
     )
 
 
@@ -356,11 +379,9 @@ def _errors(raw: Any) -> dict[str, list[str]]:
     return out
 
 
-def _auth(
-    api_key: str | None, auth_scheme: str, sandbox: bool, base_url: str | None
-) -> BearerAuth | HeaderAuth:
+def _auth(api_key: str | None, auth_scheme: str, options: Mapping[str, object]) -> BearerAuth | HeaderAuth:
     choice(auth_scheme, "auth_scheme", AUTH_SCHEMES)
-    if sandbox and base_url is None:
+    if options.get("sandbox") and options.get("base_url") is None:
         raise ValidationError(
             "sandbox",
             "Invoro has no sandbox host: a test key (ak_test_...) works on "
@@ -375,174 +396,19 @@ INVORO = Provider(
 )
 
 
-class Invoices(Resource["Invoro"]):
+class _Invoices(Resource[M]):
+    update_draft = operation(update_draft_call)
+    apply = applies(update_draft_call, base=DraftInvoice)
+    plan = plans(update_draft_call, base=DraftInvoice)
+    with_raw_response: _Invoices[Raw[M]]
+
+
+class Invoices(_Invoices[Sync]):
     """Invoice operations, as ``client.invoices``."""
 
-    @property
-    def with_raw_response(self) -> InvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return InvoicesWithRawResponse(self)
 
-    def update_draft(
-        self,
-        invoice_id: str | uuid.UUID,
-        invoice: DraftInvoice,
-        *,
-        calculate_totals: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Invoice:
-        """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
-
-        *invoice_id* is the draft's UUID. *invoice* is the complete draft: the PUT replaces the stored one,
-        so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
-        out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
-        False or UNSET (not sent) means the totals you send must add up, and are checked here first.
-        *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
-
-        Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
-        are retried under the client's RetryPolicy.
-
-        Raises ValidationError (bad id, bad field, totals that do not add up: nothing is sent),
-        ConflictError (the invoice is no longer a draft), NotFoundError (no such invoice, or not your
-        company's), BadRequestError (Invoro refused a field: see ``.errors``), AuthenticationError,
-        PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
-        TransportError, or DecodeError.
-        """
-        return self._client._send(update_draft_call(invoice_id, invoice, calculate_totals), extra_headers)
-
-    def plan(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("invoro", invoice, change, on_unsupported, extra, base), extra_headers
-        )
-
-    def apply(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[Invoice]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update_draft``.
-
-        A field Invoro cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update_draft`` through
-        (checked by it).
-        *base* is the draft as it is now: Invoro's PUT replaces the whole draft, so the change is applied
-        onto *base* and the result sent (without it, ValidationError).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update_draft`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("invoro", invoice, change, on_unsupported, extra, base)
-        return prepared.done(self._client._send(prepared.call, extra_headers))
-
-
-class AsyncInvoices(Resource["AsyncInvoro"]):
-    """Invoice operations, as ``client.invoices``."""
-
-    @property
-    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return AsyncInvoicesWithRawResponse(self)
-
-    async def update_draft(
-        self,
-        invoice_id: str | uuid.UUID,
-        invoice: DraftInvoice,
-        *,
-        calculate_totals: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Invoice:
-        """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
-
-        *invoice_id* is the draft's UUID. *invoice* is the complete draft: the PUT replaces the stored one,
-        so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
-        out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
-        False or UNSET (not sent) means the totals you send must add up, and are checked here first.
-        *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
-
-        Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
-        are retried under the client's RetryPolicy.
-
-        Raises ValidationError (bad id, bad field, totals that do not add up: nothing is sent),
-        ConflictError (the invoice is no longer a draft), NotFoundError (no such invoice, or not your
-        company's), BadRequestError (Invoro refused a field: see ``.errors``), AuthenticationError,
-        PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
-        TransportError, or DecodeError.
-        """
-        return await self._client._send(
-            update_draft_call(invoice_id, invoice, calculate_totals), extra_headers
-        )
-
-    async def plan(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("invoro", invoice, change, on_unsupported, extra, base), extra_headers
-        )
-
-    async def apply(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[Invoice]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update_draft``.
-
-        A field Invoro cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update_draft`` through
-        (checked by it).
-        *base* is the draft as it is now: Invoro's PUT replaces the whole draft, so the change is applied
-        onto *base* and the result sent (without it, ValidationError).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update_draft`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("invoro", invoice, change, on_unsupported, extra, base)
-        return prepared.done(await self._client._send(prepared.call, extra_headers))
-
-
-class InvoicesWithRawResponse:
-    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
-
-    def __init__(self, invoices: Invoices) -> None:
-        self.update_draft = raw_response(invoices.update_draft)
-
-
-class AsyncInvoicesWithRawResponse:
-    """``client.invoices.with_raw_response`` of :class:`AsyncInvoro`."""
-
-    def __init__(self, invoices: AsyncInvoices) -> None:
-        self.update_draft = async_raw_response(invoices.update_draft)
+class AsyncInvoices(_Invoices[Async]):
+    """Invoice operations of :class:`AsyncInvoro`, as ``client.invoices``."""
 
 
 class Invoro(SyncClient):
@@ -561,44 +427,15 @@ class Invoro(SyncClient):
         api_key: str | None = None,
         *,
         auth_scheme: AuthScheme = "bearer",
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
+        **options: Unpack[Options[httpx.Client]],
     ) -> None:
-        super().__init__(
-            INVORO,
-            _auth(api_key, auth_scheme, sandbox, base_url),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: Invoices = Invoices(self)
+        super().__init__(INVORO, _auth(api_key, auth_scheme, options), **options)
+        self.invoices = Invoices(self)
 
 
 class AsyncInvoro(AsyncClient):
-    """Invoro's e-invoicing API (``https://api.invoro.eu/invoice-api``), for asyncio.
-
-    *api_key* defaults to the environment variable ``INVORO_API_KEY``; a missing one raises
-    ValidationError naming it. Invoro's docs disagree on the header: *auth_scheme* ``"bearer"`` (the
-    default, from its API reference) sends ``Authorization: Bearer <key>``, ``"x-api-key"`` (from its
-    guides) sends ``X-Api-Key: <key>``. There is no sandbox host: a test key (``ak_test_...``) works on
-    isolated test data with no real Peppol delivery, at the same URL, so ``sandbox=True`` is refused.
-    Invoro allows 100 requests a second per key. Use it as an async context manager, or call
-    :meth:`aclose`.
+    """:class:`Invoro` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*; use it as
+    an async context manager, or call :meth:`aclose`.
     """
 
     def __init__(
@@ -606,29 +443,7 @@ class AsyncInvoro(AsyncClient):
         api_key: str | None = None,
         *,
         auth_scheme: AuthScheme = "bearer",
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
+        **options: Unpack[Options[httpx.AsyncClient]],
     ) -> None:
-        super().__init__(
-            INVORO,
-            _auth(api_key, auth_scheme, sandbox, base_url),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: AsyncInvoices = AsyncInvoices(self)
+        super().__init__(INVORO, _auth(api_key, auth_scheme, options), **options)
+        self.invoices = AsyncInvoices(self)

@@ -9,24 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
-from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
-from .._change import plan as plan_change
 from .._checks import boolean, date, email, header_value, some_change, text
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
+from .._client import AsyncClient, Failure, Provider, SyncClient, excerpt
 from .._convert import make_converter, structure
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._response import async_raw_response, raw_response
-from .._retry import RetryPolicy
+from .._operations import Async, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
 from ._models import TARGETS, Add, InvoiceUpdateResult, Keep
+
+if TYPE_CHECKING:
+    from .._operations import Options, Unpack
 
 __all__ = ["AsyncSalesbricks", "Salesbricks", "read_error", "update_call"]
 
@@ -249,15 +249,53 @@ def _keyed_result(key: str) -> Callable[[Any], InvoiceUpdateResult]:
 def update_call(
     invoice_id: str,
     *,
-    pdf_attachments: object = UNSET,
-    attachments: object = UNSET,
-    idempotency_key: object = UNSET,
-    **fields: object,
+    due_at: dt.date | Unset = UNSET,
+    purchase_order: str | None | Unset = UNSET,
+    persist_purchase_order: bool | Unset = UNSET,
+    billing_address: Mapping[str, str] | Unset = UNSET,
+    company_name: str | None | Unset = UNSET,
+    accounts_payable_emails: Sequence[str] | None | Unset = UNSET,
+    invoice_memo: str | None | Unset = UNSET,
+    persist_memo: bool | Unset = UNSET,
+    line_item_overrides: Mapping[str, str] | Unset = UNSET,
+    show_brick_descriptions: bool | Unset = UNSET,
+    tax_id: str | Unset = UNSET,
+    reason_for_updating: str | Unset = UNSET,
+    send_invoice: bool | Unset = UNSET,
+    pdf_attachments: Sequence[FileInput] | Unset = UNSET,
+    attachments: Sequence[Keep | Add] | Unset = UNSET,
+    idempotency_key: str | None | Unset = UNSET,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Call[InvoiceUpdateResult]:
-    """Pure builder for ``PATCH /invoices/{invoice_id}``: validates everything, describes the request."""
+    """Override fields of invoice *invoice_id* and/or set its PDF attachments.
+
+    A field left ``UNSET`` is not sent and keeps its value. ``None`` clears ``purchase_order``,
+    ``company_name``, ``invoice_memo`` and ``accounts_payable_emails`` (so does ``[]``); the other
+    fields cannot be cleared and ``None`` raises :class:`~invoicekit.ValidationError`.
+    ``billing_address``, ``company_name``, ``accounts_payable_emails`` and ``tax_id`` also change
+    the subscription, so future invoices; ``purchase_order`` and ``invoice_memo`` do so when
+    ``persist_purchase_order`` / ``persist_memo`` is True. ``line_item_overrides`` maps a line item
+    ID to its new description, for this invoice only.
+
+    Attachments: ``attachments=[salesbricks.Keep(id), salesbricks.Add(pdf), ...]`` is the complete
+    ordered list (existing attachments left out are DELETED, subscription-level ones included);
+    ``pdf_attachments=[pdf, ...]`` instead replaces all invoice-level attachments. Not both.
+
+    Every update carries an idempotency key (``X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY``): yours, or a
+    fresh UUID per call, reused by every retry and shown as ``result.idempotency_key`` and on a
+    :class:`~invoicekit.TransportError` (``.idempotency_key``), so ``send_invoice=True`` (which emails
+    the customer) is retried safely and can be resent under the same key. ``idempotency_key=None``
+    sends no key: ``send_invoice=True`` is then never resent after it may have run
+    (:class:`~invoicekit.OutcomeUnknownError`). *extra_headers* adds headers to every attempt
+    (checked: no CR/LF, no credential, framing or idempotency header).
+
+    Raises :class:`~invoicekit.ValidationError` before any request for bad input,
+    :class:`~invoicekit.NotFoundError` for an unknown invoice, :class:`~invoicekit.BadRequestError`
+    (``.errors`` by field) when Salesbricks refuses the values.
+    """
+    given = locals()  # the update fields, by name (nothing else is bound yet)
+    fields: dict[str, object] = {name: given[name] for name in UPDATE_FIELDS}
     text(invoice_id, "invoice_id", allow_empty=False)
-    for name in sorted(set(fields) - set(UPDATE_FIELDS)):
-        raise ValidationError(name, "not a field of a Salesbricks invoice update")
     parts = [
         p
         for name in UPDATE_FIELDS
@@ -277,6 +315,7 @@ def update_call(
         safety=safety,
         idempotency_key=key,
         once_only=fields.get("send_invoice") is True,
+        extra_headers=extra_headers,
     )
 
 
@@ -284,225 +323,19 @@ def _auth(api_key: str | None) -> HeaderAuth:
     return HeaderAuth({"X-SALESBRICKS-KEY": credential(api_key, param="api_key", env="SALESBRICKS_API_KEY")})
 
 
-class Invoices(Resource["Salesbricks"]):
-    @property
-    def with_raw_response(self) -> InvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return InvoicesWithRawResponse(self)
-
-    def update(
-        self,
-        invoice_id: str,
-        *,
-        due_at: dt.date | Unset = UNSET,
-        purchase_order: str | None | Unset = UNSET,
-        persist_purchase_order: bool | Unset = UNSET,
-        billing_address: Mapping[str, str] | Unset = UNSET,
-        company_name: str | None | Unset = UNSET,
-        accounts_payable_emails: Sequence[str] | None | Unset = UNSET,
-        invoice_memo: str | None | Unset = UNSET,
-        persist_memo: bool | Unset = UNSET,
-        line_item_overrides: Mapping[str, str] | Unset = UNSET,
-        show_brick_descriptions: bool | Unset = UNSET,
-        tax_id: str | Unset = UNSET,
-        reason_for_updating: str | Unset = UNSET,
-        send_invoice: bool | Unset = UNSET,
-        pdf_attachments: Sequence[FileInput] | Unset = UNSET,
-        attachments: Sequence[Keep | Add] | Unset = UNSET,
-        idempotency_key: str | None | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> InvoiceUpdateResult:
-        """Override fields of invoice *invoice_id* and/or set its PDF attachments.
-
-        A field left ``UNSET`` is not sent and keeps its value. ``None`` clears ``purchase_order``,
-        ``company_name``, ``invoice_memo`` and ``accounts_payable_emails`` (so does ``[]``); the other
-        fields cannot be cleared and ``None`` raises :class:`~invoicekit.ValidationError`.
-        ``billing_address``, ``company_name``, ``accounts_payable_emails`` and ``tax_id`` also change
-        the subscription, so future invoices; ``purchase_order`` and ``invoice_memo`` do so when
-        ``persist_purchase_order`` / ``persist_memo`` is True. ``line_item_overrides`` maps a line item
-        ID to its new description, for this invoice only.
-
-        Attachments: ``attachments=[salesbricks.Keep(id), salesbricks.Add(pdf), ...]`` is the complete
-        ordered list (existing attachments left out are DELETED, subscription-level ones included);
-        ``pdf_attachments=[pdf, ...]`` instead replaces all invoice-level attachments. Not both.
-
-        Every update carries an idempotency key (``X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY``): yours, or a
-        fresh UUID per call, reused by every retry and shown as ``result.idempotency_key`` and on a
-        :class:`~invoicekit.TransportError` (``.idempotency_key``), so ``send_invoice=True`` (which emails
-        the customer) is retried safely and can be resent under the same key. ``idempotency_key=None``
-        sends no key: ``send_invoice=True`` is then never resent after it may have run
-        (:class:`~invoicekit.OutcomeUnknownError`). *extra_headers* adds headers to every attempt
-        (checked: no CR/LF, no credential, framing or idempotency header).
-
-        Raises :class:`~invoicekit.ValidationError` before any request for bad input,
-        :class:`~invoicekit.NotFoundError` for an unknown invoice, :class:`~invoicekit.BadRequestError`
-        (``.errors`` by field) when Salesbricks refuses the values.
-        """
-        return self._client._send(
-            update_call(
-                invoice_id,
-                due_at=due_at,
-                purchase_order=purchase_order,
-                persist_purchase_order=persist_purchase_order,
-                billing_address=billing_address,
-                company_name=company_name,
-                accounts_payable_emails=accounts_payable_emails,
-                invoice_memo=invoice_memo,
-                persist_memo=persist_memo,
-                line_item_overrides=line_item_overrides,
-                show_brick_descriptions=show_brick_descriptions,
-                tax_id=tax_id,
-                reason_for_updating=reason_for_updating,
-                send_invoice=send_invoice,
-                pdf_attachments=pdf_attachments,
-                attachments=attachments,
-                idempotency_key=idempotency_key,
-            ),
-            extra_headers,
-        )
-
-    def plan(
-        self,
-        invoice: str,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("salesbricks", invoice, change, on_unsupported, extra), extra_headers
-        )
-
-    def apply(
-        self,
-        invoice: str,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[InvoiceUpdateResult]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
-
-        A field Salesbricks cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update`` through
-        (checked by it).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("salesbricks", invoice, change, on_unsupported, extra)
-        return prepared.done(self._client._send(prepared.call, extra_headers))
+class _Invoices(Resource[M]):
+    update = operation(update_call)
+    apply = applies(update_call)
+    plan = plans(update_call)
+    with_raw_response: _Invoices[Raw[M]]
 
 
-class AsyncInvoices(Resource["AsyncSalesbricks"]):
-    @property
-    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return AsyncInvoicesWithRawResponse(self)
-
-    async def update(
-        self,
-        invoice_id: str,
-        *,
-        due_at: dt.date | Unset = UNSET,
-        purchase_order: str | None | Unset = UNSET,
-        persist_purchase_order: bool | Unset = UNSET,
-        billing_address: Mapping[str, str] | Unset = UNSET,
-        company_name: str | None | Unset = UNSET,
-        accounts_payable_emails: Sequence[str] | None | Unset = UNSET,
-        invoice_memo: str | None | Unset = UNSET,
-        persist_memo: bool | Unset = UNSET,
-        line_item_overrides: Mapping[str, str] | Unset = UNSET,
-        show_brick_descriptions: bool | Unset = UNSET,
-        tax_id: str | Unset = UNSET,
-        reason_for_updating: str | Unset = UNSET,
-        send_invoice: bool | Unset = UNSET,
-        pdf_attachments: Sequence[FileInput] | Unset = UNSET,
-        attachments: Sequence[Keep | Add] | Unset = UNSET,
-        idempotency_key: str | None | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> InvoiceUpdateResult:
-        """Override fields of invoice *invoice_id* and/or set its PDF attachments (see
-        :meth:`Salesbricks.invoices.update <Invoices.update>`: same arguments, same rules, same errors).
-        """
-        return await self._client._send(
-            update_call(
-                invoice_id,
-                due_at=due_at,
-                purchase_order=purchase_order,
-                persist_purchase_order=persist_purchase_order,
-                billing_address=billing_address,
-                company_name=company_name,
-                accounts_payable_emails=accounts_payable_emails,
-                invoice_memo=invoice_memo,
-                persist_memo=persist_memo,
-                line_item_overrides=line_item_overrides,
-                show_brick_descriptions=show_brick_descriptions,
-                tax_id=tax_id,
-                reason_for_updating=reason_for_updating,
-                send_invoice=send_invoice,
-                pdf_attachments=pdf_attachments,
-                attachments=attachments,
-                idempotency_key=idempotency_key,
-            ),
-            extra_headers,
-        )
-
-    async def plan(
-        self,
-        invoice: str,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("salesbricks", invoice, change, on_unsupported, extra), extra_headers
-        )
-
-    async def apply(
-        self,
-        invoice: str,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[InvoiceUpdateResult]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
-
-        A field Salesbricks cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update`` through
-        (checked by it).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("salesbricks", invoice, change, on_unsupported, extra)
-        return prepared.done(await self._client._send(prepared.call, extra_headers))
+class Invoices(_Invoices[Sync]):
+    """Invoice operations, as ``client.invoices``."""
 
 
-class InvoicesWithRawResponse:
-    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
-
-    def __init__(self, invoices: Invoices) -> None:
-        self.update = raw_response(invoices.update)
-
-
-class AsyncInvoicesWithRawResponse:
-    """``client.invoices.with_raw_response`` of :class:`AsyncSalesbricks`."""
-
-    def __init__(self, invoices: AsyncInvoices) -> None:
-        self.update = async_raw_response(invoices.update)
+class AsyncInvoices(_Invoices[Async]):
+    """Invoice operations of :class:`AsyncSalesbricks`, as ``client.invoices``."""
 
 
 class Salesbricks(SyncClient):
@@ -513,68 +346,14 @@ class Salesbricks(SyncClient):
     ``https://api.staging.salesbricks.com/api/v2``. Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
-    ) -> None:
-        super().__init__(
-            SALESBRICKS,
-            _auth(api_key),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: Invoices = Invoices(self)
+    def __init__(self, api_key: str | None = None, **options: Unpack[Options[httpx.Client]]) -> None:
+        super().__init__(SALESBRICKS, _auth(api_key), **options)
+        self.invoices = Invoices(self)
 
 
 class AsyncSalesbricks(AsyncClient):
     """Salesbricks REST API v2 client for asyncio (see :class:`Salesbricks`)."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
-    ) -> None:
-        super().__init__(
-            SALESBRICKS,
-            _auth(api_key),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: AsyncInvoices = AsyncInvoices(self)
+    def __init__(self, api_key: str | None = None, **options: Unpack[Options[httpx.AsyncClient]]) -> None:
+        super().__init__(SALESBRICKS, _auth(api_key), **options)
+        self.invoices = AsyncInvoices(self)
