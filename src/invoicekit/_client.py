@@ -194,18 +194,8 @@ class BaseClient:
         self._owns_http = http_client is None
         self._http = self._open(http_client)
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A client whose ``__init__`` takes ``**options`` shows them, written out, to inspect and help()."""
-        super().__init_subclass__(**kwargs)
-        if "__init__" in cls.__dict__:
-            from ._operations import written_out
-
-            written_out(cls.__dict__["__init__"], cls._http_type, base_url=cls._base_url_option)
-
     #: The httpx client class *http_client* must be (httpx.Client or httpx.AsyncClient).
     _http_type: type
-    #: Whether ``base_url=`` is an option (False where the URL is a credential-like argument: WHMCS ``url=``).
-    _base_url_option: bool = True
 
     def _open(self, http_client: Any) -> Any:
         raise NotImplementedError

@@ -34,18 +34,20 @@ import httpx
 
 from ._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from ._change import plan as plan_change
+from ._client import BaseClient
 from ._response import RawResponse, async_raw_response, raw_response
 from ._retry import RetryPolicy
 from ._unset import UNSET
 
 if TYPE_CHECKING:
-    from typing_extensions import TypedDict
+    from typing_extensions import Self, TypedDict
     from typing_extensions import Unpack as Unpack  # for the providers' ``**options``
 
     from ._call import Call
 
 __all__ = [
     "Async",
+    "Client",
     "M",
     "Operations",
     "Raw",
@@ -64,6 +66,8 @@ R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741 (the invoice id's type)
 B = TypeVar("B")
 H = TypeVar("H")
+#: The httpx client class of a mode (httpx.Client or httpx.AsyncClient).
+HC = TypeVar("HC", bound="httpx.Client | httpx.AsyncClient")
 S_co = TypeVar("S_co", covariant=True)
 A_co = TypeVar("A_co", covariant=True)
 RS_co = TypeVar("RS_co", covariant=True)
@@ -91,13 +95,20 @@ class Operations(Generic[M]):
     _send: Callable[..., Any]
     #: True in a class bound to :class:`Async` (set when the class is made).
     _async: ClassVar[bool] = False
+    #: In a class generic over the mode: its subclass bound to each mode.
+    _modes: ClassVar[dict[type, type]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         mode = _bound_mode(cls)
         if mode is None:
+            cls._modes = {}
             return
         cls._async = mode is Async
+        for base in cls.__bases__:
+            if "_modes" in vars(base):
+                vars(base)["_modes"].setdefault(mode, cls)
+        written_out(cls)
         done: set[str] = set()
         for klass in cls.__mro__:
             for name, value in vars(klass).items():
@@ -126,11 +137,27 @@ def _bound_mode(cls: type) -> type | None:
 class Resource(Operations[M]):
     """A group of operations (``client.invoices``) bound to one client; they send through :meth:`_send`."""
 
+    @classmethod
+    def of(cls, client: Operations[Any]) -> Self:
+        """This resource in *client*'s mode (Sync or Async), bound to it."""
+        bound: Self = cls._modes[Async if client._async else Sync](client)
+        return bound
+
     def __init__(self, client: Any) -> None:
         self._client = client
         self._provider_name: str = client._provider.name
         #: The client's send loop, bound once (a call pays no lookup through the client).
         self._send = client._send
+
+
+class Client(BaseClient, Operations[M], Generic[M, HC]):
+    """A provider's client, written once for both modes: ``class _Upflow(Client[M, HC])`` takes the
+    provider's credentials and ``**options: Unpack[Options[HC]]``, and makes its resources with
+    :meth:`Resource.of`; ``class Upflow(_Upflow[Sync, httpx.Client], SyncClient)`` binds the mode.
+    """
+
+    #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
+    _base_url_option: ClassVar[bool] = True
 
 
 # -- declarations ----------------------------------------------------------------------------------------
@@ -436,20 +463,33 @@ OPTIONS: tuple[tuple[str, object, object], ...] = (
 )
 
 
-def written_out(init: Callable[..., Any], http: type, *, base_url: bool = True) -> None:
-    """Give *init* (a client's ``__init__`` taking ``**options``) the signature with the options written
-    out as the keyword-only parameters they are, for inspect.signature(), help() and the docs.
+def written_out(cls: type) -> None:
+    """Give the ``__init__`` of a client class that binds the mode, and takes ``**options``, the signature
+    with the options written out as the keyword-only parameters they are (for inspect.signature(),
+    help() and the docs). Where the class inherits its ``__init__`` (written once for both modes), it gets
+    its own, calling that one, since the sync and async signatures differ in *http_client*.
     """
-    if not init.__code__.co_flags & inspect.CO_VARKEYWORDS:
+    http: type | None = getattr(cls, "_http_type", None)
+    init: Any = getattr(cls, "__init__")  # noqa: B009 (mypy refuses cls.__init__)
+    code = getattr(init, "__code__", None)
+    if http is None or code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
         return
+    base_url = getattr(cls, "_base_url_option", True)
     sig = _resolved(init)
+    if "__init__" not in vars(cls):
+        shared = init
+
+        def init(self: Any, /, *args: Any, **kwargs: Any) -> None:
+            shared(self, *args, **kwargs)
+
+        init.__doc__, init.__module__ = shared.__doc__, cls.__module__
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = init  # type: ignore[misc]
     kw = inspect.Parameter.KEYWORD_ONLY
     options = [
-        inspect.Parameter(
-            name, kw, default=default, annotation=http | None if name == "http_client" else kind
-        )
-        for name, default, kind in OPTIONS
+        inspect.Parameter(name, kw, default=value, annotation=http | None if name == "http_client" else kind)
+        for name, value, kind in OPTIONS
         if base_url or name != "base_url"
     ]
     params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    init.__signature__ = sig.replace(parameters=[*params, *options])  # type: ignore[attr-defined]
+    init.__signature__ = sig.replace(parameters=[*params, *options])

@@ -22,7 +22,7 @@ from .._client import read_error as default_read_error
 from .._convert import json_kind, make_converter, structure, wrap_unstructure
 from .._errors import ValidationError, bad_answer
 from .._money import to_cents
-from .._operations import Async, M, Raw, Resource, Sync, applies, operation, plans
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
 from ._models import (
     CENTS,
@@ -411,7 +411,7 @@ class AsyncInvoices(_Invoices[Async]):
     """Invoice operations of :class:`AsyncInvoro`, as ``client.invoices``."""
 
 
-class Invoro(SyncClient):
+class _Invoro(Client[M, HC]):
     """Invoro's e-invoicing API (``https://api.invoro.eu/invoice-api``).
 
     *api_key* defaults to the environment variable ``INVORO_API_KEY``; a missing one raises
@@ -419,7 +419,8 @@ class Invoro(SyncClient):
     default, from its API reference) sends ``Authorization: Bearer <key>``, ``"x-api-key"`` (from its
     guides) sends ``X-Api-Key: <key>``. There is no sandbox host: a test key (``ak_test_...``) works on
     isolated test data with no real Peppol delivery, at the same URL, so ``sandbox=True`` is refused.
-    Invoro allows 100 requests a second per key. Use it as a context manager, or call :meth:`close`.
+    Invoro allows 100 requests a second per key. Use it as a context manager (``async with`` for
+    :class:`AsyncInvoro`), or call ``close()`` (``aclose()``).
     """
 
     def __init__(
@@ -427,23 +428,15 @@ class Invoro(SyncClient):
         api_key: str | None = None,
         *,
         auth_scheme: AuthScheme = "bearer",
-        **options: Unpack[Options[httpx.Client]],
+        **options: Unpack[Options[HC]],
     ) -> None:
         super().__init__(INVORO, _auth(api_key, auth_scheme, options), **options)
-        self.invoices = Invoices(self)
+        self.invoices: _Invoices[M] = _Invoices.of(self)
 
 
-class AsyncInvoro(AsyncClient):
-    """:class:`Invoro` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*; use it as
-    an async context manager, or call :meth:`aclose`.
-    """
+class Invoro(_Invoro[Sync, httpx.Client], SyncClient):
+    __doc__ = _Invoro.__doc__
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        auth_scheme: AuthScheme = "bearer",
-        **options: Unpack[Options[httpx.AsyncClient]],
-    ) -> None:
-        super().__init__(INVORO, _auth(api_key, auth_scheme, options), **options)
-        self.invoices = AsyncInvoices(self)
+
+class AsyncInvoro(_Invoro[Async, httpx.AsyncClient], AsyncClient):
+    """:class:`Invoro` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""

@@ -17,7 +17,7 @@ from .._client import AsyncClient, Failure, Provider, SyncClient
 from .._convert import amount, camel, json_kind, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._files import File
-from .._operations import Async, M, Raw, Resource, Sync, applies, operation, plans
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._models import (
     BillData,
@@ -422,26 +422,25 @@ class AsyncInvoices(_Invoices[Async]):
     """Invoice operations of :class:`AsyncPayabli`, as ``client.invoices``."""
 
 
-class Payabli(SyncClient):
+class _Payabli(Client[M, HC]):
     """Payabli's API (``https://api.payabli.com/api``).
 
     Authenticates with the ``requestToken`` header: *api_key* is a private API token and defaults to the
     environment variable ``PAYABLI_API_KEY``; a missing one raises ValidationError naming it.
     ``sandbox=True`` talks to ``https://api-sandbox.payabli.com/api`` (sandbox tokens are separate;
     production opens after Payabli's certification). Payabli allows 200 requests a minute per token.
-    Use it as a context manager, or call :meth:`close`.
+    Use it as a context manager (``async with`` for :class:`AsyncPayabli`), or call ``close()``
+    (``aclose()``).
     """
 
-    def __init__(self, api_key: str | None = None, **options: Unpack[Options[httpx.Client]]) -> None:
+    def __init__(self, api_key: str | None = None, **options: Unpack[Options[HC]]) -> None:
         super().__init__(PAYABLI, _auth(api_key), **options)
-        self.invoices = Invoices(self)
+        self.invoices: _Invoices[M] = _Invoices.of(self)
 
 
-class AsyncPayabli(AsyncClient):
-    """:class:`Payabli` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*; use it
-    as an async context manager, or call :meth:`aclose`.
-    """
+class Payabli(_Payabli[Sync, httpx.Client], SyncClient):
+    __doc__ = _Payabli.__doc__
 
-    def __init__(self, api_key: str | None = None, **options: Unpack[Options[httpx.AsyncClient]]) -> None:
-        super().__init__(PAYABLI, _auth(api_key), **options)
-        self.invoices = AsyncInvoices(self)
+
+class AsyncPayabli(_Payabli[Async, httpx.AsyncClient], AsyncClient):
+    """:class:`Payabli` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""

@@ -21,7 +21,7 @@ from .._client import AsyncClient, Failure, Provider, SyncClient, excerpt
 from .._convert import make_converter, structure
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._operations import Async, M, Raw, Resource, Sync, applies, operation, plans
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
 from ._models import TARGETS, Add, InvoiceUpdateResult, Keep
 
@@ -338,22 +338,23 @@ class AsyncInvoices(_Invoices[Async]):
     """Invoice operations of :class:`AsyncSalesbricks`, as ``client.invoices``."""
 
 
-class Salesbricks(SyncClient):
+class _Salesbricks(Client[M, HC]):
     """Salesbricks REST API v2 client.
 
     The key (Settings -> Integrations -> Public API) is sent as the ``X-SALESBRICKS-KEY`` header; pass
     *api_key* or set ``SALESBRICKS_API_KEY``. ``sandbox=True`` talks to
-    ``https://api.staging.salesbricks.com/api/v2``. Use it as a context manager, or call :meth:`close`.
+    ``https://api.staging.salesbricks.com/api/v2``. Use it as a context manager (``async with`` for
+    :class:`AsyncSalesbricks`), or call ``close()`` (``aclose()``).
     """
 
-    def __init__(self, api_key: str | None = None, **options: Unpack[Options[httpx.Client]]) -> None:
+    def __init__(self, api_key: str | None = None, **options: Unpack[Options[HC]]) -> None:
         super().__init__(SALESBRICKS, _auth(api_key), **options)
-        self.invoices = Invoices(self)
+        self.invoices: _Invoices[M] = _Invoices.of(self)
 
 
-class AsyncSalesbricks(AsyncClient):
+class Salesbricks(_Salesbricks[Sync, httpx.Client], SyncClient):
+    __doc__ = _Salesbricks.__doc__
+
+
+class AsyncSalesbricks(_Salesbricks[Async, httpx.AsyncClient], AsyncClient):
     """Salesbricks REST API v2 client for asyncio (see :class:`Salesbricks`)."""
-
-    def __init__(self, api_key: str | None = None, **options: Unpack[Options[httpx.AsyncClient]]) -> None:
-        super().__init__(SALESBRICKS, _auth(api_key), **options)
-        self.invoices = AsyncInvoices(self)

@@ -13,7 +13,7 @@ from .._checks import choice, text
 from .._client import AsyncClient, Provider, SyncClient
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._operations import Async, M, Raw, Resource, Sync, applies, operation, plans
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from ._models import EXTERNAL_PREFIX, ExternalId
 
 if TYPE_CHECKING:
@@ -127,37 +127,27 @@ class AsyncInvoices(_Invoices[Async]):
     """Invoice operations of :class:`AsyncUpflow`, as ``client.invoices``."""
 
 
-class Upflow(SyncClient):
+class _Upflow(Client[M, HC]):
     """Upflow's API (``https://api.upflow.io/v1``).
 
     Authenticates with two headers, ``X-API-KEY`` and ``X-API-SECRET``. *api_key* and *api_secret*
     default to the environment variables ``UPFLOW_API_KEY`` and ``UPFLOW_API_SECRET``; a missing one
     raises ValidationError naming the variable. ``sandbox=True`` talks to ``https://api.sandbox.upflow.io/v1``
     (sandbox keys are separate). Upflow allows 600 requests a minute and 10 in flight per account: share
-    one client, and keep concurrent uploads at 5 or fewer for bulk work. Use it as a context manager, or
-    call :meth:`close`.
+    one client, and keep concurrent uploads at 5 or fewer for bulk work. Use it as a context manager
+    (``async with`` for :class:`AsyncUpflow`), or call ``close()`` (``aclose()``).
     """
 
     def __init__(
-        self,
-        api_key: str | None = None,
-        api_secret: str | None = None,
-        **options: Unpack[Options[httpx.Client]],
+        self, api_key: str | None = None, api_secret: str | None = None, **options: Unpack[Options[HC]]
     ) -> None:
         super().__init__(UPFLOW, _auth(api_key, api_secret), **options)
-        self.invoices = Invoices(self)
+        self.invoices: _Invoices[M] = _Invoices.of(self)
 
 
-class AsyncUpflow(AsyncClient):
-    """:class:`Upflow` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*; use it as
-    an async context manager, or call :meth:`aclose`.
-    """
+class Upflow(_Upflow[Sync, httpx.Client], SyncClient):
+    __doc__ = _Upflow.__doc__
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        api_secret: str | None = None,
-        **options: Unpack[Options[httpx.AsyncClient]],
-    ) -> None:
-        super().__init__(UPFLOW, _auth(api_key, api_secret), **options)
-        self.invoices = AsyncInvoices(self)
+
+class AsyncUpflow(_Upflow[Async, httpx.AsyncClient], AsyncClient):
+    """:class:`Upflow` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""

@@ -26,7 +26,7 @@ from .._convert import amount, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._forms import php_form
 from .._money import money, to_cents
-from .._operations import Async, M, Operations, Raw, Resource, Sync, applies, operation, plans
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
 
@@ -602,12 +602,7 @@ class AsyncInvoices(_Invoices[Async]):
     """``client.invoices`` of :class:`AsyncWhmcs`: invoice operations."""
 
 
-class _Actions(Operations[M]):
-    call = operation(action_call)
-    with_raw_response: _Actions[Raw[M]]
-
-
-class Whmcs(_Actions[Sync], SyncClient):
+class _Whmcs(Client[M, HC]):
     """WHMCS's classic API (``<url>/includes/api.php``), authenticated with an API credential.
 
     *url* is the install (``https://billing.example.com``, with or without ``/includes/api.php``);
@@ -619,6 +614,8 @@ class Whmcs(_Actions[Sync], SyncClient):
     """
 
     _base_url_option = False  # the install's url= is the first argument
+    call = operation(action_call)
+    with_raw_response: _Whmcs[Raw[M], HC]
 
     def __init__(
         self,
@@ -627,27 +624,16 @@ class Whmcs(_Actions[Sync], SyncClient):
         secret: str | None = None,
         *,
         access_key: str | None = None,
-        **options: Unpack[InstallOptions[httpx.Client]],
+        **options: Unpack[InstallOptions[HC]],
     ) -> None:
         base_url = install_url(url, sandbox=options.pop("sandbox", False))
         super().__init__(WHMCS, _auth(identifier, secret, access_key), base_url=base_url, **options)
-        self.invoices = Invoices(self)
+        self.invoices: _Invoices[M] = _Invoices.of(self)
 
 
-class AsyncWhmcs(_Actions[Async], AsyncClient):
+class Whmcs(_Whmcs[Sync, httpx.Client], SyncClient):
+    __doc__ = _Whmcs.__doc__
+
+
+class AsyncWhmcs(_Whmcs[Async, httpx.AsyncClient], AsyncClient):
     """The asyncio twin of :class:`Whmcs`: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
-
-    _base_url_option = False
-
-    def __init__(
-        self,
-        url: str | None = None,
-        identifier: str | None = None,
-        secret: str | None = None,
-        *,
-        access_key: str | None = None,
-        **options: Unpack[InstallOptions[httpx.AsyncClient]],
-    ) -> None:
-        base_url = install_url(url, sandbox=options.pop("sandbox", False))
-        super().__init__(WHMCS, _auth(identifier, secret, access_key), base_url=base_url, **options)
-        self.invoices = AsyncInvoices(self)
