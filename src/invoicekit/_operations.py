@@ -138,7 +138,7 @@ class Resource(Operations[M]):
     """A group of operations (``client.invoices``) bound to one client; they send through :meth:`_send`."""
 
     @classmethod
-    def of(cls, client: Operations[Any]) -> Self:
+    def _of(cls, client: Operations[Any]) -> Self:
         """This resource in *client*'s mode (Sync or Async), bound to it."""
         bound: Self = cls._modes[Async if client._async else Sync](client)
         return bound
@@ -153,7 +153,7 @@ class Resource(Operations[M]):
 class Client(BaseClient, Operations[M], Generic[M, HC]):
     """A provider's client, written once for both modes: ``class _Upflow(Client[M, HC])`` takes the
     provider's credentials and ``**options: Unpack[Options[HC]]``, and makes its resources with
-    :meth:`Resource.of`; ``class Upflow(_Upflow[Sync, httpx.Client], SyncClient)`` binds the mode.
+    ``Resource._of``; ``class Upflow(_Upflow[Sync, httpx.Client], SyncClient)`` binds the mode.
     """
 
     #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
@@ -201,6 +201,7 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
             fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
                 native=native, onto="" if self.base is None else _ONTO_DOC
             )
+        fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
         fn.__module__ = owner.__module__
@@ -299,40 +300,42 @@ def _prepared(self: Any, invoice: object, change: object, options: dict[str, Any
     return prepare(self._provider_name, invoice, change, on_unsupported, extra, base)
 
 
+# The made functions take **options (not keywords with defaults): their signature is the one written out.
+
+
 def _sync_apply(onto: bool) -> Callable[..., Any]:
-    def apply(
-        self: Any, invoice: object, change: object, *, extra_headers: Any = None, **options: Any
-    ) -> Any:
+    def apply(self: Any, invoice: object, change: object, **options: Any) -> Any:
+        headers = options.pop("extra_headers", None)
         prepared = _prepared(self, invoice, change, options, onto)
-        return prepared.done(self._send(prepared.call, extra_headers))
+        return prepared.done(self._send(prepared.call, headers))
 
     return apply
 
 
 def _async_apply(onto: bool) -> Callable[..., Any]:
-    async def apply(
-        self: Any, invoice: object, change: object, *, extra_headers: Any = None, **options: Any
-    ) -> Any:
+    async def apply(self: Any, invoice: object, change: object, **options: Any) -> Any:
+        headers = options.pop("extra_headers", None)
         prepared = _prepared(self, invoice, change, options, onto)
-        return prepared.done(await self._send(prepared.call, extra_headers))
+        return prepared.done(await self._send(prepared.call, headers))
 
     return apply
 
 
+def _plan(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Plan:
+    headers = options.pop("extra_headers", None)
+    return plan_change(self._client, _prepared(self, invoice, change, options, onto), headers)
+
+
 def _sync_plan(onto: bool) -> Callable[..., Any]:
-    def plan(
-        self: Any, invoice: object, change: object, *, extra_headers: Any = None, **options: Any
-    ) -> Plan:
-        return plan_change(self._client, _prepared(self, invoice, change, options, onto), extra_headers)
+    def plan(self: Any, invoice: object, change: object, **options: Any) -> Plan:
+        return _plan(self, invoice, change, options, onto)
 
     return plan
 
 
 def _async_plan(onto: bool) -> Callable[..., Any]:
-    async def plan(
-        self: Any, invoice: object, change: object, *, extra_headers: Any = None, **options: Any
-    ) -> Plan:
-        return plan_change(self._client, _prepared(self, invoice, change, options, onto), extra_headers)
+    async def plan(self: Any, invoice: object, change: object, **options: Any) -> Plan:
+        return _plan(self, invoice, change, options, onto)
 
     return plan
 

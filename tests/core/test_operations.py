@@ -77,7 +77,7 @@ class _Tiny(Client[M, HC]):
         super().__init__(
             TINY, HeaderAuth({"X-Token": credential(token, param="token", env="TINY_TOKEN")}), **options
         )
-        self.invoices: _Invoices[M] = _Invoices.of(self)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
 class Tiny(_Tiny[Sync, httpx.Client], SyncClient):

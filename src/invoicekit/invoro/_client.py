@@ -431,7 +431,7 @@ class _Invoro(Client[M, HC]):
         **options: Unpack[Options[HC]],
     ) -> None:
         super().__init__(INVORO, _auth(api_key, auth_scheme, options), **options)
-        self.invoices: _Invoices[M] = _Invoices.of(self)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
 class Invoro(_Invoro[Sync, httpx.Client], SyncClient):

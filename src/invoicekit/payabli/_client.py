@@ -435,7 +435,7 @@ class _Payabli(Client[M, HC]):
 
     def __init__(self, api_key: str | None = None, **options: Unpack[Options[HC]]) -> None:
         super().__init__(PAYABLI, _auth(api_key), **options)
-        self.invoices: _Invoices[M] = _Invoices.of(self)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
 class Payabli(_Payabli[Sync, httpx.Client], SyncClient):

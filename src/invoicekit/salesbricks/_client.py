@@ -349,7 +349,7 @@ class _Salesbricks(Client[M, HC]):
 
     def __init__(self, api_key: str | None = None, **options: Unpack[Options[HC]]) -> None:
         super().__init__(SALESBRICKS, _auth(api_key), **options)
-        self.invoices: _Invoices[M] = _Invoices.of(self)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
 class Salesbricks(_Salesbricks[Sync, httpx.Client], SyncClient):

@@ -142,7 +142,7 @@ class _Upflow(Client[M, HC]):
         self, api_key: str | None = None, api_secret: str | None = None, **options: Unpack[Options[HC]]
     ) -> None:
         super().__init__(UPFLOW, _auth(api_key, api_secret), **options)
-        self.invoices: _Invoices[M] = _Invoices.of(self)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
 class Upflow(_Upflow[Sync, httpx.Client], SyncClient):

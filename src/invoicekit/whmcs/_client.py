@@ -628,7 +628,7 @@ class _Whmcs(Client[M, HC]):
     ) -> None:
         base_url = install_url(url, sandbox=options.pop("sandbox", False))
         super().__init__(WHMCS, _auth(identifier, secret, access_key), base_url=base_url, **options)
-        self.invoices: _Invoices[M] = _Invoices.of(self)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
 class Whmcs(_Whmcs[Sync, httpx.Client], SyncClient):
