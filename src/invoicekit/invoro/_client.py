@@ -397,18 +397,18 @@ INVORO = Provider(
 
 
 class _Invoices(Resource[M]):
+    """Invoice operations, as ``client.invoices``."""
+
     update_draft = operation(update_draft_call)
     apply = applies(update_draft_call, base=DraftInvoice)
     plan = plans(update_draft_call, base=DraftInvoice)
     with_raw_response: _Invoices[Raw[M]]
 
 
-class Invoices(_Invoices[Sync]):
-    """Invoice operations, as ``client.invoices``."""
+class Invoices(_Invoices[Sync]): ...
 
 
-class AsyncInvoices(_Invoices[Async]):
-    """Invoice operations of :class:`AsyncInvoro`, as ``client.invoices``."""
+class AsyncInvoices(_Invoices[Async]): ...
 
 
 class _Invoro(Client[M, HC]):
@@ -434,9 +434,7 @@ class _Invoro(Client[M, HC]):
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class Invoro(_Invoro[Sync, httpx.Client], SyncClient):
-    __doc__ = _Invoro.__doc__
+class Invoro(_Invoro[Sync, httpx.Client], SyncClient): ...
 
 
-class AsyncInvoro(_Invoro[Async, httpx.AsyncClient], AsyncClient):
-    """:class:`Invoro` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
+class AsyncInvoro(_Invoro[Async, httpx.AsyncClient], AsyncClient): ...

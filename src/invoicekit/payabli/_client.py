@@ -407,6 +407,8 @@ def _auth(api_key: str | None) -> HeaderAuth:
 
 
 class _Invoices(Resource[M]):
+    """Invoice operations, as ``client.invoices``."""
+
     update = operation(update_call)
     get = operation(get_call)
     apply = applies(update_call)
@@ -414,12 +416,10 @@ class _Invoices(Resource[M]):
     with_raw_response: _Invoices[Raw[M]]
 
 
-class Invoices(_Invoices[Sync]):
-    """Invoice operations, as ``client.invoices``."""
+class Invoices(_Invoices[Sync]): ...
 
 
-class AsyncInvoices(_Invoices[Async]):
-    """Invoice operations of :class:`AsyncPayabli`, as ``client.invoices``."""
+class AsyncInvoices(_Invoices[Async]): ...
 
 
 class _Payabli(Client[M, HC]):
@@ -438,9 +438,7 @@ class _Payabli(Client[M, HC]):
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class Payabli(_Payabli[Sync, httpx.Client], SyncClient):
-    __doc__ = _Payabli.__doc__
+class Payabli(_Payabli[Sync, httpx.Client], SyncClient): ...
 
 
-class AsyncPayabli(_Payabli[Async, httpx.AsyncClient], AsyncClient):
-    """:class:`Payabli` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
+class AsyncPayabli(_Payabli[Async, httpx.AsyncClient], AsyncClient): ...

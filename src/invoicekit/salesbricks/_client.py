@@ -324,18 +324,18 @@ def _auth(api_key: str | None) -> HeaderAuth:
 
 
 class _Invoices(Resource[M]):
+    """Invoice operations, as ``client.invoices``."""
+
     update = operation(update_call)
     apply = applies(update_call)
     plan = plans(update_call)
     with_raw_response: _Invoices[Raw[M]]
 
 
-class Invoices(_Invoices[Sync]):
-    """Invoice operations, as ``client.invoices``."""
+class Invoices(_Invoices[Sync]): ...
 
 
-class AsyncInvoices(_Invoices[Async]):
-    """Invoice operations of :class:`AsyncSalesbricks`, as ``client.invoices``."""
+class AsyncInvoices(_Invoices[Async]): ...
 
 
 class _Salesbricks(Client[M, HC]):
@@ -352,9 +352,7 @@ class _Salesbricks(Client[M, HC]):
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class Salesbricks(_Salesbricks[Sync, httpx.Client], SyncClient):
-    __doc__ = _Salesbricks.__doc__
+class Salesbricks(_Salesbricks[Sync, httpx.Client], SyncClient): ...
 
 
-class AsyncSalesbricks(_Salesbricks[Async, httpx.AsyncClient], AsyncClient):
-    """Salesbricks REST API v2 client for asyncio (see :class:`Salesbricks`)."""
+class AsyncSalesbricks(_Salesbricks[Async, httpx.AsyncClient], AsyncClient): ...

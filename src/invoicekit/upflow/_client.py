@@ -19,17 +19,6 @@ from ._models import EXTERNAL_PREFIX, ExternalId
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
 
-__all__ = [
-    "MAX_PDF_BYTES",
-    "UPFLOW",
-    "AsyncInvoices",
-    "AsyncUpflow",
-    "Encoding",
-    "Invoices",
-    "Upflow",
-    "upload_pdf_call",
-]
-
 UPFLOW = Provider("upflow", "https://api.upflow.io/v1", sandbox_url="https://api.sandbox.upflow.io/v1")
 
 Encoding: TypeAlias = Literal["multipart", "base64"]
@@ -113,18 +102,18 @@ def _auth(api_key: str | None, api_secret: str | None) -> HeaderAuth:
 
 
 class _Invoices(Resource[M]):
+    """Invoice operations, as ``client.invoices``."""
+
     upload_pdf = operation(upload_pdf_call)
     apply = applies(upload_pdf_call)
     plan = plans(upload_pdf_call)
     with_raw_response: _Invoices[Raw[M]]
 
 
-class Invoices(_Invoices[Sync]):
-    """Invoice operations, as ``client.invoices``."""
+class Invoices(_Invoices[Sync]): ...
 
 
-class AsyncInvoices(_Invoices[Async]):
-    """Invoice operations of :class:`AsyncUpflow`, as ``client.invoices``."""
+class AsyncInvoices(_Invoices[Async]): ...
 
 
 class _Upflow(Client[M, HC]):
@@ -145,9 +134,7 @@ class _Upflow(Client[M, HC]):
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class Upflow(_Upflow[Sync, httpx.Client], SyncClient):
-    __doc__ = _Upflow.__doc__
+class Upflow(_Upflow[Sync, httpx.Client], SyncClient): ...
 
 
-class AsyncUpflow(_Upflow[Async, httpx.AsyncClient], AsyncClient):
-    """:class:`Upflow` for asyncio: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
+class AsyncUpflow(_Upflow[Async, httpx.AsyncClient], AsyncClient): ...

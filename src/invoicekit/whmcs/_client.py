@@ -587,6 +587,8 @@ def _auth(identifier: str | None, secret: str | None, access_key: str | None) ->
 
 
 class _Invoices(Resource[M]):
+    """``client.invoices``: invoice operations."""
+
     update = operation(update_invoice_call)
     get = operation(get_invoice_call)
     apply = applies(update_invoice_call)
@@ -594,12 +596,10 @@ class _Invoices(Resource[M]):
     with_raw_response: _Invoices[Raw[M]]
 
 
-class Invoices(_Invoices[Sync]):
-    """``client.invoices``: invoice operations."""
+class Invoices(_Invoices[Sync]): ...
 
 
-class AsyncInvoices(_Invoices[Async]):
-    """``client.invoices`` of :class:`AsyncWhmcs`: invoice operations."""
+class AsyncInvoices(_Invoices[Async]): ...
 
 
 class _Whmcs(Client[M, HC]):
@@ -631,9 +631,7 @@ class _Whmcs(Client[M, HC]):
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class Whmcs(_Whmcs[Sync, httpx.Client], SyncClient):
-    __doc__ = _Whmcs.__doc__
+class Whmcs(_Whmcs[Sync, httpx.Client], SyncClient): ...
 
 
-class AsyncWhmcs(_Whmcs[Async, httpx.AsyncClient], AsyncClient):
-    """The asyncio twin of :class:`Whmcs`: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
+class AsyncWhmcs(_Whmcs[Async, httpx.AsyncClient], AsyncClient): ...
