@@ -108,6 +108,8 @@ class Operations(Generic[M]):
         for base in cls.__bases__:
             if "_modes" in vars(base):
                 vars(base)["_modes"].setdefault(mode, cls)
+                if cls.__doc__ is None:  # ``class Invoices(_Invoices[Sync]): ...`` reads as its generic class
+                    cls.__doc__ = base.__doc__
         written_out(cls)
         done: set[str] = set()
         for klass in cls.__mro__:
