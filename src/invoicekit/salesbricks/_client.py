@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 import httpx
 
+from .._answers import Failure, excerpt
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
 from .._checks import boolean, date, email, header_value, some_change, text
-from .._client import AsyncClient, Failure, Provider, SyncClient, excerpt
+from .._client import AsyncClient, Provider, SyncClient
 from .._convert import make_converter, structure
 from .._errors import ValidationError
 from .._files import File, FileInput
