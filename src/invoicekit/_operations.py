@@ -155,7 +155,7 @@ class Resource(Operations[M]):
 class Client(BaseClient, Operations[M], Generic[M, HC]):
     """A provider's client, written once for both modes: ``class _Upflow(Client[M, HC])`` takes the
     provider's credentials and ``**options: Unpack[Options[HC]]``, and makes its resources with
-    ``Resource._of``; ``class Upflow(_Upflow[Sync, httpx.Client], SyncClient)`` binds the mode.
+    ``Resource._of``; ``class Upflow(SyncClient, _Upflow[Sync, httpx.Client])`` binds the mode.
     """
 
     #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).

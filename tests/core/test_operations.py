@@ -80,11 +80,11 @@ class _Tiny(Client[M, HC]):
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class Tiny(_Tiny[Sync, httpx.Client], SyncClient):
+class Tiny(SyncClient, _Tiny[Sync, httpx.Client]):
     pass
 
 
-class AsyncTiny(_Tiny[Async, httpx.AsyncClient], AsyncClient):
+class AsyncTiny(AsyncClient, _Tiny[Async, httpx.AsyncClient]):
     pass
 
 
