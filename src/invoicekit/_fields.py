@@ -120,6 +120,8 @@ class Spec:
     #: Written after the other fields, when the field is UNSET: ``when_unset(model)`` (a default the
     #: provider needs, derived from another field).
     when_unset: Callable[[Any], Any] | None = None
+    #: The rule returns several wire keys (a mapping), written in the field's place.
+    spread: bool = False
     #: The field's value is a mapping merged into the model's object (``extra_fields``); its rule is
     #: called as ``rule(value, field, taken_keys, model_class)``.
     merge: bool = False
@@ -143,15 +145,17 @@ class Fields:
         clears: Clears | None = None,
         required: str | None = None,
         when_unset: Callable[[Any], Any] | None = None,
+        spread: bool = False,
         default: Any = UNSET,
         **kwargs: Any,
     ) -> Any:
         """An attrs field checked by *rule*, sent as *wire* (else the provider's wire name of the
         attribute), ``None`` handled per *clears* (else the provider's default); *required* is the rule of
-        the ValidationError a field left UNSET raises (reported after the set fields are checked).
+        the ValidationError a field left UNSET raises (reported after the set fields are checked);
+        *spread* says the rule returns several wire keys (a mapping) to write in the field's place.
         Other keyword arguments go to ``attrs.field`` (``converter``, ``kw_only``).
         """
-        spec = Spec(rule, wire, clears or self.clears, required, when_unset)
+        spec = Spec(rule, wire, clears or self.clears, required, when_unset, spread)
         meta = {_SPEC: (self, spec)}
         if default is attrs.NOTHING:
             return attrs.field(metadata=meta, **kwargs)
@@ -241,7 +245,10 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
             ns[f"c{i}"] = spec.clears.value
             body.append(f"        out[{key!r}] = c{i}")
         body.append("    elif v is not UNSET:")
-        body.append(f"        out[{key!r}] = r{i}(v, {name!r})")
+        if spec.spread:
+            body.append(f"        out.update(r{i}(v, {name!r}))")
+        else:
+            body.append(f"        out[{key!r}] = r{i}(v, {name!r})")
         if spec.required is not None:
             ns[f"req{i}"] = spec.required
             body.append(f"    elif missing is None: missing = ({name!r}, req{i})")

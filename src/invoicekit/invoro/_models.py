@@ -131,9 +131,7 @@ def _file(value: object, field: str) -> File:
     return value
 
 
-def _opt(
-    rule: Rule, *, nullable: bool = True, wire_name: str | None = None, when_unset: Any = None
-) -> Any:
+def _opt(rule: Rule, *, nullable: bool = True, wire_name: str | None = None, when_unset: Any = None) -> Any:
     """An optional field: UNSET (not sent) by default; *nullable* says whether None (JSON null) is allowed."""
     clears = None if nullable else fields.cannot_clear(_NOT_NULL)
     return FIELDS.field(rule, wire=wire_name, clears=clears, when_unset=when_unset, kw_only=True)
