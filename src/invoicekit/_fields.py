@@ -280,7 +280,7 @@ def sets_something(obj: Any) -> bool:
 def sequence(value: object, field: str) -> Sequence[Any]:
     """*value* if it is a list (or another sequence, a str or bytes excepted): the one "must be a list"."""
     if type(value) is list or type(value) is tuple:
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise ValidationError(field, f"must be a list, not {type(value).__name__}")
     return value

@@ -42,7 +42,7 @@ def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def form_size(fields: Mapping[str, Any]) -> int:
+def form_size(fields: Mapping[Any, Any]) -> int:
     """How many pairs :func:`php_form` writes for *fields* (PHP's ``max_input_vars`` counts them), without
     writing them."""
     count = 0

@@ -154,7 +154,7 @@ def _flag(value: object, field: str) -> str:
     return "1" if boolean(value, field) else "0"
 
 
-def _line(item: object, kind: type, field: str, key: object) -> tuple[str, str, str]:
+def _line(item: Any, kind: type[ItemChange | NewItem], field: str, key: object) -> tuple[str, str, str]:
     """One line's three form values; a bad one is named ``field[key].amount`` (built only then)."""
     try:
         if not isinstance(item, kind):
