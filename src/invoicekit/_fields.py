@@ -269,9 +269,35 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list | tuple) else dict(value)
 
 
+_SETTERS: dict[type, tuple[tuple[str, type | None, bool], ...]] = {}
+
+
 def sets_something(obj: Any) -> bool:
-    """Whether a model sets anything (see :func:`invoicekit._checks.some_change`)."""
-    return _checks._sets_something(obj)
+    """Whether the model *obj* sets anything: a field not UNSET, a nested model that sets something, a
+    field with a factory default (``extra_fields``) not equal to the empty value it starts with. The rule
+    of :func:`invoicekit._checks.some_change`, read from the declarations once per class.
+    """
+    plan = _SETTERS.get(type(obj)) or _setters(type(obj))
+    for name, nested, factory in plan:
+        value = getattr(obj, name)
+        if value is UNSET or (factory and not value):
+            continue
+        if nested is None or type(value) is not nested or sets_something(value):
+            return True
+    return False
+
+
+def _setters(cls: type) -> tuple[tuple[str, type | None, bool], ...]:
+    plan = tuple(
+        (
+            a.name,
+            getattr(spec_of(a)[1].rule, "model", None),
+            isinstance(a.default, attrs.Factory),  # type: ignore[arg-type]
+        )
+        for a in attrs.fields(cls)
+    )
+    _SETTERS[cls] = plan
+    return plan
 
 
 # -- rules -----------------------------------------------------------------------------------------------
@@ -373,6 +399,7 @@ def model(cls: type, provider: str) -> Rule:
         except ValidationError as exc:
             raise under(exc, field) from None
 
+    rule.model = cls  # type: ignore[attr-defined]  # read by sets_something
     return rule
 
 

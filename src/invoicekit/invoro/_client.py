@@ -14,12 +14,12 @@ from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
-from .._checks import boolean, choice, some_change, uuid_text
+from .._checks import boolean, choice, uuid_text
 from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
 from .._client import read_error as default_read_error
 from .._convert import json_kind, make_converter, structure
 from .._errors import ValidationError, bad_answer
-from .._fields import write
+from .._fields import sets_something, write
 from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset, is_set
@@ -193,7 +193,8 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
     _check_attachments(invoice, "invoice")
     if calculate_totals is not True:
         check_line_totals(invoice)
-    some_change([invoice], "invoice", _EMPTY_DRAFT)
+    if not sets_something(invoice):
+        raise ValidationError("invoice", _EMPTY_DRAFT)
     if is_set(calculate_totals):
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
     return Call(
