@@ -181,7 +181,11 @@ def test_errors_from_the_layer_pickle() -> None:
     with pytest.raises(ValidationError) as caught:
         write(Doc(ref="r", lines=[Line(note="bad")]), "doc")
     again = pickle.loads(pickle.dumps(caught.value))
-    assert (type(again), again.field, again.rule) == (ValidationError, "doc.lines[0].note", "must not be 'bad'")
+    assert (type(again), again.field, again.rule) == (
+        ValidationError,
+        "doc.lines[0].note",
+        "must not be 'bad'",
+    )
 
 
 # -- every rule -------------------------------------------------------------------------------------------
@@ -205,7 +209,11 @@ def test_errors_from_the_layer_pickle() -> None:
         (fields.choice(("a", "b")), "b", "b"),
         (fields.member, payabli.Frequency.MONTHLY, "monthly"),
         (fields.passed, object, object),
-        (fields.json_object, {"k": [1, Decimal("2.5"), None, True, {"n": "x"}]}, {"k": [1, Decimal("2.5"), None, True, {"n": "x"}]}),
+        (
+            fields.json_object,
+            {"k": [1, Decimal("2.5"), None, True, {"n": "x"}]},
+            {"k": [1, Decimal("2.5"), None, True, {"n": "x"}]},
+        ),
     ],
 )
 def test_each_rule_writes_its_wire_form(rule: Any, value: Any, wire: Any) -> None:
@@ -287,7 +295,9 @@ def test_each_provider_declares_how_none_clears() -> None:
     assert (sb["company_name"], sb["invoice_memo"]) == (fields.EMPTY, fields.EMPTY)
     assert sb["purchase_order"] == fields.to("{}")
     assert sb["accounts_payable_emails"] == fields.EMPTY_LIST
-    assert sb["tax_id"].refused == "Salesbricks documents no way to clear this field; leave it UNSET to keep it"
+    assert (
+        sb["tax_id"].refused == "Salesbricks documents no way to clear this field; leave it UNSET to keep it"
+    )
     wh = fields.clearing(whmcs_models._Update)
     assert wh["notes"] == fields.EMPTY
     assert all(c.refused for name, c in wh.items() if name != "notes")
@@ -304,7 +314,9 @@ def test_invoro_none_is_json_null_where_nullable_and_refused_elsewhere() -> None
         draft = invoro.DraftInvoice(header=invoro.Header(invoice_number="1", due_date=None))
         client.invoices.update_draft(INVORO_ID, draft)
         with pytest.raises(ValidationError) as caught:
-            client.invoices.update_draft(INVORO_ID, invoro.DraftInvoice(header=invoro.Header(document_type=None)))  # type: ignore[arg-type]
+            client.invoices.update_draft(
+                INVORO_ID, invoro.DraftInvoice(header=invoro.Header(document_type=None))
+            )  # type: ignore[arg-type]
     assert json.loads(transport.requests[0].content) == {"header": {"invoice_number": "1", "due_date": None}}
     assert caught.value.field == "invoice.header.document_type"
     assert "cannot be None here" in caught.value.rule
@@ -355,7 +367,9 @@ _MONEY = st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=Fa
     when=st.dates(),
     extra=st.dictionaries(_TEXT, _TEXT | st.integers(-(10**18), 10**18) | st.none(), max_size=3),
 )
-@example(notes="é\u2028\"\\", costs=[Decimal("-0.00"), Decimal("1E+2")], qty=0, when=dt.date(1, 1, 1), extra={})
+@example(
+    notes='é\u2028"\\', costs=[Decimal("-0.00"), Decimal("1E+2")], qty=0, when=dt.date(1, 1, 1), extra={}
+)
 def test_payabli_json_round_trips_through_json_loads(
     notes: str, costs: list[Decimal], qty: int, when: dt.date, extra: dict[str, Any]
 ) -> None:
@@ -407,5 +421,37 @@ def test_whmcs_form_round_trips_through_php_parse_str(
 def test_the_php_form_size_is_counted_as_php_form_writes_it() -> None:
     from invoicekit._forms import form_size, php_form
 
-    doc = {"a": "x", "b": None, "c": UNSET, "d": {"1": ["p", "q"], "2": {}}, "e": (1, Decimal("2")), "f": b"raw"}
+    doc = {
+        "a": "x",
+        "b": None,
+        "c": UNSET,
+        "d": {"1": ["p", "q"], "2": {}},
+        "e": (1, Decimal("2")),
+        "f": b"raw",
+    }
     assert form_size(doc) == len(php_form(doc)) == 6
+
+
+def test_writing_requests_never_loads_cattrs_reading_an_answer_does() -> None:
+    """Issue 19: requests are written by the field layer, so cattrs loads with the first answer read."""
+    import subprocess
+    import sys
+
+    script = """
+import sys, datetime as dt
+from decimal import Decimal
+from invoicekit import UNSET, invoro, payabli
+from invoicekit.payabli._client import update_call, _parse
+from invoicekit.invoro._client import update_draft_call
+from invoicekit.salesbricks._client import update_call as salesbricks_call
+from invoicekit.whmcs._client import update_invoice_call
+update_call(1, payabli.BillData(items=[payabli.BillItem(item_cost=Decimal(1))]), UNSET, UNSET, UNSET)
+update_draft_call("7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", invoro.DraftInvoice(header=invoro.Header(due_date=dt.date(2026, 1, 1))))
+salesbricks_call("i", invoice_memo="m", idempotency_key=None)
+update_invoice_call(7, notes="n")
+print("cattrs" in sys.modules)
+_parse({"isSuccess": True, "responseCode": 1, "responseData": 1, "responseText": "OK", "roomId": 0})
+print("cattrs" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
