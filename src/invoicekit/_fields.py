@@ -155,11 +155,26 @@ class Fields:
         *spread* says the rule returns several wire keys (a mapping) to write in the field's place.
         Other keyword arguments go to ``attrs.field`` (``converter``, ``kw_only``).
         """
-        spec = Spec(rule, wire, clears or self.clears, required, when_unset, spread)
-        meta = {_SPEC: (self, spec)}
+        meta = self.meta(
+            rule, wire=wire, clears=clears, required=required, when_unset=when_unset, spread=spread
+        )
         if default is attrs.NOTHING:
             return attrs.field(metadata=meta, **kwargs)
         return attrs.field(default=default, metadata=meta, **kwargs)
+
+    def meta(
+        self,
+        rule: Rule,
+        *,
+        wire: str | None = None,
+        clears: Clears | None = None,
+        required: str | None = None,
+        when_unset: Callable[[Any], Any] | None = None,
+        spread: bool = False,
+    ) -> dict[str, Any]:
+        """The declaration as attrs metadata, for a field that must stay a literal ``attrs.field(...)``
+        call (one with a ``converter``: type checkers read the converter's argument type from it)."""
+        return {_SPEC: (self, Spec(rule, wire, clears or self.clears, required, when_unset, spread))}
 
     def merged(self, rule: Callable[[Any, str, frozenset[str], type], Mapping[str, Any]]) -> Any:
         """A mapping merged into the model's object after its fields (checked and copied by *rule*, which

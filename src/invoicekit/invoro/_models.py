@@ -377,7 +377,11 @@ class Attachment:
     ``File``'s content type (``application/pdf`` unless given).
     """
 
-    content: File = _req(_file, converter=_as_file, kw_only=True)
+    content: File = attrs.field(
+        converter=_as_file,
+        kw_only=True,
+        metadata=FIELDS.meta(_file, required="is required", clears=fields.cannot_clear(_NOT_NULL)),
+    )
     filename: str | Unset = _opt(_text(255), nullable=False, when_unset=_default_filename)
     mime_type: str | Unset = _opt(_text(255), nullable=False, when_unset=_default_mime_type)
     id: str | None | Unset = _opt(_text())

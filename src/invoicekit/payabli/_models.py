@@ -163,6 +163,7 @@ def _items(value: Sequence[BillItem] | None | Unset) -> tuple[BillItem, ...] | N
 #: Payabli's fields: camelCase on the wire, and ``None`` clears a field as JSON ``null`` (DESIGN.md 1).
 FIELDS: Final = fields.Fields("payabli", fields.JSON_NULL, wire_name=camel)
 _f = FIELDS.field
+_meta = FIELDS.meta  # for the fields with a converter, which stay literal attrs.field() calls
 _text = fields.text()
 _number = fields.money("number")
 _date = fields.day("iso")
@@ -232,9 +233,13 @@ class FileContent:
     Payabli at a file online instead (Payabli ignores *f_content* when *furl* is set).
     """
 
-    f_content: File | None | Unset = _f(fields.passed, converter=_file)
+    f_content: File | None | Unset = attrs.field(
+        default=UNSET, converter=_file, metadata=_meta(fields.passed)
+    )
     filename: str | None | Unset = _f(_text)
-    ftype: FileType | None | Unset = _f(fields.member, converter=_ftype)
+    ftype: FileType | None | Unset = attrs.field(
+        default=UNSET, converter=_ftype, metadata=_meta(fields.member)
+    )
     furl: str | None | Unset = _f(_text)
 
 
@@ -255,15 +260,17 @@ class BillData:
     """
 
     additional_data: Mapping[str, str] | None | Unset = _f(_string_map, wire="AdditionalData")
-    attachments: tuple[FileContent, ...] | None | Unset = _f(
-        fields.models(FileContent, "payabli"), converter=_attachments
+    attachments: tuple[FileContent, ...] | None | Unset = attrs.field(
+        default=UNSET, converter=_attachments, metadata=_meta(fields.models(FileContent, "payabli"))
     )
     company: str | None | Unset = _f(_text)
     discount: Decimal | int | None | Unset = _f(_number)
     duty_amount: Decimal | int | None | Unset = _f(_number)
     first_name: str | None | Unset = _f(_text)
     freight_amount: Decimal | int | None | Unset = _f(_number)
-    frequency: Frequency | None | Unset = _f(fields.member, converter=_frequency)
+    frequency: Frequency | None | Unset = attrs.field(
+        default=UNSET, converter=_frequency, metadata=_meta(fields.member)
+    )
     invoice_amount: Decimal | int | None | Unset = _f(_number)
     invoice_date: dt.date | None | Unset = _f(_date)
     invoice_due_date: dt.date | None | Unset = _f(_date)
@@ -271,10 +278,14 @@ class BillData:
     invoice_number: str | None | Unset = _f(_text)
     invoice_status: int | None | Unset = _f(_count)
     invoice_type: int | None | Unset = _f(_count)
-    items: tuple[BillItem, ...] | None | Unset = _f(fields.models(BillItem, "payabli"), converter=_items)
+    items: tuple[BillItem, ...] | None | Unset = attrs.field(
+        default=UNSET, converter=_items, metadata=_meta(fields.models(BillItem, "payabli"))
+    )
     last_name: str | None | Unset = _f(_text)
     notes: str | None | Unset = _f(_text)
-    payment_terms: PaymentTerms | None | Unset = _f(fields.member, converter=_payment_terms)
+    payment_terms: PaymentTerms | None | Unset = attrs.field(
+        default=UNSET, converter=_payment_terms, metadata=_meta(fields.member)
+    )
     purchase_order: str | None | Unset = _f(_text)
     shipping_address_1: str | None | Unset = _f(_text)
     shipping_address_2: str | None | Unset = _f(_text)
