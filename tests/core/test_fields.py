@@ -313,8 +313,8 @@ def test_invoro_none_is_json_null_where_nullable_and_refused_elsewhere() -> None
     with Invoro("ak_test_x", retry=FAST, http_client=httpx.Client(transport=transport)) as client:
         draft = invoro.DraftInvoice(header=invoro.Header(invoice_number="1", due_date=None))
         client.invoices.update_draft(INVORO_ID, draft)
+        header = invoro.Header(document_type=None)  # type: ignore[arg-type]
         with pytest.raises(ValidationError) as caught:
-            header = invoro.Header(document_type=None)  # type: ignore[arg-type]
             client.invoices.update_draft(INVORO_ID, invoro.DraftInvoice(header=header))
     assert json.loads(transport.requests[0].content) == {"header": {"invoice_number": "1", "due_date": None}}
     assert caught.value.field == "invoice.header.document_type"
