@@ -41,6 +41,7 @@ __all__ = [
     "Rule",
     "Spec",
     "cannot_clear",
+    "choice",
     "clearing",
     "day",
     "flag",
@@ -58,7 +59,9 @@ __all__ = [
     "texts",
     "to",
     "under",
+    "wire_key",
     "write",
+    "writer",
 ]
 
 Rule = Callable[[Any, str], Any]
@@ -85,7 +88,14 @@ class Clears:
     def __repr__(self) -> str:
         if self.refused is not None:
             return f"cannot_clear({self.refused!r})"
-        return "JSON_NULL" if self.value is None else f"to({self.value!r})"
+        names = {None: "JSON_NULL", "": "EMPTY", (): "EMPTY_LIST"}
+        return (
+            names.get(self.value, f"to({self.value!r})") if _hashable(self.value) else f"to({self.value!r})"
+        )
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, str | tuple) or value is None
 
 
 JSON_NULL: Final = Clears(None)

@@ -295,6 +295,11 @@ def test_each_provider_declares_how_none_clears() -> None:
     assert (sb["company_name"], sb["invoice_memo"]) == (fields.EMPTY, fields.EMPTY)
     assert sb["purchase_order"] == fields.to("{}")
     assert sb["accounts_payable_emails"] == fields.EMPTY_LIST
+    assert [repr(sb[name]) for name in ("company_name", "accounts_payable_emails", "purchase_order")] == [
+        "EMPTY",
+        "EMPTY_LIST",
+        "to('{}')",
+    ]
     assert (
         sb["tax_id"].refused == "Salesbricks documents no way to clear this field; leave it UNSET to keep it"
     )

@@ -7,7 +7,6 @@ check and wire encoding of each field are declared once, in ``_models._Update``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -26,7 +25,16 @@ from .._files import File, FileInput
 from .._response import async_raw_response, raw_response
 from .._retry import RetryPolicy
 from .._unset import UNSET, Unset, is_set
-from ._models import TARGETS, UPDATE_FIELDS, Add, InvoiceUpdateResult, Keep, sequence, update_parts
+from ._models import (
+    TARGETS,
+    UPDATE_FIELDS,
+    Add,
+    InvoiceUpdateResult,
+    Keep,
+    compact_json,
+    sequence,
+    update_parts,
+)
 
 __all__ = ["AsyncSalesbricks", "Salesbricks", "read_error", "update_call"]
 
@@ -100,7 +108,7 @@ def _files(
     files: list[tuple[str, File, str]] = []
     for i, item in enumerate(sequence(attachments, "attachments")):
         config.append(_config_item(item, f"attachments[{i}]", files, config))
-    return [("pdf_attachments_config", json.dumps(config, ensure_ascii=False, separators=(",", ":")))], files
+    return [("pdf_attachments_config", compact_json(config))], files
 
 
 def _config_item(

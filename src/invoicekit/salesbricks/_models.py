@@ -120,8 +120,10 @@ _NO_CLEAR_FLAG = fields.cannot_clear(
 )
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+#: Compact JSON text, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` writes it (one
+#: encoder, not one per call).
+compact_json: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json = compact_json
 
 
 def _purchase_order(value: object, field: str) -> str:
