@@ -249,8 +249,12 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
     merge: list[str] = []
     taken = set(getattr(cls, "reserved_keys", ()))
     for i, a in enumerate(attrs.fields(cls)):
-        _, spec = spec_of(a)
         name = a.name
+        if _SPEC not in a.metadata:  # e.g. a field a user's subclass added: never sent silently, never lost
+            ns[f"why{i}"] = f"is not a field {cls.__name__} declares for the wire, so it cannot be sent"
+            body.append(f"    raise VE({name!r}, why{i})")
+            continue
+        _, spec = spec_of(a)
         if spec.merge:
             ns[f"r{i}"] = spec.rule
             merge.append(f"    out.update(r{i}(obj.{name}, {name!r}, taken, cls))")
@@ -316,7 +320,7 @@ def _setters(cls: type) -> tuple[tuple[str, type | None, bool], ...]:
     plan = tuple(
         (
             a.name,
-            getattr(spec_of(a)[1].rule, "model", None),
+            getattr(spec_of(a)[1].rule, "model", None) if _SPEC in a.metadata else None,
             isinstance(a.default, attrs.Factory),  # type: ignore[arg-type]
         )
         for a in attrs.fields(cls)

@@ -172,6 +172,17 @@ def test_a_nested_model_and_list_of_the_wrong_kind_are_named() -> None:
     assert caught.value.rule == "must be a toy.Line, not Doc"
 
 
+def test_a_field_nobody_declared_is_refused_not_dropped() -> None:
+    @attrs.frozen
+    class Mine(payabli.BillItem):
+        mine: int = 1
+
+    with pytest.raises(ValidationError) as caught:
+        write(Mine(item_cost=1), "item")
+    assert caught.value.field == "item.mine"
+    assert "cannot be sent" in caught.value.rule
+
+
 def test_one_writer_per_model_generated_once() -> None:
     assert fields.writer(Doc) is fields.writer(Doc)
     assert fields._WRITERS[Doc] is fields.writer(Doc)
