@@ -2,48 +2,34 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import attrs
-import cattrs
 import httpx
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._checks import boolean, choice, some_change, uuid_text
+from .._checks import boolean, choice, uuid_text
 from .._client import AsyncClient, Provider, SyncClient
-from .._convert import json_kind, make_converter, structure, wrap_unstructure
+from .._convert import json_kind, make_converter, structure
 from .._errors import ValidationError, bad_answer
-from .._money import to_cents
+from .._fields import sets_something, write
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
+from ._models import Attachment as Attachment  # read by the unified layer (_change.py)
 from ._models import (
-    CENTS,
-    AllowanceCharge,
-    Attachment,
     DraftInvoice,
     Header,
     Invoice,
-    InvoicePeriod,
     Line,
-    Party,
     Totals,
     check_profile,
-    validate,
-    wire_name,
 )
-from ._models import Address as _Address
-from ._models import Identifier as _Identifier
-from ._models import ItemAttribute as _ItemAttribute
-from ._models import Payment as _Payment
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -108,73 +94,12 @@ _MESSAGE_HINTS = Hints(
     (re.compile(r"\bnot found\b|does not belong", re.IGNORECASE), 404),
 )
 
-_DEFAULT_ATTACHMENT_NAME = "attachment.pdf"
 #: Why a draft that sets nothing is refused: the PUT replaces the stored draft with what is sent.
 _EMPTY_DRAFT = (
     "sets nothing (every part UNSET or empty): the PUT replaces the stored draft, so it would erase it; "
     "send the complete draft"
 )
-_CONVERTER = make_converter()
-
-
-# -- the converter: models -> JSON data with cents, extra fields merged --------------------------------
-
-
-def _wrapped(
-    cls: type, base: Callable[[Any], dict[str, Any]], finish: Callable[[Any, dict[str, Any]], None] | None
-) -> Callable[[Any], dict[str, Any]]:
-    cents = [wire_name(a) for a in attrs.fields(cls) if a.metadata.get(CENTS)]
-
-    def hook(obj: Any) -> dict[str, Any]:
-        data = base(obj)
-        extra = data.pop("extra_fields", {})
-        for key in cents:
-            if isinstance(data.get(key), Decimal | int):
-                data[key] = to_cents(data[key], key)
-        if finish is not None:
-            finish(obj, data)
-        data.update(extra)
-        return data
-
-    return hook
-
-
-def _attachment_defaults(obj: Attachment, data: dict[str, Any]) -> None:
-    data.setdefault("filename", obj.content.name_or(_DEFAULT_ATTACHMENT_NAME))
-    data.setdefault("mime_type", obj.content.content_type)
-
-
-_FINISH: dict[type, Callable[[Any, dict[str, Any]], None]] = {Attachment: _attachment_defaults}
-
-
-def _timestamp(value: dt.date) -> str:
-    """A date as Invoro's date-time fields want it: midnight UTC [INF: plain dates are not documented]."""
-    return f"{value.isoformat()}T00:00:00Z"
-
-
-@functools.cache
-def _converter() -> cattrs.Converter:
-    """The converter with Invoro's hooks registered on first use (each generated on its class's first use)."""
-    _CONVERTER.register_unstructure_hook(uuid.UUID, str)
-    _CONVERTER.register_unstructure_hook(dt.date, _timestamp)
-    _CONVERTER.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)  # aware (checked), offset kept
-    classes = (
-        _Identifier,
-        _Address,
-        Party,
-        InvoicePeriod,
-        Header,
-        _ItemAttribute,
-        AllowanceCharge,
-        Line,
-        Totals,
-        _Payment,
-        DraftInvoice,
-        Attachment,
-    )
-    # Each class's hook is generated on its first use: a call pays only for the classes its draft holds.
-    wrap_unstructure(_CONVERTER, classes, lambda cls, base: _wrapped(cls, base, _FINISH.get(cls)))
-    return _CONVERTER
+_CONVERTER = make_converter()  # reads answers
 
 
 # -- checks before sending ---------------------------------------------------------------------------
@@ -281,7 +206,7 @@ def update_draft_call(
         raise ValidationError("invoice", f"must be an invoro.DraftInvoice, not {type(invoice).__name__}")
     if is_set(calculate_totals):
         boolean(calculate_totals, "calculate_totals")
-    validate(invoice, "invoice")
+    body = write(invoice, "invoice")  # every field checked, and the JSON written, in one pass
     if isinstance(invoice.header, Header):
         check_profile(invoice.header, "invoice.header")
     if "payment" in invoice.extra_fields and is_set(invoice.payments):
@@ -291,8 +216,8 @@ def update_draft_call(
     _check_attachments(invoice, "invoice")
     if calculate_totals is not True:
         check_line_totals(invoice)
-    some_change([invoice], "invoice", _EMPTY_DRAFT)
-    body = _converter().unstructure(invoice)
+    if not sets_something(invoice):
+        raise ValidationError("invoice", _EMPTY_DRAFT)
     if is_set(calculate_totals):
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
     return Call(
@@ -328,7 +253,7 @@ def parse_invoice(data: Any) -> Invoice:
         if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
             raise bad_answer(f"the invoice total ({json_kind(total)}) is not integer cents")
         fields["total"] = Decimal(int(total)).scaleb(-2)
-    return structure(_converter(), fields, Invoice)
+    return structure(_CONVERTER, fields, Invoice)
 
 
 def _rename(payload: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Provider, SyncClient
 from .._convert import amount, camel, json_kind, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
+from .._fields import write
 from .._files import File
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
@@ -25,13 +26,10 @@ from ._models import (
     BillOptions,
     FileContent,
     FileType,
-    Frequency,
     InvoiceRecord,
     InvoiceRecordItem,
     InvoiceResponse,
-    PaymentTerms,
     PayorData,
-    validate,
 )
 
 if TYPE_CHECKING:
@@ -156,8 +154,6 @@ PAYABLI = Provider(
 )
 
 _CONV = make_converter(wire_name=camel)
-for _enum in (Frequency, PaymentTerms, FileType):  # str enums: written as their wire value
-    _CONV.register_unstructure_hook(_enum, lambda member: member.value)
 
 
 def _response_data(value: Any, _: type) -> str | int | None:
@@ -240,35 +236,37 @@ def update_call(
     added to every attempt (checked: no CR/LF, no credential or framing header).
     """
     ids = {"idInvoice": int_id(id_invoice, "id_invoice")}
-    parts: dict[str, Any] = {}
+    body: dict[str, Any] = {}
     for key, name, value, kind in (
         ("customerData", "customer_data", customer_data, PayorData),
         ("invoiceData", "invoice_data", invoice_data, BillData),
         ("scheduledOptions", "scheduled_options", scheduled_options, BillOptions),
     ):
-        if value is UNSET:
-            continue
-        if value is not None:
-            if not isinstance(value, kind):
+        if value is None:
+            body[key] = None
+        elif value is not UNSET:
+            if type(value) is not kind and not isinstance(value, kind):
                 raise ValidationError(name, f"must be a payabli.{kind.__name__}, not {type(value).__name__}")
-            validate(value, name)
-        parts[key] = value
-    if isinstance(invoice_data, BillData):
-        parts["invoiceData"] = _with_files(invoice_data)
+            body[key] = write(value, name)
+    if isinstance(invoice_data, BillData) and invoice_data.attachments:
+        invoice_data = _with_files(invoice_data)
+        body["invoiceData"]["attachments"] = write(invoice_data, "invoice_data")["attachments"]
     query: dict[str, str] = {}
     if force_customer_creation is not UNSET:
         forced = boolean(force_customer_creation, "force_customer_creation")
         query["forceCustomerCreation"] = "true" if forced else "false"
     # A null object sets no field: {"invoiceData": null} alone changes nothing, as {} does.
-    some_change([value for value in parts.values() if value is not None])
+    some_change([value for value in body.values() if value])
     return Call(
         "PUT",
         "/Invoice/{idInvoice}",
         parse=_parse,
         ids=ids,
         query=query,
-        body=Json(_CONV.unstructure(parts)),
-        safety=call_safety(parts.get("invoiceData"), force_customer_creation),
+        body=Json(body),
+        safety=call_safety(
+            invoice_data if isinstance(invoice_data, BillData) else None, force_customer_creation
+        ),
         extra_headers=extra_headers,
     )
 

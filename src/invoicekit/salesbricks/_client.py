@@ -1,13 +1,12 @@
 """Salesbricks: ``PATCH /invoices/{invoice_id}`` as multipart/form-data, with ``X-SALESBRICKS-KEY``.
 
 Salesbricks reads an *absent* field as "no change" and ``""`` / an empty object as "clear"; the
-encoding of each field is declared once in :data:`WIRE_ENCODING` below.
+check and wire encoding of each field are declared once, in ``_models._Update``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -17,14 +16,23 @@ import httpx
 from .._answers import Failure, excerpt
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
-from .._checks import boolean, date, email, header_value, some_change, text
+from .._checks import header_value, some_change, text
 from .._client import AsyncClient, Provider, SyncClient
 from .._convert import make_converter, structure
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
-from ._models import TARGETS, Add, InvoiceUpdateResult, Keep
+from ._models import (
+    TARGETS,
+    UPDATE_FIELDS,
+    Add,
+    InvoiceUpdateResult,
+    Keep,
+    compact_json,
+    sequence,
+    update_parts,
+)
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -72,100 +80,8 @@ SALESBRICKS: Final = Provider(
     read_error=read_error,
 )
 
-# -- the wire encoding of every field: change it here and only here ------------------------------------
-#
-# Multipart cannot say null, true, a list or an object. [DOC] marks what Salesbricks documents; [INF]
-# marks what invoicekit inferred (docs/providers/salesbricks.md, "Assumptions"). Encodings:
-#   text   the string as is ("" clears where Salesbricks says so)
-#   date   YYYY-MM-DD                                   [DOC]
-#   bool   "true" / "false"                             [DOC: the docs' curl example]
-#   json   one part holding compact JSON                [INF: the fields are typed "string" but hold objects]
-#   repeat one part per list item, same name            [INF: Django REST Framework reads getlist()]
-WIRE_ENCODING: Final[Mapping[str, str]] = {
-    "due_at": "date",
-    "purchase_order": "json",  # {"code": "PO-1"}; None -> {} ("empty object ... to clear") [INF]
-    "persist_purchase_order": "bool",
-    "billing_address": "json",  # the address object, keys as Salesbricks names them [INF]
-    "company_name": "text",
-    "accounts_payable_emails": "repeat",  # [] -> one part EMPTY_LIST_PART [INF]
-    "invoice_memo": "text",
-    "persist_memo": "bool",
-    "line_item_overrides": "json",  # [{"line_item_id": ..., "description": ...}, ...] [INF]
-    "show_brick_descriptions": "bool",
-    "tax_id": "text",
-    "reason_for_updating": "text",
-    "send_invoice": "bool",
-    "pdf_attachments_config": "json",  # [{"attachment_id"|"new_file_index": ..., "target": ...}] [DOC/INF]
-}
-UPDATE_FIELDS: Final = tuple(name for name in WIRE_ENCODING if name != "pdf_attachments_config")
-EMPTY_LIST_PART: Final = "[]"  # how "empty array to clear" travels in multipart [INF]
-PURCHASE_ORDER_CODE: Final = "code"  # the key inside purchase_order [DOC: "purchase order with code"]
-LINE_ITEM_KEYS: Final = ("line_item_id", "description")  # keys of one line_item_overrides item [INF]
 IDEMPOTENCY_HEADER: Final = "X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"
-LIMITS: Final[Mapping[str, int]] = {  # [DOC] maximum lengths
-    "company_name": 255,
-    "invoice_memo": 2000,
-    "reason_for_updating": 500,
-    "tax_id": 255,
-}
 _CONVERTER = make_converter()
-
-
-def _no_clear(field: str) -> ValidationError:
-    return ValidationError(
-        field, "Salesbricks documents no way to clear this field; leave it UNSET to keep it"
-    )
-
-
-_BOOLEANS: Final = frozenset(
-    {"persist_purchase_order", "persist_memo", "show_brick_descriptions", "send_invoice"}
-)
-_CLEARABLE: Final = frozenset({"purchase_order", "company_name", "accounts_payable_emails", "invoice_memo"})
-
-
-def _checked(field: str, value: object) -> object:
-    """Validate one update field and turn ``None`` into Salesbricks' clearing value."""
-    if field in _BOOLEANS:
-        return boolean(value, field)
-    if value is None and field not in _CLEARABLE:
-        raise _no_clear(field)
-    if field == "due_at":
-        return date(value, field)
-    if field == "purchase_order":
-        return {} if value is None else {PURCHASE_ORDER_CODE: text(value, field, max_len=255)}
-    if field == "accounts_payable_emails":
-        return [] if value is None else [email(v, f"{field}[{i}]") for i, v in enumerate(_seq(value, field))]
-    if field in {"billing_address", "line_item_overrides"}:
-        return _text_mapping(value, field)
-    return "" if value is None else text(value, field, max_len=LIMITS[field])
-
-
-def _seq(value: object, field: str) -> Sequence[Any]:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
-    return value
-
-
-def _text_mapping(value: object, field: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(field, f"must be a mapping of str to str, not {type(value).__name__}")
-    return {text(k, f"{field} key", allow_empty=False): text(v, f"{field}[{k!r}]") for k, v in value.items()}
-
-
-def _parts(field: str, value: Any) -> list[tuple[str, str]]:
-    """The multipart text parts for one checked value, per :data:`WIRE_ENCODING`."""
-    kind = WIRE_ENCODING[field]
-    if kind == "bool":
-        return [(field, "true" if value else "false")]
-    if kind == "date":
-        return [(field, value.isoformat())]
-    if kind == "repeat":
-        return [(field, v) for v in value] or [(field, EMPTY_LIST_PART)]
-    if kind == "json":
-        if field == "line_item_overrides":
-            value = [dict(zip(LINE_ITEM_KEYS, item, strict=True)) for item in value.items()]
-        return [(field, json.dumps(value, ensure_ascii=False, separators=(",", ":")))]
-    return [(field, value)]
 
 
 def _files(
@@ -177,7 +93,7 @@ def _files(
             "attachments", "give attachments (the ordered list) or pdf_attachments, not both"
         )
     if is_set(pdf_attachments):
-        given = [] if pdf_attachments is None else _seq(pdf_attachments, "pdf_attachments")
+        given = [] if pdf_attachments is None else sequence(pdf_attachments, "pdf_attachments")
         if not given:
             raise ValidationError(
                 "pdf_attachments",
@@ -191,9 +107,9 @@ def _files(
         raise ValidationError("attachments", "pass the list of attachments to keep ([] deletes them all)")
     config: list[dict[str, object]] = []
     files: list[tuple[str, File, str]] = []
-    for i, item in enumerate(_seq(attachments, "attachments")):
+    for i, item in enumerate(sequence(attachments, "attachments")):
         config.append(_config_item(item, f"attachments[{i}]", files, config))
-    return _parts("pdf_attachments_config", config), files
+    return [("pdf_attachments_config", compact_json(config))], files
 
 
 def _config_item(
@@ -297,12 +213,7 @@ def update_call(
     given = locals()  # the update fields, by name (nothing else is bound yet)
     fields: dict[str, object] = {name: given[name] for name in UPDATE_FIELDS}
     text(invoice_id, "invoice_id", allow_empty=False)
-    parts = [
-        p
-        for name in UPDATE_FIELDS
-        if fields.get(name, UNSET) is not UNSET
-        for p in _parts(name, _checked(name, fields[name]))
-    ]
+    parts = update_parts(fields)
     config, files = _files(pdf_attachments, attachments)
     some_change([*parts, *config, *files])
     safety, key = _safety(fields.get("send_invoice", UNSET), idempotency_key)

@@ -21,15 +21,24 @@ from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
-from .._checks import boolean, choice, date, int_id, some_change, text, utf8
+from .._checks import boolean, int_id, some_change, text, utf8
 from .._client import AsyncClient, Provider, SyncClient, check_base_url
 from .._convert import amount, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
-from .._forms import php_form
-from .._money import money, to_cents
+from .._forms import form_size
+from .._money import money
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
-from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
+from ._models import (
+    UPDATE_FIELDS,
+    Invoice,
+    InvoiceItem,
+    ItemChange,
+    NewItem,
+    Status,
+    UpdateInvoiceResult,
+    update_fields,
+)
 
 if TYPE_CHECKING:
     from .._operations import InstallOptions, Unpack
@@ -265,7 +274,7 @@ def _action_call(
     extra_headers: Mapping[str, str] | None,
 ) -> Call[R]:
     form = {"action": action, **fields, "responsetype": "json"}
-    used = len(php_form(form)) + _AUTH_FIELDS
+    used = form_size(form) + _AUTH_FIELDS
     if used > MAX_INPUT_VARS:
         raise ValidationError(
             field,
@@ -276,146 +285,14 @@ def _action_call(
     return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
 
 
-def _cannot_clear(value: object, field: str, how: str) -> None:
-    if value is None:
-        raise ValidationError(field, f"None would clear it, and WHMCS cannot clear it: {how}")
-
-
-def _status(value: object, field: str) -> str:
-    _cannot_clear(value, field, "pass a status")
-    return choice(text(value, field), field, STATUSES)
-
-
-def _payment_method(value: object, field: str) -> str:
-    _cannot_clear(value, field, "pass a payment gateway's system name, e.g. 'mailin'")
-    return text(value, field, max_len=255, allow_empty=False).strip()
-
-
-def _rate(value: object, field: str) -> Decimal:
-    _cannot_clear(value, field, "pass 0 for no tax")
-    return money(value, field, allow_negative=False)
-
-
-def _credit(value: object, field: str) -> Decimal:
-    _cannot_clear(value, field, "pass 0 for no credit")
-    return _amount(value, field, allow_negative=False)
-
-
-def _amount(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
-    to_cents(value, field, allow_negative=allow_negative)  # WHMCS keeps two decimals [INF]: refuse, not round
-    return money(value, field)
-
-
-def _date(value: object, field: str) -> dt.date:
-    _cannot_clear(value, field, "an invoice always has its date and due date")
-    return date(value, field)
-
-
-def _date_paid(value: object, field: str) -> dt.date:
-    _cannot_clear(value, field, "WHMCS documents no way to clear datepaid [UNK]")
-    return date(value, field)
-
-
-def _notes(value: object, field: str) -> str:
-    return "" if value is None else text(value, field)  # notes= (empty) clears them
-
-
-def _flag(value: object, field: str) -> bool:
-    _cannot_clear(value, field, "pass True, or leave it out")
-    return boolean(value, field)
-
-
-#: Python name -> (WHMCS name, check). The order is the order on the wire.
-_SCALARS: Final[dict[str, tuple[str, Callable[[object, str], object]]]] = {
-    "status": ("status", _status),
-    "payment_method": ("paymentmethod", _payment_method),
-    "tax_rate": ("taxrate", _rate),
-    "tax_rate2": ("taxrate2", _rate),
-    "credit": ("credit", _credit),
-    "date": ("date", _date),
-    "due_date": ("duedate", _date),
-    "date_paid": ("datepaid", _date_paid),
-    "notes": ("notes", _notes),
-    "publish": ("publish", _flag),
-    "publish_and_send_email": ("publishandsendemail", _flag),
-}
-_LINES: Final = ("items", "new_items", "delete_line_ids")
-
-
-def _line(item: object, kind: type[ItemChange | NewItem], field: str) -> tuple[str, Decimal, bool]:
-    if not isinstance(item, kind):
-        raise ValidationError(field, f"must be a whmcs.{kind.__name__}(description, amount, taxed)")
-    return (
-        text(item.description, f"{field}.description"),
-        _amount(item.amount, f"{field}.amount"),
-        boolean(item.taxed, f"{field}.taxed"),
-    )
-
-
-def _sequence(value: object, field: str, how: str) -> Sequence[object]:
-    _cannot_clear(value, field, how)
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
-    return value
-
-
-def _changed_lines(value: object) -> dict[str, dict[int, object]]:
-    _cannot_clear(value, "items", "to remove lines use delete_line_ids")
-    if not isinstance(value, Mapping):
-        raise ValidationError(
-            "items", f"must be a mapping of line id -> ItemChange, not {type(value).__name__}"
-        )
-    wire: dict[str, dict[int, object]] = {"itemdescription": {}, "itemamount": {}, "itemtaxed": {}}
-    for key, change in value.items():
-        line_id = int_id(key, f"items[{key!r}]")
-        for name, part in zip(wire, _line(change, ItemChange, f"items[{line_id}]"), strict=True):
-            wire[name][line_id] = part
-    return wire
-
-
-def _new_lines(value: object) -> dict[str, list[object]]:
-    items = _sequence(value, "new_items", "new lines are only ever added; remove lines with delete_line_ids")
-    wire: dict[str, list[object]] = {"newitemdescription": [], "newitemamount": [], "newitemtaxed": []}
-    for index, item in enumerate(items):
-        for name, part in zip(wire, _line(item, NewItem, f"new_items[{index}]"), strict=True):
-            wire[name].append(part)
-    return wire
-
-
-def _deleted_lines(value: object, changed: Mapping[int, object]) -> list[int]:
-    ids = [
-        int_id(v, f"delete_line_ids[{i}]")
-        for i, v in enumerate(_sequence(value, "delete_line_ids", "pass []"))
-    ]
-    for line_id in ids:
-        if ids.count(line_id) > 1:
-            raise ValidationError("delete_line_ids", f"line {line_id} is listed more than once")
-        if line_id in changed:
-            raise ValidationError("delete_line_ids", f"line {line_id} is both changed (items) and deleted")
-    return ids
-
-
-def _line_fields(changes: Mapping[str, object]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if changes.get("items", UNSET) is not UNSET:
-        fields.update(_changed_lines(changes["items"]))
-    if changes.get("new_items", UNSET) is not UNSET:
-        fields.update(_new_lines(changes["new_items"]))
-    if changes.get("delete_line_ids", UNSET) is not UNSET:
-        fields["deletelineids"] = _deleted_lines(
-            changes["delete_line_ids"], fields.get("itemdescription", {})
-        )
-    return fields
-
-
 def update_safety(fields: Mapping[str, Any]) -> Safety:
     """UNSAFE when the update appends lines (a resend would append them twice), publishes (a resend would
     fail on the no-longer-draft invoice after the first one worked) or emails the customer.
     """
     if (
         fields.get("newitemdescription")
-        or fields.get("publish") is True
-        or fields.get("publishandsendemail") is True
+        or fields.get("publish") in {True, "1"}
+        or fields.get("publishandsendemail") in {True, "1"}
     ):
         return Safety.UNSAFE
     return Safety.IDEMPOTENT
@@ -455,16 +332,12 @@ def update_invoice_call(
     *extra_headers* are added to every attempt (checked: no CR/LF, no framing header).
     """
     given = locals()  # the changes, by name (nothing else is bound yet)
-    changes = {name: given[name] for name in (*_SCALARS, *_LINES)}
-    fields: dict[str, Any] = {"invoiceid": int_id(invoice_id, "invoice_id")}
-    for name, (wire_name, check) in _SCALARS.items():
-        value = changes.get(name, UNSET)
-        if value is not UNSET:
-            fields[wire_name] = check(value, name)
-    if fields.get("publish") is True and fields.get("publishandsendemail") is True:
-        raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
-    fields.update(_line_fields(changes))
-    some_change(php_form({k: v for k, v in fields.items() if k != "invoiceid"}))  # what reaches WHMCS
+    changes = {name: given[name] for name in UPDATE_FIELDS}
+    invoice = int_id(invoice_id, "invoice_id")
+    form = update_fields(changes)
+    if not form_size(form):  # nothing that reaches WHMCS
+        some_change(())
+    fields = {"invoiceid": invoice, **form}
     return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), "items", extra_headers)
 
 
