@@ -38,6 +38,7 @@ from ._version import (
 if TYPE_CHECKING:
     # What type checkers see: every lazy name with its real type, so a typo (`invoicekit.Upflw`) is an
     # error; at run time the module __getattr__ below (hidden from checkers) loads them on first use.
+    from . import bulk as bulk
     from . import invoro as invoro
     from . import payabli as payabli
     from . import salesbricks as salesbricks
@@ -118,7 +119,7 @@ _LAZY: dict[str, str] = {
 }
 
 # The provider and testing subpackages, reachable as invoicekit.payabli etc. after `import invoicekit`.
-_SUBMODULES = frozenset({"invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs"})
+_SUBMODULES = frozenset({"bulk", "invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs"})
 
 _logging.getLogger("invoicekit").addHandler(_logging.NullHandler())
 
