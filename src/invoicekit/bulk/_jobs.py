@@ -166,7 +166,10 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
         raw = data["change"]
         if not isinstance(raw, dict):
             raise ValidationError("change", "must be a JSON object")
-        change = _native(raw) if "op" in raw else _change(raw, root)
+        if "op" in raw:
+            change = _native(raw, data["provider"])
+        else:
+            change = _change(raw, root)
         job_id = data.get("id", _digest(text))
         if not isinstance(job_id, str | int) or isinstance(job_id, bool) or job_id == "":
             raise ValidationError("id", f"must be a non-empty string, not {job_id!r}")
@@ -183,14 +186,67 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
         raise ValidationError(f"{where}: {exc.field}", exc.rule) from None
 
 
-def _native(raw: dict[str, Any]) -> Native:
+def _native(raw: dict[str, Any], provider: object) -> Native:
     unknown = sorted(set(raw) - {"op", "args"})
     if unknown:
         raise ValidationError(f"change.{unknown[0]}", "a native change has only 'op' and 'args'")
     args = raw.get("args", {})
     if not isinstance(args, dict):
         raise ValidationError("change.args", "must be a JSON object of keyword arguments")
-    return Native(raw["op"], **args)
+    op = Native(raw["op"]).op
+    if provider not in PROVIDERS:
+        raise ValidationError("provider", f"must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    return Native(op, **_structured(str(provider), op, args))
+
+
+def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    """JSON values made into what the native method takes, by its annotations: ISO dates, decimal
+    strings, the provider's models from objects (``{"description": ..., "amount": "15.00"}``).
+    """
+    import decimal
+    import types
+    import typing
+
+    import cattrs
+
+    from ._runner import _planner
+
+    method = getattr(type(_planner(provider).invoices), op, None)
+    if method is None or op in {"plan", "apply", "with_raw_response"} or not callable(method):
+        raise ValidationError("change.op", f"{provider} has no native operation {op!r}")
+    hints = typing.get_type_hints(method)
+    converter = cattrs.Converter()
+    converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    converter.register_structure_hook(decimal.Decimal, lambda v, _: decimal.Decimal(str(v)))
+    converter.register_structure_hook(decimal.Decimal | int, lambda v, _: decimal.Decimal(str(v)))
+
+    def bare(hint: Any) -> Any:
+        """*hint* without its ``None`` and ``UNSET`` members (None when nothing else is left)."""
+        kept = [t for t in typing.get_args(hint) if t is not type(None) and "UNSET" not in repr(t)]
+        return None if not kept else kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007
+
+    def optional(hint: Any) -> bool:
+        return typing.get_origin(hint) in (typing.Union, types.UnionType) and any(
+            t is type(None) or "UNSET" in repr(t) for t in typing.get_args(hint)
+        )
+
+    converter.register_structure_hook_func(
+        optional, lambda v, t: None if v is None else converter.structure(v, bare(t))
+    )
+    out: dict[str, Any] = {}
+    for name, value in args.items():
+        hint = hints.get(name)
+        if hint is None or name == "return":
+            raise ValidationError(f"change.args.{name}", f"is not an argument of {provider} invoices.{op}")
+        target = bare(hint)
+        if value is None or target is None:
+            out[name] = value
+            continue
+        try:
+            out[name] = converter.structure(value, target)
+        except Exception as exc:  # cattrs' errors: a value that does not fit the annotation
+            raise ValidationError(f"change.args.{name}", f"does not fit {target} ({exc})") from None
+    return out
 
 
 def _change(raw: dict[str, Any], root: Path) -> InvoiceChange:
