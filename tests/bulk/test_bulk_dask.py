@@ -68,17 +68,22 @@ def test_a_shard_carries_no_client_and_no_secret(served: FakeWhmcs) -> None:
 
     shard = Shard("whmcs", tuple(prepare(j, None) for j in _jobs()[:4]), Settings(dict(RATES)))
     blob = pickle.dumps(shard)
-    assert served.secret.encode() not in blob and served.identifier.encode() not in blob
-    assert b"httpx" not in blob and b"AsyncWhmcs" not in blob
+    assert served.secret.encode() not in blob
+    assert served.identifier.encode() not in blob
+    assert b"httpx" not in blob
+    assert b"AsyncWhmcs" not in blob
 
 
 def test_a_process_pool_runs_the_shards(tmp_path: Path, served: FakeWhmcs) -> None:
     journal = tmp_path / "run.db"
     with cf.ProcessPoolExecutor(2) as pool:
         report = bulk.run(_jobs(), journal, executor=pool, rate=RATES, shard_size=5)
-    assert report.counts["done"] == 2 * N and report.ok
+    assert report.counts["done"] == 2 * N
+    assert report.ok
     assert [fees(served, 1000 + i) for i in range(N)] == [1] * N
-    assert [served.invoices[1000 + i].due_date for i in range(N)] == [dt.date(2027, 1, 1 + i) for i in range(N)]
+    assert [served.invoices[1000 + i].due_date for i in range(N)] == [
+        dt.date(2027, 1, 1 + i) for i in range(N)
+    ]
 
 
 def test_dask_local_cluster_with_a_worker_that_dies(tmp_path: Path, served: FakeWhmcs) -> None:
@@ -89,9 +94,13 @@ def test_dask_local_cluster_with_a_worker_that_dies(tmp_path: Path, served: Fake
     served.slow_next(0.0, times=6)
     served.slow_next(30.0)
     # Dask reruns a task whose worker died unless told not to: an unsafe job must never run twice.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         pids = client.run(os.getpid)
 
         def kill_when_hung() -> None:
@@ -110,10 +119,14 @@ def test_dask_local_cluster_with_a_worker_that_dies(tmp_path: Path, served: Fake
 
     states = _states(journal)
     lost = {i for i, (s, e) in states.items() if s == "unknown"}
-    assert lost and all(i.startswith("fee-") and states[i][1] == "ShardLost" for i in lost)
+    assert lost
+    assert all(i.startswith("fee-") and states[i][1] == "ShardLost" for i in lost)
     assert {i: s for i, (s, _) in states.items() if i not in lost and s != "done"} == {}
-    assert report.counts["unknown"] == len(lost) and report.counts["done"] == 2 * N - len(lost)
+    assert report.counts["unknown"] == len(lost)
+    assert report.counts["done"] == 2 * N - len(lost)
     assert all(fees(served, 1000 + i) <= 1 for i in range(N))  # never sent twice
     assert all(fees(served, 1000 + i) == 1 for i in range(N) if f"fee-{i}" not in lost)
     assert any(fees(served, 1000 + int(i[4:])) == 1 for i in lost)  # the hung one had been applied
-    assert [served.invoices[1000 + i].due_date for i in range(N)] == [dt.date(2027, 1, 1 + i) for i in range(N)]
+    assert [served.invoices[1000 + i].due_date for i in range(N)] == [
+        dt.date(2027, 1, 1 + i) for i in range(N)
+    ]

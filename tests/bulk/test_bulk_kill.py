@@ -50,7 +50,7 @@ def _states(journal: Path) -> dict[str, tuple[str, str]]:
 def test_kill_9_mid_run_then_rerun(tmp_path: Path) -> None:
     up, wh = FakeUpflow(), FakeWhmcs()
     (tmp_path / "pdfs").mkdir()
-    lines = []
+    lines: list[dict[str, object]] = []
     for i in range(N):
         up.add_invoice(f"inv_{i}", external_id=f"ERP-{i}")
         wh.add_invoice(1000 + i, lines=[("Hosting", 10, False)])
@@ -74,7 +74,8 @@ def test_kill_9_mid_run_then_rerun(tmp_path: Path) -> None:
             **os.environ,
             "UPFLOW_API_KEY": up.api_key, "UPFLOW_API_SECRET": up.api_secret,
             "TEST_UPFLOW_URL": server.base_url("upflow"),
-            "WHMCS_URL": server.base_url("whmcs"), "WHMCS_IDENTIFIER": wh.identifier, "WHMCS_SECRET": wh.secret,
+            "WHMCS_URL": server.base_url("whmcs"),
+            "WHMCS_IDENTIFIER": wh.identifier, "WHMCS_SECRET": wh.secret,
         }  # fmt: skip
         command = [sys.executable, "-c", RUNNER, str(jobs), str(journal)]
         runner = subprocess.Popen(command, env=env, cwd=tmp_path)

@@ -34,20 +34,30 @@ def test_run_does_every_job_once_and_a_rerun_sends_nothing(tmp_path: Path) -> No
     events: list[bulk.Event] = []
     report = bulk.run(jobs(6), journal, clients=clients(fks), progress=events.append)
     assert dict(report.counts) == {"pending": 0, "sent": 0, "done": 24, "failed": 0, "unknown": 0}
-    assert report.ok and report.run is not None and report.run.done == 24
+    assert report.ok
+    assert report.run is not None
+    assert report.run.done == 24
     assert all(fks["upflow"].invoices[f"inv_{i}"].uploads == 1 for i in range(6))
     assert all(fees(fks["whmcs"], 1000 + i) == 1 for i in range(6))
-    assert [fks["whmcs"].invoices[1000 + i].due_date for i in range(6)] == [dt.date(2027, 1, 1 + i) for i in range(6)]
-    assert [fks["salesbricks"].invoices[f"sb-{i}"].invoice_memo for i in range(6)] == [f"memo {i}" for i in range(6)]
+    assert [fks["whmcs"].invoices[1000 + i].due_date for i in range(6)] == [
+        dt.date(2027, 1, 1 + i) for i in range(6)
+    ]
+    assert [fks["salesbricks"].invoices[f"sb-{i}"].invoice_memo for i in range(6)] == [
+        f"memo {i}" for i in range(6)
+    ]
     assert {state for state, _, _ in rows(journal).values()} == {"done"}
     kinds = collections.Counter(e.kind for e in events)
-    assert kinds["started"] == 24 and kinds["done"] == 24 and kinds["finished"] == 1
-    assert events[-1].counts.done == 24 and events[-1].counts.in_flight == 0
+    assert kinds["started"] == 24
+    assert kinds["done"] == 24
+    assert kinds["finished"] == 1
+    assert events[-1].counts.done == 24
+    assert events[-1].counts.in_flight == 0
 
     sent = {name: len(f.requests) for name, f in fks.items()}
     again = bulk.run(jobs(6), journal, clients=clients(fks))
     assert {name: len(f.requests) for name, f in fks.items()} == sent  # nothing resent
-    assert again.run is not None and (again.run.skipped, again.run.done) == (24, 0)
+    assert again.run is not None
+    assert (again.run.skipped, again.run.done) == (24, 0)
 
 
 def test_journal_records_safety_attempts_and_the_salesbricks_key(tmp_path: Path) -> None:
@@ -60,7 +70,8 @@ def test_journal_records_safety_attempts_and_the_salesbricks_key(tmp_path: Path)
     assert got["fee-0"][:2] == ("unsafe", "update(new_items)")
     assert got["due-0"][0] == "idempotent"
     safety, _, key, result = got["memo-0"]
-    assert safety == "idempotent-with-key" and result == "applied memo"
+    assert safety == "idempotent-with-key"
+    assert result == "applied memo"
     # the key the journal holds is the one Salesbricks received
     sent = [r for r in fks["salesbricks"].requests if r.method == "PATCH"]
     assert [r.headers["x-salesbricks-idempotent-operation-key"] for r in sent] == [key]
@@ -70,7 +81,8 @@ def test_an_unsafe_job_whose_outcome_is_unknown_is_never_resent(tmp_path: Path) 
     fks, journal = fakes(3), tmp_path / "run.db"
     fks["whmcs"].drop_next(after_apply=True)  # the first fee lands, its answer is lost
     first = bulk.run(jobs(3, ("fee",)), journal, clients=clients(fks), concurrency=1)
-    assert first.counts["unknown"] == 1 and first.counts["done"] == 2
+    assert first.counts["unknown"] == 1
+    assert first.counts["done"] == 2
     [unknown] = list(first.unknown())
     assert (unknown.id, unknown.error_class, unknown.safety) == ("fee-0", "OutcomeUnknownError", "unsafe")
     assert [fees(fks["whmcs"], 1000 + i) for i in range(3)] == [1, 1, 1]
@@ -79,7 +91,8 @@ def test_an_unsafe_job_whose_outcome_is_unknown_is_never_resent(tmp_path: Path) 
     second = bulk.run(jobs(3, ("fee",)), journal, clients=clients(fks), retry_failed=True)
     assert len(fks["whmcs"].requests) == requests  # not resent, even with retry_failed
     assert [r.id for r in bulk.status(journal).unknown()] == ["fee-0"]
-    assert second.counts["unknown"] == 1 and fees(fks["whmcs"], 1000) == 1
+    assert second.counts["unknown"] == 1
+    assert fees(fks["whmcs"], 1000) == 1
 
 
 def test_429_slows_the_account_down_and_fails_nothing(tmp_path: Path) -> None:
@@ -91,9 +104,12 @@ def test_429_slows_the_account_down_and_fails_nothing(tmp_path: Path) -> None:
         jobs(30, ("upflow",)), tmp_path / "run.db", clients=clients(fks), rate={"upflow": "1000/second"},
         progress=events.append,
     )  # fmt: skip
-    assert report.counts["done"] == 30 and report.ok
+    assert report.counts["done"] == 30
+    assert report.ok
     throttled = [e for e in events if e.kind == "throttled"]
-    assert len(throttled) >= 2 and report.run is not None and report.run.throttled == len(throttled)
+    assert len(throttled) >= 2
+    assert report.run is not None
+    assert report.run.throttled == len(throttled)
     assert {e.retry_after for e in throttled[:2]} == {0.05}
     assert all(f.uploads == 1 for f in fks["upflow"].invoices.values())
     assert sum(r.attempts for r in _all(tmp_path / "run.db")) == len(fks["upflow"].requests)
@@ -114,7 +130,7 @@ def test_the_runner_keeps_the_rate_limit_it_is_given(tmp_path: Path) -> None:
         seen.append(asyncio.get_event_loop().time())
         return dispatch(request)
 
-    fks["upflow"].dispatch = timed  # type: ignore[method-assign]
+    fks["upflow"].dispatch = timed
     bulk.run(jobs(12, ("upflow",)), tmp_path / "run.db", clients=clients(fks), rate={"upflow": "4/second"})
     # 4 per second: no 5 consecutive requests inside one second
     assert len(seen) == 12
@@ -166,7 +182,8 @@ def test_30_percent_faults_nothing_lost_nothing_doubled(tmp_path: Path, seed: in
     for fake in fks.values():
         _schedule(fake, seed, injected)
     report = bulk.run(jobs(n), journal, clients=clients(fks), concurrency=4, rate=FAST_RATES)
-    assert sum(report.counts.values()) == 4 * n and report.counts["pending"] == report.counts["sent"] == 0
+    assert sum(report.counts.values()) == 4 * n
+    assert report.counts["pending"] == report.counts["sent"] == 0
     assert sum(injected.values()) > 30
     states = {r.id: r for r in _all(journal)}
     wh, up, sb = fks["whmcs"], fks["upflow"], fks["salesbricks"]
@@ -257,7 +274,8 @@ def test_jobs_stream_from_json_lines_with_both_change_forms(tmp_path: Path) -> N
     (tmp_path / "pdfs").mkdir()
     (tmp_path / "pdfs" / "ERP-1.pdf").write_bytes(PDF)
     lines = [
-        '{"id": "row-1", "provider": "upflow", "invoice": "external:ERP-1", "change": {"pdf": "pdfs/ERP-1.pdf"}}',
+        '{"id": "row-1", "provider": "upflow", "invoice": "external:ERP-1", '
+        '"change": {"pdf": "pdfs/ERP-1.pdf"}}',
         "# a comment, then a blank line",
         "",
         '{"provider": "whmcs", "invoice": 1001, "change": {"due_date": "2027-03-01", "memo": "Net 30"}}',
@@ -285,8 +303,11 @@ def test_jobs_from_csv(tmp_path: Path) -> None:
     path.write_text("id,provider,invoice,due_date,memo,customer_emails\n"
                     "a,salesbricks,sb-1,2027-02-01,,ap@x.example;b@x.example\n")  # fmt: skip
     [job] = list(bulk.from_csv(path))
-    assert job.id == "a" and job.invoice == "sb-1"
-    assert job.change == InvoiceChange(due_date=dt.date(2027, 2, 1), customer_emails=["ap@x.example", "b@x.example"])
+    assert job.id == "a"
+    assert job.invoice == "sb-1"
+    assert job.change == InvoiceChange(
+        due_date=dt.date(2027, 2, 1), customer_emails=["ap@x.example", "b@x.example"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -294,7 +315,10 @@ def test_jobs_from_csv(tmp_path: Path) -> None:
     [
         ('{"provider": "upflow", "invoice": "x"}', "line 1: change"),
         ('{"provider": "nope", "invoice": "x", "change": {"memo": "m"}}', "line 1: provider"),
-        ('{"provider": "whmcs", "invoice": 1, "change": {"due_date": "tomorrow"}}', "line 1: change.due_date"),
+        (
+            '{"provider": "whmcs", "invoice": 1, "change": {"due_date": "tomorrow"}}',
+            "line 1: change.due_date",
+        ),
         ('{"provider": "whmcs", "invoice": 1, "change": {"colour": "red"}}', "line 1: change.colour"),
         ('{"provider": "whmcs", "invoice": 1, "change": {"memo": ""}}', "line 1: change.memo"),
         ('{"provider": "whmcs", "invoice": 1, "change": {"op": "_send"}}', "line 1: change.op"),
@@ -317,13 +341,17 @@ def test_a_job_the_provider_cannot_take_fails_before_any_request(tmp_path: Path)
     report = bulk.run([job], tmp_path / "run.db", clients=clients(fks))
     [failed] = list(report.failures())
     assert (failed.id, failed.error_class) == ("m", "ValidationError")
-    assert "memo" in (failed.error or "") and fks["upflow"].requests == []
+    assert "memo" in (failed.error or "")
+    assert fks["upflow"].requests == []
 
 
 def test_bulk_imports_neither_limits_nor_tqdm_until_run() -> None:
     import subprocess
     import sys
 
-    code = "import sys, invoicekit\nfrom invoicekit import bulk\nprint(sorted({'limits', 'tqdm', 'distributed'} & set(sys.modules)))"
+    code = (
+        "import sys, invoicekit\nfrom invoicekit import bulk\n"
+        "print(sorted({'limits', 'tqdm', 'distributed'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

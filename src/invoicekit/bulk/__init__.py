@@ -92,16 +92,23 @@ class Report:
         """
         return _records(self.journal, "unknown")
 
-    def write(self, out: str | os.PathLike[str] | IO[str], *, which: str = "failures", format: str | None = None) -> int:  # noqa: A002
+    def write(
+        self, out: str | os.PathLike[str] | IO[str], *, which: str = "failures", format: str | None = None
+    ) -> int:
         """Write the *which* jobs (``failures``, ``unknown``, ``problems`` = both, or ``all``) to *out*
         (a path or a text file) as JSON Lines or CSV (*format* ``jsonl``/``csv``; default from the
         suffix, else JSON Lines). Returns how many were written.
         """
-        states = {"failures": ("failed",), "unknown": ("unknown",), "problems": ("failed", "unknown"), "all": ()}
+        states = {
+            "failures": ("failed",),
+            "unknown": ("unknown",),
+            "problems": ("failed", "unknown"),
+            "all": (),
+        }
         if which not in states:
             raise ValidationError("which", f"must be one of {', '.join(states)}, not {which!r}")
         if format is None:
-            format = "csv" if isinstance(out, str | os.PathLike) and str(out).endswith(".csv") else "jsonl"  # noqa: A001
+            format = "csv" if isinstance(out, str | os.PathLike) and str(out).endswith(".csv") else "jsonl"
         if format not in ("jsonl", "csv"):
             raise ValidationError("format", f"must be 'jsonl' or 'csv', not {format!r}")
         records = _records(self.journal, *states[which])
@@ -115,8 +122,10 @@ class Report:
         head = f"bulk journal {self.journal}: {counts or 'empty'}"
         if self.run is not None:
             r = self.run
-            head += (f"\nthis run: {r.done} done, {r.failed} failed, {r.unknown} unknown, {r.skipped} skipped, "
-                     f"{r.throttled} throttled; {self.elapsed:.1f} s, {self.throughput:.1f} jobs/s")  # fmt: skip
+            head += (
+                f"\nthis run: {r.done} done, {r.failed} failed, {r.unknown} unknown, {r.skipped} skipped, "
+                f"{r.throttled} throttled; {self.elapsed:.1f} s, {self.throughput:.1f} jobs/s"
+            )
         if self.interrupted:
             head += " (interrupted)"
         return head

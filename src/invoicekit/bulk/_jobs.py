@@ -27,19 +27,20 @@ _DATE_FIELDS = ("due_date", "issue_date")
 _JOB_KEYS = frozenset({"id", "provider", "invoice", "change", "account", "extra", "on_unsupported"})
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class Native:
     """A native operation of ``client.invoices`` and its keyword arguments, as a job's *change*:
     ``bulk.Native("update", new_items=[whmcs.NewItem(...)])`` runs ``client.invoices.update(invoice, ...)``.
     """
 
     op: str
-    args: Mapping[str, Any] = attrs.field(factory=dict)
+    args: Mapping[str, Any]
 
     def __init__(self, op: str, /, **args: Any) -> None:
-        if not isinstance(op, str) or not op.isidentifier() or op.startswith("_"):
+        if not isinstance(op, str) or not op.isidentifier() or op.startswith("_"):  # type: ignore[redundant-expr]
             raise ValidationError("change.op", f"must name an operation of client.invoices, not {op!r}")
-        self.__attrs_init__(op, dict(args))  # type: ignore[attr-defined]
+        object.__setattr__(self, "op", op)
+        object.__setattr__(self, "args", dict(args))
 
 
 def _check_job(inst: Job, attribute: object, value: object) -> None:
@@ -51,7 +52,8 @@ def _check_job(inst: Job, attribute: object, value: object) -> None:
         )
     if inst.on_unsupported not in ("raise", "skip"):
         raise ValidationError("on_unsupported", f"must be 'raise' or 'skip', not {inst.on_unsupported!r}")
-    if isinstance(inst.invoice, bool) or not isinstance(inst.invoice, str | int) or inst.invoice == "":
+    invoice: object = inst.invoice
+    if isinstance(invoice, bool) or not isinstance(invoice, str | int) or invoice == "":
         raise ValidationError("invoice", f"must be a non-empty str or an int, not {inst.invoice!r}")
 
 
@@ -166,10 +168,7 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
         raw = data["change"]
         if not isinstance(raw, dict):
             raise ValidationError("change", "must be a JSON object")
-        if "op" in raw:
-            change = _native(raw, data["provider"])
-        else:
-            change = _change(raw, root)
+        change = _native(raw, data["provider"]) if "op" in raw else _change(raw, root)
         job_id = data.get("id", _digest(text))
         if not isinstance(job_id, str | int) or isinstance(job_id, bool) or job_id == "":
             raise ValidationError("id", f"must be a non-empty string, not {job_id!r}")

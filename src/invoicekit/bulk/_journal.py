@@ -59,6 +59,9 @@ _COLUMNS = (
     "idempotency_key", "result", "error_class", "error",
 )  # fmt: skip
 
+#: The columns of a Record (constants: no input reaches the SQL text; values travel as parameters).
+_SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM jobs"  # noqa: S608
+
 
 @attrs.frozen
 class Record:
@@ -115,7 +118,7 @@ class Journal:
     # -- one job -------------------------------------------------------------------------------------
 
     def get(self, job_id: str) -> Record | None:
-        row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = self._db.execute(_SELECT + " WHERE id = ?", (job_id,)).fetchone()
         return None if row is None else Record(*row)
 
     def seen_this_run(self, job_id: str) -> bool:
@@ -133,7 +136,9 @@ class Journal:
              record.safety, record.idempotency_key, time.time()),
         )  # fmt: skip
 
-    def set_state(self, job_id: str, state: str, *, error_class: str | None = None, error: str | None = None) -> None:
+    def set_state(
+        self, job_id: str, state: str, *, error_class: str | None = None, error: str | None = None
+    ) -> None:
         self._db.execute(
             "UPDATE jobs SET state = ?, error_class = ?, error = ?, updated = ? WHERE id = ?",
             (state, error_class, error, time.time(), job_id),
@@ -172,7 +177,7 @@ class Journal:
 
     def records(self, *states: str) -> Iterator[Record]:
         """The jobs in *states* (all when none is given), in the order they were first seen; streamed."""
-        query = f"SELECT {', '.join(_COLUMNS)} FROM jobs"
+        query = _SELECT
         if states:
             query += f" WHERE state IN ({', '.join('?' for _ in states)})"
         cursor = self._db.execute(query + " ORDER BY seq", states)

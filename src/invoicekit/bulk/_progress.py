@@ -133,7 +133,7 @@ def tqdm_progress(**tqdm_kwargs: Any) -> Progress:
     Pass ``total=`` here or to ``run`` for a bar with an ETA; other keyword arguments go to ``tqdm``.
     Needs the ``bulk`` extra (``pip install "invoicekit[bulk]"``).
     """
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
     tqdm_kwargs.setdefault("unit", "job")
     tqdm_kwargs.setdefault("desc", "bulk")

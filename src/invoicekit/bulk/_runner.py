@@ -35,6 +35,7 @@ DEFAULT_LIMITS: dict[str, tuple[str, int]] = {
     "invoro": ("100/second", 10),
     "whmcs": ("60/minute", 2),
 }
+_STOPPED = "the run stopped while this call was in flight"
 #: How many 429 answers one job may meet before it is reported failed (each one waited for).
 MAX_THROTTLES = 50
 _CLASSES = {
@@ -249,7 +250,7 @@ class Account:
             except asyncio.CancelledError:
                 state = "unknown" if prepared.unsafe else "pending"
                 sink.finish(prepared, Outcome(prepared.job.id, state, None, "Interrupted",
-                                              "stopped while the call was in flight", attempts, throttles))  # fmt: skip
+                                              _STOPPED, attempts, throttles))  # fmt: skip
                 raise
             except RateLimitError as exc:
                 throttles += 1
@@ -295,7 +296,9 @@ class Accounts:
         self.settings = settings
         self.clients = clients
         uri = settings.storage
-        self.limiter = MovingWindowRateLimiter(storage_from_string(uri if uri.startswith("async+") else f"async+{uri}"))  # type: ignore[arg-type]
+        self.limiter = MovingWindowRateLimiter(
+            storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+        )
         self.accounts: dict[str, Account] = {}
         self._owned: list[Any] = []
 
@@ -359,7 +362,7 @@ class JournalSink(Sink):
         self.journal.finish(outcome.id, outcome.state, result=outcome.result,
                             error_class=outcome.error_class, error=outcome.error)  # fmt: skip
         if outcome.state in ("done", "failed", "unknown"):
-            self.tracker.emit(outcome.state, prepared.job, error_class=outcome.error_class)
+            self.tracker.emit(outcome.state, prepared.job, error_class=outcome.error_class)  # type: ignore[arg-type]
 
 
 def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> Prepared | None:
@@ -372,7 +375,7 @@ def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> P
         if record.state == "sent" and record.safety == "unsafe":
             # a crash mid-call last time: it may have run; never resent
             journal.set_state(job.id, "unknown", error_class="Interrupted",
-                              error="the run stopped while this call was in flight; it may have been applied")  # fmt: skip
+                              error=_STOPPED + "; it may have been applied")  # fmt: skip
             tracker.emit("unknown", job, error_class="Interrupted", was_in_flight=False)
             return None
         if record.state == "failed" and not (retry_failed or record.error_class in TRANSIENT):
@@ -461,4 +464,3 @@ async def run_here(
     finally:
         await accounts.aclose()
     return interrupted
-
