@@ -65,6 +65,7 @@ PUBLIC_MODULES = (
     "invoicekit.payabli",
     "invoicekit.invoro",
     "invoicekit.whmcs",
+    "invoicekit.bulk",
     "invoicekit.testing",
     "invoicekit.testing.pytest_plugin",
 )

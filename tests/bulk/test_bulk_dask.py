@@ -23,8 +23,7 @@ import pytest
 pytest.importorskip("limits")
 
 from invoicekit import InvoiceChange, bulk
-from invoicekit.testing import FakeWhmcs
-from invoicekit.testing._server import FakeServer
+from invoicekit.testing import FakeServer, FakeWhmcs
 from invoicekit.whmcs import NewItem
 
 from ._support import FEE, fees

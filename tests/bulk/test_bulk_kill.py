@@ -18,8 +18,7 @@ import pytest
 
 pytest.importorskip("limits")
 
-from invoicekit.testing import FakeUpflow, FakeWhmcs
-from invoicekit.testing._server import FakeServer
+from invoicekit.testing import FakeServer, FakeUpflow, FakeWhmcs
 
 from ._support import FEE, PDF, fees
 

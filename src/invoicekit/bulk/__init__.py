@@ -31,7 +31,7 @@ import attrs
 
 from .._errors import ValidationError
 from .._retry import RetryPolicy
-from ._jobs import Job, Native, from_csv, from_jsonl
+from ._jobs import Job, Native, from_csv, from_jsonl, job_from_json
 from ._journal import STATES, Journal, Record, write_records
 from ._progress import Counts, Event, EventKind, Progress, Tracker, log_progress, tqdm_progress
 from ._runner import DEFAULT_LIMITS, ClientSource, Settings
@@ -50,6 +50,7 @@ __all__ = [
     "arun",
     "from_csv",
     "from_jsonl",
+    "job_from_json",
     "log_progress",
     "run",
     "status",

@@ -19,7 +19,7 @@ import attrs
 from .._change import InvoiceChange
 from .._errors import ValidationError
 
-__all__ = ["PROVIDERS", "Job", "Native", "from_csv", "from_jsonl", "jobs_from"]
+__all__ = ["PROVIDERS", "Job", "Native", "from_csv", "from_jsonl", "job_from_json", "jobs_from"]
 
 PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
 _CHANGE_FIELDS = ("due_date", "issue_date", "memo", "po_number", "pdf", "customer_emails")
@@ -132,6 +132,18 @@ def from_jsonl(path: str | os.PathLike[str]) -> Iterator[Job]:
             except ValueError as exc:
                 raise ValidationError(f"line {number}", f"is not JSON ({exc})") from None
             yield _job_from_json(data, text, path.parent, f"line {number}")
+
+
+def job_from_json(data: str | Mapping[str, Any], *, root: str | os.PathLike[str] = ".") -> Job:
+    """One job from its JSON Lines form (a line of text, or the decoded object); a relative ``pdf`` path is
+    read relative to *root*. Raises ValidationError naming the field.
+    """
+    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
+    try:
+        decoded = json.loads(text) if isinstance(data, str) else dict(data)
+    except ValueError as exc:
+        raise ValidationError("job", f"is not JSON ({exc})") from None
+    return _job_from_json(decoded, text.strip(), Path(root), "job")
 
 
 def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:

@@ -116,6 +116,7 @@ class Prepared:
 # -- preparing: safety known before anything is sent ------------------------------------------------------
 
 _PLANNERS: dict[str, Any] = {}
+_SAFETY: dict[tuple[str, tuple[str, ...], str, str], str] = {}
 
 
 def _planner(provider: str) -> Any:
@@ -143,9 +144,22 @@ def prepare(job: Job, key: str | None) -> Prepared:
         # A native call's safety is not known before it is made: unsafe, unless the provider
         # deduplicates on the key the job carries (Salesbricks).
         return Prepared(job, "idempotent-with-key" if key else "unsafe", key)
-    plan = _planner(job.provider).invoices.plan(job.invoice, job.change, **_apply_kwargs(job, key))
-    safeties = {request.safety for request in plan.requests}
-    return Prepared(job, "unsafe" if "unsafe" in safeties else sorted(safeties)[0], key)
+    # Safety depends on which fields are set and on the native arguments (extra=), not on the field values:
+    # one plan per shape of change. The values are checked again by apply, before anything is sent.
+    shape = (
+        job.provider,
+        tuple(job.change.given()),
+        repr(sorted((job.extra or {}).items())),
+        job.on_unsupported,
+    )
+    safety = _SAFETY.get(shape) if job.base is None else None
+    if safety is None:
+        plan = _planner(job.provider).invoices.plan(job.invoice, job.change, **_apply_kwargs(job, key))
+        safeties = {request.safety for request in plan.requests}
+        safety = "unsafe" if "unsafe" in safeties else sorted(safeties)[0]
+        if len(_SAFETY) < 1024:
+            _SAFETY[shape] = safety
+    return Prepared(job, safety, key)
 
 
 def _apply_kwargs(job: Job, key: str | None) -> dict[str, Any]:
