@@ -32,9 +32,13 @@ import attrs
 from .._errors import ValidationError
 from .._retry import RetryPolicy
 from ._jobs import Job, Native, from_csv, from_jsonl, job_from_json
-from ._journal import STATES, Journal, Record, write_records
-from ._progress import Counts, Event, EventKind, Progress, Tracker, log_progress, tqdm_progress
-from ._runner import DEFAULT_LIMITS, ClientSource, Settings
+from ._journal import STATES as _STATES
+from ._journal import Journal, Record, write_records
+from ._progress import Counts, Event, Tracker, log_progress, tqdm_progress
+from ._progress import EventKind as _EventKind
+from ._progress import Progress as _Progress
+from ._runner import DEFAULT_LIMITS as _DEFAULT_LIMITS
+from ._runner import ClientSource, Settings
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -56,6 +60,17 @@ __all__ = [
     "status",
     "tqdm_progress",
 ]
+
+#: Per provider: (rate limit in ``limits`` notation, calls in flight). From the providers' documentation
+#: where it says (Upflow 600/min, 10 in flight and 5 advised for bulk; Payabli 200/min, 3,000/15 min and
+#: 10,000/h per token; Invoro 100/s per key); conservative where it does not (Salesbricks, WHMCS).
+DEFAULT_LIMITS = _DEFAULT_LIMITS
+#: What ``run(progress=...)`` takes: any callable of one :class:`Event`.
+Progress = _Progress
+#: An :class:`Event`'s kind: started, done, failed, unknown, throttled, skipped, finished.
+EventKind = _EventKind
+#: A journal row's states, in the order a job goes through them: pending, sent, then done, failed or unknown.
+STATES = _STATES
 
 JobSource = Iterable[Job] | str | os.PathLike[str]
 
