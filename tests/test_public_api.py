@@ -103,7 +103,7 @@ def test_twins_exist_for_every_provider_present() -> None:
         assert issubclass(sync_cls, SyncClient)
 
 
-PROVIDER_MODULES = ("invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs")
+PROVIDER_MODULES = ("bulk", "invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs")
 
 
 def test_typos_fail_mypy_strict(tmp_path: Path) -> None:
