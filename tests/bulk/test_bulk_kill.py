@@ -65,7 +65,7 @@ def test_kill_9_mid_run_then_rerun(tmp_path: Path) -> None:
     # Each account's 11th request is applied, then its answer hangs: in flight when the runner is killed.
     for fake in (up, wh):
         fake.slow_next(0.01, times=10)
-        fake.slow_next(20.0)
+        fake.slow_next(6.0)
         fake.slow_next(0.01, times=1000)
 
     with FakeServer({"upflow": up, "whmcs": wh}) as server:
@@ -121,3 +121,58 @@ def test_kill_9_mid_run_then_rerun(tmp_path: Path) -> None:
     with sqlite3.connect(journal) as db:
         [(key_rows,)] = db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'done'").fetchall()
     assert key_rows == 2 * N - len(unknown)
+
+
+INTERRUPTIBLE = """
+import sys
+import invoicekit
+from invoicekit import bulk
+
+bulk.run(sys.argv[1], sys.argv[2], clients=lambda account: invoicekit.AsyncWhmcs(),
+         rate={"whmcs": "1000/second"}, concurrency=2, grace=0.5)
+"""
+
+
+def test_ctrl_c_journals_the_calls_in_flight_and_exits_promptly(tmp_path: Path) -> None:
+    wh = FakeWhmcs()
+    fee = {"description": FEE, "amount": "15.00", "taxed": False}
+    lines = []
+    for i in range(N):
+        wh.add_invoice(1000 + i, lines=[("Hosting", 10, False)])
+        lines.append({"id": f"fee-{i}", "provider": "whmcs", "invoice": 1000 + i,
+                      "change": {"op": "update", "args": {"new_items": [fee]}}})  # fmt: skip
+    jobs, journal = tmp_path / "jobs.jsonl", tmp_path / "run.db"
+    jobs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    wh.slow_next(0.01, times=5)
+    wh.slow_next(15.0)  # the 6th fee is applied, then its answer hangs past the grace period
+    with FakeServer({"whmcs": wh}) as server:
+        env = {**os.environ, "WHMCS_URL": server.base_url("whmcs"), "WHMCS_IDENTIFIER": wh.identifier,
+               "WHMCS_SECRET": wh.secret}  # fmt: skip
+        runner = subprocess.Popen(
+            [sys.executable, "-c", INTERRUPTIBLE, str(jobs), str(journal)], env=env, stderr=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while len(wh.requests) < 6 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.1)
+            runner.send_signal(signal.SIGINT)
+            started = time.monotonic()
+            _, stderr = runner.communicate(timeout=15)
+            took = time.monotonic() - started
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+                runner.wait()
+    assert runner.returncode != 0
+    assert b"KeyboardInterrupt" in stderr
+    assert took < 12  # prompt: the grace period (0.5 s), not the 15 s the hung call would take
+    states = _states(journal)
+    assert "sent" not in {s for s, _ in states.values()}  # the journal is consistent
+    unknown = {i for i, (s, _) in states.items() if s == "unknown"}
+    # the hung fee was in flight past the grace period; unsafe, so unknown (it was in fact applied)
+    assert sum(fees(wh, 1000 + int(i[4:])) for i in unknown) >= 1
+    done = {i for i, (s, _) in states.items() if s == "done"}
+    assert len(done) >= 5
+    assert all(fees(wh, 1000 + int(i[4:])) == 1 for i in done)
+    assert all(fees(wh, 1000 + int(i[4:])) == 0 for i, (s, _) in states.items() if s == "pending")

@@ -229,9 +229,14 @@ class Account:
         self.paused_until = 0.0
         self.queue: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=2 * concurrency)
         self.tasks: list[asyncio.Task[None]] = []
+        self.turn = asyncio.Lock()  # one worker at a time waits for a slot: none slips in at the reset
 
     async def acquire(self) -> None:
         """Wait for a slot under every one of the account's limits, and take it."""
+        async with self.turn:
+            await self._acquire()
+
+    async def _acquire(self) -> None:
         while True:
             wait = self.paused_until - time.monotonic()
             if wait > 0:
@@ -247,7 +252,11 @@ class Account:
                     return
                 continue
             stats = await self.limiter.get_window_stats(blocked, self.name)
-            await asyncio.sleep(min(max(stats.reset_time - time.time(), 0.005), 60.0))
+            # A slot frees when the oldest hit leaves the window; the provider counts arrivals, which come a
+            # network latency later and not all equally late: wait a margin past the reset (2 % of the
+            # window, at most 1 s), or a late earlier request and a prompt later one meet in its window.
+            margin = min(0.02 * blocked.get_expiry(), 1.0)
+            await asyncio.sleep(min(max(stats.reset_time - time.time(), 0.0) + margin, 60.0))
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
