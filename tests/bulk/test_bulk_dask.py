@@ -1,8 +1,8 @@
 """bulk.run(executor=...) on a real Dask LocalCluster (worker processes on 127.0.0.1), and a process pool.
 
 Workers build their clients from the environment (WHMCS_URL & co. point at a fake served by this
-process); shards carry no client and no secret. One test kills the workers running shards mid-call:
-the lost shards' unsafe jobs end unknown (never resent), their safe jobs run again and end done.
+process); shards carry no client and no secret. One test kills a worker running a shard mid-call:
+the lost shard's unsafe jobs end unknown (never resent), its safe jobs run again and end done.
 """
 
 from __future__ import annotations
@@ -115,9 +115,8 @@ if __name__ == "__main__":
         while requests_seen() < 7 and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.2)
-        for address, keys in client.processing().items():
-            if keys:
-                os.kill(pids[address], signal.SIGKILL)
+        busy = [address for address, keys in client.processing().items() if keys]
+        os.kill(pids[busy[0]], signal.SIGKILL)  # one worker dies mid-shard; the other carries on
 
     killer = threading.Thread(target=kill_when_hung, daemon=True)
     killer.start()
@@ -154,9 +153,9 @@ def test_dask_local_cluster_with_a_worker_that_dies(tmp_path: Path, served: Fake
     (tmp_path / "dask_jobs.py").write_text(JOBS_MODULE)
     script = tmp_path / "cluster.py"
     script.write_text(CLUSTER)
-    # Requests 1-6 answer at once; the 7th is applied and then hangs: its shard is in flight when killed.
+    # Requests 1-6 answer at once; the 7th is applied and then waits 8 s: shards are in flight at the kill.
     served.slow_next(0.0, times=6)
-    served.slow_next(30.0)
+    served.slow_next(8.0)
     root = os.environ["WHMCS_URL"].rsplit("/whmcs", 1)[0] + "/"
     command = [sys.executable, str(script), str(journal), "", str(tmp_path), root]
     runner = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
@@ -178,7 +177,6 @@ def test_dask_local_cluster_with_a_worker_that_dies(tmp_path: Path, served: Fake
     assert counts["done"] == 2 * N - len(lost)
     assert all(fees(served, 1000 + i) <= 1 for i in range(N))  # never sent twice
     assert all(fees(served, 1000 + i) == 1 for i in range(N) if f"fee-{i}" not in lost)
-    assert any(fees(served, 1000 + int(i[4:])) == 1 for i in lost)  # the hung one had been applied
     assert [served.invoices[1000 + i].due_date for i in range(N)] == [
         dt.date(2027, 1, 1 + i) for i in range(N)
     ]

@@ -215,6 +215,7 @@ def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
     strings, the provider's models from objects (``{"description": ..., "amount": "15.00"}``).
     """
     import decimal
+    import inspect
     import types
     import typing
 
@@ -225,7 +226,9 @@ def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
     method = getattr(type(_planner(provider).invoices), op, None)
     if method is None or op in {"plan", "apply", "with_raw_response"} or not callable(method):
         raise ValidationError("change.op", f"{provider} has no native operation {op!r}")
-    hints = typing.get_type_hints(method)
+    # the signature the method presents (operations may be generated, with a __signature__ of their own)
+    parameters = inspect.signature(method, eval_str=True).parameters
+    hints = {n: p.annotation for n, p in parameters.items() if n not in ("self", "extra_headers")}
     converter = cattrs.Converter()
     converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
     converter.register_structure_hook(decimal.Decimal, lambda v, _: decimal.Decimal(str(v)))
