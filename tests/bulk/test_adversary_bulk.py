@@ -134,8 +134,10 @@ def test_a_hostile_retry_after_does_not_stall_the_run_for_a_year(tmp_path: Path)
 
     def go() -> None:
         try:
-            result.append(bulk.run([bulk.Job("whmcs", 1000, InvoiceChange(memo="m"), id="r")],
-                                   tmp_path / "run.db", clients=clients(fks, retry=retry), retry=retry))  # fmt: skip
+            job = bulk.Job("whmcs", 1000, InvoiceChange(memo="m"), id="r")
+            result.append(
+                bulk.run([job], tmp_path / "run.db", clients=clients(fks, retry=retry), retry=retry)
+            )
         except InvoiceKitError as exc:  # pragma: no cover - recorded for the assert
             result.append(exc)
 

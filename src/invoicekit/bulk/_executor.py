@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from .._errors import ValidationError
 from ._jobs import Job
 from ._journal import Journal
 from ._progress import Tracker
@@ -144,11 +145,16 @@ def run_with_executor(
             lost(list(by_id.values()), "the shard returned no outcome for this job")
 
     interrupted = False
+    refused: ValidationError | None = None
     for job in jobs:
         if stop.is_set():
             interrupted = True
             break
-        prepared = admit(journal, job, tracker, retry_failed)
+        try:
+            prepared = admit(journal, job, tracker, retry_failed)
+        except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
+            refused = exc
+            break
         if prepared is None:
             continue
         batch = filling.setdefault(job.account, [])
@@ -177,6 +183,8 @@ def run_with_executor(
             future.cancel()
             lost(batch, "the run was interrupted while this shard was in flight")
         running.clear()
+    if refused is not None:
+        raise refused
     return interrupted
 
 

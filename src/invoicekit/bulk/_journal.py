@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import attrs
 
+from .._errors import ValidationError
+
 __all__ = ["STATES", "Journal", "Record"]
 
 STATES = ("pending", "sent", "done", "failed", "unknown")
@@ -93,18 +95,55 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
-        self._db.executescript(_SCHEMA)
+        self._lock: int | None = None
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        except sqlite3.Error as exc:
+            raise ValidationError("journal", f"cannot open {os.fspath(path)!r} ({exc})") from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
+            self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "fingerprint" not in columns:  # a journal written before job fingerprints
+                self._db.execute("ALTER TABLE jobs ADD COLUMN fingerprint TEXT")
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise ValidationError(
+                "journal", f"{os.fspath(path)!r} is not a usable bulk journal ({exc})"
+            ) from None
         self.run = 0
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def lock(self) -> None:
+        """Take the journal for one run (an advisory lock on ``<journal>-lock``): a second runner on the
+        same journal at the same time is refused, or both would send the same pending jobs.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock; one runner per journal
+            return
+        name = f"{os.fspath(self.path)}-lock"
+        try:
+            fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ValidationError("journal", f"cannot lock {name!r} ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ValidationError("journal", f"{os.fspath(self.path)!r} is in use by another run") from None
+        self._lock = fd
 
     # -- a run ---------------------------------------------------------------------------------------
 
     def start_run(self) -> int:
+        self.lock()
         cursor = self._db.execute("INSERT INTO runs (started) VALUES (?)", (time.time(),))
         self.run = int(cursor.lastrowid or 0)
         return self.run
@@ -125,16 +164,23 @@ class Journal:
         row = self._db.execute("SELECT run FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return row is not None and row[0] == self.run
 
-    def add(self, record: Record) -> None:
+    def add(self, record: Record, fingerprint: str | None = None) -> None:
         """Insert a new job as ``pending`` (or refresh an old row's description and take it for this run)."""
         self._db.execute(
             "INSERT INTO jobs (id, seq, run, provider, account, invoice, what, safety, state, "
-            "idempotency_key, updated) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, "
-            "?, ?, 'pending', ?, ?) ON CONFLICT (id) DO UPDATE SET run = excluded.run, "
-            "safety = excluded.safety, what = excluded.what, updated = excluded.updated",
+            "idempotency_key, updated, fingerprint) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), "
+            "?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (id) DO UPDATE SET run = excluded.run, "
+            "safety = excluded.safety, what = excluded.what, updated = excluded.updated, "
+            "provider = excluded.provider, account = excluded.account, invoice = excluded.invoice, "
+            "fingerprint = COALESCE(excluded.fingerprint, fingerprint)",
             (record.id, self.run, record.provider, record.account, record.invoice, record.what,
-             record.safety, record.idempotency_key, time.time()),
+             record.safety, record.idempotency_key, time.time(), fingerprint),
         )  # fmt: skip
+
+    def fingerprint(self, job_id: str) -> tuple[str | None, bool] | None:
+        """The fingerprint of the job journaled under *job_id* and whether this run saw it (None: no row)."""
+        row = self._db.execute("SELECT fingerprint, run FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else (row[0], row[1] == self.run)
 
     def set_state(
         self, job_id: str, state: str, *, error_class: str | None = None, error: str | None = None

@@ -9,6 +9,7 @@ wait the provider asked for and puts the job back in line: a busy provider slows
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -17,9 +18,15 @@ from typing import Any
 
 import attrs
 
-from .._errors import InvoiceKitError, OutcomeUnknownError, RateLimitError, ValidationError
+from .._errors import (
+    AuthenticationError,
+    InvoiceKitError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ValidationError,
+)
 from .._retry import RetryPolicy
-from ._jobs import Job, Native
+from ._jobs import Job, Native, _digest
 from ._journal import TRANSIENT, Journal, Record
 from ._progress import Tracker
 
@@ -36,6 +43,7 @@ DEFAULT_LIMITS: dict[str, tuple[str, int]] = {
     "whmcs": ("60/minute", 2),
 }
 _STOPPED = "the run stopped while this call was in flight"
+_REFUSED = "not sent: the provider refused this account's credentials earlier in this run"
 #: How many 429 answers one job may meet before it is reported failed (each one waited for).
 MAX_THROTTLES = 50
 _CLASSES = {
@@ -98,6 +106,7 @@ class Outcome:
     error: str | None = None
     attempts: int = 0
     throttled: int = 0
+    sent: bool = True  # False: the job was never handed to the provider in this attempt (not in flight)
 
 
 @attrs.frozen
@@ -227,6 +236,8 @@ class Account:
         self.concurrency = concurrency
         self.limiter = limiter
         self.paused_until = 0.0
+        self.max_wait = (settings.retry or RetryPolicy()).max_retry_after
+        self.refused = False  # the provider refused the credentials: the account's other jobs are not sent
         self.queue: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=2 * concurrency)
         self.tasks: list[asyncio.Task[None]] = []
         self.turn = asyncio.Lock()  # one worker at a time waits for a slot: none slips in at the reset
@@ -265,6 +276,9 @@ class Account:
         attempts = throttles = 0
         backoff = 0.5
         while True:
+            if self.refused:
+                return Outcome(prepared.job.id, "failed", None, "AuthenticationError", _REFUSED,
+                               attempts, throttles, sent=False)  # fmt: skip
             await self.acquire()
             sink.sent(prepared)
             attempts += 1
@@ -280,6 +294,7 @@ class Account:
                 if throttles > MAX_THROTTLES:
                     return self._failed(prepared, exc, attempts, throttles)
                 wait = exc.retry_after if exc.retry_after is not None else backoff
+                wait = min(wait, self.max_wait)  # a hostile Retry-After does not stall the run for a year
                 backoff = min(backoff * 2, 30.0)
                 self.pause(wait)
                 sink.throttled(prepared, wait)
@@ -288,6 +303,8 @@ class Account:
                 return Outcome(prepared.job.id, "unknown", None, type(exc).__name__, scrub(str(exc)),
                                attempts, throttles)  # fmt: skip
             except InvoiceKitError as exc:
+                if isinstance(exc, AuthenticationError):
+                    self.refused = True
                 return self._failed(prepared, exc, attempts, throttles)
             except Exception as exc:  # not an invoicekit error: a bug; the call may have run
                 state = "unknown" if prepared.unsafe else "failed"
@@ -385,13 +402,40 @@ class JournalSink(Sink):
         self.journal.finish(outcome.id, outcome.state, result=outcome.result,
                             error_class=outcome.error_class, error=outcome.error)  # fmt: skip
         if outcome.state in ("done", "failed", "unknown"):
-            self.tracker.emit(outcome.state, prepared.job, error_class=outcome.error_class)  # type: ignore[arg-type]
+            self.tracker.emit(outcome.state, prepared.job, error_class=outcome.error_class,  # type: ignore[arg-type]
+                              was_in_flight=outcome.sent)  # fmt: skip
+
+
+def fingerprint(job: Job) -> str:
+    """What makes two jobs one job: all of it but a PDF's bytes or path (a moved file is the same job)."""
+    if isinstance(job.change, Native):
+        return _digest(job._describe())
+    given = job.change.given()
+    if "pdf" in given and given["pdf"] is not None:
+        given["pdf"] = "<pdf>"
+    data = [job.provider, job.account, job.invoice, given, job.extra, job.on_unsupported]
+    return _digest(json.dumps(data, sort_keys=True, default=repr))
 
 
 def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> Prepared | None:
-    """Journal *job* and decide whether it runs now (a Prepared) or not (None: skipped, with an event)."""
+    """Journal *job* and decide whether it runs now (a Prepared) or not (None: skipped, with an event).
+    Raises ValidationError for an item that is not a Job, or a job id the journal holds for another job.
+    """
+    if not isinstance(job, Job):
+        raise ValidationError("jobs", f"must yield bulk.Job items, not {type(job).__name__}")
     record = journal.get(job.id)
+    mark = fingerprint(job)
     if record is not None:
+        known = journal.fingerprint(job.id)
+        if known is not None and known[0] is not None and known[0] != mark:
+            if known[1]:
+                raise ValidationError("id", f"job id {job.id!r} names two different jobs in this run")
+            if record.state not in ("pending", "failed"):
+                raise ValidationError(
+                    "id",
+                    f"job id {job.id!r} is a different job in this journal (where it is {record.state}): "
+                    "give new jobs new ids, or use a new journal",
+                )
         if record.state == "done" or record.state == "unknown" or journal.seen_this_run(job.id):
             tracker.emit("skipped", job)
             return None
@@ -408,11 +452,11 @@ def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> P
     try:
         prepared = prepare(job, key)
     except InvoiceKitError as exc:
-        journal.add(_record(job, "unknown-safety", key))
+        journal.add(_record(job, "unknown-safety", key), mark)
         journal.finish(job.id, "failed", error_class=type(exc).__name__, error=scrub(str(exc)))
         tracker.emit("failed", job, error_class=type(exc).__name__, was_in_flight=False)
         return None
-    journal.add(_record(job, prepared.safety, prepared.idempotency_key))
+    journal.add(_record(job, prepared.safety, prepared.idempotency_key), mark)
     if record is not None and record.state != "pending":
         journal.set_state(job.id, "pending")
     return prepared
@@ -438,12 +482,17 @@ async def run_here(
     sink = JournalSink(journal, tracker)
     accounts = Accounts(settings, clients)
     interrupted = False
+    refused: ValidationError | None = None
     try:
         for job in jobs:
             if stop.is_set():
                 interrupted = True
                 break
-            prepared = admit(journal, job, tracker, retry_failed)
+            try:
+                prepared = admit(journal, job, tracker, retry_failed)
+            except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
+                refused = exc
+                break
             if prepared is None:
                 continue
             account = accounts.get(job.account, sink)
@@ -486,4 +535,6 @@ async def run_here(
         raise
     finally:
         await accounts.aclose()
+    if refused is not None:
+        raise refused
     return interrupted
