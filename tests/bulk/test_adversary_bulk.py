@@ -200,3 +200,23 @@ def test_two_runners_on_one_journal_at_once_are_refused(tmp_path: Path) -> None:
         thread.join(20)
     assert len(fks["whmcs"].requests) == 1  # the second runner sent nothing
     assert bulk.run([first], journal, clients=clients(fks)).run.skipped == 1  # type: ignore[union-attr]
+
+
+def test_a_callers_own_salesbricks_key_is_the_one_journaled_and_resent(tmp_path: Path) -> None:
+    fks, journal = fakes(2), tmp_path / "run.db"
+    jobs = [
+        bulk.Job(
+            "salesbricks", "sb-0", InvoiceChange(memo="m"), extra={"idempotency_key": "my-key-0"}, id="a"
+        ),
+        bulk.Job(
+            "salesbricks", "sb-1", bulk.Native("update", invoice_memo="n", idempotency_key="my-key-1"), id="b"
+        ),
+    ]
+    fks["salesbricks"].fail_next(503, times=2)
+    bulk.run(jobs, journal, clients=clients(fks), retry=RetryPolicy(attempts=1))
+    bulk.run(jobs, journal, clients=clients(fks))  # the 503s were transient: both are sent again
+    with sqlite3.connect(journal) as db:
+        keys = dict(db.execute("SELECT id, idempotency_key FROM jobs").fetchall())
+    assert keys == {"a": "my-key-0", "b": "my-key-1"}
+    wire = [r.headers.get("x-salesbricks-idempotent-operation-key") for r in fks["salesbricks"].requests]
+    assert sorted(wire) == ["my-key-0", "my-key-0", "my-key-1", "my-key-1"]
