@@ -142,6 +142,9 @@ def prepare(job: Job, key: str | None) -> Prepared:
     """Check *job* (``invoices.plan`` for a change: sends nothing) and learn its safety. Raises
     ValidationError for a job that cannot be sent.
     """
+    given = job.change.args if isinstance(job.change, Native) else (job.extra or {})
+    if job.provider == "salesbricks" and isinstance(given.get("idempotency_key"), str):
+        key = given["idempotency_key"]  # the caller's own key is the one sent: the journal holds it
     if job.provider == "salesbricks" and key is None:
         key = f"invoicekit-bulk-{uuid.uuid4()}"
     if job.provider != "salesbricks":
