@@ -220,3 +220,36 @@ def test_a_callers_own_salesbricks_key_is_the_one_journaled_and_resent(tmp_path:
     assert keys == {"a": "my-key-0", "b": "my-key-1"}
     wire = [r.headers.get("x-salesbricks-idempotent-operation-key") for r in fks["salesbricks"].requests]
     assert sorted(wire) == ["my-key-0", "my-key-0", "my-key-1", "my-key-1"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"concurrency": {"whmcs": 0}}, "concurrency['whmcs']"),
+        ({"concurrency": {"whmcs": "5"}}, "concurrency['whmcs']"),
+        ({"concurrency": {"whmcs": True}}, "concurrency['whmcs']"),
+        ({"concurrency": {"nowhere": 2}}, "concurrency['nowhere']"),
+        ({"rate": {"whmcs": "0/second"}}, "rate['whmcs']"),
+        ({"storage": "bogus://localhost"}, "storage"),
+    ],
+)
+def test_a_bad_setting_is_a_validation_error_before_anything_is_sent(
+    tmp_path: Path, options: dict[str, Any], field: str
+) -> None:
+    fks = fakes(1)
+    result: list[Any] = []
+
+    def go() -> None:
+        try:
+            job = bulk.Job("whmcs", 1000, InvoiceChange(memo="m"), id="r")
+            result.append(bulk.run([job], tmp_path / "run.db", clients=clients(fks), **options))
+        except Exception as exc:
+            result.append(exc)
+
+    thread = threading.Thread(target=go, daemon=True)
+    thread.start()
+    thread.join(20)  # a hang guard: "0/second" waited forever
+    assert not thread.is_alive()
+    assert isinstance(result[0], ValidationError), result[0]
+    assert result[0].field == field
+    assert fks["whmcs"].requests == []
