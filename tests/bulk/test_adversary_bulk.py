@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -252,4 +253,36 @@ def test_a_bad_setting_is_a_validation_error_before_anything_is_sent(
     assert not thread.is_alive()
     assert isinstance(result[0], ValidationError), result[0]
     assert result[0].field == field
+    assert fks["whmcs"].requests == []
+
+
+def test_a_shard_that_cannot_be_pickled_is_not_sent_and_not_left_unknown(tmp_path: Path) -> None:
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from invoicekit.whmcs import NewItem
+
+    from ._support import FEE
+
+    fks = fakes(2)
+    fee = NewItem(FEE, Decimal("15.00"), taxed=False)
+    unsafe = [
+        bulk.Job("whmcs", 1000 + i, bulk.Native("update", new_items=[fee]), id=f"fee-{i}") for i in range(2)
+    ]
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(PDF)
+    with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # a closure is not picklable: refused before anything is journaled as sent
+        with pytest.raises(ValidationError) as info:
+            bulk.run(
+                unsafe, tmp_path / "a.db", executor=pool, clients=lambda account: fks["whmcs"].async_client()
+            )
+        assert info.value.field == "clients"
+        with pdf.open("rb") as file:  # an open file cannot cross to a worker: the job fails, it is not "lost"
+            job = bulk.Job("upflow", "external:ERP-0", InvoiceChange(pdf=file), id="up")
+            report = bulk.run([job], tmp_path / "b.db", executor=pool)
+    assert bulk.status(tmp_path / "a.db").counts["unknown"] == 0
+    assert report.counts["unknown"] == 0
+    [failed] = list(report.failures())
+    assert failed.error_class == "ValidationError"
     assert fks["whmcs"].requests == []
