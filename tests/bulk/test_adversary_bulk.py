@@ -286,3 +286,23 @@ def test_a_shard_that_cannot_be_pickled_is_not_sent_and_not_left_unknown(tmp_pat
     [failed] = list(report.failures())
     assert failed.error_class == "ValidationError"
     assert fks["whmcs"].requests == []
+
+
+def test_an_account_named_as_the_docs_show_runs_and_another_providers_account_is_refused(
+    tmp_path: Path,
+) -> None:
+    fks = fakes(1)
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(
+        '{"id": "r", "provider": "whmcs", "invoice": 1000, "account": "eu", "change": {"memo": "m"}}\n'
+    )
+    report = bulk.run(path, tmp_path / "run.db", clients=clients(fks))
+    assert report.ok
+    with sqlite3.connect(tmp_path / "run.db") as db:
+        assert db.execute("SELECT account FROM jobs").fetchall() == [("whmcs:eu",)]
+    assert memo(fks["whmcs"], 1000) == "m"
+    with pytest.raises(ValidationError) as info:  # a WHMCS job must not go out with Upflow's client
+        bulk.Job("whmcs", 1000, InvoiceChange(pdf=PDF), account="upflow")
+    assert info.value.field == "account"
+    with pytest.raises(ValidationError):
+        bulk.Job("whmcs", 1000, InvoiceChange(pdf=PDF), account="upflow:eu")
