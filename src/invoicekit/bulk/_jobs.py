@@ -52,6 +52,14 @@ def _check_job(inst: Job, attribute: object, value: object) -> None:
         )
     if inst.on_unsupported not in ("raise", "skip"):
         raise ValidationError("on_unsupported", f"must be 'raise' or 'skip', not {inst.on_unsupported!r}")
+    account: object = inst.account
+    if not isinstance(account, str):
+        raise ValidationError("account", f"must be a str, not {type(account).__name__}")
+    owner = account.split(":", 1)[0]
+    if (":" in account or account in PROVIDERS) and owner != inst.provider:  # another provider's client
+        raise ValidationError(
+            "account", f"must be {inst.provider!r} or '{inst.provider}:NAME', not {account!r}"
+        )
     invoice: object = inst.invoice
     if isinstance(invoice, bool) or not isinstance(invoice, str | int) or invoice == "":
         raise ValidationError("invoice", f"must be a non-empty str or an int, not {inst.invoice!r}")
@@ -80,6 +88,8 @@ class Job:
     def __attrs_post_init__(self) -> None:
         if not self.account:
             object.__setattr__(self, "account", self.provider)
+        elif self.account != self.provider and ":" not in self.account:  # "eu": the provider's account "eu"
+            object.__setattr__(self, "account", f"{self.provider}:{self.account}")
         if not self.id:
             object.__setattr__(self, "id", _digest(self._describe()))
 
