@@ -93,12 +93,12 @@ def _moment(value: object, field: str) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(field, "a datetime must be timezone-aware (or pass a datetime.date)")
-        return value.isoformat()
+        return dt.datetime.isoformat(value)  # the datetime's, never a subclass's own isoformat
     if not isinstance(value, dt.date):
         raise ValidationError(
             field, f"must be a datetime.date or an aware datetime, not {type(value).__name__}"
         )
-    return f"{value.isoformat()}T00:00:00Z"
+    return f"{dt.date.isoformat(value)}T00:00:00Z"
 
 
 def _quantity(value: object, field: str) -> Decimal:

@@ -233,9 +233,7 @@ class FileContent:
     Payabli at a file online instead (Payabli ignores *f_content* when *furl* is set).
     """
 
-    f_content: File | None | Unset = attrs.field(
-        default=UNSET, converter=_file, metadata=_meta(fields.passed)
-    )
+    f_content: File | None | Unset = attrs.field(default=UNSET, converter=_file, metadata=_meta(fields.file))
     filename: str | None | Unset = _f(_text)
     ftype: FileType | None | Unset = attrs.field(
         default=UNSET, converter=_ftype, metadata=_meta(fields.member)
