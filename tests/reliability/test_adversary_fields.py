@@ -448,3 +448,24 @@ def test_a_uuid_is_sent_in_its_canonical_form(inv: tuple[Invoro, Recorder]) -> N
     draft = invoro.DraftInvoice(business_entity_id="{" + INVORO_ID.upper() + "}")
     client.invoices.update_draft(INVORO_ID, draft)
     assert json.loads(wire.requests[0].content) == {"business_entity_id": INVORO_ID}
+
+
+# -- an empty draft is never sent, whatever class its parts are ----------------------------------------------
+
+
+def test_an_empty_header_of_a_users_subclass_never_erases_the_draft(inv: tuple[Invoro, Recorder]) -> None:
+    """``PUT`` replaces the stored draft: ``{"header": {}}`` would erase it. A user's subclass of Header
+    that sets nothing sets nothing, as a Header does."""
+
+    @attrs.frozen(kw_only=True)
+    class MyHeader(invoro.Header):
+        pass
+
+    client, wire = inv
+    error = refused(
+        lambda: client.invoices.update_draft(INVORO_ID, invoro.DraftInvoice(header=MyHeader())), wire
+    )
+    assert error.field == "invoice"
+    assert "sets nothing" in error.rule
+    client.invoices.update_draft(INVORO_ID, invoro.DraftInvoice(header=MyHeader(invoice_number="N")))
+    assert json.loads(wire.requests[0].content) == {"header": {"invoice_number": "N"}}
