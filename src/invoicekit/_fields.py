@@ -325,7 +325,8 @@ def sets_something(obj: Any) -> bool:
         value = getattr(obj, name)
         if value is UNSET or (factory and not value):
             continue
-        if nested is None or type(value) is not nested or sets_something(value):
+        # A nested model (a user's subclass too) sets something only if one of its fields does.
+        if nested is None or not isinstance(value, nested) or sets_something(value):
             return True
     return False
 
