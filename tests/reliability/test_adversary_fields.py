@@ -469,3 +469,37 @@ def test_an_empty_header_of_a_users_subclass_never_erases_the_draft(inv: tuple[I
     assert "sets nothing" in error.rule
     client.invoices.update_draft(INVORO_ID, invoro.DraftInvoice(header=MyHeader(invoice_number="N")))
     assert json.loads(wire.requests[0].content) == {"header": {"invoice_number": "N"}}
+
+
+class SlyKey(str):
+    """A str key equal to nothing but itself: a dict holds it beside the plain key of the same text."""
+
+    def __hash__(self) -> int:
+        return 12345
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+
+def test_an_extra_key_that_spells_a_modelled_field_is_refused_whatever_its_class(
+    inv: tuple[Invoro, Recorder],
+) -> None:
+    client, wire = inv
+    header = invoro.Header(invoice_number="A", extra_fields={SlyKey("invoice_number"): "B"})
+    error = refused(lambda: client.invoices.update_draft(INVORO_ID, invoro.DraftInvoice(header=header)), wire)
+    assert error.field == "invoice.header.extra_fields['invoice_number']"
+
+
+def test_json_data_never_writes_one_key_twice(pay: tuple[Payabli, Recorder]) -> None:
+    client, wire = pay
+    data: Any = {SlyKey("a"): 1, "a": 2}
+    error = refused(
+        lambda: client.invoices.update(332, customer_data=payabli.PayorData(additional_data=data)), wire
+    )
+    assert error.field.startswith("customer_data.additional_data")
+    assert "twice" in error.rule
+    nested: Any = {"x": {SlyKey("a"): 1, "a": 2}}
+    error = refused(
+        lambda: client.invoices.update(332, customer_data=payabli.PayorData(additional_data=nested)), wire
+    )
+    assert error.field.startswith("customer_data.additional_data['x']")
