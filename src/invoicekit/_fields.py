@@ -48,6 +48,7 @@ __all__ = [
     "file",
     "flag",
     "json_data",
+    "json_key",
     "json_object",
     "member",
     "model",
@@ -494,11 +495,11 @@ def json_data(value: Any, field: str, depth: int = 0, *, files: bool = False, ma
     if isinstance(value, int | Decimal):
         return _checks.json_number(value, field)
     if isinstance(value, Mapping):
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(field, f"JSON object keys must be str, not {key!r}")
-            _checks.utf8(key, field)
+            key = json_key(key, field, out)
             try:
                 out[key] = json_data(item, "", depth + 1, files=files, max_depth=max_depth)
             except ValidationError as exc:
@@ -517,13 +518,25 @@ def json_data(value: Any, field: str, depth: int = 0, *, files: bool = False, ma
     raise ValidationError(field, f"{type(value).__name__} is not JSON data")
 
 
+def json_key(key: str, field: str, taken: Collection[str]) -> str:
+    """A JSON object key, as the plain str it spells (a subclass's own ``__eq__``/``__hash__`` could sit
+    beside the same text in a dict, and JSON would carry the key twice); a key already in *taken* is refused.
+    """
+    key = key if type(key) is str else str.__str__(key)
+    if not key.isascii():
+        _checks.utf8(key, field)
+    if key in taken:
+        raise ValidationError(f"{field}[{key!r}]", "this key is given twice (as two keys with the same text)")
+    return key
+
+
 def json_object(value: Any, field: str) -> dict[str, Any]:
     """A mapping of str keys to JSON data."""
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"must be a dict, not {type(value).__name__}")
-    out = {}
+    out: dict[str, Any] = {}
     for key, item in value.items():
-        _checks.text(key, f"{field} key")
+        key = json_key(_checks.text(key, f"{field} key"), field, out)
         try:
             out[key] = json_data(item, "")
         except ValidationError as exc:
