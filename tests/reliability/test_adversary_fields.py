@@ -503,3 +503,17 @@ def test_json_data_never_writes_one_key_twice(pay: tuple[Payabli, Recorder]) -> 
         lambda: client.invoices.update(332, customer_data=payabli.PayorData(additional_data=nested)), wire
     )
     assert error.field.startswith("customer_data.additional_data['x']")
+
+
+def test_text_mappings_never_lose_or_double_a_key(
+    sb: tuple[Salesbricks, Recorder], pay: tuple[Payabli, Recorder]
+) -> None:
+    client, wire = sb
+    address: Any = {SlyKey("line1"): "a", "line1": "b"}
+    error = refused(lambda: client.invoices.update(SB_ID, billing_address=address), wire)
+    assert error.field == "billing_address['line1']"
+    assert "twice" in error.rule
+    payabli_client, payabli_wire = pay
+    data = BillData(additional_data=address)
+    error = refused(lambda: payabli_client.invoices.update(332, invoice_data=data), payabli_wire)
+    assert error.field == "invoice_data.additional_data['line1']"
