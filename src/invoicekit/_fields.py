@@ -59,6 +59,7 @@ __all__ = [
     "sets_something",
     "spec_of",
     "text",
+    "text_map",
     "texts",
     "to",
     "under",
@@ -528,6 +529,17 @@ def json_key(key: str, field: str, taken: Collection[str]) -> str:
     if key in taken:
         raise ValidationError(f"{field}[{key!r}]", "this key is given twice (as two keys with the same text)")
     return key
+
+
+def text_map(value: Any, field: str, *, kind: str = "a dict", empty_keys: bool = True) -> dict[str, str]:
+    """A mapping of str to str (*kind* names it in the refusal), each key once as the plain str it spells."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be {kind}, not {type(value).__name__}")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        name = json_key(_checks.text(key, f"{field} key", allow_empty=empty_keys), field, out)
+        out[name] = _checks.text(item, f"{field}[{name!r}]")
+    return out
 
 
 def json_object(value: Any, field: str) -> dict[str, Any]:
