@@ -69,6 +69,7 @@ SALESBRICKS: Final = Provider(
     "https://api.salesbricks.com/api/v2",
     sandbox_url="https://api.staging.salesbricks.com/api/v2",
     read_error=read_error,
+    base_url_env="SALESBRICKS_BASE_URL",
 )
 
 # -- the wire encoding of every field: change it here and only here ------------------------------------

@@ -30,7 +30,12 @@ __all__ = [
     "upload_pdf_call",
 ]
 
-UPFLOW = Provider("upflow", "https://api.upflow.io/v1", sandbox_url="https://api.sandbox.upflow.io/v1")
+UPFLOW = Provider(
+    "upflow",
+    "https://api.upflow.io/v1",
+    sandbox_url="https://api.sandbox.upflow.io/v1",
+    base_url_env="UPFLOW_BASE_URL",
+)
 
 Encoding: TypeAlias = Literal["multipart", "base64"]
 ENCODINGS: tuple[Encoding, ...] = ("multipart", "base64")
