@@ -443,7 +443,7 @@ def _planned(
     return describe(client, prepared.call, extra_headers, key_given=prepared.key_given)
 
 
-class _Described(Exception):  # noqa: N818 (not an error: how a dry run leaves the send it stopped)
+class _Described(Exception):  # not an error: how a dry run leaves the send it stopped
     def __init__(self, planned: PlannedRequest, call: Call[Any]) -> None:
         super().__init__()
         self.planned = planned

@@ -1,9 +1,11 @@
-"""``python -m invoicekit.testing`` (or ``invoicekit-fakes``): serve all five fakes on 127.0.0.1.
+"""``invoicekit fakes serve`` (or ``invoicekit-fakes``, ``python -m invoicekit.testing``): serve all five
+fakes on 127.0.0.1.
 
 Every fake is seeded with a few demo invoices and served on one port, under its own name
 (``http://127.0.0.1:<port>/upflow/v1``, ``/salesbricks/api/v2``, ``/payabli/api``, ``/invoro/invoice-api``,
-``/whmcs``). The command prints, per provider, the environment variables and the ``base_url=`` to give a
-client, then serves until Ctrl-C (or SIGTERM), and exits with status 0.
+``/whmcs``). The command prints, per provider, the environment variables (``<PROVIDER>_BASE_URL`` too,
+which every client reads) and the ``base_url=`` to give a client, then serves until Ctrl-C (or SIGTERM),
+and exits with status 0.
 
 ``--fault NAME:KIND[:VALUE][*TIMES]`` (repeatable) queues faults before serving, e.g. ``--fault
 whmcs:timeout-after-apply`` or ``--fault salesbricks:status:503*2``; while serving, ``POST /_faults/NAME``
@@ -91,7 +93,8 @@ def describe(demo: Demo, server: FakeServer) -> str:
     ]  # fmt: skip
     lines = [f"invoicekit fakes on {server.url} (Ctrl-C to stop)"]
     for title, seeded, env, name, argument in sections:
-        lines += ["", f"# {title}: {seeded}", *env, f"{argument}={server.base_url(name)}"]
+        url_env = [] if name == "whmcs" else [f"{name.upper()}_BASE_URL={server.base_url(name)}"]
+        lines += ["", f"# {title}: {seeded}", *env, *url_env, f"{argument}={server.base_url(name)}"]
     return "\n".join(lines)
 
 
@@ -104,9 +107,9 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "python -m invoicekit.testing") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m invoicekit.testing",
+        prog=prog,
         description="Serve invoicekit's fakes of Upflow, Salesbricks, Payabli, Invoro and WHMCS over HTTP.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: 0, a free port)")
@@ -140,9 +143,11 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status (0 after Ctrl-C)."""
-    parser = _parser()
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Run the command; returns the exit status (0 after Ctrl-C). ``invoicekit fakes serve`` (and its alias
+    ``invoicekit-fakes``) runs this.
+    """
+    parser = _parser() if prog is None else _parser(prog)
     args = parser.parse_args(argv)
     if not _loopback(args.host) and not args.allow_non_loopback:
         parser.error(
