@@ -337,5 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> None:
-    """The console script's entry point."""
+    """The ``invoicekit`` console script."""
     sys.exit(main())
+
+
+def fakes_alias() -> None:
+    """The ``invoicekit-fakes`` console script: ``invoicekit fakes serve``, by its older name."""
+    sys.exit(main(["fakes", "serve", *sys.argv[1:]]))
