@@ -70,6 +70,9 @@ __all__ = ["AsyncClient", "BaseClient", "Failure", "Provider", "Resource", "Sync
 R = TypeVar("R")
 C = TypeVar("C", bound="BaseClient")
 logger = logging.getLogger("invoicekit")
+logger.addHandler(
+    logging.NullHandler()
+)  # silent by default (here, not in __init__: a light `import invoicekit`)
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_TIMEOUT = 60.0
 _monotonic = time.monotonic  # the deadline's clock (bound once: tests may stand in for `time` here)
