@@ -402,6 +402,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("invoicekit: interrupted", file=sys.stderr)  # noqa: T201
         return EXIT["interrupted"]
+    except BrokenPipeError:  # `invoicekit ... | head`: the reader left; not an error of the command
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return EXIT["ok"]
 
 
 def console() -> None:

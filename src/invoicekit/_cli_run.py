@@ -473,7 +473,13 @@ def _native_kwargs(
             raise InputError(f"{flag.flag}: also given in --input; give it once", EXIT["usage"])
         kwargs[flag.param] = flag_value(flag, raw)
         sources.flags[flag.param] = flag.flag
+    clearable = [p for p in _method_hints(client, op.method) if p not in {"return", "extra_headers"}][1:]
     for name in getattr(args, "clear", []) or []:
+        if name not in clearable:
+            raise InputError(
+                f"--clear {name}: not an argument of {op.method} (one of: {', '.join(clearable)})",
+                EXIT["usage"],
+            )
         if name in kwargs:
             raise InputError(f"--clear {name}: also given a value; give it once", EXIT["usage"])
         kwargs[name] = None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import select
 import signal
@@ -373,6 +372,9 @@ def test_whmcs_update_get_and_call(served: Served) -> None:
     assert (raw.code, raw.json["result"], raw.json["notes"]) == (0, "success", "from the shell")
     assert cli(served, "whmcs", "call", "UpdateInvoice", "invoiceid=1001", "notes=x").code == 2
     assert cli(served, "whmcs", "call", "GetInvoice", "invoiceid").code == 2
+    unknown = cli(served, "whmcs", "update", "1001", "--clear", "memo")
+    assert unknown.code == 2
+    assert "notes" in unknown.err  # the arguments it takes are listed
     bad_id = cli(served, "whmcs", "update", "abc", "--notes", "x")
     assert bad_id.code == 3
     assert "INVOICE" in bad_id.err
@@ -443,6 +445,7 @@ def on_a_terminal(
     served: Served, args: list[str], answer: bytes = b"", env: Mapping[str, str] | None = None
 ) -> tuple[int, str]:
     """Run the command with stdin, stdout and stderr on a pseudo-terminal; type *answer*."""
+    pty = pytest.importorskip("pty")  # POSIX only
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
         [str(SCRIPT), *args], stdin=secondary, stdout=secondary, stderr=secondary,
