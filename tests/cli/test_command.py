@@ -518,3 +518,36 @@ def test_ctrl_c_exits_130(served: Served) -> None:
     assert "interrupted" in err
     assert "Traceback" not in err
     assert out == ""
+
+
+def test_every_write_command_has_a_dry_run_that_sends_nothing(served: Served, pdf: Path) -> None:
+    """The request each would send (method, URL, body fields, safety), and not a request reached a fake."""
+    before = served.requests()
+    draft = '{"header": {"invoice_number": "INV-8"}}'
+    runs = {
+        ("PATCH", "SALESBRICKS_BASE_URL", f"/invoices/{SALESBRICKS_ID}", "idempotent-with-key"): (
+            ["salesbricks", "update", SALESBRICKS_ID, "--tax-id", "FR1", "--attach", str(pdf)], ""),
+        ("PUT", "PAYABLI_BASE_URL", "/Invoice/1001", "idempotent"): (
+            ["payabli", "update", "1001", "-i", "-"], '{"invoiceData": {"notes": "n"}}'),
+        ("PUT", "INVORO_BASE_URL", f"/invoices/{INVORO_DRAFT}", "idempotent"): (
+            ["invoro", "update-draft", INVORO_DRAFT, "-i", "-", "--calculate-totals"], draft),
+        ("POST", "WHMCS_URL", "/includes/api.php", "idempotent"): (
+            ["whmcs", "update", "1001", "--notes", "n"], ""),
+    }  # fmt: skip
+    fields = [
+        ["tax_id", "pdf_attachments"],
+        ["invoiceData.notes"],
+        ["calculate_totals", "header.invoice_number"],
+    ]
+    for (method, env, path, safety), (args, stdin) in runs.items():
+        done = cli(served, *args, "--dry-run", stdin=stdin)
+        assert done.code == 0, done.err
+        request = done.json["request"]
+        assert (request["method"], request["url"], request["safety"]) == (
+            method,
+            served.env[env] + path,
+            safety,
+        )
+        if fields:
+            assert request["fields"] == fields.pop(0)
+    assert served.requests() == before
