@@ -224,7 +224,8 @@ def _flag(sub: argparse.ArgumentParser, flag: Flag) -> None:
     if flag.kind == "true":
         sub.add_argument(flag.flag, dest=flag.param, action="store_const", const=True, help=flag.help)
     elif flag.kind in {"texts", "ints", "files"}:
-        sub.add_argument(flag.flag, dest=flag.param, action="append", metavar="VALUE", help=flag.help)
+        metavar = {"files": "FILE", "ints": "N"}.get(flag.kind, "TEXT")
+        sub.add_argument(flag.flag, dest=flag.param, action="append", metavar=metavar, help=flag.help)
     else:
         metavar = {"date": "DATE", "decimal": "NUMBER", "int": "N", "file": "FILE"}.get(flag.kind, "TEXT")
         sub.add_argument(flag.flag, dest=flag.param, metavar=metavar, help=flag.help)
@@ -274,6 +275,18 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
                 except (OSError, AttributeError, ValueError):
                     _Formatter._width = 80
         super().__init__(prog, indent_increment, max_help_position, width=max(_Formatter._width - 2, 11))
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """argparse's wrapping of an option's help, without importing textwrap (greedy, on spaces)."""
+        lines: list[str] = []
+        line = ""
+        for word in text.split():
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        return [*lines, line] if line else lines
 
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
