@@ -424,7 +424,7 @@ class _Sources:
     """Where each argument came from (a flag or --input), to name it in an error."""
 
     def __init__(self) -> None:
-        self.flags: dict[str, str] = {}
+        self.flags: dict[str, str] = {"base_url": "--base-url", "url": "--base-url", "sandbox": "--sandbox"}
         self.input: set[str] = set()
         self.structurer: Structurer | None = None
         self.root: Any = None
@@ -672,7 +672,7 @@ def _failed(exc: InvoiceKitError, sources: _Sources) -> int:
     """Print a library error (already scrubbed of credentials by the library) and map it to an exit code."""
     if isinstance(exc, ValidationError):
         where = sources.name(exc)
-        if exc.rule.startswith("missing credential") or (where == "url" and "WHMCS_URL" in exc.rule):
+        if exc.rule.startswith("missing credential") or (exc.field == "url" and "WHMCS_URL" in exc.rule):
             error(f"{where}: {exc.rule}")
             return EXIT["auth"]
         rule = exc.rule.replace("pass on_unsupported='skip'", "pass --skip-unsupported")

@@ -223,6 +223,9 @@ def test_base_url_flag_and_env(served: Served, pdf: Path) -> None:
     bad_env = cli(served, "upflow", "upload-pdf", "inv_demo_1", str(pdf), env={"UPFLOW_BASE_URL": "ftp://x"})
     assert bad_env.code == 3
     assert "UPFLOW_BASE_URL" in bad_env.err
+    bad_flag = cli(served, "upflow", "upload-pdf", "inv_demo_1", str(pdf), "--base-url", "ftp://x")
+    assert bad_flag.code == 3
+    assert "--base-url: must be an http(s) URL" in bad_flag.err
 
 
 # -- Salesbricks ----------------------------------------------------------------------------------------
