@@ -154,3 +154,20 @@ def test_describe_send_raises_what_the_operation_raises_before_sending() -> None
 def test_describe_send_of_something_that_sends_nothing() -> None:
     with pytest.raises(RuntimeError, match="no request"):
         describe_send(lambda: None)
+
+
+def test_the_registry_the_client_and_the_command_name_the_same_variables() -> None:
+    """One name per provider in three places that must agree: the core's Provider (which reads it), the
+    registry (the fake server prints it) and the command line's table (its help and credential check).
+    """
+    from invoicekit import _registry
+    from invoicekit._cli import ENV
+
+    for spec in _registry.providers(builtin_only=True):
+        credentials = {"url": "https://billing.test"} if spec.url_param == "url" else {}
+        credentials.update({param: "x-0123" for _, param in spec.env if param != spec.url_param})
+        client = spec.load_client()(**credentials)
+        assert client._provider.base_url_env == spec.url_env
+        required, _, url_env = ENV[spec.name]
+        assert url_env == (spec.url_env or next(v for v, p in spec.env if p == spec.url_param))
+        assert set(required) == {v for v, p in spec.env if p != spec.url_param}
