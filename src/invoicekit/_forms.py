@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from ._money import decimal_text, scalar_text
 from ._unset import UNSET
 
-__all__ = ["form_scalar", "php_form", "urlencoded"]
+__all__ = ["form_scalar", "form_size", "php_form", "urlencoded"]
 
 
 def form_scalar(value: Any) -> str:
@@ -37,20 +37,52 @@ def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
 
     UNSET and None are dropped (a form cannot say null); ``""`` is kept, so clearing a field is not lost.
     """
-    return list(_flatten(fields, prefix=None))
+    pairs: list[tuple[str, str]] = []
+    _flatten(fields, None, pairs)
+    return pairs
 
 
-def _flatten(value: Mapping[Any, Any], prefix: str | None) -> Iterator[tuple[str, str]]:
+def form_size(fields: Mapping[Any, Any]) -> int:
+    """How many pairs :func:`php_form` writes for *fields* (PHP's ``max_input_vars`` counts them), without
+    writing them."""
+    count = 0
+    for item in fields.values():
+        kind = type(item)
+        if kind is str:
+            count += 1
+        elif item is UNSET or item is None:
+            continue
+        elif kind is dict or (kind is not list and kind is not tuple and isinstance(item, Mapping)):
+            count += form_size(item)
+        elif (
+            kind is list
+            or kind is tuple
+            or (isinstance(item, Sequence) and not isinstance(item, str | bytes))
+        ):
+            count += form_size(dict(enumerate(item)))
+        else:
+            count += 1
+    return count
+
+
+def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str, str]]) -> None:
     for key, item in value.items():
         name = str(key) if prefix is None else f"{prefix}[{key}]"
-        if item is UNSET or item is None:
+        kind = type(item)  # the exact types first: no ABC isinstance for what the SDK itself writes
+        if kind is str:
+            pairs.append((name, str.__str__(item)))
+        elif item is UNSET or item is None:
             continue
-        if isinstance(item, Mapping):
-            yield from _flatten(item, name)
+        elif kind is dict:
+            _flatten(item, name, pairs)
+        elif kind is list or kind is tuple:
+            _flatten(dict(enumerate(item)), name, pairs)
+        elif isinstance(item, Mapping):
+            _flatten(item, name, pairs)
         elif isinstance(item, Sequence) and not isinstance(item, str | bytes):
-            yield from _flatten(dict(enumerate(item)), name)
+            _flatten(dict(enumerate(item)), name, pairs)
         else:
-            yield name, form_scalar(item)
+            pairs.append((name, form_scalar(item)))
 
 
 def urlencoded(pairs: Sequence[tuple[str, str]]) -> bytes:
