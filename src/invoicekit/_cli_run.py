@@ -417,7 +417,13 @@ def _invoice(provider: str, raw: str) -> Any:
 
 
 def _method_hints(client: Any, method: str) -> dict[str, Any]:
-    return typing.get_type_hints(getattr(type(client.invoices), method))
+    """The method's parameters (``self`` left out) and their annotations, in order: read from its
+    signature (which generated methods declare), annotations resolved.
+    """
+    import inspect
+
+    signature = inspect.signature(getattr(type(client.invoices), method), eval_str=True)
+    return {name: p.annotation for name, p in signature.parameters.items() if name != "self"}
 
 
 class _Sources:
