@@ -307,6 +307,7 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     helps = {provider: f"{provider}'s operations" for provider in OPERATIONS}
     helps["apply"] = "apply one provider-independent change (due date, memo, PO number, PDF, emails)"
+    helps["bulk"] = "run a batch of changes from a JSON Lines file, journaled and resumable"
     helps["capabilities"] = "what each provider does with each field of a change"
     helps["fakes"] = "the stateful fakes, served over HTTP on 127.0.0.1"
     for name, text in helps.items():
@@ -372,6 +373,51 @@ def _apply(apply: argparse.ArgumentParser, name: str) -> None:
     _common(apply, writes=True)
 
 
+def _bulk(bulk: argparse.ArgumentParser, name: str) -> None:
+    """``invoicekit bulk run|status|report`` (run by invoicekit._cli_bulk)."""
+    ops = bulk.add_subparsers(dest="operation", metavar="OPERATION", required=True, parser_class=_Parser)
+    run = ops.add_parser(
+        "run",
+        help="run a batch of jobs (JSON Lines or CSV), journaled; rerun the same command to resume",
+        description="Run JOBS, one row per job in the journal; a rerun with the same journal skips what is "
+        "done, retries what is safe, and never resends a job whose outcome is unknown.",
+    )
+    run.add_argument("jobs", metavar="JOBS", help="a .jsonl (or .csv) file of jobs")
+    run.add_argument(
+        "--journal", default="run.db", metavar="RUN.db", help="the SQLite journal (default: run.db)"
+    )
+    run.add_argument("--concurrency", type=int, metavar="N", help="calls in flight per account")
+    run.add_argument(
+        "--retry-failed", action="store_true", help="also retry jobs that failed for good before"
+    )
+    run.add_argument(
+        "--progress",
+        choices=("auto", "bar", "none"),
+        default="auto",
+        help="auto (the default): a bar on stderr when it is a terminal, none when piped",
+    )
+    for name, text in (
+        ("status", "counts of a journal's jobs by state; sends nothing"),
+        ("report", "the failed and unknown jobs of a journal, as JSON Lines (or CSV); sends nothing"),
+    ):
+        sub = ops.add_parser(name, help=text, description=text)
+        sub.add_argument(
+            "--journal", default="run.db", metavar="RUN.db", help="the SQLite journal (default: run.db)"
+        )
+        if name == "report":
+            sub.add_argument(
+                "--which",
+                choices=("failures", "unknown", "problems", "all"),
+                default="problems",
+                help="which jobs (default: problems = failed and unknown)",
+            )
+            sub.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    for sub in (run, *(ops.choices[n] for n in ("status",))):
+        sub.add_argument(
+            "--output", "-o", choices=("json", "table"), help="json or table (default on a terminal)"
+        )
+
+
 def _capabilities(caps: argparse.ArgumentParser, name: str) -> None:
     _common(caps, writes=False, remote=False)
 
@@ -385,6 +431,7 @@ def _fakes(fakes: argparse.ArgumentParser, name: str) -> None:
 
 _DECLARE: dict[str, Callable[[argparse.ArgumentParser, str], None]] = {
     "apply": _apply,
+    "bulk": _bulk,
     "capabilities": _capabilities,
     "fakes": _fakes,
 }

@@ -641,6 +641,10 @@ def run(args: argparse.Namespace) -> int:
             }
             emit(data, args, repr(caps))
             return EXIT["ok"]
+        if args.command == "bulk":
+            from ._cli_bulk import run as run_bulk
+
+            return run_bulk(args)
         if args.command == "apply":
             client, operation, plan, sources = _apply(args)
             if args.dry_run:
