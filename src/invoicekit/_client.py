@@ -17,6 +17,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -63,8 +64,14 @@ __all__ = ["AsyncClient", "BaseClient", "Provider", "SyncClient"]
 
 R = TypeVar("R")
 logger = logging.getLogger("invoicekit")
+logger.addHandler(logging.NullHandler())  # silent by default; here, not in __init__: a light import
 DEFAULT_TIMEOUT = 60.0
 _monotonic = time.monotonic  # the deadline's clock (bound once: tests may stand in for `time` here)
+#: Set only inside ``invoicekit._change.describe_send``: called with each call a send starts, it raises
+#: instead of sending (how ``invoicekit --dry-run`` shows a native operation's request).
+DRY_RUN: ContextVar[Callable[[BaseClient, Call[Any], Mapping[str, str] | None], None] | None] = ContextVar(
+    "invoicekit_dry_run", default=None
+)
 
 
 @attrs.frozen
@@ -76,6 +83,8 @@ class Provider:
     sandbox_url: str | None = None
     read_error: Callable[[int, Any], Failure] = read_error
     check_envelope: Callable[[Any], Failure | None] = no_envelope
+    #: The environment variable read for the base URL when the caller passes no ``base_url=``.
+    base_url_env: str | None = None
 
 
 @attrs.define
@@ -230,6 +239,9 @@ class BaseClient:
         A call with an idempotency key gets a multipart boundary derived from the key, so a resend under the
         same key (by the retry loop, or by the caller after a TransportError) sends the same bytes.
         """
+        capture = DRY_RUN.get()
+        if capture is not None:  # a dry run (invoicekit._change.describe_send): described, never sent
+            capture(self, call, extra_headers)
         if extra_headers is None:
             extra_headers = call.extra_headers
         if extra_headers is not None:
@@ -646,6 +658,12 @@ def _credential_names(auth: Auth) -> tuple[str, ...]:
 
 
 def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
+    """``base_url=``, else the provider's ``<PROVIDER>_BASE_URL`` (checked the same way, named by the
+    variable), else the sandbox URL when asked, else the production URL.
+    """
+    env = provider.base_url_env
+    if base_url is None and env is not None and os.environ.get(env, "").strip():
+        return check_base_url(os.environ[env], env).rstrip("/")
     if base_url is not None:
         url = base_url
     elif sandbox:
