@@ -418,7 +418,9 @@ def make_aik_payabli(transport) -> Callable[[], Awaitable[object]]:
     from invoicekit import payabli
     from invoicekit.payabli import AsyncPayabli
 
-    client = AsyncPayabli(api_key="pk-test", base_url=BASE, http_client=httpx.AsyncClient(transport=transport))
+    client = AsyncPayabli(
+        api_key="pk-test", base_url=BASE, http_client=httpx.AsyncClient(transport=transport)
+    )
     data = payabli.BillData(notes="Q3 services", invoice_number="INV-42")
 
     async def call() -> object:
@@ -497,7 +499,10 @@ def make_aik_whmcs(transport) -> Callable[[], Awaitable[object]]:
     from invoicekit.whmcs import AsyncWhmcs
 
     client = AsyncWhmcs(
-        url=BASE, identifier="wh-ident", secret="wh-secret", http_client=httpx.AsyncClient(transport=transport)
+        url=BASE,
+        identifier="wh-ident",
+        secret="wh-secret",
+        http_client=httpx.AsyncClient(transport=transport),
     )
 
     async def call() -> object:

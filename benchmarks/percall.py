@@ -186,7 +186,7 @@ def report(res: dict) -> None:
     )
     print(
         f"{'provider':12s} {'sync ik us':>10s} {'raw us':>7s} {'ratio':>6s} {'async ik':>9s} {'raw':>7s}"
-        f" {'ratio':>6s}  target<={TARGET:.2f}  {'[fast] sync':>11s} {'async':>6s}  target<=1.00  official SDK"
+        f" {'ratio':>6s}  target<={TARGET:.2f}  {'[fast] sync':>11s} {'async':>6s}  target<=1.00  SDK"
     )
     for provider, row in res["providers"].items():
         if "skipped" in row:

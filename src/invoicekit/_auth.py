@@ -156,7 +156,16 @@ class Redactor:
     compiled on first use, so making a client costs no regex compilation.
     """
 
-    __slots__ = ("_always", "_needles", "_numeric", "_pattern", "_probe_pattern", "_probes", "_raws", "_short")
+    __slots__ = (
+        "_always",
+        "_needles",
+        "_numeric",
+        "_pattern",
+        "_probe_pattern",
+        "_probes",
+        "_raws",
+        "_short",
+    )
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         raws = {secret.reveal() for secret in secrets}
