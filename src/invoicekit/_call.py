@@ -258,8 +258,14 @@ def _multipart_request(
     ]
     if not files:  # given data alone, httpx would send it urlencoded under our multipart header
         text_only = b"".join(MultipartStream(data=data, files=[], boundary=boundary.encode("ascii")))
+        headers["Content-Length"] = str(len(text_only))
+        headers.setdefault("Host", url.netloc.decode("ascii"))  # as for JSON and form bodies
         return httpx.Request(
-            call.method, url, headers=headers, content=text_only, extensions={"timeout": timeout.as_dict()}
+            call.method,
+            url,
+            headers=headers,
+            stream=httpx.ByteStream(text_only),  # (content= would parse the boundary back out of the header)
+            extensions={"timeout": timeout.as_dict()},
         )
     return httpx.Request(
         call.method,

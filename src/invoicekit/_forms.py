@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -37,20 +37,27 @@ def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
 
     UNSET and None are dropped (a form cannot say null); ``""`` is kept, so clearing a field is not lost.
     """
-    return list(_flatten(fields, prefix=None))
+    pairs: list[tuple[str, str]] = []
+    _flatten(fields, None, pairs)
+    return pairs
 
 
-def _flatten(value: Mapping[Any, Any], prefix: str | None) -> Iterator[tuple[str, str]]:
+def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str, str]]) -> None:
     for key, item in value.items():
         name = str(key) if prefix is None else f"{prefix}[{key}]"
-        if item is UNSET or item is None:
+        kind = type(item)
+        if kind is str:  # most values: no ABC checks (a str subclass takes the long way, as before)
+            pairs.append((name, item))
+        elif item is UNSET or item is None:
             continue
-        if isinstance(item, Mapping):
-            yield from _flatten(item, name)
+        elif kind is int:
+            pairs.append((name, int.__repr__(item)))
+        elif isinstance(item, Mapping):
+            _flatten(item, name, pairs)
         elif isinstance(item, Sequence) and not isinstance(item, str | bytes):
-            yield from _flatten(dict(enumerate(item)), name)
+            _flatten(dict(enumerate(item)), name, pairs)
         else:
-            yield name, form_scalar(item)
+            pairs.append((name, form_scalar(item)))
 
 
 def urlencoded(pairs: Sequence[tuple[str, str]]) -> bytes:
