@@ -4,7 +4,11 @@ import io
 
 import httpx
 
+from invoicekit import _registry
 from invoicekit.testing import FakeProvider
+
+#: The providers that ship with invoicekit, from the registry: the parametrisation of provider-wide tests.
+PROVIDERS: tuple[str, ...] = tuple(spec.name for spec in _registry.providers(builtin_only=True))
 
 
 class OneShot(io.RawIOBase):

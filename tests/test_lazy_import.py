@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+from support import PROVIDERS
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

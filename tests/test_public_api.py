@@ -13,6 +13,7 @@ import pytest
 
 import invoicekit
 from invoicekit._client import AsyncClient, SyncClient
+from support import PROVIDERS
 
 
 def test_all_is_sorted_and_resolves() -> None:
@@ -34,7 +35,7 @@ def test_import_is_light() -> None:
         "import sys, invoicekit\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in {'httpx', 'cattrs', 'httpcore'}"
         " or m.startswith('invoicekit.') and m.split('.')[1] in"
-        " {'upflow', 'salesbricks', 'payabli', 'invoro', 'whmcs', 'testing'}]\n"
+        f" {{*{PROVIDERS!r}, 'testing'}}]\n"
         "print(sorted(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -103,7 +104,7 @@ def test_twins_exist_for_every_provider_present() -> None:
         assert issubclass(sync_cls, SyncClient)
 
 
-PROVIDER_MODULES = ("invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs")
+PROVIDER_MODULES = tuple(sorted({*PROVIDERS, "testing"}))
 
 
 def test_typos_fail_mypy_strict(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import importlib as _importlib
 import logging as _logging
 from typing import TYPE_CHECKING
 
-from . import _errors
+from . import _errors, _registry
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -49,14 +49,14 @@ if TYPE_CHECKING:
     from ._response import RateLimit, RawResponse
     from ._retry import RetryPolicy
 
-    # -- provider exports (one line each; keep sorted) --
+    # -- provider exports, for type checkers: one line per entry of _registry.py (a test checks they agree) --
     from .invoro import AsyncInvoro, Invoro
     from .payabli import AsyncPayabli, Payabli
     from .salesbricks import AsyncSalesbricks, Salesbricks
     from .upflow import AsyncUpflow, ExternalId, Upflow
     from .whmcs import AsyncWhmcs, Whmcs
 
-__all__ = [
+__all__ = [  # static, for type checkers; tests/test_registry.py checks it against _registry.py
     "UNSET",
     "APIError",
     "Applied",
@@ -95,22 +95,11 @@ __all__ = [
     "is_set",
 ]
 
-# Names loaded on first use: name -> module. Providers add their clients here.
+# Core names loaded on first use: name -> module. Providers' names come from the registry (_registry.py).
 _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
     "RateLimit": "._response",
     "RawResponse": "._response",
-    "AsyncInvoro": ".invoro",
-    "Invoro": ".invoro",
-    "AsyncPayabli": ".payabli",
-    "Payabli": ".payabli",
-    "AsyncSalesbricks": ".salesbricks",
-    "Salesbricks": ".salesbricks",
-    "AsyncUpflow": ".upflow",
-    "ExternalId": ".upflow",
-    "Upflow": ".upflow",
-    "AsyncWhmcs": ".whmcs",
-    "Whmcs": ".whmcs",
     "Applied": "._change",
     "InvoiceChange": "._change",
     "Plan": "._change",
@@ -118,7 +107,12 @@ _LAZY: dict[str, str] = {
 }
 
 # The provider and testing subpackages, reachable as invoicekit.payabli etc. after `import invoicekit`.
-_SUBMODULES = frozenset({"invoro", "payabli", "salesbricks", "testing", "upflow", "whmcs"})
+_SUBMODULES = frozenset(
+    {
+        "testing",
+        *(s.module.rpartition(".")[2] for s in _registry.providers() if s.module.startswith(f"{__name__}.")),
+    }
+)
 
 _logging.getLogger("invoicekit").addHandler(_logging.NullHandler())
 
@@ -127,7 +121,7 @@ if not TYPE_CHECKING:  # a module __getattr__ visible to type checkers would mak
     def __getattr__(name: str) -> object:
         if name in _SUBMODULES:
             return _importlib.import_module(f".{name}", __name__)  # the import binds it in globals()
-        module = _LAZY.get(name)
+        module = _LAZY.get(name) or _registry.export_module(name)
         if module is None:
             msg = f"module {__name__!r} has no attribute {name!r}"
             raise AttributeError(msg)
@@ -138,7 +132,14 @@ if not TYPE_CHECKING:  # a module __getattr__ visible to type checkers would mak
 
 def __dir__() -> list[str]:
     """The public names, the provider modules and ``__version__``; no imports or helpers."""
-    return sorted({*__all__, *_SUBMODULES, "__version__"})
+    return sorted(
+        {
+            *__all__,
+            *_SUBMODULES,
+            "__version__",
+            *(n for s in _registry.providers() for n in s.package_exports),
+        }
+    )
 
 
 # Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do.

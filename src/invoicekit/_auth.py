@@ -1,4 +1,9 @@
-"""Credentials: a masked type, where they come from, how they reach the request, and how to scrub them."""
+"""Credentials: a masked type, where they come from, how they reach the request, and how to scrub them.
+
+Each auth applies itself to a request, as an ``httpx.Auth`` does: :meth:`apply_body` gives the body to
+encode (form credentials join a form or multipart body; a JSON body cannot carry them and is refused), and
+:meth:`apply` writes header credentials into the finished request. The encoder never asks which auth it has.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,17 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._checks import header_value
 from ._errors import ValidationError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._call import Body
 
 __all__ = [
     "Auth",
@@ -79,8 +89,13 @@ class HeaderAuth:
     def apply_headers(self) -> dict[str, str]:
         return {name: secret.reveal() for name, secret in self.headers.items()}
 
-    def form_fields(self) -> dict[str, str]:
-        return {}
+    def apply_body(self, body: Body | None) -> Body | None:
+        return body
+
+    def apply(self, request: httpx.Request) -> None:
+        """Write the credential headers into the finished request (the only frame that holds them)."""
+        for name, secret in self.headers.items():
+            request.headers[name] = secret.reveal()  # (Headers.update costs 5x as much)
 
     def secrets(self) -> Iterable[Secret]:
         return self.headers.values()
@@ -98,8 +113,15 @@ class BearerAuth:
             return {"Authorization": f"Bearer {self.token.reveal()}"}
         return {self.header: self.token.reveal()}
 
-    def form_fields(self) -> dict[str, str]:
-        return {}
+    def apply_body(self, body: Body | None) -> Body | None:
+        return body
+
+    def apply(self, request: httpx.Request) -> None:
+        """Write the token header into the finished request (the only frame that holds it)."""
+        if self.header.lower() == "authorization":
+            request.headers["Authorization"] = f"Bearer {self.token.reveal()}"
+        else:
+            request.headers[self.header] = self.token.reveal()
 
     def secrets(self) -> Iterable[Secret]:
         return (self.token,)
@@ -116,6 +138,26 @@ class FormAuth:
 
     def form_fields(self) -> dict[str, str]:
         return {name: secret.reveal() for name, secret in self.fields.items()}
+
+    def apply_body(self, body: Body | None) -> Body | None:
+        """The body with the credentials as more fields: appended to a form (or a form of them alone when
+        the call has no body), or as more text fields of a multipart body. A JSON body cannot carry form
+        fields: ValidationError, before anything is sent (never a form of credentials without the JSON).
+        """
+        from ._call import Form, Multipart
+
+        if body is None or isinstance(body, Form):
+            return Form({**(body.fields if body is not None else {}), **self.form_fields()})
+        if isinstance(body, Multipart):
+            return Multipart([*body.fields, *self.form_fields().items()], body.files)
+        raise ValidationError(
+            "body",
+            f"a JSON body cannot carry form credentials ({', '.join(self.fields)}): this provider's calls "
+            "must send a form or multipart body",
+        )
+
+    def apply(self, request: httpx.Request) -> None:
+        """Nothing to write: the credentials travel in the body (see :meth:`apply_body`)."""
 
     def secrets(self) -> Iterable[Secret]:
         return self.fields.values()

@@ -27,6 +27,7 @@ from ._forms import php_form, urlencoded
 from ._json import dumps
 from ._money import decimal_text
 from ._paths import render_path
+from ._unset import UNSET, Unset
 
 __all__ = ["Call", "Form", "Json", "Multipart", "Safety", "build_request", "files_in", "with_extra_headers"]
 
@@ -184,20 +185,24 @@ def build_request(
     *,
     base_url: str,
     headers: Mapping[str, str],
-    form_auth: Mapping[str, str],
     boundary: str,
     stack: ExitStack,
     timeout: httpx.Timeout,
+    body: Body | None | Unset = UNSET,
 ) -> httpx.Request:
-    """The ``httpx.Request`` for one attempt. Files are opened on *stack*, which the caller closes."""
+    """The ``httpx.Request`` for one attempt. Files are opened on *stack*, which the caller closes.
+
+    *body* is the one to encode when not the call's own: the client passes what its auth made of it
+    (``Auth.apply_body``); credential headers are the auth's to write into the result (``Auth.apply``).
+    """
     url = httpx.URL(base_url.rstrip("/") + call.path, params=dict(call.query) or None)
     all_headers = _merged({"Accept": "application/json"}, headers, call.headers)
-    body = call.body
+    if body is UNSET:
+        body = call.body
     stream: httpx.SyncByteStream | httpx.AsyncByteStream | None = None
-    if isinstance(body, Form) or form_auth:
-        fields = {**(body.fields if isinstance(body, Form) else {}), **form_auth}
+    if isinstance(body, Form):
         try:
-            payload = urlencoded(php_form(fields))
+            payload = urlencoded(php_form(body.fields))
         except UnicodeEncodeError as exc:  # a lone surrogate; the message names the code point, not the text
             code = ord(exc.object[exc.start])
             raise ValidationError(
@@ -248,6 +253,7 @@ def _multipart_request(
     timeout: httpx.Timeout,
 ) -> httpx.Request:
     # One boundary per logical call, so every retry sends the same bytes.
+    boundary = boundary or new_boundary()  # (the client always gives one; a caller may not)
     headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
     data: dict[str, list[str]] = {}
     for name, value in body.fields:

@@ -21,6 +21,8 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from . import _registry
+
 __all__ = ["FIELDS", "PROVIDERS", "TABLES", "Capabilities", "Cell", "ProviderTable", "capabilities"]
 
 #: How a unified value becomes the native argument: as is, as a one-item list, or (from a list) its one item.
@@ -28,7 +30,8 @@ Shape: TypeAlias = Literal["value", "list", "one"]
 
 #: The fields of InvoiceChange, in order.
 FIELDS: Final = ("due_date", "issue_date", "memo", "po_number", "pdf", "customer_emails")
-PROVIDERS: Final = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+#: The providers with a table below, in the registry's order (their ``capabilities`` key).
+PROVIDERS: Final = tuple(s.capabilities for s in _registry.providers(builtin_only=True) if s.capabilities)
 
 
 @attrs.frozen(kw_only=True)

@@ -460,14 +460,13 @@ def _planned(
             value = "<new for each call>"
         headers.append((name, client._redactor.text(value)))
     length = request.headers.get("content-length")
-    body = call.body
+    body = auth.apply_body(call.body)  # what the request carries: form credentials are fields too
     fields: list[str] = []
     files: list[str] = []
     if isinstance(body, Json):
         _leaves(body.value, "", fields, files)
-    elif isinstance(body, Form) or auth.form_fields():
-        given = body.fields if isinstance(body, Form) else {}
-        fields = [name for name, _ in php_form({**given, **auth.form_fields()})]
+    elif isinstance(body, Form):
+        fields = [name for name, _ in php_form(body.fields)]
     elif isinstance(body, Multipart):
         fields = [name for name, _ in body.fields] + [name for name, _, _ in body.files]
         files = [_describe(f"{name}", f, f.name_or(default)) for name, f, default in body.files]

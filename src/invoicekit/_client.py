@@ -9,7 +9,6 @@ import copy
 import functools
 import hashlib
 import ipaddress
-import json
 import logging
 import math
 import os
@@ -17,7 +16,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -25,20 +24,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 import httpx
 
+from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
 from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
-from ._call import Call, Multipart, Safety, build_request, new_boundary, with_extra_headers
+from ._call import Call, Multipart, build_request, new_boundary, with_extra_headers
 from ._errors import (
-    APIError,
     DecodeError,
-    InvoiceKitError,
     OutcomeUnknownError,
     TransportError,
     ValidationError,
-    api_error,
-    clean_text,
 )
 from ._files import FileReadError
-from ._json import loads
 from ._limits import (
     DEADLINE,
     DEFAULT_DEADLINE,
@@ -58,60 +53,20 @@ from ._limits import (
     retry_option,
 )
 from ._response import Meta, rate_limit, record, safe_headers
-from ._retry import MAY_HAVE_RUN_STATUSES, NOT_SENT, RetryPolicy, retry_after
+from ._retry import NOT_SENT, RetryPolicy
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
     import ssl  # httpx imports it when it first makes a context
 
     from typing_extensions import Self
 
-__all__ = ["AsyncClient", "BaseClient", "Failure", "Provider", "Resource", "SyncClient"]
+__all__ = ["AsyncClient", "BaseClient", "Provider", "Resource", "SyncClient"]
 
 R = TypeVar("R")
 C = TypeVar("C", bound="BaseClient")
 logger = logging.getLogger("invoicekit")
-_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_TIMEOUT = 60.0
 _monotonic = time.monotonic  # the deadline's clock (bound once: tests may stand in for `time` here)
-
-
-@attrs.frozen
-class Failure:
-    """What a provider's error reader found in an answer: its message, and optionally a status *hint*
-    (so an HTTP-200 envelope failure raises the class of its HTTP twin) and field *errors*.
-    """
-
-    message: str
-    hint: int | None = None
-    errors: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
-
-
-def read_error(status: int, data: Any) -> Failure:
-    """The default error reader: ``message``/``error``/``detail``/``title``, else the text itself."""
-    if isinstance(data, dict):
-        for key in ("message", "error", "detail", "title", "error_description", "responseText"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return Failure(value.strip())
-        return Failure(excerpt(json.dumps(data, default=str)))
-    if isinstance(data, str) and data.strip():
-        return Failure(excerpt(data))
-    return Failure(f"HTTP {status} with no message")
-
-
-def excerpt(text: str, limit: int = 200) -> str:
-    """A short, single-line excerpt of an answer; an HTML page is named as such with its title."""
-    lowered = text.lower()
-    if "<html" in lowered or "<!doctype html" in lowered:
-        start, end = lowered.find("<title>"), lowered.find("</title>")
-        title = " ".join(text[start + 7 : end].split()) if 0 <= start < end else ""
-        return f"an HTML page{f' ({title[:limit]})' if title else ''} instead of JSON"
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def no_envelope(data: Any) -> Failure | None:
-    return None
 
 
 @attrs.frozen
@@ -182,6 +137,7 @@ class BaseClient:
         http_client: httpx.Client | httpx.AsyncClient | None = None,
     ) -> None:
         check_sendable(auth)
+        _configure_logging()
         self._provider = provider
         self._auth = auth
         self._base_url = _choose_url(provider, base_url, sandbox)
@@ -276,16 +232,10 @@ class BaseClient:
         return Meta(
             status_code=response.status_code,
             headers=safe_headers(response.headers, self._redactor.text),
-            request_id=self._request_id(response),
+            request_id=request_id(response, self._redactor),
             rate_limit=rate_limit(response.headers),
             idempotency_key=call.idempotency_key,
             attempts=state.tries,
-        )
-
-    def _request_id(self, response: httpx.Response) -> str | None:
-        return next(
-            (self._scrub(response.headers[h]) for h in _REQUEST_ID_HEADERS if h in response.headers),
-            None,
         )
 
     def _request(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
@@ -297,15 +247,14 @@ class BaseClient:
             call,
             base_url=self._base_url,
             headers=headers,
-            form_auth=self._auth.form_fields(),
             boundary=state.boundary or _boundary(call, state),
             stack=stack,
             timeout=self._timeout,
+            body=self._auth.apply_body(call.body),
         )
-        # Credential headers are written last, here, into the finished request: no frame that opens a
-        # file or encodes a body (where an exception may start) holds them in a local variable.
-        for name, value in self._auth.apply_headers().items():
-            request.headers[name] = value  # (Headers.update costs 5x as much)
+        # Credential headers are written last, by the auth, into the finished request: no frame that opens
+        # a file or encodes a body (where an exception may start) holds them in a local variable.
+        self._auth.apply(request)
         left = state.deadline - _monotonic()
         if left < self._longest_timeout:  # no wait of this attempt may pass the call's deadline
             request.extensions["timeout"] = clipped(self._timeout, left)
@@ -418,7 +367,7 @@ class BaseClient:
                 return None
             if outcome.status_code == 429:
                 state.rate_limited += 1
-            elif outcome.status_code in MAY_HAVE_RUN_STATUSES:
+            elif may_have_run(outcome.status_code):
                 state.may_have_run = True
         elif not isinstance(outcome, NOT_SENT):
             state.may_have_run = True
@@ -467,40 +416,13 @@ class BaseClient:
         name = self._provider.name
         if isinstance(outcome, Exception):
             raise self._transport_error(call, outcome, state) from outcome
-        if call.safety is Safety.UNSAFE and outcome.status_code in MAY_HAVE_RUN_STATUSES:
-            raise OutcomeUnknownError(
-                f"{name} answered {outcome.status_code} to a call that must not run twice; it may or may "
-                "not have been applied, so it was not resent. Check the invoice before trying again.",
-                provider=name,
-                attempts=state.tries,
-                status_code=outcome.status_code,
-                idempotency_key=call.idempotency_key,
-            )
-        if call.once_only and outcome.status_code in MAY_HAVE_RUN_STATUSES:
-            raise OutcomeUnknownError(
-                f"{name} answered {outcome.status_code} to the last of {state.tries} attempt(s) of a call "
-                "that must not run twice; it may have been applied. Resend it with the same "
-                "idempotency_key (the provider replays its stored answer), never a new one, or check the "
-                "invoice first.",
-                provider=name,
-                attempts=state.tries,
-                status_code=outcome.status_code,
-                idempotency_key=call.idempotency_key,
-            )
-        if outcome.status_code == 409 and call.idempotency_key is not None and state.may_have_run:
-            # The provider is still running an earlier attempt under this key: not a refusal, and a
-            # resend under a new key could apply the change twice.
-            raise OutcomeUnknownError(
-                f"{name} answered 409 to a resend under the same idempotency key: an earlier attempt may "
-                "still be running or may have been applied. Resend with the same idempotency_key later.",
-                provider=name,
-                attempts=state.tries,
-                status_code=409,
-                idempotency_key=call.idempotency_key,
-            )
+        if outcome.status_code >= 400:  # 408, 409 and 5xx: what they mean for this call is _answers' rule
+            unknown = outcome_unknown(name, call, outcome.status_code, state.tries, state.may_have_run)
+            if unknown is not None:
+                raise unknown
         if state.unread is not None:
             raise state.unread
-        result = self._conclude(call, outcome)
+        result = conclude(self._provider, self._redactor, call, outcome)
         record(lambda: self._meta(outcome, call, state))
         return result
 
@@ -525,67 +447,6 @@ class BaseClient:
             provider=name,
             attempts=state.tries,
             idempotency_key=call.idempotency_key,
-        )
-
-    def _conclude(self, call: Call[R], response: httpx.Response) -> R:
-        status = response.status_code
-        if 300 <= status < 400:
-            target = self._scrub(httpx.URL(response.headers.get("location", "")).host) or "another location"
-            raise APIError(
-                f"redirect to {target} not followed (redirects are never followed)",
-                provider=self._provider.name,
-                status_code=status,
-            )
-        if status >= 400 or status < 200:
-            raise self._api_error(response, _decode(response, strict=False))
-        data = (
-            None
-            if call.ignore_answer
-            else _decode(response, strict=True, provider=self._provider.name, redact=self._scrub)
-        )
-        if data is not None and self._redactor.may_hold(response.content):
-            data = self._redactor.data(data)  # a result (its .extra too) never holds an echoed credential
-        failure = self._provider.check_envelope(data)
-        if failure is not None:
-            raise self._api_error(response, data, failure)
-        return self._parse(call, response, data)
-
-    def _parse(self, call: Call[R], response: httpx.Response, data: Any) -> R:
-        """Run the call's parser; a failure is a DecodeError with the real status and provider, its text
-        scrubbed, and nothing chained (a chained error would carry the answer's text).
-        """
-        try:
-            return call.parse(data)
-        except DecodeError as exc:
-            reason = exc.reason
-        except InvoiceKitError:
-            raise
-        except Exception as exc:  # a parser tripped on an answer it did not expect: still a typed error
-            reason = f"the answer could not be read ({type(exc).__name__})"
-        # Raised here, outside the handler: no __cause__ and no __context__.
-        raise DecodeError(self._scrub(reason), provider=self._provider.name, status_code=response.status_code)
-
-    def _scrub(self, text: str) -> str:
-        """Text from an answer, fit for a message: no credential, no control character. Scrubbed again
-        after cleaning, so control characters inserted into a credential cannot hide it.
-        """
-        return self._redactor.text(clean_text(self._redactor.text(text)))
-
-    def _api_error(self, response: httpx.Response, data: Any, failure: Failure | None = None) -> APIError:
-        data = self._redactor.data(data)  # before read_error cuts an excerpt, which could halve a secret
-        failure = failure or self._provider.read_error(response.status_code, data)
-        hint = failure.hint if failure.hint is not None else (400 if response.status_code < 300 else None)
-        return api_error(
-            self._scrub(failure.message),
-            provider=self._provider.name,
-            status_code=response.status_code,
-            hint=hint,
-            retry_after=retry_after(response.headers),
-            body=data,
-            request_id=self._request_id(response),
-            headers=safe_headers(response.headers, self._redactor.text),
-            rate_limit=rate_limit(response.headers),
-            errors={self._scrub(k): [self._scrub(m) for m in v] for k, v in failure.errors.items()},
         )
 
 
@@ -971,33 +832,6 @@ def _ssl_context() -> ssl.SSLContext | bool:
     return context
 
 
-def _decode(
-    response: httpx.Response, *, strict: bool, provider: str = "", redact: Callable[[str], str] = str
-) -> Any:
-    if not response.content.strip():  # no local copy of the answer: tracebacks with locals show frames
-        return None
-    try:
-        return loads(response.content)  # orjson with the `fast` extra; exact Decimals either way
-    except (ValueError, UnicodeDecodeError) as exc:
-        cause = _scrubbed(exc, redact)  # raised below, outside the handler: no __context__ either
-    if not strict:
-        return response.text
-    raise DecodeError(
-        f"the answer is not JSON ({excerpt(redact(response.text))})",
-        provider=provider,
-        status_code=response.status_code,
-    ) from cause
-
-
-def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
-    """The parse error to chain, without the raw answer it carries (``.doc``, ``.object``), which may
-    echo a credential back.
-    """
-    if isinstance(exc, json.JSONDecodeError):
-        return json.JSONDecodeError(exc.msg, redact(exc.doc), exc.pos)
-    return ValueError(str(exc))  # a UnicodeDecodeError's .object is the raw body; its str is not
-
-
 def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
     """Scrub, in place, the text of *exc* and of every exception chained to it: httpx, httpcore and h11
     quote what the server sent (``illegal header line: bytearray(b'...')``), which may echo a credential.
@@ -1029,9 +863,11 @@ def _user_agent() -> str:
     return f"invoicekit/{invoicekit.__version__} httpx/{httpx.__version__}"
 
 
+@functools.cache  # once per process, when the first client is made: importing installs no handler
 def _configure_logging() -> None:
     """``INVOICEKIT_LOG=debug|info``: set the logger's level, and print to stderr unless the program
     already has a handler for it (its own or the root's; the package's NullHandler does not count).
+    Called by the first client made, never at import (a library adds a NullHandler at most).
     """
     level = os.environ.get("INVOICEKIT_LOG", "").strip().lower()
     if level not in {"debug", "info"}:
@@ -1042,6 +878,3 @@ def _configure_logging() -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
-
-
-_configure_logging()

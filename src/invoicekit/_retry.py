@@ -3,8 +3,9 @@
 The rule (DESIGN.md decision 4):
 
 - The request surely never left (connect error, connect or pool timeout): retried, whatever the call.
-- It may have run (read/write timeout, dropped connection, 408, 5xx): retried only when the call is
-  safe to repeat (idempotent, or idempotent with a key the provider deduplicates on).
+- It may have run (read/write timeout, dropped connection, or a status ``_answers.may_have_run`` names:
+  408 and any 5xx but 501/505): retried only when the call is safe to repeat (idempotent, or idempotent
+  with a key the provider deduplicates on).
 - 429: the provider refused before doing anything, so it is retried after the wait it asked for (or a
   backoff). A wait longer than *max_retry_after* is not waited for: the caller gets the RateLimitError.
 - Any other answer is final. A body that cannot be produced again (a one-shot stream) is never resent.
@@ -12,21 +13,18 @@ The rule (DESIGN.md decision 4):
 
 from __future__ import annotations
 
-import email.utils
 import math
 import random
-import time
-from collections.abc import Mapping
 
 import attrs
 import httpx
 
+from ._answers import may_have_run, retry_after
 from ._errors import ValidationError
 
 __all__ = ["RetryPolicy", "retry_after"]
 
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-MAY_HAVE_RUN_STATUSES = frozenset({408, 500, 502, 503, 504})
 
 
 @attrs.frozen
@@ -86,7 +84,7 @@ class RetryPolicy:
             if wait is None:
                 return self.backoff(rate_limited)
             return wait if wait <= self.max_retry_after else None
-        if response.status_code not in MAY_HAVE_RUN_STATUSES or not safe:
+        if not may_have_run(response.status_code) or not safe:
             return None
         if tries - rate_limited >= self.attempts:
             return None
@@ -119,35 +117,3 @@ def _seconds_option(value: object, name: str) -> None:
 def _flag(value: object, name: str) -> None:
     if not isinstance(value, bool):
         raise ValidationError(f"RetryPolicy.{name}", f"must be True or False, not {type(value).__name__}")
-
-
-def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """The wait a response asks for, in seconds: ``retry-after-ms``, ``Retry-After`` (seconds or HTTP
-    date), or ``X-RateLimit-Reset`` (seconds, or a Unix time). None when absent or unreadable.
-    """
-    now = time.time() if now is None else now
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0), ("x-ratelimit-reset", 1.0)):
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        wait = _seconds(raw.strip(), now)
-        if wait is not None:
-            wait *= scale
-            if name == "x-ratelimit-reset" and wait > 1e9:  # a Unix time, not a delay
-                wait -= now
-            return max(wait, 0.0)
-    return None
-
-
-def _seconds(raw: str, now: float) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        return when.timestamp() - now
-    return value if math.isfinite(value) else None

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from invoicekit import File, ValidationError
+from invoicekit._auth import FormAuth, Secret
 from invoicekit._call import Call, Form, Json, JsonStream, Multipart, Safety, build_request, files_in
 from support import OneShot
 
@@ -24,10 +25,10 @@ def build(call: Call[Any], **kw: Any) -> httpx.Request:
         call,
         base_url=kw.get("base_url", "https://api.test/v1"),
         headers=kw.get("headers", {"X-Key": "k"}),
-        form_auth=kw.get("form_auth", {}),
         boundary="b0undary",
         stack=stack,
         timeout=httpx.Timeout(5.0),
+        **({"body": kw["auth"].apply_body(call.body)} if "auth" in kw else {}),
     )
     request.read()
     stack.close()
@@ -130,7 +131,7 @@ def test_form_body_merges_auth_fields() -> None:
     """Form bodies are PHP-flattened and the form auth fields are appended."""
     request = build(
         Call("POST", "/includes/api.php", parse=none, body=Form({"items": {13: "x"}, "ok": True})),
-        form_auth={"secret": "s"},
+        auth=FormAuth({"secret": Secret("s")}),
     )
     assert request.content == b"items%5B13%5D=x&ok=1&secret=s"
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"

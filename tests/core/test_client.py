@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 import invoicekit as ik
+from invoicekit._answers import Failure
 from invoicekit._auth import FormAuth, HeaderAuth, Secret
 from invoicekit._call import Call, Form, Json, Safety
-from invoicekit._client import AsyncClient, Failure, Provider, SyncClient
+from invoicekit._client import AsyncClient, Provider, SyncClient
 
 KEY = "key-0123456789"
 

@@ -808,7 +808,6 @@ def _sent(call: Any) -> list[tuple[str, str]]:
             call,
             base_url=BASE,
             headers={},
-            form_auth={},
             boundary="b0undary",
             stack=stack,
             timeout=httpx.Timeout(1),

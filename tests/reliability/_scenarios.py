@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import httpx
 
+import support
 from invoicekit import RetryPolicy, invoro, payabli, whmcs
 from invoicekit._call import Safety
 from invoicekit.invoro._client import update_draft_call
@@ -26,7 +27,7 @@ from invoicekit.upflow._client import upload_pdf_call
 
 PDF = b"%PDF-1.4\n% invoicekit reliability fixture\n%%EOF\n"
 FAST = RetryPolicy(initial=0, jitter=False)  # 3 attempts, no waiting
-PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+PROVIDERS = support.PROVIDERS  # from the provider registry
 
 
 @attrs.define

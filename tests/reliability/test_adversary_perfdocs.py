@@ -330,7 +330,6 @@ def test_a_form_body_that_utf8_cannot_carry_is_a_validation_error() -> None:
             call,
             base_url="http://127.0.0.1",
             headers={},
-            form_auth={},
             boundary="b",
             stack=stack,
             timeout=httpx.Timeout(1.0),

@@ -52,7 +52,6 @@ def _raw_path(call: Call[Any], base_url: str) -> bytes:
             call,
             base_url=base_url,
             headers={},
-            form_auth={},
             boundary="b" * 32,
             stack=stack,
             timeout=httpx.Timeout(1.0),

@@ -202,7 +202,6 @@ def _request(body: Any, stack: ExitStack) -> httpx.Request:
         call,
         base_url="https://api.test",
         headers={},
-        form_auth={},
         boundary="b" * 32,
         stack=stack,
         timeout=httpx.Timeout(5.0),

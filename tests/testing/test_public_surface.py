@@ -10,17 +10,14 @@ import pytest
 
 import invoicekit
 import invoicekit.testing
+from invoicekit import _registry
 from invoicekit.testing import FakeInvoro, FakePayabli, FakeProvider, FakeSalesbricks, FakeUpflow, FakeWhmcs
 
-FAKES: list[type[Any]] = [FakeUpflow, FakeSalesbricks, FakePayabli, FakeInvoro, FakeWhmcs]
+# Every fake and its clients, from the provider registry.
+SPECS = _registry.providers(builtin_only=True)
+FAKES: list[type[Any]] = [spec.load_fake() for spec in SPECS]
 INVORO_ID = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
-CLIENTS = {
-    FakeUpflow: (invoicekit.Upflow, invoicekit.AsyncUpflow),
-    FakeSalesbricks: (invoicekit.Salesbricks, invoicekit.AsyncSalesbricks),
-    FakePayabli: (invoicekit.Payabli, invoicekit.AsyncPayabli),
-    FakeInvoro: (invoicekit.Invoro, invoicekit.AsyncInvoro),
-    FakeWhmcs: (invoicekit.Whmcs, invoicekit.AsyncWhmcs),
-}
+CLIENTS = {spec.load_fake(): (spec.load_client(), spec.load_client(asynchronous=True)) for spec in SPECS}
 
 
 def test_all_is_sorted_and_resolves() -> None:

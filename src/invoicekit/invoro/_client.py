@@ -14,13 +14,14 @@ import attrs
 import cattrs
 import httpx
 
+from .._answers import Failure, Hints
+from .._answers import read_error as default_read_error
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
 from .._checks import boolean, choice, some_change, uuid_text
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
-from .._client import read_error as default_read_error
+from .._client import AsyncClient, Provider, Resource, SyncClient
 from .._convert import json_kind, make_converter, structure, wrap_unstructure
 from .._errors import ValidationError, bad_answer
 from .._money import to_cents
@@ -101,7 +102,7 @@ RESPONSE_KEYS: Mapping[str, tuple[str, ...]] = {
 
 #: An error message that names its own class [INF: Invoro's wording is not documented]. A draft-state
 #: refusal is a ConflictError whatever status carries it.
-_MESSAGE_HINTS: tuple[tuple[re.Pattern[str], int], ...] = (
+_MESSAGE_HINTS = Hints(
     (re.compile(r"\bdraft\b", re.IGNORECASE), 409),
     (re.compile(r"not associated with a company", re.IGNORECASE), 403),
     (re.compile(r"\bnot found\b|does not belong", re.IGNORECASE), 404),
@@ -342,7 +343,7 @@ def _failure(status: int, data: dict[str, Any]) -> Failure:
     message = raw.strip() if isinstance(raw, str) and raw.strip() else f"HTTP {status} with no message"
     hint = None
     if status < 300 or status in (400, 409, 422):
-        hint = next((code for pattern, code in _MESSAGE_HINTS if pattern.search(message)), None)
+        hint = _MESSAGE_HINTS(message)
     return Failure(message, hint=hint, errors=_errors(data.get("errors")))
 
 

@@ -10,12 +10,13 @@ from typing import Any, Final
 import attrs
 import httpx
 
+from .._answers import Failure, Hints
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
 from .._checks import boolean, int_id, some_change
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient
+from .._client import AsyncClient, Provider, Resource, SyncClient
 from .._convert import amount, camel, json_kind, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._files import File
@@ -78,7 +79,7 @@ _FTYPES: Final = {
 #: no "not found" or "conflict" code for invoices [UNK]; these are read from responseCode, then from
 #: responseText and responseData. Anything else is a 400 (BadRequestError).
 _CODE_HINTS: Final[dict[int, int]] = {3001: 404}  # 3001: "Entrypoint specified in parameter doesn't exist"
-_TEXT_HINTS: Final[tuple[tuple[re.Pattern[str], int], ...]] = (
+_TEXT_HINTS: Final = Hints(
     (re.compile(r"not found|does ?n[o']t exist|no such|unknown invoice", re.IGNORECASE), 404),
     (
         re.compile(
@@ -121,7 +122,7 @@ def envelope_hint(data: dict[str, Any]) -> int:
     if isinstance(code, int) and code in _CODE_HINTS:
         return _CODE_HINTS[code]
     said = f"{_ci(data, 'responseText') or ''} {_reason(data)}"
-    return next((hint for pattern, hint in _TEXT_HINTS if pattern.search(said)), 400)
+    return _TEXT_HINTS(said) or 400
 
 
 def check_envelope(data: Any) -> Failure | None:

@@ -14,12 +14,13 @@ from typing import Any, Final
 import attrs
 import httpx
 
+from .._answers import Failure, excerpt
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
 from .._checks import boolean, date, email, header_value, some_change, text
-from .._client import AsyncClient, Failure, Provider, Resource, SyncClient, excerpt
+from .._client import AsyncClient, Provider, Resource, SyncClient
 from .._convert import make_converter, structure
 from .._errors import ValidationError
 from .._files import File, FileInput

@@ -41,13 +41,21 @@ client. See ``docs/testing.md`` for the whole story.
 
 from __future__ import annotations
 
+import importlib as _importlib
+from typing import TYPE_CHECKING
+
+from .. import _registry
 from ._fake import FakeProvider, Fault
-from ._invoro import FakeInvoro, InvoroInvoice
-from ._payabli import FakePayabli, PayabliAttachment, PayabliInvoice
-from ._salesbricks import FakeSalesbricks, SalesbricksAttachment, SalesbricksInvoice
 from ._server import FakeServer
-from ._upflow import FakeUpflow, UpflowInvoice
-from ._whmcs import FakeWhmcs, WhmcsInvoice, WhmcsLine
+
+if TYPE_CHECKING:
+    # What type checkers see; at run time the fakes (and their records) come from the provider registry
+    # (invoicekit/_registry.py), which tests/test_registry.py checks this against.
+    from ._invoro import FakeInvoro, InvoroInvoice
+    from ._payabli import FakePayabli, PayabliAttachment, PayabliInvoice
+    from ._salesbricks import FakeSalesbricks, SalesbricksAttachment, SalesbricksInvoice
+    from ._upflow import FakeUpflow, UpflowInvoice
+    from ._whmcs import FakeWhmcs, WhmcsInvoice, WhmcsLine
 
 __all__ = [
     "FakeInvoro",
@@ -67,3 +75,25 @@ __all__ = [
     "WhmcsInvoice",
     "WhmcsLine",
 ]
+
+# Every fake of the registry, loaded with the module (as a test expects `from invoicekit.testing import *`).
+for _spec in _registry.providers():
+    _module = _importlib.import_module(_spec.fake.partition(":")[0])
+    for _name in _spec.testing_exports:
+        globals()[_name] = getattr(_module, _name)
+del _spec, _module, _name
+
+if not TYPE_CHECKING:  # a provider registered later is found on first use; hidden from type checkers
+
+    def __getattr__(name: str) -> object:
+        module = _registry.fake_export(name)
+        if module is None:
+            msg = f"module {__name__!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        value = getattr(_importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, *(n for s in _registry.providers() for n in s.testing_exports)})

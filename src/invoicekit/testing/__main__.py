@@ -1,4 +1,7 @@
-"""``python -m invoicekit.testing`` (or ``invoicekit-fakes``): serve all five fakes on 127.0.0.1.
+"""``python -m invoicekit.testing`` (or ``invoicekit-fakes``): serve every provider's fake on 127.0.0.1.
+
+The fakes served are those of the provider registry (``invoicekit/_registry.py``), each seeded by its
+``seed_demo()``.
 
 Every fake is seeded with a few demo invoices and served on one port, under its own name
 (``http://127.0.0.1:<port>/upflow/v1``, ``/salesbricks/api/v2``, ``/payabli/api``, ``/invoro/invoice-api``,
@@ -17,81 +20,39 @@ import ipaddress
 import signal
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from types import FrameType
 
-import attrs
-
+from .. import _registry
 from ._fake import FakeProvider
-from ._invoro import FakeInvoro
-from ._payabli import FakePayabli
-from ._salesbricks import FakeSalesbricks
+from ._invoro import DEMO_DRAFT as INVORO_DRAFT
+from ._invoro import DEMO_SENT as INVORO_SENT
+from ._salesbricks import DEMO_INVOICE as SALESBRICKS_INVOICE
 from ._server import FakeServer, inject, parse_fault
-from ._upflow import FakeUpflow
-from ._whmcs import FakeWhmcs
 
-__all__ = ["Demo", "demo_fakes", "describe", "main"]
-
-#: Ids of the seeded demo invoices, so that the printed hints and the docs can name them.
-INVORO_DRAFT = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
-INVORO_SENT = "0c2b7c1e-8f1d-4a55-9d62-5e3c4b2a1f00"
-SALESBRICKS_INVOICE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+__all__ = ["INVORO_DRAFT", "INVORO_SENT", "SALESBRICKS_INVOICE", "demo_fakes", "describe", "main"]
 
 
-@attrs.frozen
-class Demo:
-    """The five fakes of the demo, each seeded with a few invoices."""
-
-    upflow: FakeUpflow
-    salesbricks: FakeSalesbricks
-    payabli: FakePayabli
-    invoro: FakeInvoro
-    whmcs: FakeWhmcs
-
-    def by_name(self) -> dict[str, FakeProvider]:
-        """The fakes by the name they are served under (``upflow``, ``salesbricks``, ...)."""
-        return {field.name: getattr(self, field.name) for field in attrs.fields(Demo)}
+def demo_fakes() -> dict[str, tuple[FakeProvider, str]]:
+    """A fake of every provider in the registry, by the name it is served under, each seeded with its demo
+    invoices (``seed_demo``), with the words saying what they are.
+    """
+    fakes: dict[str, tuple[FakeProvider, str]] = {}
+    for spec in _registry.providers():
+        fake = spec.load_fake()()
+        fakes[spec.name] = (fake, fake.seed_demo())
+    return fakes
 
 
-def demo_fakes() -> Demo:
-    """The five fakes, each seeded with a few demo invoices."""
-    upflow = FakeUpflow()
-    upflow.add_invoice("inv_demo_1", external_id="ERP-42")
-    upflow.add_invoice("inv_demo_2", external_id="ERP-43")
-    salesbricks = FakeSalesbricks()
-    salesbricks.add_invoice(SALESBRICKS_INVOICE, attachments=["terms.pdf"], company_name="Acme SAS")
-    payabli = FakePayabli()
-    payabli.add_invoice(1001, invoice_status=1, invoice_data={"invoiceNumber": "INV-1001", "notes": ""})
-    payabli.add_invoice(1002, invoice_status=4, invoice_data={"invoiceNumber": "INV-1002"})  # paid: locked
-    invoro = FakeInvoro()
-    invoro.add_invoice(INVORO_DRAFT)
-    invoro.add_invoice(INVORO_SENT, state="sent")  # not a draft: updates are refused
-    whmcs = FakeWhmcs()
-    whmcs.add_invoice(1001, status="Draft", lines=[("Hosting", Decimal("10.00"), True)])
-    whmcs.add_invoice(1002, status="Unpaid", lines=[("Domain", Decimal("9.95"), False)])
-    return Demo(upflow, salesbricks, payabli, invoro, whmcs)
-
-
-def describe(demo: Demo, server: FakeServer) -> str:
+def describe(demo: dict[str, tuple[FakeProvider, str]], server: FakeServer) -> str:
     """What to paste: per provider, the environment variables and the client argument for the URL."""
-    up, sb, pb, io, wh = demo.upflow, demo.salesbricks, demo.payabli, demo.invoro, demo.whmcs
-    scheme = "Authorization: Bearer" if io.auth_scheme == "bearer" else "X-Api-Key"
-    sections = [
-        ("Upflow", "invoices inv_demo_1 (external ERP-42), inv_demo_2 (external ERP-43)",
-         [f"UPFLOW_API_KEY={up.api_key}", f"UPFLOW_API_SECRET={up.api_secret}"], "upflow", "base_url"),
-        ("Salesbricks", f"invoice {SALESBRICKS_INVOICE}",
-         [f"SALESBRICKS_API_KEY={sb.api_key}"], "salesbricks", "base_url"),
-        ("Payabli", "invoices 1001 (active), 1002 (paid, so updates are declined)",
-         [f"PAYABLI_API_KEY={pb.api_key}"], "payabli", "base_url"),
-        ("Invoro", f"draft {INVORO_DRAFT}; {INVORO_SENT} is sent (refused); key as {scheme}",
-         [f"INVORO_API_KEY={io.api_key}"], "invoro", "base_url"),
-        ("WHMCS", "invoices 1001 (Draft), 1002 (Unpaid)",
-         [f"WHMCS_URL={server.base_url('whmcs')}", f"WHMCS_IDENTIFIER={wh.identifier}",
-          f"WHMCS_SECRET={wh.secret}"], "whmcs", "url"),
-    ]  # fmt: skip
     lines = [f"invoicekit fakes on {server.url} (Ctrl-C to stop)"]
-    for title, seeded, env, name, argument in sections:
-        lines += ["", f"# {title}: {seeded}", *env, f"{argument}={server.base_url(name)}"]
+    for name, (fake, seeded) in demo.items():
+        spec = _registry.by_name(name)
+        env = [
+            f"{var}={server.base_url(name) if param == spec.url_param else getattr(fake, param)}"
+            for var, param in spec.env
+        ]
+        lines += ["", f"# {spec.title}: {seeded}", *env, f"{spec.url_param}={server.base_url(name)}"]
     return "\n".join(lines)
 
 
@@ -149,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--host {args.host} is not a loopback address; add --allow-non-loopback to bind it anyway"
         )
     demo = demo_fakes()
-    fakes = demo.by_name()
+    fakes = {name: fake for name, (fake, _) in demo.items()}
     for text in args.fault:
         try:
             name, spec = parse_fault(text)

@@ -108,6 +108,12 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             self._faults.clear()
 
+    def seed_demo(self) -> str:
+        """Seed the demo invoices ``python -m invoicekit.testing`` serves; returns what they are, in words.
+        A fake that does not override it is served empty.
+        """
+        return "no demo invoices"
+
     # -- what subclasses use -------------------------------------------------------------------------
 
     def client_kwargs(

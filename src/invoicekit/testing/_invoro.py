@@ -81,6 +81,11 @@ class InvoroInvoice:
         }
 
 
+#: The ids of the demo invoices ``python -m invoicekit.testing`` serves: a draft, and one already sent.
+DEMO_DRAFT = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
+DEMO_SENT = "0c2b7c1e-8f1d-4a55-9d62-5e3c4b2a1f00"
+
+
 class FakeInvoro(FakeProvider):
     """Invoro in memory: ``PUT /invoice-api/invoices/{id}`` replaces a draft.
 
@@ -109,6 +114,13 @@ class FakeInvoro(FakeProvider):
         #: Every invoice, by id.
         self.invoices: dict[str, InvoroInvoice] = {}
         self.route("PUT", r"/invoices/(?P<id>[^/]+)", self._update_draft)
+
+    def seed_demo(self) -> str:
+        """The demo invoices of ``python -m invoicekit.testing``."""
+        self.add_invoice(DEMO_DRAFT)
+        self.add_invoice(DEMO_SENT, state="sent")  # not a draft: updates are refused
+        scheme = "Authorization: Bearer" if self.auth_scheme == "bearer" else "X-Api-Key"
+        return f"draft {DEMO_DRAFT}; {DEMO_SENT} is sent (refused); key as {scheme}"
 
     def add_invoice(self, id: str | None = None, state: str = "draft", **fields: Any) -> InvoroInvoice:
         """Seed an invoice (a new UUID when *id* is None) in *state*; *fields* set :class:`InvoroInvoice`

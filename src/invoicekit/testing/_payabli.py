@@ -207,6 +207,12 @@ class FakePayabli(FakeProvider):
         self.route("PUT", r"/Invoice/(?P<id>[^/]+)", self._update)
         self.route("GET", r"/Invoice/(?P<id>[^/]+)", self._get)
 
+    def seed_demo(self) -> str:
+        """The demo invoices of ``python -m invoicekit.testing``."""
+        self.add_invoice(1001, invoice_status=1, invoice_data={"invoiceNumber": "INV-1001", "notes": ""})
+        self.add_invoice(1002, invoice_status=4, invoice_data={"invoiceNumber": "INV-1002"})  # paid: locked
+        return "invoices 1001 (active), 1002 (paid, so updates are declined)"
+
     def add_invoice(
         self,
         id_invoice: int,

@@ -126,6 +126,10 @@ class SalesbricksInvoice:
     updates: int = 0
 
 
+#: The id of the demo invoice ``python -m invoicekit.testing`` serves.
+DEMO_INVOICE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+
 class FakeSalesbricks(FakeProvider):
     """A stateful Salesbricks. Seed with :meth:`add_invoice`, inspect :attr:`invoices`, and get a wired
     client from :meth:`client` / :meth:`async_client`.
@@ -145,6 +149,11 @@ class FakeSalesbricks(FakeProvider):
         self.route("PATCH", r"/invoices/(?P<invoice_id>[^/]+)", self._patch)
 
     # -- seeding and clients ---------------------------------------------------------------------------
+
+    def seed_demo(self) -> str:
+        """The demo invoice of ``python -m invoicekit.testing``."""
+        self.add_invoice(DEMO_INVOICE, attachments=["terms.pdf"], company_name="Acme SAS")
+        return f"invoice {DEMO_INVOICE}"
 
     def add_invoice(
         self,

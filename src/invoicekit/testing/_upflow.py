@@ -64,6 +64,12 @@ class FakeUpflow(FakeProvider):
         self.invoices: dict[str, UpflowInvoice] = {}
         self.route("POST", r"/invoices/(?P<invoice>[^/]+)/pdf", self._upload_pdf)
 
+    def seed_demo(self) -> str:
+        """The demo invoices of ``python -m invoicekit.testing``."""
+        self.add_invoice("inv_demo_1", external_id="ERP-42")
+        self.add_invoice("inv_demo_2", external_id="ERP-43")
+        return "invoices inv_demo_1 (external ERP-42), inv_demo_2 (external ERP-43)"
+
     def add_invoice(self, id: str, external_id: str | None = None) -> UpflowInvoice:
         """Seed an invoice with Upflow id *id* and, optionally, the *external_id* of your system."""
         invoice = UpflowInvoice(id, external_id)

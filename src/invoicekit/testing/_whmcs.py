@@ -130,6 +130,12 @@ class FakeWhmcs(FakeProvider):
 
     # -- what tests use ------------------------------------------------------------------------------
 
+    def seed_demo(self) -> str:
+        """The demo invoices of ``python -m invoicekit.testing``."""
+        self.add_invoice(1001, status="Draft", lines=[("Hosting", Decimal("10.00"), True)])
+        self.add_invoice(1002, status="Unpaid", lines=[("Domain", Decimal("9.95"), False)])
+        return "invoices 1001 (Draft), 1002 (Unpaid)"
+
     def add_invoice(
         self,
         id: int,

@@ -20,10 +20,12 @@ fake                   sync client                         async client
 ``fake_whmcs``         ``whmcs_client``                    ``async_whmcs_client``
 =====================  ==================================  ==========================================
 
-A client fixture talks to the fake of the same test (seed it through ``fake_<provider>``), carries the fake's
-credentials, retries with ``RetryPolicy(initial=0)`` so that retries never sleep (a ``Retry-After`` you inject
-is still honoured), and is closed after the test. The async clients are plain fixtures returning an
-``Async*`` client, so they work with any async test runner (anyio, pytest-asyncio).
+The fixtures are made from the provider registry (``invoicekit/_registry.py``): each provider there has
+its three, named after it. A client fixture talks to the fake of the same test (seed it through
+``fake_<provider>``), carries the fake's credentials, retries with ``RetryPolicy(initial=0)`` so that
+retries never sleep (a ``Retry-After`` you inject is still honoured), and is closed after the test. The
+async clients are plain fixtures returning an ``Async*`` client, so they work with any async test runner
+(anyio, pytest-asyncio).
 
 Importing this module imports pytest; nothing else in invoicekit does.
 
@@ -33,44 +35,14 @@ Importing this module imports pytest; nothing else in invoicekit does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import httpx
 import pytest
 
-from .. import (
-    AsyncInvoro,
-    AsyncPayabli,
-    AsyncSalesbricks,
-    AsyncUpflow,
-    AsyncWhmcs,
-    Invoro,
-    Payabli,
-    RetryPolicy,
-    Salesbricks,
-    Upflow,
-    Whmcs,
-)
-from . import FakeInvoro, FakePayabli, FakeProvider, FakeSalesbricks, FakeUpflow, FakeWhmcs
-
-__all__ = [
-    "async_invoro_client",
-    "async_payabli_client",
-    "async_salesbricks_client",
-    "async_upflow_client",
-    "async_whmcs_client",
-    "fake_invoro",
-    "fake_payabli",
-    "fake_salesbricks",
-    "fake_upflow",
-    "fake_whmcs",
-    "invoro_client",
-    "payabli_client",
-    "salesbricks_client",
-    "upflow_client",
-    "whmcs_client",
-]
+from .. import RetryPolicy, _registry
+from . import FakeProvider
 
 #: The retry policy of the client fixtures: the default attempts, no backoff sleep.
 NO_SLEEP = RetryPolicy(initial=0)
@@ -115,91 +87,43 @@ async def _aclose(client: _AsyncClosing, http: httpx.AsyncClient) -> None:
     await http.aclose()
 
 
-@pytest.fixture
-def fake_upflow() -> FakeUpflow:
-    """A fresh :class:`~invoicekit.testing.FakeUpflow` (no invoices; seed with ``add_invoice``)."""
-    return FakeUpflow()
+def fixtures_for(spec: _registry.ProviderSpec) -> dict[str, Callable[..., Any]]:
+    """The three fixtures of one provider, by name: ``fake_<name>``, ``<name>_client`` and
+    ``async_<name>_client``. A conftest can add them for a provider it registers itself:
+    ``globals().update(fixtures_for(spec))``.
+    """
+    fake_name = f"fake_{spec.name}"
+    fake_class = spec.fake.partition(":")[2]
+
+    def fake() -> Any:
+        return spec.load_fake()()
+
+    def sync_client(request: pytest.FixtureRequest) -> Iterator[Any]:
+        yield from _sync_client(request.getfixturevalue(fake_name))
+
+    def async_client(request: pytest.FixtureRequest) -> Iterator[Any]:
+        yield from _async_client(request.getfixturevalue(fake_name))
+
+    fake.__doc__ = (
+        f"A fresh :class:`~invoicekit.testing.{fake_class}` (no invoices; seed with ``add_invoice``)."
+    )
+    sync_client.__doc__ = (
+        f"An :class:`invoicekit.{spec.client}` talking to ``{fake_name}``; closed after the test."
+    )
+    async_client.__doc__ = (
+        f"An :class:`invoicekit.{spec.async_client}` talking to ``{fake_name}``; closed after it."
+    )
+    made: dict[str, Callable[..., Any]] = {}
+    for name, function in (
+        (fake_name, fake),
+        (f"{spec.name}_client", sync_client),
+        (f"async_{spec.name}_client", async_client),
+    ):
+        function.__name__ = function.__qualname__ = name
+        made[name] = pytest.fixture(name=name)(function)
+    return made
 
 
-@pytest.fixture
-def fake_salesbricks() -> FakeSalesbricks:
-    """A fresh :class:`~invoicekit.testing.FakeSalesbricks` (no invoices; seed with ``add_invoice``)."""
-    return FakeSalesbricks()
-
-
-@pytest.fixture
-def fake_payabli() -> FakePayabli:
-    """A fresh :class:`~invoicekit.testing.FakePayabli` (no invoices; seed with ``add_invoice``)."""
-    return FakePayabli()
-
-
-@pytest.fixture
-def fake_invoro() -> FakeInvoro:
-    """A fresh :class:`~invoicekit.testing.FakeInvoro` (no invoices; seed with ``add_invoice``)."""
-    return FakeInvoro()
-
-
-@pytest.fixture
-def fake_whmcs() -> FakeWhmcs:
-    """A fresh :class:`~invoicekit.testing.FakeWhmcs` (no invoices; seed with ``add_invoice``)."""
-    return FakeWhmcs()
-
-
-@pytest.fixture
-def upflow_client(fake_upflow: FakeUpflow) -> Iterator[Upflow]:
-    """An :class:`invoicekit.Upflow` talking to ``fake_upflow``; closed after the test."""
-    yield from _sync_client(fake_upflow)
-
-
-@pytest.fixture
-def async_upflow_client(fake_upflow: FakeUpflow) -> Iterator[AsyncUpflow]:
-    """An :class:`invoicekit.AsyncUpflow` talking to ``fake_upflow``; closed after the test."""
-    yield from _async_client(fake_upflow)
-
-
-@pytest.fixture
-def salesbricks_client(fake_salesbricks: FakeSalesbricks) -> Iterator[Salesbricks]:
-    """An :class:`invoicekit.Salesbricks` talking to ``fake_salesbricks``; closed after the test."""
-    yield from _sync_client(fake_salesbricks)
-
-
-@pytest.fixture
-def async_salesbricks_client(fake_salesbricks: FakeSalesbricks) -> Iterator[AsyncSalesbricks]:
-    """An :class:`invoicekit.AsyncSalesbricks` talking to ``fake_salesbricks``; closed after the test."""
-    yield from _async_client(fake_salesbricks)
-
-
-@pytest.fixture
-def payabli_client(fake_payabli: FakePayabli) -> Iterator[Payabli]:
-    """An :class:`invoicekit.Payabli` talking to ``fake_payabli``; closed after the test."""
-    yield from _sync_client(fake_payabli)
-
-
-@pytest.fixture
-def async_payabli_client(fake_payabli: FakePayabli) -> Iterator[AsyncPayabli]:
-    """An :class:`invoicekit.AsyncPayabli` talking to ``fake_payabli``; closed after the test."""
-    yield from _async_client(fake_payabli)
-
-
-@pytest.fixture
-def invoro_client(fake_invoro: FakeInvoro) -> Iterator[Invoro]:
-    """An :class:`invoicekit.Invoro` talking to ``fake_invoro``; closed after the test."""
-    yield from _sync_client(fake_invoro)
-
-
-@pytest.fixture
-def async_invoro_client(fake_invoro: FakeInvoro) -> Iterator[AsyncInvoro]:
-    """An :class:`invoicekit.AsyncInvoro` talking to ``fake_invoro``; closed after the test."""
-    yield from _async_client(fake_invoro)
-
-
-@pytest.fixture
-def whmcs_client(fake_whmcs: FakeWhmcs) -> Iterator[Whmcs]:
-    """An :class:`invoicekit.Whmcs` talking to ``fake_whmcs``; closed after the test."""
-    yield from _sync_client(fake_whmcs)
-
-
-@pytest.fixture
-def async_whmcs_client(fake_whmcs: FakeWhmcs) -> Iterator[AsyncWhmcs]:
-    """An :class:`invoicekit.AsyncWhmcs` talking to ``fake_whmcs``; closed after the test."""
-    yield from _async_client(fake_whmcs)
+_FIXTURES = {name: f for spec in _registry.providers() for name, f in fixtures_for(spec).items()}
+globals().update(_FIXTURES)
+__all__ = ["fixtures_for", *sorted(_FIXTURES)]

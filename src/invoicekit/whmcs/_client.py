@@ -17,13 +17,14 @@ from typing import Any, Final, TypeVar
 
 import httpx
 
+from .._answers import Failure, Hints
+from .._answers import read_error as default_read_error
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
 from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from .._change import plan as plan_change
 from .._checks import boolean, choice, date, int_id, some_change, text, utf8
-from .._client import DEFAULT_TIMEOUT, AsyncClient, Failure, Provider, Resource, SyncClient, check_base_url
-from .._client import read_error as default_read_error
+from .._client import DEFAULT_TIMEOUT, AsyncClient, Provider, Resource, SyncClient, check_base_url
 from .._convert import amount, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._forms import php_form
@@ -70,6 +71,7 @@ MESSAGE_HINTS: Final[tuple[tuple[str, int], ...]] = (
     ("not found", 404),
     ("must be in draft status", 409),
 )
+_HINTS: Final = Hints(*MESSAGE_HINTS)
 
 
 # -- answers ---------------------------------------------------------------------------------------------
@@ -98,8 +100,7 @@ def outcome(data: Any) -> str | None:
 
 def hint_for(message: str) -> int | None:
     """The HTTP status whose error class a WHMCS error message raises, from :data:`MESSAGE_HINTS`."""
-    lowered = message.lower()
-    return next((status for needle, status in MESSAGE_HINTS if needle in lowered), None)
+    return _HINTS(message)
 
 
 def _message(data: dict[str, Any]) -> str:

@@ -1,0 +1,198 @@
+"""The providers invoicekit knows: one table, one line per provider. Everything that lists providers reads it.
+
+Read by: the package's lazy exports (``invoicekit.Upflow`` …), ``invoicekit.testing``'s exports (the fakes and
+their records), the fake server (``python -m invoicekit.testing``), the pytest plugin's fixtures and the test
+suite's provider parametrisation. The core modules name no provider; only this table does.
+
+This module is imported by ``import invoicekit``: it imports nothing and loads no provider. A name here is
+a string (``"package.module:Name"`` for a fake) until something asks for it.
+
+:func:`register` adds a provider at run time (a plugin, or a test's tiny provider) and returns a
+:class:`Registration` that removes it again; see CONTRIBUTING.md, "Adding a provider".
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["ProviderSpec", "Registration", "by_name", "export_module", "fake_export", "providers", "register"]
+
+
+class ProviderSpec(NamedTuple):
+    """One provider: where its code lives and what it exports.
+
+    *name* is the provider's key everywhere (the capabilities table, the fake server's path, the pytest
+    fixtures ``fake_<name>``, ``<name>_client``, ``async_<name>_client``). *module* is the package of its
+    clients; *client*/*async_client* name them there; *exports* are more names ``invoicekit`` exports from
+    it. *fake* is ``"module:Class"`` of its :class:`~invoicekit.testing.FakeProvider`; *fake_exports* are
+    more names ``invoicekit.testing`` exports from that module. *env* pairs each environment variable the
+    client reads with the constructor parameter it stands for (the fake server prints them).
+    """
+
+    name: str
+    title: str
+    module: str
+    client: str
+    async_client: str
+    fake: str
+    env: tuple[tuple[str, str], ...] = ()
+    exports: tuple[str, ...] = ()
+    fake_exports: tuple[str, ...] = ()
+    #: The constructor parameter for the provider's address (WHMCS: ``url``).
+    url_param: str = "base_url"
+    #: The key of its table in ``invoicekit._capabilities`` (None: no unified apply/plan).
+    capabilities: str | None = None
+
+    @property
+    def package_exports(self) -> tuple[str, ...]:
+        """Every name ``invoicekit`` exports from *module*."""
+        return (self.client, self.async_client, *self.exports)
+
+    @property
+    def testing_exports(self) -> tuple[str, ...]:
+        """Every name ``invoicekit.testing`` exports from the fake's module."""
+        return (self.fake.partition(":")[2], *self.fake_exports)
+
+    def load_fake(self) -> type[Any]:
+        """The fake's class (imports its module)."""
+        module, _, name = self.fake.partition(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+    def load_client(self, *, asynchronous: bool = False) -> type[Any]:
+        """The sync (or async) client class (imports its module)."""
+        name = self.async_client if asynchronous else self.client
+        return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
+
+
+# -- the providers: one entry each, in the documentation's order ------------------------------------------
+_PROVIDERS: dict[str, ProviderSpec] = {
+    spec.name: spec
+    for spec in (
+        ProviderSpec(
+            "upflow", "Upflow", "invoicekit.upflow", "Upflow", "AsyncUpflow",
+            fake="invoicekit.testing._upflow:FakeUpflow",
+            env=(("UPFLOW_API_KEY", "api_key"), ("UPFLOW_API_SECRET", "api_secret")),
+            exports=("ExternalId",), fake_exports=("UpflowInvoice",), capabilities="upflow",
+        ),
+        ProviderSpec(
+            "salesbricks", "Salesbricks", "invoicekit.salesbricks", "Salesbricks", "AsyncSalesbricks",
+            fake="invoicekit.testing._salesbricks:FakeSalesbricks",
+            env=(("SALESBRICKS_API_KEY", "api_key"),),
+            fake_exports=("SalesbricksAttachment", "SalesbricksInvoice"), capabilities="salesbricks",
+        ),
+        ProviderSpec(
+            "payabli", "Payabli", "invoicekit.payabli", "Payabli", "AsyncPayabli",
+            fake="invoicekit.testing._payabli:FakePayabli",
+            env=(("PAYABLI_API_KEY", "api_key"),),
+            fake_exports=("PayabliAttachment", "PayabliInvoice"), capabilities="payabli",
+        ),
+        ProviderSpec(
+            "invoro", "Invoro", "invoicekit.invoro", "Invoro", "AsyncInvoro",
+            fake="invoicekit.testing._invoro:FakeInvoro",
+            env=(("INVORO_API_KEY", "api_key"),),
+            fake_exports=("InvoroInvoice",), capabilities="invoro",
+        ),
+        ProviderSpec(
+            "whmcs", "WHMCS", "invoicekit.whmcs", "Whmcs", "AsyncWhmcs",
+            fake="invoicekit.testing._whmcs:FakeWhmcs",
+            env=(("WHMCS_URL", "url"), ("WHMCS_IDENTIFIER", "identifier"), ("WHMCS_SECRET", "secret")),
+            fake_exports=("WhmcsInvoice", "WhmcsLine"), url_param="url", capabilities="whmcs",
+        ),
+    )
+}  # fmt: skip
+#: The providers that ship with invoicekit (their names), as opposed to ones registered at run time.
+BUILTIN: tuple[str, ...] = tuple(_PROVIDERS)
+
+
+def providers(*, builtin_only: bool = False) -> tuple[ProviderSpec, ...]:
+    """Every provider known now, in the table's order (then in the order registered)."""
+    specs = tuple(_PROVIDERS.values())
+    return tuple(s for s in specs if s.name in BUILTIN) if builtin_only else specs
+
+
+def by_name(name: str) -> ProviderSpec:
+    """The provider called *name*; KeyError when there is none."""
+    return _PROVIDERS[name]
+
+
+def export_module(name: str) -> str | None:
+    """The module ``invoicekit.<name>`` comes from, when a provider exports *name*."""
+    for spec in _PROVIDERS.values():
+        if name in spec.package_exports:
+            return spec.module
+    return None
+
+
+def fake_export(name: str) -> str | None:
+    """The module ``invoicekit.testing.<name>`` comes from, when a provider's fake exports *name*."""
+    for spec in _PROVIDERS.values():
+        if name in spec.testing_exports:
+            return spec.fake.partition(":")[0]
+    return None
+
+
+class Registration:
+    """A provider added by :func:`register`; :meth:`undo` (or leaving its ``with`` block) removes it and
+    every name it made reachable (``invoicekit.<Client>``, ``invoicekit.testing.<Fake>``).
+    """
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: ProviderSpec) -> None:
+        self.spec = spec
+
+    def undo(self) -> None:
+        """Remove the provider (again: nothing). Names already bound elsewhere by the caller stay there."""
+        if _PROVIDERS.get(self.spec.name) is not self.spec:
+            return
+        del _PROVIDERS[self.spec.name]
+        for package, names in (
+            ("invoicekit", self.spec.package_exports),
+            ("invoicekit.testing", self.spec.testing_exports),
+        ):
+            module = sys.modules.get(package)
+            for name in names if module is not None else ():
+                vars(module).pop(name, None)  # cached by the lazy __getattr__ on first use
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.undo()
+
+
+def register(spec: ProviderSpec) -> Registration:
+    """Add *spec* to the table, so ``invoicekit.<Client>``, ``invoicekit.testing.<Fake>`` and everything
+    else that lists providers see it; returns the :class:`Registration` that removes it (a context manager).
+
+    Refused (``ValidationError``) when the name, or a name it exports, is taken: a provider never shadows
+    another, or a name of the package.
+    """
+    import invoicekit
+
+    from ._errors import ValidationError
+
+    if spec.name in _PROVIDERS:
+        raise ValidationError("spec.name", f"a provider named {spec.name!r} is registered already")
+
+    taken = set(dir(invoicekit)) | {n for s in _PROVIDERS.values() for n in s.package_exports}
+    taken_in_testing = {n for s in _PROVIDERS.values() for n in s.testing_exports}
+    testing = sys.modules.get("invoicekit.testing")
+    if testing is not None:
+        taken_in_testing |= set(vars(testing))
+    clash = sorted({*spec.package_exports} & taken | {*spec.testing_exports} & taken_in_testing)
+    if clash:
+        raise ValidationError(
+            "spec", f"provider {spec.name!r} would shadow existing names: {', '.join(clash)}"
+        )
+    _PROVIDERS[spec.name] = spec
+    return Registration(spec)
