@@ -88,7 +88,7 @@ def builders(provider: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
     if provider == "upflow":
         change = InvoiceChange(pdf=PDF)
         return (
-            lambda: upload_pdf_call("inv_1", PDF, "multipart"),
+            lambda: upload_pdf_call("inv_1", PDF, encoding="multipart"),
             lambda: prepare("upflow", "inv_1", change, "raise", None).done(None),
         )
     if provider == "salesbricks":
@@ -97,16 +97,12 @@ def builders(provider: str) -> tuple[Callable[[], Any], Callable[[], Any]]:
             lambda: prepare("salesbricks", sid, three, "raise", None).done(None),
         )
     if provider == "payabli":
-        unset = invoicekit.UNSET
         return (
             lambda: payabli_call(
                 1001,
-                invoicekit.payabli.BillData(
+                invoice_data=invoicekit.payabli.BillData(
                     invoice_due_date=DUE, notes="Paid by wire", purchase_order="PO-778"
                 ),
-                unset,
-                unset,
-                unset,
             ),
             lambda: prepare("payabli", 1001, three, "raise", None).done(None),
         )

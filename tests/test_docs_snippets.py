@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
+from invoicekit._client import SyncClient
 from invoicekit.testing import (
     FakeInvoro,
     FakePayabli,
@@ -138,7 +139,12 @@ def docs_world() -> World:
         "whmcs": whmcs,
     }
     # Each client's own production URL names the host its fake stands for (WHMCS has none: it is yours).
-    clients = (upflow.client(), salesbricks.client(), payabli.client(), invoro.client())
+    clients: tuple[SyncClient, ...] = (
+        upflow.client(),
+        salesbricks.client(),
+        payabli.client(),
+        invoro.client(),
+    )
     by_host: dict[str, FakeProvider] = {}
     for fake, client in zip((upflow, salesbricks, payabli, invoro), clients, strict=True):
         with client:

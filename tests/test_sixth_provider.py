@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -24,12 +24,16 @@ from invoicekit._answers import read_error as default_read_error
 from invoicekit._auth import BearerAuth, credential
 from invoicekit._call import Call, Json, Safety
 from invoicekit._checks import int_id, text
-from invoicekit._client import DEFAULT_TIMEOUT, AsyncClient, Provider, Resource, SyncClient
+from invoicekit._client import AsyncClient, Provider, SyncClient
 from invoicekit._errors import bad_answer
+from invoicekit._operations import HC, Async, Client, M, Raw, Resource, Sync, operation
 from invoicekit._retry import RetryPolicy
 from invoicekit.testing import FakeProvider, FakeServer
 from invoicekit.testing.__main__ import demo_fakes, describe
 from invoicekit.testing.pytest_plugin import fixtures_for
+
+if TYPE_CHECKING:
+    from invoicekit._operations import Options, Unpack
 
 # -- step 1: the client (src/invoicekit/tally/_client.py) -------------------------------------------------
 
@@ -68,8 +72,10 @@ def parse_invoice(data: Any) -> TallyInvoice:
     return TallyInvoice(invoice["id"], str(invoice.get("memo", "")))
 
 
-def update_memo_call(invoice_id: int, memo: str) -> Call[TallyInvoice]:
-    """Check the arguments (ValidationError, before any request) and describe the request."""
+def update_memo_call(
+    invoice_id: int, memo: str, *, extra_headers: Mapping[str, str] | None = None
+) -> Call[TallyInvoice]:
+    """Set the invoice's memo (``PATCH /invoices/{id}``); returns the invoice as Tally stored it."""
     return Call(
         "PATCH",
         "/invoices/{id}",
@@ -77,67 +83,39 @@ def update_memo_call(invoice_id: int, memo: str) -> Call[TallyInvoice]:
         ids={"id": int_id(invoice_id, "invoice_id")},
         body=Json({"memo": text(memo, "memo")}),
         safety=Safety.IDEMPOTENT,  # setting a memo twice sets it once: retried after a 5xx or a timeout
+        extra_headers=extra_headers,
     )
 
 
-class Invoices(Resource["Tally"]):
-    def update_memo(
-        self, invoice_id: int, memo: str, *, extra_headers: Mapping[str, str] | None = None
-    ) -> TallyInvoice:
-        """Set the invoice's memo (``PATCH /invoices/{id}``); returns the invoice as Tally stored it."""
-        return self._client._send(update_memo_call(invoice_id, memo), extra_headers)
+class _Invoices(Resource[M]):
+    """Invoice operations, as ``client.invoices``."""
+
+    update_memo = operation(update_memo_call)
+    with_raw_response: _Invoices[Raw[M]]
 
 
-class AsyncInvoices(Resource["AsyncTally"]):
-    async def update_memo(
-        self, invoice_id: int, memo: str, *, extra_headers: Mapping[str, str] | None = None
-    ) -> TallyInvoice:
-        """Set the invoice's memo (``PATCH /invoices/{id}``); returns the invoice as Tally stored it."""
-        return await self._client._send(update_memo_call(invoice_id, memo), extra_headers)
+class Invoices(_Invoices[Sync]): ...
+
+
+class AsyncInvoices(_Invoices[Async]): ...
 
 
 def _auth(api_key: str | None) -> BearerAuth:
     return BearerAuth(credential(api_key, param="api_key", env="TALLY_API_KEY"))
 
 
-class Tally(SyncClient):
+class _Tally(Client[M, HC]):
     """Tally's API. *api_key* defaults to the environment variable ``TALLY_API_KEY``."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            TALLY, _auth(api_key), base_url=base_url, timeout=timeout, retry=retry, http_client=http_client,
-            **options,
-        )  # fmt: skip
-        self.invoices = Invoices(self)
+    def __init__(self, api_key: str | None = None, **options: Unpack[Options[HC]]) -> None:
+        super().__init__(TALLY, _auth(api_key), **options)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class AsyncTally(AsyncClient):
-    """The async twin of :class:`Tally`."""
+class Tally(SyncClient, _Tally[Sync, httpx.Client]): ...
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            TALLY, _auth(api_key), base_url=base_url, timeout=timeout, retry=retry, http_client=http_client,
-            **options,
-        )  # fmt: skip
-        self.invoices = AsyncInvoices(self)
+
+class AsyncTally(AsyncClient, _Tally[Async, httpx.AsyncClient]): ...
 
 
 # -- step 2: the fake (src/invoicekit/testing/_tally.py) ---------------------------------------------------

@@ -96,6 +96,9 @@ class Call(Generic[R]):
     #: retries safe, a 5xx to the last attempt ends as OutcomeUnknownError (with the key), never as a
     #: ServerError that reads as a refusal (after which a caller would resend under a new key).
     once_only: bool = False
+    #: The caller's ``extra_headers=`` as given to the operation: checked by the client (against its
+    #: credential headers) before the first attempt, then added to every attempt.
+    extra_headers: Mapping[str, str] | None = None
     path: str = attrs.field(init=False)
 
     @path.default

@@ -354,7 +354,7 @@ def _native(provider: str) -> Any:
 
 
 def _upflow(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    return _native("upflow").upload_pdf_call(invoice, args["pdf"], args.get("encoding", "multipart"))  # type: ignore[no-any-return]
+    return _native("upflow").upload_pdf_call(invoice, **args)  # type: ignore[no-any-return]
 
 
 def _salesbricks(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
@@ -378,10 +378,10 @@ def _payabli(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
 
     return native.update_call(  # type: ignore[no-any-return]
         invoice,
-        model("invoice_data", native.BillData),
-        model("customer_data", native.PayorData),
-        args.get("scheduled_options", UNSET),
-        args.get("force_customer_creation", UNSET),
+        invoice_data=model("invoice_data", native.BillData),
+        customer_data=model("customer_data", native.PayorData),
+        scheduled_options=args.get("scheduled_options", UNSET),
+        force_customer_creation=args.get("force_customer_creation", UNSET),
     )
 
 
@@ -405,7 +405,8 @@ def _invoro(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
         kept = [a for a in (base.attachments or ()) if _mime(a) != "application/pdf"]
         pdf = args["attachments"]
         draft = attrs.evolve(draft, attachments=kept + ([] if pdf is None else [Attachment(content=pdf)]))
-    return native.update_draft_call(invoice, draft, args.get("calculate_totals", UNSET))  # type: ignore[no-any-return]
+    totals = args.get("calculate_totals", UNSET)
+    return native.update_draft_call(invoice, draft, calculate_totals=totals)  # type: ignore[no-any-return]
 
 
 def _mime(attachment: Any) -> str:

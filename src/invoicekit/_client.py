@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpx
@@ -60,10 +60,9 @@ if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import t
 
     from typing_extensions import Self
 
-__all__ = ["AsyncClient", "BaseClient", "Provider", "Resource", "SyncClient"]
+__all__ = ["AsyncClient", "BaseClient", "Provider", "SyncClient"]
 
 R = TypeVar("R")
-C = TypeVar("C", bound="BaseClient")
 logger = logging.getLogger("invoicekit")
 DEFAULT_TIMEOUT = 60.0
 _monotonic = time.monotonic  # the deadline's clock (bound once: tests may stand in for `time` here)
@@ -125,10 +124,10 @@ class BaseClient:
         provider: Provider,
         auth: Auth,
         *,
-        base_url: str | None,
-        sandbox: bool,
-        timeout: float | httpx.Timeout | None,
-        retry: RetryPolicy | None,
+        base_url: str | None = None,
+        sandbox: bool = False,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         deadline: float = DEFAULT_DEADLINE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_retries: int | None = None,
@@ -151,7 +150,14 @@ class BaseClient:
         self._app_info = check_app_info(app_info)
         self._headers = self._static_headers()
         self._redactor = Redactor(auth.secrets())
-        self._owns_http = True
+        self._owns_http = http_client is None
+        self._http = self._open(http_client)
+
+    #: The httpx client class *http_client* must be (httpx.Client or httpx.AsyncClient).
+    _http_type: type
+
+    def _open(self, http_client: Any) -> Any:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         # getattr: a client whose constructor failed still has a repr (tracebacks with locals call it)
@@ -188,7 +194,7 @@ class BaseClient:
         new_app_info = check_app_info(app_info)
         clone = copy.copy(self)
         for name, value in vars(self).items():
-            if isinstance(value, Resource):  # rebind client.invoices & co. to the copy
+            if getattr(value, "_client", None) is self:  # rebind client.invoices & co. to the copy
                 setattr(clone, name, type(value)(clone))
         clone._owns_http = False
         if new_timeout is not None:
@@ -223,6 +229,8 @@ class BaseClient:
 
     def _begin(self, call: Call[R], extra_headers: Mapping[str, str] | None) -> tuple[Call[R], _Attempts]:
         """The call with the caller's *extra_headers* (checked here, before any request) and its counters."""
+        if extra_headers is None:
+            extra_headers = call.extra_headers
         if extra_headers is not None:
             protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
             call = with_extra_headers(call, extra_headers, protected=protected)
@@ -450,45 +458,19 @@ class BaseClient:
         )
 
 
-class Resource(Generic[C]):
-    """A group of operations (``client.invoices``) bound to one client."""
-
-    def __init__(self, client: C) -> None:
-        self._client = client
-
-
 class SyncClient(BaseClient):
     """The blocking send loop. Strictly private; use a provider's client."""
 
-    def __init__(
-        self,
-        provider: Provider,
-        auth: Auth,
-        *,
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            provider,
-            auth,
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            **options,
-        )
-        self._owns_http = http_client is None
+    _http: httpx.Client
+    _http_type = httpx.Client
+
+    def _open(self, http_client: httpx.Client | None) -> httpx.Client:
         if http_client is None:
             http_client = httpx.Client(follow_redirects=False, verify=_ssl_context())
         # Cuts trickled headers and endless 1xx answers too. On a caller's client it changes nothing
         # outside an invoicekit call: the deadline is a ContextVar, unset there.
         install_deadline(http_client)
-        self._http: httpx.Client = http_client
+        return http_client
 
     def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
         call, state = self._begin(call, extra_headers)
@@ -548,32 +530,11 @@ class SyncClient(BaseClient):
 class AsyncClient(BaseClient):
     """The asyncio (or trio) send loop. Strictly private; use a provider's ``Async*`` client."""
 
-    def __init__(
-        self,
-        provider: Provider,
-        auth: Auth,
-        *,
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            provider,
-            auth,
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            **options,
-        )
-        self._owns_http = http_client is None
-        self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
-            follow_redirects=False, verify=_ssl_context()
-        )
+    _http: httpx.AsyncClient
+    _http_type = httpx.AsyncClient
+
+    def _open(self, http_client: httpx.AsyncClient | None) -> httpx.AsyncClient:
+        return http_client or httpx.AsyncClient(follow_redirects=False, verify=_ssl_context())
 
     async def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
         call, state = self._begin(call, extra_headers)

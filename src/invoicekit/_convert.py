@@ -8,6 +8,10 @@ Unstructuring leaves ``Decimal`` and :class:`File` values in place, for the body
 JSON number, cents, a form string, a streamed base64 string). Structuring accepts what JSON decoding
 gives (``Decimal`` floats, ISO dates) and keeps unknown keys in a field marked ``extra()`` when the
 model has one.
+
+Requests are written by the field layer (``_fields.py``), not by cattrs: a converter is only needed to
+read answers, so it is built, and cattrs imported, on its first use (issue 19: cold start). Hooks a
+provider registers at import are kept and registered then.
 """
 
 from __future__ import annotations
@@ -22,14 +26,13 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import DecodeError
 from ._files import File
 from ._unset import UNSET
 
 __all__ = [
+    "Converter",
     "amount",
     "camel",
     "extra",
@@ -63,19 +66,72 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-class _Converter(cattrs.Converter):
-    """A cattrs converter that keeps the core's hook factory for attrs classes (see wrap_unstructure)."""
+class Converter:
+    """A provider's cattrs converter, made (and cattrs imported) on first use; see :func:`make_converter`.
 
-    __slots__ = ("attrs_unstructure_factory",)
-    attrs_unstructure_factory: Callable[[type], Callable[[Any], dict[str, Any]]]
+    ``register_*`` calls made before that are replayed on the real converter, in order; every other
+    attribute is the real converter's.
+    """
+
+    __slots__ = ("_pending", "_real", "_wire_name")
+
+    def __init__(self, wire_name: Callable[[str], str]) -> None:
+        self._wire_name = wire_name
+        self._real: Any = None
+        self._pending: list[Callable[[Any, Callable[[type], Any]], None]] = []
+
+    def _conv(self) -> Any:
+        real = self._real
+        if real is None:
+            real, factory = _build(self._wire_name)
+            for step in self._pending:
+                step(real, factory)
+            self._pending.clear()
+            self._real = real
+        return real
+
+    def _later(self, step: Callable[[Any, Callable[[type], Any]], None]) -> None:
+        if self._real is None:
+            self._pending.append(step)
+        else:
+            step(self._real, self._real.attrs_unstructure_factory)
+
+    def register_structure_hook(self, cl: Any, func: Callable[..., Any]) -> None:
+        self._later(lambda real, _: real.register_structure_hook(cl, func))
+
+    def register_unstructure_hook(self, cl: Any, func: Callable[..., Any]) -> None:
+        self._later(lambda real, _: real.register_unstructure_hook(cl, func))
+
+    def structure(self, obj: Any, cl: Any) -> Any:
+        return self._conv().structure(obj, cl)
+
+    def unstructure(self, obj: Any, unstructure_as: Any = None) -> Any:
+        return self._conv().unstructure(obj, unstructure_as)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conv(), name)
 
 
-def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter:
+def make_converter(*, wire_name: Callable[[str], str] = str) -> Converter:
     """A converter for one provider: *wire_name* maps attribute names to wire keys.
 
     Hooks are generated per class on its first use (cattrs' factories), and a field typed ``T | Unset``
-    dispatches on the value, so a call generates hooks only for the classes its document holds.
+    dispatches on the value, so a call generates hooks only for the classes its document holds. Nothing
+    is built, and cattrs is not imported, until the converter is first used.
     """
+    return Converter(wire_name)
+
+
+def _build(wire_name: Callable[[str], str]) -> tuple[Any, Callable[[type], Any]]:
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    class _Converter(cattrs.Converter):
+        """A cattrs converter that keeps the core's hook factory for attrs classes (see wrap_unstructure)."""
+
+        __slots__ = ("attrs_unstructure_factory",)
+        attrs_unstructure_factory: Callable[[type], Callable[[Any], dict[str, Any]]]
+
     conv = _Converter()
     for kind in (Decimal, File):
         conv.register_unstructure_hook(kind, lambda v: v)
@@ -137,11 +193,11 @@ def make_converter(*, wire_name: Callable[[str], str] = str) -> cattrs.Converter
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.attrs_unstructure_factory = unstructure_factory
-    return conv
+    return conv, unstructure_factory
 
 
 def wrap_unstructure(
-    conv: cattrs.Converter,
+    conv: Converter,
     classes: Iterable[type],
     wrap: Callable[[type, Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]],
 ) -> None:
@@ -150,22 +206,28 @@ def wrap_unstructure(
     Nothing is generated here: each class's hook is made on its first use, so a call pays only for the
     classes its document holds. *conv* comes from :func:`make_converter`.
     """
-    if not isinstance(conv, _Converter):
+    if not isinstance(conv, Converter):
         raise TypeError("wrap_unstructure needs a converter from make_converter()")
-    base = conv.attrs_unstructure_factory
     wanted = frozenset(classes)
-    conv.register_unstructure_hook_factory(lambda cls: cls in wanted, lambda cls: wrap(cls, base(cls)))
+    conv._later(
+        lambda real, base: real.register_unstructure_hook_factory(
+            lambda cls: cls in wanted, lambda cls: wrap(cls, base(cls))
+        )
+    )
 
 
-def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, provider: str = "", status: int = 0) -> T:
+def structure(conv: Converter, data: Any, cls: type[T], *, provider: str = "", status: int = 0) -> T:
     """Structure a decoded answer into *cls*; a mismatch is a :class:`DecodeError` that says where.
 
     The client core re-raises it with the real provider and HTTP status (*provider* and *status* are
     for callers outside a client), its text scrubbed of credentials and control characters. Nothing is
     chained: the cattrs or ``ValueError`` cause quotes the answer, which may echo a credential.
     """
+    real = conv._conv()  # imports cattrs on the first answer read
+    import cattrs  # now a dictionary lookup
+
     try:
-        return conv.structure(data, cls)
+        return real.structure(data, cls)  # type: ignore[no-any-return]
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
         if isinstance(exc, cattrs.BaseValidationError):
             detail = "; ".join(cattrs.transform_error(exc))

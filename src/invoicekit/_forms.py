@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from ._money import decimal_text, scalar_text
 from ._unset import UNSET
 
-__all__ = ["form_scalar", "php_form", "urlencoded"]
+__all__ = ["form_scalar", "form_size", "php_form", "urlencoded"]
 
 
 def form_scalar(value: Any) -> str:
@@ -42,16 +42,41 @@ def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+def form_size(fields: Mapping[Any, Any]) -> int:
+    """How many pairs :func:`php_form` writes for *fields* (PHP's ``max_input_vars`` counts them), without
+    writing them."""
+    count = 0
+    for item in fields.values():
+        kind = type(item)
+        if kind is str:
+            count += 1
+        elif item is UNSET or item is None:
+            continue
+        elif kind is dict or (kind is not list and kind is not tuple and isinstance(item, Mapping)):
+            count += form_size(item)
+        elif (
+            kind is list
+            or kind is tuple
+            or (isinstance(item, Sequence) and not isinstance(item, str | bytes))
+        ):
+            count += form_size(dict(enumerate(item)))
+        else:
+            count += 1
+    return count
+
+
 def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str, str]]) -> None:
     for key, item in value.items():
         name = str(key) if prefix is None else f"{prefix}[{key}]"
-        kind = type(item)
-        if kind is str:  # most values: no ABC checks (a str subclass takes the long way, as before)
-            pairs.append((name, item))
+        kind = type(item)  # the exact types first: no ABC isinstance for what the SDK itself writes
+        if kind is str:
+            pairs.append((name, str.__str__(item)))
         elif item is UNSET or item is None:
             continue
-        elif kind is int:
-            pairs.append((name, int.__repr__(item)))
+        elif kind is dict:
+            _flatten(item, name, pairs)
+        elif kind is list or kind is tuple:
+            _flatten(dict(enumerate(item)), name, pairs)
         elif isinstance(item, Mapping):
             _flatten(item, name, pairs)
         elif isinstance(item, Sequence) and not isinstance(item, str | bytes):

@@ -273,7 +273,7 @@ FULL_WIRE: dict[str, Any] = {
 
 def wire_body(invoice: invoro.DraftInvoice, calculate_totals: Any = UNSET) -> Any:
     """The JSON text the core writes for a draft, parsed back (no HTTP)."""
-    call = update_draft_call(ID, invoice, calculate_totals)
+    call = update_draft_call(ID, invoice, calculate_totals=calculate_totals)
     assert call.body is not None
     with ExitStack() as stack:
         raw = b"".join(JsonStream(call.body.value, stack))  # type: ignore[union-attr]
@@ -494,7 +494,9 @@ def test_update_is_idempotent() -> None:
         is Safety.IDEMPOTENT
     )
     assert (
-        update_draft_call(ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), True).safety
+        update_draft_call(
+            ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), calculate_totals=True
+        ).safety
         is Safety.IDEMPOTENT
     )
 
@@ -777,7 +779,9 @@ async def test_bad_input_fails_before_any_request(
 @pytest.mark.parametrize("value", ["yes", 1, None])
 def test_calculate_totals_must_be_a_bool(value: Any) -> None:
     with pytest.raises(ValidationError) as caught:
-        update_draft_call(ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), value)
+        update_draft_call(
+            ID, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), calculate_totals=value
+        )
     assert caught.value.field == "calculate_totals"
 
 

@@ -309,7 +309,7 @@ class TestWire:
     )
     def test_only_touched_fields_are_sent(self, fields: dict[str, Any]) -> None:
         """A field left UNSET is not in the body; a set one is there with its value, None as null."""
-        assert body_value(update_call(1, BillData(**fields), UNSET, UNSET, UNSET)) == {
+        assert body_value(update_call(1, invoice_data=BillData(**fields))) == {
             "invoiceData": {camel(k): v for k, v in fields.items()}
         }
 
@@ -352,7 +352,9 @@ class TestWire:
     def test_models_keep_wire_names_apart(self) -> None:
         """The invoice's AdditionalData keeps its capital A; the customer's additionalData does not."""
         call = update_call(
-            1, BillData(additional_data={"k": "v"}), PayorData(additional_data={"k": "v"}), UNSET, UNSET
+            1,
+            invoice_data=BillData(additional_data={"k": "v"}),
+            customer_data=PayorData(additional_data={"k": "v"}),
         )
         assert body_value(call) == {
             "customerData": {"additionalData": {"k": "v"}},
@@ -403,7 +405,7 @@ class TestAttachments:
                 FileContent(f_content=File(b"text", filename="a.txt", content_type="text/plain")),
             ]
         )
-        sent_files = body_value(update_call(1, bill, UNSET, UNSET, UNSET))["invoiceData"]["attachments"]
+        sent_files = body_value(update_call(1, invoice_data=bill))["invoiceData"]["attachments"]
         got = [{k: v for k, v in a.items() if k != "fContent"} for a in sent_files]
         assert got == [
             {"filename": "attachment.pdf", "ftype": "pdf"},
@@ -419,7 +421,7 @@ class TestAttachments:
         httpx_mock.add_response(json=OK)
         stream = io.BytesIO(b"junk" + PDF)
         stream.seek(4)
-        call = update_call(1, BillData(attachments=[stream]), UNSET, UNSET, UNSET)
+        call = update_call(1, invoice_data=BillData(attachments=[stream]))
         call = attrs.evolve(call, safety=Safety.IDEMPOTENT)  # what flipping ATTACHMENTS_APPEND gives
         with Payabli(KEY, retry=FAST) as client:
             client._send(call)
@@ -785,19 +787,15 @@ class TestValidation:
                 await update(kind, invoice_data=BillData(attachments=attachments))
             assert caught.value.field == field
         assert httpx_mock.get_requests() == []
-        update_call(1, BillData(attachments=[fits]), UNSET, UNSET, UNSET)  # exactly at the limit: accepted
+        update_call(1, invoice_data=BillData(attachments=[fits]))  # exactly at the limit: accepted
         assert 4 * -(-MAX_ATTACHMENT_BYTES // 3) == MAX_UPLOAD_BASE64
 
     def test_a_non_pdf_attachment_is_fine_when_it_says_what_it_is(self) -> None:
         """ftype png, or a File with a non-PDF content type, skips the %PDF- check (not the empty check)."""
-        update_call(
-            1, BillData(attachments=[FileContent(f_content=b"\x89PNG", ftype="png")]), UNSET, UNSET, UNSET
-        )
-        update_call(1, BillData(attachments=[File(b"hello", content_type="text/plain")]), UNSET, UNSET, UNSET)
+        update_call(1, invoice_data=BillData(attachments=[FileContent(f_content=b"\x89PNG", ftype="png")]))
+        update_call(1, invoice_data=BillData(attachments=[File(b"hello", content_type="text/plain")]))
         with pytest.raises(ValidationError, match="empty"):
-            update_call(
-                1, BillData(attachments=[FileContent(f_content=b"", ftype="txt")]), UNSET, UNSET, UNSET
-            )
+            update_call(1, invoice_data=BillData(attachments=[FileContent(f_content=b"", ftype="txt")]))
 
 
 def test_transport_errors_are_typed(httpx_mock: HTTPXMock) -> None:

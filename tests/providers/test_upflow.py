@@ -500,18 +500,18 @@ async def test_unknown_encoding(kind: str, encoding: Any, httpx_mock: HTTPXMock)
 def test_size_limit_is_one_constant(monkeypatch: pytest.MonkeyPatch) -> None:
     """MAX_PDF_BYTES is None (Upflow documents no limit); set, it refuses larger files before sending."""
     assert upflow_client.MAX_PDF_BYTES is None
-    upload_pdf_call("i1", b"%PDF-" + b"x" * 10_000_000, "multipart")
+    upload_pdf_call("i1", b"%PDF-" + b"x" * 10_000_000, encoding="multipart")
     monkeypatch.setattr(upflow_client, "MAX_PDF_BYTES", 10)
-    upload_pdf_call("i1", b"%PDF-1.7x!", "base64")
+    upload_pdf_call("i1", b"%PDF-1.7x!", encoding="base64")
     with pytest.raises(ValidationError) as info:
-        upload_pdf_call("i1", b"%PDF-1.7x!!", "base64")
+        upload_pdf_call("i1", b"%PDF-1.7x!!", encoding="base64")
     assert info.value.field == "pdf"
     assert "limit of 10 bytes" in info.value.rule
 
 
 def test_upload_is_idempotent() -> None:
     """Replacing a PDF is safe to repeat: the call is marked IDEMPOTENT and ignores the answer's body."""
-    call = upload_pdf_call(ExternalId("E 1"), PDF, "multipart")
+    call = upload_pdf_call(ExternalId("E 1"), PDF, encoding="multipart")
     assert call.safety is Safety.IDEMPOTENT
     assert call.ignore_answer
     assert (call.method, call.path) == ("POST", "/invoices/external:E%201/pdf")

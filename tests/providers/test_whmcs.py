@@ -327,7 +327,7 @@ def same(parsed: Any, expected: Any) -> bool:
 @given(st.dictionaries(_PARAM_NAMES, _PARAM_VALUES, max_size=5))
 def test_call_params_reach_php_intact(params: dict[str, Any]) -> None:
     """Whatever call() accepts, PHP reads back exactly, beside the client's own fields."""
-    body = action_call("GetThing", params).body
+    body = action_call("GetThing", **params).body
     assert isinstance(body, Form)
     form = parse_str(urlencoded(php_form(body.fields)))
     assert form.pop("action") == "GetThing"
@@ -584,8 +584,8 @@ def test_safety_of_each_update() -> None:
     assert update_invoice_call(42, new_items=[NewItem("a", 1, True)]).safety is Safety.UNSAFE
     assert update_invoice_call(42, publish=True).safety is Safety.UNSAFE
     assert update_invoice_call(42, publish_and_send_email=True).safety is Safety.UNSAFE
-    assert action_call("GetInvoice", {}).safety is Safety.UNSAFE
-    assert action_call("GetInvoice", {}, idempotent=True).safety is Safety.IDEMPOTENT
+    assert action_call("GetInvoice").safety is Safety.UNSAFE
+    assert action_call("GetInvoice", idempotent=True).safety is Safety.IDEMPOTENT
 
 
 # -- secrets -----------------------------------------------------------------------------------------------
@@ -760,7 +760,7 @@ async def test_bad_calls_are_refused_before_any_request(
 
 def test_call_idempotent_must_be_a_bool() -> None:
     with pytest.raises(ValidationError, match="idempotent"):
-        action_call("GetInvoice", {}, idempotent="yes")
+        action_call("GetInvoice", idempotent="yes")  # type: ignore[arg-type]
 
 
 def test_item_change_needs_all_three_values() -> None:

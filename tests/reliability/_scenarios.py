@@ -79,7 +79,8 @@ def _pdf(key: int) -> bytes:
 def _upflow_call(client: Any, invoice: str, key: int, unsafe: bool) -> Any:
     if not unsafe:
         return client.invoices.upload_pdf(invoice, _pdf(key))
-    return client._send(attrs.evolve(upload_pdf_call(invoice, _pdf(key), "multipart"), safety=Safety.UNSAFE))
+    call = upload_pdf_call(invoice, _pdf(key), encoding="multipart")
+    return client._send(attrs.evolve(call, safety=Safety.UNSAFE))
 
 
 UPFLOW = Scenario(

@@ -77,7 +77,7 @@ def _lands(raw: bytes, prefix: list[str], suffix: list[str], expected: str) -> N
 
 def check_upflow(value: str | ExternalId) -> None:
     try:
-        call = upload_pdf_call(value, PDF, "base64")
+        call = upload_pdf_call(value, PDF, encoding="base64")
     except invoicekit.ValidationError as exc:
         names_the_id(exc)
         return

@@ -647,7 +647,7 @@ def test_frame_locals_hold_no_credential_when_a_body_fails(tmp_path: Any) -> Non
     path = tmp_path / "invoice.pdf"
     path.write_bytes(b"%PDF-1.4\n%%EOF\n")
     client = invoicekit.Upflow(key, secret, http_client=httpx.Client(transport=NoNetworkTransport()))
-    call = upload_pdf_call("inv_1", invoicekit.File(path), "multipart")  # checked: the file was there
+    call = upload_pdf_call("inv_1", invoicekit.File(path))  # checked: the file was there
     path.unlink()  # ...and is gone when the request is built
     with client, pytest.raises(invoicekit.ValidationError) as caught:  # nothing was sent: typed, unchained
         client._send(call)

@@ -513,9 +513,9 @@ def test_whmcs_fake_keeps_its_statuses_when_the_clients_list_is_wrong(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A client that wrongly allowed "Overdue" sends it; WHMCS (and its fake) still refuse it."""
-    import invoicekit.whmcs._client as client_module
+    import invoicekit.whmcs._models as models_module
 
-    monkeypatch.setattr(client_module, "STATUSES", (*whmcs.STATUSES, "Overdue"))
+    monkeypatch.setattr(models_module, "STATUSES", (*whmcs.STATUSES, "Overdue"))
     fake = FakeWhmcs()
     invoice = fake.add_invoice(7, status="Unpaid")
     with fake.client(retry=FAST) as client, pytest.raises(invoicekit.APIError):
@@ -537,9 +537,12 @@ def test_upflow_fake_keeps_its_external_prefix(monkeypatch: pytest.MonkeyPatch) 
 
 def test_payabli_fake_requires_item_cost_when_the_client_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the client's checks switched off, a line without itemCost reaches the fake: 400, not stored."""
-    import invoicekit.payabli._client as client_module
+    from invoicekit import _fields
 
-    monkeypatch.setattr(client_module, "validate", lambda model, path: None)
+    # The core's writer for BillItem, swapped for one that writes the line without checking it.
+    monkeypatch.setitem(
+        _fields._WRITERS, payabli.BillItem, lambda item: {"itemProductName": "Fee", "itemQty": 1}
+    )
     fake = FakePayabli()
     fake.add_invoice(332)
     item = payabli.BillItem(item_product_name="Fee", item_qty=1)

@@ -2,51 +2,37 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import attrs
-import cattrs
 import httpx
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._auth import BearerAuth, HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
-from .._change import plan as plan_change
-from .._checks import boolean, choice, some_change, uuid_text
-from .._client import AsyncClient, Provider, Resource, SyncClient
-from .._convert import json_kind, make_converter, structure, wrap_unstructure
+from .._checks import boolean, choice, uuid_text
+from .._client import AsyncClient, Provider, SyncClient
+from .._convert import json_kind, make_converter, structure
 from .._errors import ValidationError, bad_answer
-from .._money import to_cents
-from .._response import async_raw_response, raw_response
-from .._retry import RetryPolicy
+from .._fields import sets_something, write
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
+from ._models import Attachment as Attachment  # read by the unified layer (_change.py)
 from ._models import (
-    CENTS,
-    AllowanceCharge,
-    Attachment,
     DraftInvoice,
     Header,
     Invoice,
-    InvoicePeriod,
     Line,
-    Party,
     Totals,
     check_profile,
-    validate,
-    wire_name,
 )
-from ._models import Address as _Address
-from ._models import Identifier as _Identifier
-from ._models import ItemAttribute as _ItemAttribute
-from ._models import Payment as _Payment
+
+if TYPE_CHECKING:
+    from .._operations import Options, Unpack
 
 __all__ = [
     "AUTH_SCHEMES",
@@ -108,73 +94,12 @@ _MESSAGE_HINTS = Hints(
     (re.compile(r"\bnot found\b|does not belong", re.IGNORECASE), 404),
 )
 
-_DEFAULT_ATTACHMENT_NAME = "attachment.pdf"
 #: Why a draft that sets nothing is refused: the PUT replaces the stored draft with what is sent.
 _EMPTY_DRAFT = (
     "sets nothing (every part UNSET or empty): the PUT replaces the stored draft, so it would erase it; "
     "send the complete draft"
 )
-_CONVERTER = make_converter()
-
-
-# -- the converter: models -> JSON data with cents, extra fields merged --------------------------------
-
-
-def _wrapped(
-    cls: type, base: Callable[[Any], dict[str, Any]], finish: Callable[[Any, dict[str, Any]], None] | None
-) -> Callable[[Any], dict[str, Any]]:
-    cents = [wire_name(a) for a in attrs.fields(cls) if a.metadata.get(CENTS)]
-
-    def hook(obj: Any) -> dict[str, Any]:
-        data = base(obj)
-        extra = data.pop("extra_fields", {})
-        for key in cents:
-            if isinstance(data.get(key), Decimal | int):
-                data[key] = to_cents(data[key], key)
-        if finish is not None:
-            finish(obj, data)
-        data.update(extra)
-        return data
-
-    return hook
-
-
-def _attachment_defaults(obj: Attachment, data: dict[str, Any]) -> None:
-    data.setdefault("filename", obj.content.name_or(_DEFAULT_ATTACHMENT_NAME))
-    data.setdefault("mime_type", obj.content.content_type)
-
-
-_FINISH: dict[type, Callable[[Any, dict[str, Any]], None]] = {Attachment: _attachment_defaults}
-
-
-def _timestamp(value: dt.date) -> str:
-    """A date as Invoro's date-time fields want it: midnight UTC [INF: plain dates are not documented]."""
-    return f"{value.isoformat()}T00:00:00Z"
-
-
-@functools.cache
-def _converter() -> cattrs.Converter:
-    """The converter with Invoro's hooks registered on first use (each generated on its class's first use)."""
-    _CONVERTER.register_unstructure_hook(uuid.UUID, str)
-    _CONVERTER.register_unstructure_hook(dt.date, _timestamp)
-    _CONVERTER.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)  # aware (checked), offset kept
-    classes = (
-        _Identifier,
-        _Address,
-        Party,
-        InvoicePeriod,
-        Header,
-        _ItemAttribute,
-        AllowanceCharge,
-        Line,
-        Totals,
-        _Payment,
-        DraftInvoice,
-        Attachment,
-    )
-    # Each class's hook is generated on its first use: a call pays only for the classes its draft holds.
-    wrap_unstructure(_CONVERTER, classes, lambda cls, base: _wrapped(cls, base, _FINISH.get(cls)))
-    return _CONVERTER
+_CONVERTER = make_converter()  # reads answers
 
 
 # -- checks before sending ---------------------------------------------------------------------------
@@ -252,14 +177,36 @@ def _check_attachments(invoice: DraftInvoice, path: str) -> None:
         )
 
 
-def update_draft_call(invoice_id: object, invoice: object, calculate_totals: object = UNSET) -> Call[Invoice]:
-    """Validate a draft update and describe it: bad input raises ValidationError here, before any request."""
+def update_draft_call(
+    invoice_id: str | uuid.UUID,
+    invoice: DraftInvoice,
+    *,
+    calculate_totals: bool | Unset = UNSET,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Call[Invoice]:
+    """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
+
+    *invoice_id* is the draft's UUID. *invoice* is the complete draft: the PUT replaces the stored one,
+    so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
+    out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
+    False or UNSET (not sent) means the totals you send must add up, and are checked here first.
+    *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
+
+    Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
+    are retried under the client's RetryPolicy.
+
+    Raises ValidationError (bad id, bad field, totals that do not add up: nothing is sent),
+    ConflictError (the invoice is no longer a draft), NotFoundError (no such invoice, or not your
+    company's), BadRequestError (Invoro refused a field: see ``.errors``), AuthenticationError,
+    PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
+    TransportError, or DecodeError.
+    """
     uid = uuid_text(invoice_id, "invoice_id")
     if not isinstance(invoice, DraftInvoice):
         raise ValidationError("invoice", f"must be an invoro.DraftInvoice, not {type(invoice).__name__}")
     if is_set(calculate_totals):
         boolean(calculate_totals, "calculate_totals")
-    validate(invoice, "invoice")
+    body = write(invoice, "invoice")  # every field checked, and the JSON written, in one pass
     if isinstance(invoice.header, Header):
         check_profile(invoice.header, "invoice.header")
     if "payment" in invoice.extra_fields and is_set(invoice.payments):
@@ -269,8 +216,8 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
     _check_attachments(invoice, "invoice")
     if calculate_totals is not True:
         check_line_totals(invoice)
-    some_change([invoice], "invoice", _EMPTY_DRAFT)
-    body = _converter().unstructure(invoice)
+    if not sets_something(invoice):
+        raise ValidationError("invoice", _EMPTY_DRAFT)
     if is_set(calculate_totals):
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
     return Call(
@@ -280,6 +227,7 @@ def update_draft_call(invoice_id: object, invoice: object, calculate_totals: obj
         ids={"invoice_id": uid},
         body=Json(body),
         safety=Safety.IDEMPOTENT,
+        extra_headers=extra_headers,
     )
 
 
@@ -305,7 +253,7 @@ def parse_invoice(data: Any) -> Invoice:
         if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
             raise bad_answer(f"the invoice total ({json_kind(total)}) is not integer cents")
         fields["total"] = Decimal(int(total)).scaleb(-2)
-    return structure(_converter(), fields, Invoice)
+    return structure(_CONVERTER, fields, Invoice)
 
 
 def _rename(payload: dict[str, Any]) -> dict[str, Any]:
@@ -357,11 +305,9 @@ def _errors(raw: Any) -> dict[str, list[str]]:
     return out
 
 
-def _auth(
-    api_key: str | None, auth_scheme: str, sandbox: bool, base_url: str | None
-) -> BearerAuth | HeaderAuth:
+def _auth(api_key: str | None, auth_scheme: str, options: Mapping[str, object]) -> BearerAuth | HeaderAuth:
     choice(auth_scheme, "auth_scheme", AUTH_SCHEMES)
-    if sandbox and base_url is None:
+    if options.get("sandbox") and options.get("base_url") is None:
         raise ValidationError(
             "sandbox",
             "Invoro has no sandbox host: a test key (ak_test_...) works on "
@@ -376,177 +322,22 @@ INVORO = Provider(
 )
 
 
-class Invoices(Resource["Invoro"]):
+class _Invoices(Resource[M]):
     """Invoice operations, as ``client.invoices``."""
 
-    @property
-    def with_raw_response(self) -> InvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return InvoicesWithRawResponse(self)
-
-    def update_draft(
-        self,
-        invoice_id: str | uuid.UUID,
-        invoice: DraftInvoice,
-        *,
-        calculate_totals: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Invoice:
-        """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
-
-        *invoice_id* is the draft's UUID. *invoice* is the complete draft: the PUT replaces the stored one,
-        so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
-        out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
-        False or UNSET (not sent) means the totals you send must add up, and are checked here first.
-        *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
-
-        Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
-        are retried under the client's RetryPolicy.
-
-        Raises ValidationError (bad id, bad field, totals that do not add up: nothing is sent),
-        ConflictError (the invoice is no longer a draft), NotFoundError (no such invoice, or not your
-        company's), BadRequestError (Invoro refused a field: see ``.errors``), AuthenticationError,
-        PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
-        TransportError, or DecodeError.
-        """
-        return self._client._send(update_draft_call(invoice_id, invoice, calculate_totals), extra_headers)
-
-    def plan(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("invoro", invoice, change, on_unsupported, extra, base), extra_headers
-        )
-
-    def apply(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[Invoice]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update_draft``.
-
-        A field Invoro cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update_draft`` through
-        (checked by it).
-        *base* is the draft as it is now: Invoro's PUT replaces the whole draft, so the change is applied
-        onto *base* and the result sent (without it, ValidationError).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update_draft`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("invoro", invoice, change, on_unsupported, extra, base)
-        return prepared.done(self._client._send(prepared.call, extra_headers))
+    update_draft = operation(update_draft_call)
+    apply = applies(update_draft_call, base=DraftInvoice)
+    plan = plans(update_draft_call, base=DraftInvoice)
+    with_raw_response: _Invoices[Raw[M]]
 
 
-class AsyncInvoices(Resource["AsyncInvoro"]):
-    """Invoice operations, as ``client.invoices``."""
-
-    @property
-    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return AsyncInvoicesWithRawResponse(self)
-
-    async def update_draft(
-        self,
-        invoice_id: str | uuid.UUID,
-        invoice: DraftInvoice,
-        *,
-        calculate_totals: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Invoice:
-        """Replace a draft invoice with *invoice* (``PUT /invoices/{id}``) and return it as Invoro stores it.
-
-        *invoice_id* is the draft's UUID. *invoice* is the complete draft: the PUT replaces the stored one,
-        so send every part you want to keep (a part left UNSET is not sent). Amounts are Decimal and go
-        out as integer cents. *calculate_totals*: True lets Invoro compute line and document totals;
-        False or UNSET (not sent) means the totals you send must add up, and are checked here first.
-        *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
-
-        Only drafts can be updated. Replacing a draft is idempotent, so timeouts, 5xx and 429 answers
-        are retried under the client's RetryPolicy.
-
-        Raises ValidationError (bad id, bad field, totals that do not add up: nothing is sent),
-        ConflictError (the invoice is no longer a draft), NotFoundError (no such invoice, or not your
-        company's), BadRequestError (Invoro refused a field: see ``.errors``), AuthenticationError,
-        PermissionDeniedError (missing ``invoice:create`` scope), RateLimitError, another APIError,
-        TransportError, or DecodeError.
-        """
-        return await self._client._send(
-            update_draft_call(invoice_id, invoice, calculate_totals), extra_headers
-        )
-
-    async def plan(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("invoro", invoice, change, on_unsupported, extra, base), extra_headers
-        )
-
-    async def apply(
-        self,
-        invoice: str | uuid.UUID,
-        change: InvoiceChange,
-        *,
-        base: DraftInvoice | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[Invoice]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update_draft``.
-
-        A field Invoro cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update_draft`` through
-        (checked by it).
-        *base* is the draft as it is now: Invoro's PUT replaces the whole draft, so the change is applied
-        onto *base* and the result sent (without it, ValidationError).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update_draft`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("invoro", invoice, change, on_unsupported, extra, base)
-        return prepared.done(await self._client._send(prepared.call, extra_headers))
+class Invoices(_Invoices[Sync]): ...
 
 
-class InvoicesWithRawResponse:
-    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
-
-    def __init__(self, invoices: Invoices) -> None:
-        self.update_draft = raw_response(invoices.update_draft)
+class AsyncInvoices(_Invoices[Async]): ...
 
 
-class AsyncInvoicesWithRawResponse:
-    """``client.invoices.with_raw_response`` of :class:`AsyncInvoro`."""
-
-    def __init__(self, invoices: AsyncInvoices) -> None:
-        self.update_draft = async_raw_response(invoices.update_draft)
-
-
-class Invoro(SyncClient):
+class _Invoro(Client[M, HC]):
     """Invoro's e-invoicing API (``https://api.invoro.eu/invoice-api``).
 
     *api_key* defaults to the environment variable ``INVORO_API_KEY``; a missing one raises
@@ -554,7 +345,8 @@ class Invoro(SyncClient):
     default, from its API reference) sends ``Authorization: Bearer <key>``, ``"x-api-key"`` (from its
     guides) sends ``X-Api-Key: <key>``. There is no sandbox host: a test key (``ak_test_...``) works on
     isolated test data with no real Peppol delivery, at the same URL, so ``sandbox=True`` is refused.
-    Invoro allows 100 requests a second per key. Use it as a context manager, or call :meth:`close`.
+    Invoro allows 100 requests a second per key. Use it as a context manager (``async with`` for
+    :class:`AsyncInvoro`), or call ``close()`` (``aclose()``).
     """
 
     def __init__(
@@ -562,74 +354,13 @@ class Invoro(SyncClient):
         api_key: str | None = None,
         *,
         auth_scheme: AuthScheme = "bearer",
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
+        **options: Unpack[Options[HC]],
     ) -> None:
-        super().__init__(
-            INVORO,
-            _auth(api_key, auth_scheme, sandbox, base_url),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: Invoices = Invoices(self)
+        super().__init__(INVORO, _auth(api_key, auth_scheme, options), **options)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class AsyncInvoro(AsyncClient):
-    """Invoro's e-invoicing API (``https://api.invoro.eu/invoice-api``), for asyncio.
+class Invoro(SyncClient, _Invoro[Sync, httpx.Client]): ...
 
-    *api_key* defaults to the environment variable ``INVORO_API_KEY``; a missing one raises
-    ValidationError naming it. Invoro's docs disagree on the header: *auth_scheme* ``"bearer"`` (the
-    default, from its API reference) sends ``Authorization: Bearer <key>``, ``"x-api-key"`` (from its
-    guides) sends ``X-Api-Key: <key>``. There is no sandbox host: a test key (``ak_test_...``) works on
-    isolated test data with no real Peppol delivery, at the same URL, so ``sandbox=True`` is refused.
-    Invoro allows 100 requests a second per key. Use it as an async context manager, or call
-    :meth:`aclose`.
-    """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        auth_scheme: AuthScheme = "bearer",
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
-    ) -> None:
-        super().__init__(
-            INVORO,
-            _auth(api_key, auth_scheme, sandbox, base_url),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: AsyncInvoices = AsyncInvoices(self)
+class AsyncInvoro(AsyncClient, _Invoro[Async, httpx.AsyncClient]): ...

@@ -18,17 +18,18 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 
-from .._checks import json_number, text, utf8, uuid_text
-from .._convert import extra, wire
+from .. import _fields as fields
+from .._checks import text, utf8, uuid_text
+from .._convert import extra
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._money import bounded, to_cents
 from .._repr import set_fields_repr
-from .._unset import UNSET, Unset
+from .._unset import Unset
 
 __all__ = [
     "CREDIT_NOTE_TYPES",
@@ -49,7 +50,6 @@ __all__ = [
     "Totals",
     "check_profile",
     "type_code_for",
-    "validate",
     "wire_keys",
     "wire_name",
 ]
@@ -63,35 +63,42 @@ DOCUMENT_TYPES = INVOICE_TYPES + CREDIT_NOTE_TYPES
 _TYPE_CODE = {**dict.fromkeys(INVOICE_TYPES, "380"), **dict.fromkeys(CREDIT_NOTE_TYPES, "381")}
 
 Rule = Callable[[Any, str], object]
-_RULE = "invoro.rule"
-_NULLABLE = "invoro.nullable"
-CENTS = "invoro.cents"
+#: Why ``None`` is refused where Invoro documents no null.
+_NOT_NULL = "cannot be None here (Invoro documents no null for it); leave it UNSET to not send it"
+#: Invoro's fields: snake_case on the wire, as named; ``None`` is JSON ``null`` where Invoro documents it
+#: nullable, else refused (each field says which: ``nullable=False`` below). DESIGN.md decision 1.
+FIELDS: Final = fields.Fields("invoro", fields.JSON_NULL)
 
 
-# -- field rules: each raises ValidationError(field, rule) --------------------------------------------
+# -- field rules: each raises ValidationError(field, rule) and returns what the wire carries ------------
 
 
 def _text(max_len: int | None = None) -> Rule:
-    return lambda value, field: text(value, field, max_len=max_len)
+    return fields.text(max_len)
 
 
 def _code(length: int) -> Rule:
-    def rule(value: object, field: str) -> None:
+    def rule(value: object, field: str) -> str:
         code = text(value, field)
         if len(code) != length or not (code.isascii() and code.isalpha() and code.isupper()):
             raise ValidationError(field, f"must be {length} upper-case letters (ISO), not {code!r}")
+        return code
 
     return rule
 
 
-def _moment(value: object, field: str) -> None:
+def _moment(value: object, field: str) -> str:
+    """A date (sent as midnight UTC [INF: plain dates are not documented]) or an aware datetime (sent
+    with its offset)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(field, "a datetime must be timezone-aware (or pass a datetime.date)")
-    elif not isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, dt.date):
         raise ValidationError(
             field, f"must be a datetime.date or an aware datetime, not {type(value).__name__}"
         )
+    return f"{value.isoformat()}T00:00:00Z"
 
 
 def _quantity(value: object, field: str) -> Decimal:
@@ -103,102 +110,50 @@ def _quantity(value: object, field: str) -> Decimal:
     return bounded(number, field)
 
 
-def _positive_quantity(value: object, field: str) -> None:
-    if not _quantity(value, field) > 0:
+def _positive_quantity(value: object, field: str) -> Decimal:
+    number = _quantity(value, field)
+    if not number > 0:
         raise ValidationError(field, "must be greater than zero")
-
-
-def _texts(value: object, field: str) -> None:
-    for i, item in enumerate(_sequence(value, field)):
-        text(item, f"{field}[{i}]")
-
-
-def _sequence(value: object, field: str) -> Sequence[Any]:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
-    return value
+    return number
 
 
 def _one(cls: type) -> Rule:
-    def rule(value: object, field: str) -> None:
-        if not isinstance(value, cls):
-            raise ValidationError(field, f"must be an invoro.{cls.__name__}, not {type(value).__name__}")
-        validate(value, field)
-
-    return rule
+    return fields.model(cls, "invoro")
 
 
 def _many(cls: type) -> Rule:
-    def rule(value: object, field: str) -> None:
-        for i, item in enumerate(_sequence(value, field)):
-            _one(cls)(item, f"{field}[{i}]")
-
-    return rule
+    return fields.models(cls, "invoro")
 
 
-def _file(value: object, field: str) -> None:
+def _file(value: object, field: str) -> File:
     if not isinstance(value, File):  # pragma: no cover - the attrs converter made it a File
         raise ValidationError(field, "must be a File")
+    return value
 
 
-def _opt(rule: Rule, *, nullable: bool = True, cents: bool = False, wire_name: str | None = None) -> Any:
+def _opt(rule: Rule, *, nullable: bool = True, wire_name: str | None = None, when_unset: Any = None) -> Any:
     """An optional field: UNSET (not sent) by default; *nullable* says whether None (JSON null) is allowed."""
-    metadata: dict[str, Any] = {_RULE: rule, _NULLABLE: nullable, CENTS: cents}
-    if wire_name is not None:
-        metadata.update(wire(wire_name))
-    return attrs.field(default=UNSET, kw_only=True, metadata=metadata)
+    clears = None if nullable else fields.cannot_clear(_NOT_NULL)
+    return FIELDS.field(rule, wire=wire_name, clears=clears, when_unset=when_unset, kw_only=True)
 
 
 def _req(rule: Rule, **kwargs: Any) -> Any:
     """A required field (never None)."""
-    return attrs.field(metadata={_RULE: rule, _NULLABLE: False, CENTS: False}, **kwargs)
+    return FIELDS.field(
+        rule, required="is required", clears=fields.cannot_clear(_NOT_NULL), default=attrs.NOTHING, **kwargs
+    )
 
 
 def _extra() -> Any:
-    return attrs.field(factory=dict, kw_only=True)
+    return FIELDS.merged(_extra_fields)
 
 
-_MONEY: Rule = to_cents
+_MONEY: Rule = fields.money("cents")
 _UUID: Rule = uuid_text
-_WIRE_KEY = next(iter(wire("")))  # the metadata key under which the core keeps a field's wire name
 
 
 def _non_negative_money(value: object, field: str) -> int:
     return to_cents(value, field, allow_negative=False)
-
-
-def validate(obj: Any, path: str) -> None:
-    """Check every field of a request model (recursively), naming the offender by its dotted *path*."""
-    cls: type = type(obj)
-    for name, rule, nullable, required in _specs(cls):
-        value = getattr(obj, name)
-        if rule is None:  # extra_fields
-            _check_extra(cls, value, f"{path}.{name}")
-        elif value is UNSET:
-            if required:
-                raise ValidationError(f"{path}.{name}", "is required")
-        elif value is None:
-            if not nullable:
-                raise ValidationError(
-                    f"{path}.{name}",
-                    "cannot be None here (Invoro documents no null for it); leave it UNSET to not send it",
-                )
-        else:
-            rule(value, f"{path}.{name}")
-
-
-@functools.cache
-def _specs(cls: type) -> tuple[tuple[str, Rule | None, bool, bool], ...]:
-    """Per model class, once: (field name, rule or None for extra_fields, nullable, required)."""
-    return tuple(
-        (
-            a.name,
-            None if a.name == "extra_fields" else a.metadata[_RULE],
-            bool(a.metadata.get(_NULLABLE, False)),
-            a.default is attrs.NOTHING,
-        )
-        for a in attrs.fields(cls)
-    )
 
 
 @functools.cache
@@ -209,15 +164,14 @@ def wire_keys(cls: type) -> frozenset[str]:
 
 def wire_name(a: attrs.Attribute[Any]) -> str:
     """The JSON key one field is sent as."""
-    return str(a.metadata.get(_WIRE_KEY, a.name))
+    return fields.wire_key(a)
 
 
-def _check_extra(cls: type, value: object, field: str) -> None:
+def _extra_fields(value: object, field: str, taken: frozenset[str], cls: type) -> dict[str, Any]:
+    """``extra_fields``: merged into the model's object, never over a modelled (or reserved) key."""
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"must be a mapping of JSON keys to values, not {type(value).__name__}")
-    if not value:
-        return
-    taken = wire_keys(cls) | set(getattr(cls, "reserved_keys", ()))
+    out: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise ValidationError(field, f"keys must be non-empty str, not {key!r}")
@@ -227,33 +181,12 @@ def _check_extra(cls: type, value: object, field: str) -> None:
                 f"{field}[{key!r}]",
                 f"{key!r} is a modelled field of invoro.{cls.__name__}; set it there instead",
             )
-        _check_json(item, f"{field}[{key!r}]")
+        out[key] = fields.json_data(item, f"{field}[{key!r}]", files=True, max_depth=MAX_EXTRA_DEPTH)
+    return out
 
 
 #: How deep extra_fields may nest: far beyond any document Invoro reads, far below the interpreter's stack.
 MAX_EXTRA_DEPTH = 64
-
-
-def _check_json(value: object, field: str, depth: int = 0) -> None:
-    if depth > MAX_EXTRA_DEPTH:
-        raise ValidationError(field, f"nested more than {MAX_EXTRA_DEPTH} levels deep")
-    if isinstance(value, float):
-        raise ValidationError(field, "floats are refused (money must be exact): use decimal.Decimal or int")
-    if isinstance(value, str):
-        utf8(value, field)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValidationError(field, f"JSON object keys must be str, not {key!r}")
-            utf8(key, field)
-            _check_json(item, f"{field}[{key!r}]", depth + 1)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_json(item, f"{field}[{i}]", depth + 1)
-    elif isinstance(value, int | Decimal):
-        json_number(value, field)
-    elif not isinstance(value, File | None):
-        raise ValidationError(field, f"{type(value).__name__} is not JSON data")
 
 
 # -- the draft ---------------------------------------------------------------------------------------
@@ -335,8 +268,8 @@ class Header:
     contract_reference: str | None | Unset = _opt(_text(255))
     tender_or_lot_reference: str | None | Unset = _opt(_text(255))
     #: Sent as integer cents.
-    rounding_amount: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
-    notes: Sequence[str] | None | Unset = _opt(_texts)
+    rounding_amount: Decimal | int | None | Unset = _opt(_MONEY)
+    notes: Sequence[str] | None | Unset = _opt(fields.texts)
     invoice_period: InvoicePeriod | Unset = _opt(_one(InvoicePeriod), nullable=False)
     extra_fields: Mapping[str, Any] = _extra()
 
@@ -357,7 +290,7 @@ class AllowanceCharge:
     """A line allowance or charge ("Line allowances" / "Line charges" [SEED]; names [INF])."""
 
     #: Sent as integer cents; never negative (an allowance is subtracted, a charge added).
-    amount: Decimal | int | Unset = _opt(_non_negative_money, nullable=False, cents=True)
+    amount: Decimal | int | Unset = _opt(_non_negative_money, nullable=False)
     reason: str | None | Unset = _opt(_text())
     reason_code: str | None | Unset = _opt(_text())
     extra_fields: Mapping[str, Any] = _extra()
@@ -378,11 +311,11 @@ class Line:
     quantity: Decimal | int | Unset = _opt(_quantity, nullable=False)
     unit_code: str | None | Unset = _opt(_text())
     #: Net unit price, never negative (EN 16931 BR-27); sent as integer cents ("Price in cents" [SEED]).
-    price: Decimal | int | Unset = _opt(_non_negative_money, nullable=False, cents=True)
+    price: Decimal | int | Unset = _opt(_non_negative_money, nullable=False)
     #: How many units the price is for (UBL BaseQuantity); 1 when not sent.
     base_quantity: Decimal | int | Unset = _opt(_positive_quantity, nullable=False)
     #: Sent as integer cents.
-    line_total: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    line_total: Decimal | int | None | Unset = _opt(_MONEY)
     identifiers: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
     classifications: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
     attributes: Sequence[ItemAttribute] | Unset = _opt(_many(ItemAttribute), nullable=False)
@@ -397,11 +330,11 @@ class Totals:
     """Document totals, all sent as integer cents ([SEED] descriptions, names [INF])."""
 
     #: "Sum of line totals": must equal the sum of every line's ``line_total`` (BR-CO-10).
-    line_total: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    line_total: Decimal | int | None | Unset = _opt(_MONEY)
     #: "Before tax".
-    tax_exclusive: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    tax_exclusive: Decimal | int | None | Unset = _opt(_MONEY)
     #: "After tax".
-    tax_inclusive: Decimal | int | None | Unset = _opt(_MONEY, cents=True)
+    tax_inclusive: Decimal | int | None | Unset = _opt(_MONEY)
     extra_fields: Mapping[str, Any] = _extra()
 
 
@@ -422,6 +355,18 @@ def _as_file(value: FileInput) -> File:
     return File.coerce(value, "content")
 
 
+#: The ``filename`` an attachment is sent with when its File has no name.
+DEFAULT_ATTACHMENT_NAME: Final = "attachment.pdf"
+
+
+def _default_filename(attachment: Attachment) -> str:
+    return attachment.content.name_or(DEFAULT_ATTACHMENT_NAME)
+
+
+def _default_mime_type(attachment: Attachment) -> str:
+    return attachment.content.content_type
+
+
 @set_fields_repr
 @attrs.frozen(kw_only=True)
 class Attachment:
@@ -433,10 +378,12 @@ class Attachment:
     """
 
     content: File = attrs.field(
-        converter=_as_file, kw_only=True, metadata={_RULE: _file, _NULLABLE: False, CENTS: False}
+        converter=_as_file,
+        kw_only=True,
+        metadata=FIELDS.meta(_file, required="is required", clears=fields.cannot_clear(_NOT_NULL)),
     )
-    filename: str | Unset = _opt(_text(255), nullable=False)
-    mime_type: str | Unset = _opt(_text(255), nullable=False)
+    filename: str | Unset = _opt(_text(255), nullable=False, when_unset=_default_filename)
+    mime_type: str | Unset = _opt(_text(255), nullable=False, when_unset=_default_mime_type)
     id: str | None | Unset = _opt(_text())
     description: str | None | Unset = _opt(_text())
     extra_fields: Mapping[str, Any] = _extra()

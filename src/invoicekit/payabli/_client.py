@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import httpx
@@ -13,29 +13,27 @@ import httpx
 from .._answers import Failure, Hints
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
-from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
-from .._change import plan as plan_change
 from .._checks import boolean, int_id, some_change
-from .._client import AsyncClient, Provider, Resource, SyncClient
+from .._client import AsyncClient, Provider, SyncClient
 from .._convert import amount, camel, json_kind, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
+from .._fields import write
 from .._files import File
-from .._response import async_raw_response, raw_response
-from .._retry import RetryPolicy
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._models import (
     BillData,
     BillOptions,
     FileContent,
     FileType,
-    Frequency,
     InvoiceRecord,
     InvoiceRecordItem,
     InvoiceResponse,
-    PaymentTerms,
     PayorData,
-    validate,
 )
+
+if TYPE_CHECKING:
+    from .._operations import Options, Unpack
 
 __all__ = [
     "ATTACHMENTS_APPEND",
@@ -156,8 +154,6 @@ PAYABLI = Provider(
 )
 
 _CONV = make_converter(wire_name=camel)
-for _enum in (Frequency, PaymentTerms, FileType):  # str enums: written as their wire value
-    _CONV.register_unstructure_hook(_enum, lambda member: member.value)
 
 
 def _response_data(value: Any, _: type) -> str | int | None:
@@ -211,42 +207,67 @@ def _parse(data: Any) -> InvoiceResponse:
 
 def update_call(
     id_invoice: int,
-    invoice_data: BillData | None | Unset,
-    customer_data: PayorData | None | Unset,
-    scheduled_options: BillOptions | None | Unset,
-    force_customer_creation: bool | Unset,
+    *,
+    invoice_data: BillData | None | Unset = UNSET,
+    customer_data: PayorData | None | Unset = UNSET,
+    scheduled_options: BillOptions | None | Unset = UNSET,
+    force_customer_creation: bool | Unset = UNSET,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Call[InvoiceResponse]:
-    """Validate an update and describe it: bad input raises ValidationError here, before any request."""
+    """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
+
+    *id_invoice* is Payabli's invoice id, an ``int``. *invoice_data* (:class:`BillData`),
+    *customer_data* (:class:`PayorData`) and *scheduled_options* (:class:`BillOptions`) hold the
+    changes: a field left UNSET is not sent and keeps its value; ``None`` is sent as JSON ``null``.
+    Leaving a whole argument UNSET leaves that object out of the body. *force_customer_creation*
+    sets the ``forceCustomerCreation`` query parameter: ``True`` makes Payabli create a new customer
+    record even when the identifiers match an existing one.
+
+    Returns the :class:`InvoiceResponse` (``response_data`` is the invoice id). Retries: the update is
+    resent after a timeout, a dropped connection or a 5xx, except when it creates a customer
+    (``force_customer_creation=True``) or attaches files (Payabli may add them twice): those raise
+    OutcomeUnknownError instead, and you check the invoice before trying again.
+
+    Raises ValidationError (nothing is sent: a non-int id, a float amount, a negative quantity, an
+    unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
+    refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
+    ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
+    RateLimitError, ServerError, OutcomeUnknownError or another TransportError. *extra_headers* are
+    added to every attempt (checked: no CR/LF, no credential or framing header).
+    """
     ids = {"idInvoice": int_id(id_invoice, "id_invoice")}
-    parts: dict[str, Any] = {}
+    body: dict[str, Any] = {}
     for key, name, value, kind in (
         ("customerData", "customer_data", customer_data, PayorData),
         ("invoiceData", "invoice_data", invoice_data, BillData),
         ("scheduledOptions", "scheduled_options", scheduled_options, BillOptions),
     ):
-        if value is UNSET:
-            continue
-        if value is not None:
-            if not isinstance(value, kind):
+        if value is None:
+            body[key] = None
+        elif value is not UNSET:
+            if type(value) is not kind and not isinstance(value, kind):
                 raise ValidationError(name, f"must be a payabli.{kind.__name__}, not {type(value).__name__}")
-            validate(value, name)
-        parts[key] = value
-    if isinstance(invoice_data, BillData):
-        parts["invoiceData"] = _with_files(invoice_data)
+            body[key] = write(value, name)
+    if isinstance(invoice_data, BillData) and invoice_data.attachments:
+        invoice_data = _with_files(invoice_data)
+        body["invoiceData"]["attachments"] = write(invoice_data, "invoice_data")["attachments"]
     query: dict[str, str] = {}
     if force_customer_creation is not UNSET:
         forced = boolean(force_customer_creation, "force_customer_creation")
         query["forceCustomerCreation"] = "true" if forced else "false"
     # A null object sets no field: {"invoiceData": null} alone changes nothing, as {} does.
-    some_change([value for value in parts.values() if value is not None])
+    some_change([value for value in body.values() if value])
     return Call(
         "PUT",
         "/Invoice/{idInvoice}",
         parse=_parse,
         ids=ids,
         query=query,
-        body=Json(_CONV.unstructure(parts)),
-        safety=call_safety(parts.get("invoiceData"), force_customer_creation),
+        body=Json(body),
+        safety=call_safety(
+            invoice_data if isinstance(invoice_data, BillData) else None, force_customer_creation
+        ),
+        extra_headers=extra_headers,
     )
 
 
@@ -318,11 +339,14 @@ def _day(value: Any) -> dt.date | None:
     return None if text == "0000-00-00" else dt.date.fromisoformat(text)
 
 
-def get_call(id_invoice: object) -> Call[InvoiceRecord]:
-    """``GET /Invoice/{idInvoice}``: a read, safe to retry."""
-    return Call(
-        "GET", "/Invoice/{idInvoice}", parse=parse_record, ids={"idInvoice": int_id(id_invoice, "id_invoice")}
-    )
+def get_call(id_invoice: int, *, extra_headers: Mapping[str, str] | None = None) -> Call[InvoiceRecord]:
+    """Read the invoice *id_invoice* (``GET /Invoice/{idInvoice}``) as an :class:`InvoiceRecord`.
+
+    A read: retried after timeouts, 5xx and 429. Raises ValidationError (a non-int id), NotFoundError,
+    AuthenticationError, DecodeError (an answer that does not fit), another APIError or TransportError.
+    """
+    ids = {"idInvoice": int_id(id_invoice, "id_invoice")}
+    return Call("GET", "/Invoice/{idInvoice}", parse=parse_record, ids=ids, extra_headers=extra_headers)
 
 
 def call_safety(invoice_data: BillData | None, force_customer_creation: bool | Unset) -> Safety:
@@ -381,277 +405,39 @@ def _auth(api_key: str | None) -> HeaderAuth:
     return HeaderAuth({"requestToken": credential(api_key, param="api_key", env="PAYABLI_API_KEY")})
 
 
-class Invoices(Resource["Payabli"]):
+class _Invoices(Resource[M]):
     """Invoice operations, as ``client.invoices``."""
 
-    @property
-    def with_raw_response(self) -> InvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return InvoicesWithRawResponse(self)
-
-    def update(
-        self,
-        id_invoice: int,
-        *,
-        invoice_data: BillData | None | Unset = UNSET,
-        customer_data: PayorData | None | Unset = UNSET,
-        scheduled_options: BillOptions | None | Unset = UNSET,
-        force_customer_creation: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> InvoiceResponse:
-        """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
-
-        *id_invoice* is Payabli's invoice id, an ``int``. *invoice_data* (:class:`BillData`),
-        *customer_data* (:class:`PayorData`) and *scheduled_options* (:class:`BillOptions`) hold the
-        changes: a field left UNSET is not sent and keeps its value; ``None`` is sent as JSON ``null``.
-        Leaving a whole argument UNSET leaves that object out of the body. *force_customer_creation*
-        sets the ``forceCustomerCreation`` query parameter: ``True`` makes Payabli create a new customer
-        record even when the identifiers match an existing one.
-
-        Returns the :class:`InvoiceResponse` (``response_data`` is the invoice id). Retries: the update is
-        resent after a timeout, a dropped connection or a 5xx, except when it creates a customer
-        (``force_customer_creation=True``) or attaches files (Payabli may add them twice): those raise
-        OutcomeUnknownError instead, and you check the invoice before trying again.
-
-        Raises ValidationError (nothing is sent: a non-int id, a float amount, a negative quantity, an
-        unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
-        refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
-        ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
-        RateLimitError, ServerError, OutcomeUnknownError or another TransportError. *extra_headers* are
-        added to every attempt (checked: no CR/LF, no credential or framing header).
-        """
-        call = update_call(
-            id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
-        )
-        return self._client._send(call, extra_headers)
-
-    def get(self, id_invoice: int, *, extra_headers: Mapping[str, str] | None = None) -> InvoiceRecord:
-        """Read the invoice *id_invoice* (``GET /Invoice/{idInvoice}``) as an :class:`InvoiceRecord`.
-
-        A read: retried after timeouts, 5xx and 429. Raises ValidationError (a non-int id), NotFoundError,
-        AuthenticationError, DecodeError (an answer that does not fit), another APIError or TransportError.
-        """
-        return self._client._send(get_call(id_invoice), extra_headers)
-
-    def plan(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("payabli", invoice, change, on_unsupported, extra), extra_headers
-        )
-
-    def apply(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[InvoiceResponse]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
-
-        A field Payabli cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update`` through
-        (checked by it).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("payabli", invoice, change, on_unsupported, extra)
-        return prepared.done(self._client._send(prepared.call, extra_headers))
+    update = operation(update_call)
+    get = operation(get_call)
+    apply = applies(update_call)
+    plan = plans(update_call)
+    with_raw_response: _Invoices[Raw[M]]
 
 
-class AsyncInvoices(Resource["AsyncPayabli"]):
-    """Invoice operations, as ``client.invoices``."""
-
-    @property
-    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return AsyncInvoicesWithRawResponse(self)
-
-    async def update(
-        self,
-        id_invoice: int,
-        *,
-        invoice_data: BillData | None | Unset = UNSET,
-        customer_data: PayorData | None | Unset = UNSET,
-        scheduled_options: BillOptions | None | Unset = UNSET,
-        force_customer_creation: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> InvoiceResponse:
-        """Update the invoice *id_invoice* (``PUT /Invoice/{idInvoice}``).
-
-        *id_invoice* is Payabli's invoice id, an ``int``. *invoice_data* (:class:`BillData`),
-        *customer_data* (:class:`PayorData`) and *scheduled_options* (:class:`BillOptions`) hold the
-        changes: a field left UNSET is not sent and keeps its value; ``None`` is sent as JSON ``null``.
-        Leaving a whole argument UNSET leaves that object out of the body. *force_customer_creation*
-        sets the ``forceCustomerCreation`` query parameter: ``True`` makes Payabli create a new customer
-        record even when the identifiers match an existing one.
-
-        Returns the :class:`InvoiceResponse` (``response_data`` is the invoice id). Retries: the update is
-        resent after a timeout, a dropped connection or a 5xx, except when it creates a customer
-        (``force_customer_creation=True``) or attaches files (Payabli may add them twice): those raise
-        OutcomeUnknownError instead, and you check the invoice before trying again.
-
-        Raises ValidationError (nothing is sent: a non-int id, a float amount, a negative quantity, an
-        unknown enum value, a missing, empty, non-PDF or oversized file), BadRequestError (Payabli
-        refused the data, including HTTP 200 with ``isSuccess: false``), NotFoundError (no such invoice),
-        ConflictError (the invoice cannot change, e.g. it is paid), AuthenticationError (wrong token),
-        RateLimitError, ServerError, OutcomeUnknownError or another TransportError. *extra_headers* are
-        added to every attempt (checked: no CR/LF, no credential or framing header).
-        """
-        call = update_call(
-            id_invoice, invoice_data, customer_data, scheduled_options, force_customer_creation
-        )
-        return await self._client._send(call, extra_headers)
-
-    async def get(self, id_invoice: int, *, extra_headers: Mapping[str, str] | None = None) -> InvoiceRecord:
-        """Read the invoice *id_invoice* as an :class:`InvoiceRecord`: see ``Payabli.invoices.get``."""
-        return await self._client._send(get_call(id_invoice), extra_headers)
-
-    async def plan(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("payabli", invoice, change, on_unsupported, extra), extra_headers
-        )
-
-    async def apply(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[InvoiceResponse]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
-
-        A field Payabli cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update`` through
-        (checked by it).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("payabli", invoice, change, on_unsupported, extra)
-        return prepared.done(await self._client._send(prepared.call, extra_headers))
+class Invoices(_Invoices[Sync]): ...
 
 
-class InvoicesWithRawResponse:
-    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
-
-    def __init__(self, invoices: Invoices) -> None:
-        self.update = raw_response(invoices.update)
-        self.get = raw_response(invoices.get)
+class AsyncInvoices(_Invoices[Async]): ...
 
 
-class AsyncInvoicesWithRawResponse:
-    """``client.invoices.with_raw_response`` of :class:`AsyncPayabli`."""
-
-    def __init__(self, invoices: AsyncInvoices) -> None:
-        self.update = async_raw_response(invoices.update)
-        self.get = async_raw_response(invoices.get)
-
-
-class Payabli(SyncClient):
+class _Payabli(Client[M, HC]):
     """Payabli's API (``https://api.payabli.com/api``).
 
     Authenticates with the ``requestToken`` header: *api_key* is a private API token and defaults to the
     environment variable ``PAYABLI_API_KEY``; a missing one raises ValidationError naming it.
     ``sandbox=True`` talks to ``https://api-sandbox.payabli.com/api`` (sandbox tokens are separate;
     production opens after Payabli's certification). Payabli allows 200 requests a minute per token.
-    Use it as a context manager, or call :meth:`close`.
+    Use it as a context manager (``async with`` for :class:`AsyncPayabli`), or call ``close()``
+    (``aclose()``).
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
-    ) -> None:
-        super().__init__(
-            PAYABLI,
-            _auth(api_key),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: Invoices = Invoices(self)
+    def __init__(self, api_key: str | None = None, **options: Unpack[Options[HC]]) -> None:
+        super().__init__(PAYABLI, _auth(api_key), **options)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
 
-class AsyncPayabli(AsyncClient):
-    """Payabli's API (``https://api.payabli.com/api``, for asyncio).
+class Payabli(SyncClient, _Payabli[Sync, httpx.Client]): ...
 
-    Authenticates with the ``requestToken`` header: *api_key* is a private API token and defaults to the
-    environment variable ``PAYABLI_API_KEY``; a missing one raises ValidationError naming it.
-    ``sandbox=True`` talks to ``https://api-sandbox.payabli.com/api`` (sandbox tokens are separate;
-    production opens after Payabli's certification). Payabli allows 200 requests a minute per token.
-    Use it as an async context manager, or call :meth:`aclose`.
-    """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = 60.0,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
-    ) -> None:
-        super().__init__(
-            PAYABLI,
-            _auth(api_key),
-            base_url=base_url,
-            sandbox=sandbox,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: AsyncInvoices = AsyncInvoices(self)
+class AsyncPayabli(AsyncClient, _Payabli[Async, httpx.AsyncClient]): ...

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import attrs
 
-from .._checks import boolean, date, email, int_id, json_number, text
-from .._convert import extra, wire
+from .. import _fields as fields
+from .._checks import boolean, email, int_id, text
+from .._convert import camel, extra
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._money import money
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
@@ -41,13 +41,10 @@ __all__ = [
     "InvoiceResponse",
     "PaymentTerms",
     "PayorData",
-    "validate",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
-Check = Callable[[Any, str], None]
-_CHECK: Final = "invoicekit.payabli.check"
-_REQUIRED: Final = "invoicekit.payabli.required"
+_ITEM_COST: Final = "is required (Payabli's BillItem has required: [itemCost]); give the unit price"
 #: Payabli's integer fields without an ``int64`` format are .NET ``int`` (32-bit) [INF].
 _INT32_MAX: Final = 2**31 - 1
 
@@ -149,136 +146,47 @@ def _attachments(
 ) -> tuple[FileContent, ...] | None | Unset:
     if value is UNSET or value is None:
         return value
-    _sequence(value, "attachments")
     return tuple(
         a if isinstance(a, FileContent) else FileContent(f_content=File.coerce(a, f"attachments[{i}]"))
-        for i, a in enumerate(value)
+        for i, a in enumerate(fields.sequence(value, "attachments"))
     )
 
 
 def _items(value: Sequence[BillItem] | None | Unset) -> tuple[BillItem, ...] | None | Unset:
     if value is UNSET or value is None:
         return value
-    _sequence(value, "items")
-    return tuple(value)
+    return tuple(fields.sequence(value, "items"))
 
 
-def _sequence(value: object, field: str) -> None:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
-        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
+# -- checks when sent: each returns what the wire carries --------------------------------------------------
+
+#: Payabli's fields: camelCase on the wire, and ``None`` clears a field as JSON ``null`` (DESIGN.md 1).
+FIELDS: Final = fields.Fields("payabli", fields.JSON_NULL, wire_name=camel)
+_f = FIELDS.field
+_meta = FIELDS.meta  # for the fields with a converter, which stay literal attrs.field() calls
+_text = fields.text()
+_number = fields.money("number")
+_date = fields.day("iso")
 
 
-# -- checks when sent (each gets the value and its dotted path) ------------------------------------------
+def _email(value: Any, field: str) -> str:
+    return email(value, field)
 
 
-def _text(value: Any, field: str) -> None:
-    text(value, field)
-
-
-def _email(value: Any, field: str) -> None:
-    email(value, field)
-
-
-def _number(value: Any, field: str) -> None:
-    money(value, field)
-
-
-def _count(value: Any, field: str) -> None:
+def _count(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, f"must be an int, not {type(value).__name__}")
     if value < 0:
         raise ValidationError(field, f"must not be negative ({value} given)")
     if value > _INT32_MAX:
         raise ValidationError(field, f"must be at most {_INT32_MAX}")
+    return int.__int__(value)
 
 
-def _id(value: Any, field: str) -> None:
-    int_id(value, field)
-
-
-def _date(value: Any, field: str) -> None:
-    date(value, field)
-
-
-def _flag(value: Any, field: str) -> None:
-    boolean(value, field)
-
-
-def _texts(value: Any, field: str) -> None:
-    _sequence(value, field)
-    for i, item in enumerate(value):
-        text(item, f"{field}[{i}]")
-
-
-def _string_map(value: Any, field: str) -> None:
-    _mapping(value, field)
-    for key, item in value.items():
-        text(item, f"{field}[{key!r}]")
-
-
-def _json_map(value: Any, field: str) -> None:
-    _mapping(value, field)
-    for key, item in value.items():
-        _json(item, f"{field}[{key!r}]")
-
-
-def _mapping(value: Any, field: str) -> None:
+def _string_map(value: Any, field: str) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"must be a dict, not {type(value).__name__}")
-    for key in value:
-        text(key, f"{field} key")
-
-
-def _json(value: Any, field: str) -> None:
-    if value is None or isinstance(value, str | bool):
-        return
-    if isinstance(value, int | Decimal):
-        json_number(value, field)
-        return
-    if isinstance(value, Mapping):
-        _json_map(value, field)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _json(item, f"{field}[{i}]")
-    else:
-        raise ValidationError(
-            field, f"must be JSON data (str, int, Decimal, bool, dict, list), not {value!r}"
-        )
-
-
-def _models(cls: type[attrs.AttrsInstance]) -> Check:
-    def check(value: Any, field: str) -> None:
-        for i, item in enumerate(value):
-            if not isinstance(item, cls):
-                raise ValidationError(f"{field}[{i}]", f"must be a payabli.{cls.__name__}")
-            validate(item, f"{field}[{i}]")
-
-    return check
-
-
-def _converted(value: Any, field: str) -> None:
-    """Enums and files are converted (and so checked) when the model is made."""
-
-
-def _f(check: Check, name: str | None = None, *, required: str | None = None) -> Any:
-    """An update field: UNSET by default, *check* run on it when sent, *name* its odd wire name;
-    *required* says why it must be given (UNSET or None is then a ValidationError).
-    """
-    meta = {_CHECK: check, **(wire(name) if name else {}), **({_REQUIRED: required} if required else {})}
-    return attrs.field(default=UNSET, metadata=meta)
-
-
-def validate(model: attrs.AttrsInstance, path: str) -> None:
-    """Check every set field of *model* (and of the models inside it); raise ValidationError at *path*."""
-    missing = None
-    for a in attrs.fields(type(model)):
-        value = getattr(model, a.name)
-        if value is not UNSET and value is not None:
-            a.metadata[_CHECK](value, f"{path}.{a.name}")
-        elif _REQUIRED in a.metadata and missing is None:
-            missing = a  # reported after the given values are checked
-    if missing is not None:
-        raise ValidationError(f"{path}.{missing.name}", missing.metadata[_REQUIRED])
+    return {text(k, f"{field} key"): text(v, f"{field}[{k!r}]") for k, v in value.items()}
 
 
 # -- the request ------------------------------------------------------------------------------------------
@@ -295,11 +203,11 @@ class BillItem:
     without *item_cost* (UNSET or None) raises ValidationError naming ``items[i].item_cost``.
     """
 
-    item_categories: Sequence[str] | None | Unset = _f(_texts)
+    item_categories: Sequence[str] | None | Unset = _f(fields.texts)
     item_commodity_code: str | None | Unset = _f(_text)
     #: Required: Payabli's API reference has ``required: [itemCost]`` for every line [DOC].
     item_cost: Decimal | int | None | Unset = _f(
-        _number, required="is required (Payabli's BillItem has required: [itemCost]); give the unit price"
+        _number, required=_ITEM_COST, clears=fields.cannot_clear(_ITEM_COST)
     )
     item_description: str | None | Unset = _f(_text)
     item_mode: int | None | Unset = _f(_count)  #: 0 invoices only, 1 bills only, 2 both
@@ -326,11 +234,11 @@ class FileContent:
     """
 
     f_content: File | None | Unset = attrs.field(
-        default=UNSET, converter=_file, metadata={_CHECK: _converted}
+        default=UNSET, converter=_file, metadata=_meta(fields.passed)
     )
     filename: str | None | Unset = _f(_text)
     ftype: FileType | None | Unset = attrs.field(
-        default=UNSET, converter=_ftype, metadata={_CHECK: _converted}
+        default=UNSET, converter=_ftype, metadata=_meta(fields.member)
     )
     furl: str | None | Unset = _f(_text)
 
@@ -351,9 +259,9 @@ class BillData:
     0 one-time, 1 scheduled.
     """
 
-    additional_data: Mapping[str, str] | None | Unset = _f(_string_map, "AdditionalData")
+    additional_data: Mapping[str, str] | None | Unset = _f(_string_map, wire="AdditionalData")
     attachments: tuple[FileContent, ...] | None | Unset = attrs.field(
-        default=UNSET, converter=_attachments, metadata={_CHECK: _models(FileContent)}
+        default=UNSET, converter=_attachments, metadata=_meta(fields.models(FileContent, "payabli"))
     )
     company: str | None | Unset = _f(_text)
     discount: Decimal | int | None | Unset = _f(_number)
@@ -361,7 +269,7 @@ class BillData:
     first_name: str | None | Unset = _f(_text)
     freight_amount: Decimal | int | None | Unset = _f(_number)
     frequency: Frequency | None | Unset = attrs.field(
-        default=UNSET, converter=_frequency, metadata={_CHECK: _converted}
+        default=UNSET, converter=_frequency, metadata=_meta(fields.member)
     )
     invoice_amount: Decimal | int | None | Unset = _f(_number)
     invoice_date: dt.date | None | Unset = _f(_date)
@@ -371,12 +279,12 @@ class BillData:
     invoice_status: int | None | Unset = _f(_count)
     invoice_type: int | None | Unset = _f(_count)
     items: tuple[BillItem, ...] | None | Unset = attrs.field(
-        default=UNSET, converter=_items, metadata={_CHECK: _models(BillItem)}
+        default=UNSET, converter=_items, metadata=_meta(fields.models(BillItem, "payabli"))
     )
     last_name: str | None | Unset = _f(_text)
     notes: str | None | Unset = _f(_text)
     payment_terms: PaymentTerms | None | Unset = attrs.field(
-        default=UNSET, converter=_payment_terms, metadata={_CHECK: _converted}
+        default=UNSET, converter=_payment_terms, metadata=_meta(fields.member)
     )
     purchase_order: str | None | Unset = _f(_text)
     shipping_address_1: str | None | Unset = _f(_text)
@@ -404,7 +312,7 @@ class PayorData:
     as objects, its docs show strings: both are accepted). *customer_id* is Payabli's customer id.
     """
 
-    additional_data: Mapping[str, Any] | None | Unset = _f(_json_map)
+    additional_data: Mapping[str, Any] | None | Unset = _f(fields.json_object)
     billing_address_1: str | None | Unset = _f(_text)
     billing_address_2: str | None | Unset = _f(_text)
     billing_city: str | None | Unset = _f(_text)
@@ -414,10 +322,10 @@ class PayorData:
     billing_state: str | None | Unset = _f(_text)
     billing_zip: str | None | Unset = _f(_text)
     company: str | None | Unset = _f(_text)
-    customer_id: int | None | Unset = _f(_id)
+    customer_id: int | None | Unset = _f(int_id)
     customer_number: str | None | Unset = _f(_text)
     first_name: str | None | Unset = _f(_text)
-    identifier_fields: Sequence[str] | None | Unset = _f(_texts)
+    identifier_fields: Sequence[str] | None | Unset = _f(fields.texts)
     last_name: str | None | Unset = _f(_text)
     shipping_address_1: str | None | Unset = _f(_text)
     shipping_address_2: str | None | Unset = _f(_text)
@@ -432,8 +340,8 @@ class PayorData:
 class BillOptions:
     """Options of a scheduled invoice (``scheduledOptions``)."""
 
-    include_paylink: bool | None | Unset = _f(_flag)  #: the emailed invoice carries a payment link
-    include_pdf: bool | None | Unset = _f(_flag)  #: the emailed invoice carries its PDF
+    include_paylink: bool | None | Unset = _f(boolean)  #: the emailed invoice carries a payment link
+    include_pdf: bool | None | Unset = _f(boolean)  #: the emailed invoice carries its PDF
 
 
 # -- the answer -------------------------------------------------------------------------------------------

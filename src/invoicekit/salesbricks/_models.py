@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 import attrs
 
-from .._checks import choice, text
+from .. import _fields as fields
+from .._checks import choice, email, text
 from .._convert import extra
+from .._errors import ValidationError
 from .._files import File, FileInput
 from .._repr import set_fields_repr
 
@@ -84,3 +88,108 @@ class InvoiceUpdateResult:
     #: Not from the answer: the ``X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY`` the update carried (generated
     #: when you gave none), or None when you passed ``idempotency_key=None``.
     idempotency_key: str | None = None
+
+
+# -- the update's fields: their checks and wire encoding, declared once -------------------------------------
+#
+# Multipart cannot say null, true, a list or an object. [DOC] marks what Salesbricks documents; [INF]
+# marks what invoicekit inferred (docs/providers/salesbricks.md, "Assumptions"). Each rule returns the
+# part's text: dates YYYY-MM-DD [DOC]; booleans "true" / "false" [DOC: the docs' curl example]; objects
+# one part holding compact JSON [INF: the fields are typed "string" but hold objects]; a list one part
+# per item, same name [INF: Django REST Framework reads getlist()], an empty one a single EMPTY_LIST_PART.
+# Salesbricks reads an absent field as "no change" and "" / an empty object / an empty list as "clear";
+# ``None`` is written so (DESIGN.md decision 1), and refused for the fields it documents no clear for.
+
+EMPTY_LIST_PART: Final = "[]"  # how "empty array to clear" travels in multipart [INF]
+PURCHASE_ORDER_CODE: Final = "code"  # the key inside purchase_order [DOC: "purchase order with code"]
+LINE_ITEM_KEYS: Final = ("line_item_id", "description")  # keys of one line_item_overrides item [INF]
+LIMITS: Final[Mapping[str, int]] = {  # [DOC] maximum lengths
+    "company_name": 255,
+    "invoice_memo": 2000,
+    "reason_for_updating": 500,
+    "tax_id": 255,
+}
+FIELDS: Final = fields.Fields(
+    "salesbricks",
+    fields.cannot_clear("Salesbricks documents no way to clear this field; leave it UNSET to keep it"),
+)
+_f = FIELDS.field
+_flag = fields.flag("text")
+_NO_CLEAR_FLAG = fields.cannot_clear(
+    "must be True or False: Salesbricks documents no way to clear a flag; leave it UNSET to keep it"
+)
+
+
+#: Compact JSON text, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` writes it (one
+#: encoder, not one per call).
+compact_json: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json = compact_json
+
+
+def _purchase_order(value: object, field: str) -> str:
+    return _json({PURCHASE_ORDER_CODE: text(value, field, max_len=255)})
+
+
+def _text_mapping(value: object, field: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be a mapping of str to str, not {type(value).__name__}")
+    return {text(k, f"{field} key", allow_empty=False): text(v, f"{field}[{k!r}]") for k, v in value.items()}
+
+
+def _billing_address(value: object, field: str) -> str:
+    return _json(_text_mapping(value, field))
+
+
+def _line_item_overrides(value: object, field: str) -> str:
+    pairs = _text_mapping(value, field).items()
+    return _json([dict(zip(LINE_ITEM_KEYS, item, strict=True)) for item in pairs])
+
+
+def _emails(value: object, field: str) -> list[str]:
+    out = []
+    for i, item in enumerate(fields.sequence(value, field)):
+        try:
+            out.append(email(item, ""))
+        except ValidationError as exc:
+            raise fields.under(exc, f"{field}[{i}]") from None
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class _Update:
+    """The fields of ``invoices.update`` (private: the public surface is the method's keywords). The
+    order here is the order of the parts on the wire.
+    """
+
+    due_at: object = _f(fields.day("iso"))
+    purchase_order: object = _f(_purchase_order, clears=fields.to(_json({})))  # {} clears [INF]
+    persist_purchase_order: object = _f(_flag, clears=_NO_CLEAR_FLAG)
+    billing_address: object = _f(_billing_address)  # the address object, keys as Salesbricks names them
+    company_name: object = _f(fields.text(LIMITS["company_name"]), clears=fields.EMPTY)
+    accounts_payable_emails: object = _f(_emails, clears=fields.EMPTY_LIST)
+    invoice_memo: object = _f(fields.text(LIMITS["invoice_memo"]), clears=fields.EMPTY)
+    persist_memo: object = _f(_flag, clears=_NO_CLEAR_FLAG)
+    line_item_overrides: object = _f(_line_item_overrides)  # [{"line_item_id": ..., "description": ...}]
+    show_brick_descriptions: object = _f(_flag, clears=_NO_CLEAR_FLAG)
+    tax_id: object = _f(fields.text(LIMITS["tax_id"]))
+    reason_for_updating: object = _f(fields.text(LIMITS["reason_for_updating"]))
+    send_invoice: object = _f(_flag, clears=_NO_CLEAR_FLAG)
+
+
+UPDATE_FIELDS: Final = tuple(a.name for a in attrs.fields(_Update))
+
+
+def update_parts(changes: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The multipart text parts of an update's field *changes* (checked: ValidationError naming one)."""
+    parts: list[tuple[str, str]] = []
+    for name, value in fields.write(_Update(**changes)).items():
+        if type(value) is list or type(value) is tuple:
+            parts += [(name, v) for v in value] or [(name, EMPTY_LIST_PART)]
+        else:
+            parts.append((name, value))
+    return parts
+
+
+def sequence(value: object, field: str) -> Sequence[Any]:
+    """*value* as a list (the core's one "must be a list" check)."""
+    return fields.sequence(value, field)

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
 
@@ -21,18 +21,27 @@ from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
-from .._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
-from .._change import plan as plan_change
-from .._checks import boolean, choice, date, int_id, some_change, text, utf8
-from .._client import DEFAULT_TIMEOUT, AsyncClient, Provider, Resource, SyncClient, check_base_url
+from .._checks import boolean, int_id, some_change, text, utf8
+from .._client import AsyncClient, Provider, SyncClient, check_base_url
 from .._convert import amount, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
-from .._forms import php_form
-from .._money import money, to_cents
-from .._response import async_raw_response, raw_response
-from .._retry import RetryPolicy
+from .._forms import form_size
+from .._money import money
+from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
-from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
+from ._models import (
+    UPDATE_FIELDS,
+    Invoice,
+    InvoiceItem,
+    ItemChange,
+    NewItem,
+    Status,
+    UpdateInvoiceResult,
+    update_fields,
+)
+
+if TYPE_CHECKING:
+    from .._operations import InstallOptions, Unpack
 
 __all__ = [
     "WHMCS",
@@ -242,20 +251,30 @@ def _datetime(value: str) -> dt.datetime:
     )
 
 
-def get_invoice_call(invoice_id: object) -> Call[Invoice]:
-    """``GetInvoice``: a read, so safe to retry."""
+def get_invoice_call(invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Call[Invoice]:
+    """Read invoice *invoice_id* with WHMCS's ``GetInvoice``, typed as :class:`~invoicekit.whmcs.Invoice`
+    (``items`` is empty for an invoice without lines). A read: retried after timeouts and 5xx.
+
+    Raises ValidationError (a non-int id), NotFoundError ("Invoice ID Not Found"), DecodeError (an
+    answer that does not fit), AuthenticationError / PermissionDeniedError, TransportError.
+    """
     fields = {"invoiceid": int_id(invoice_id, "invoice_id")}
-    return _action_call("GetInvoice", fields, parse_invoice, Safety.IDEMPOTENT, field="invoice_id")
+    return _action_call("GetInvoice", fields, parse_invoice, Safety.IDEMPOTENT, "invoice_id", extra_headers)
 
 
 # -- building calls --------------------------------------------------------------------------------------
 
 
 def _action_call(
-    action: str, fields: Mapping[str, Any], parse: Callable[[Any], R], safety: Safety, *, field: str
+    action: str,
+    fields: Mapping[str, Any],
+    parse: Callable[[Any], R],
+    safety: Safety,
+    field: str,
+    extra_headers: Mapping[str, str] | None,
 ) -> Call[R]:
     form = {"action": action, **fields, "responsetype": "json"}
-    used = len(php_form(form)) + _AUTH_FIELDS
+    used = form_size(form) + _AUTH_FIELDS
     if used > MAX_INPUT_VARS:
         raise ValidationError(
             field,
@@ -263,139 +282,7 @@ def _action_call(
             f"max_input_vars ({MAX_INPUT_VARS} by default) without an error: split the "
             "change into several calls",
         )
-    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety)
-
-
-def _cannot_clear(value: object, field: str, how: str) -> None:
-    if value is None:
-        raise ValidationError(field, f"None would clear it, and WHMCS cannot clear it: {how}")
-
-
-def _status(value: object, field: str) -> str:
-    _cannot_clear(value, field, "pass a status")
-    return choice(text(value, field), field, STATUSES)
-
-
-def _payment_method(value: object, field: str) -> str:
-    _cannot_clear(value, field, "pass a payment gateway's system name, e.g. 'mailin'")
-    return text(value, field, max_len=255, allow_empty=False).strip()
-
-
-def _rate(value: object, field: str) -> Decimal:
-    _cannot_clear(value, field, "pass 0 for no tax")
-    return money(value, field, allow_negative=False)
-
-
-def _credit(value: object, field: str) -> Decimal:
-    _cannot_clear(value, field, "pass 0 for no credit")
-    return _amount(value, field, allow_negative=False)
-
-
-def _amount(value: object, field: str, *, allow_negative: bool = True) -> Decimal:
-    to_cents(value, field, allow_negative=allow_negative)  # WHMCS keeps two decimals [INF]: refuse, not round
-    return money(value, field)
-
-
-def _date(value: object, field: str) -> dt.date:
-    _cannot_clear(value, field, "an invoice always has its date and due date")
-    return date(value, field)
-
-
-def _date_paid(value: object, field: str) -> dt.date:
-    _cannot_clear(value, field, "WHMCS documents no way to clear datepaid [UNK]")
-    return date(value, field)
-
-
-def _notes(value: object, field: str) -> str:
-    return "" if value is None else text(value, field)  # notes= (empty) clears them
-
-
-def _flag(value: object, field: str) -> bool:
-    _cannot_clear(value, field, "pass True, or leave it out")
-    return boolean(value, field)
-
-
-#: Python name -> (WHMCS name, check). The order is the order on the wire.
-_SCALARS: Final[dict[str, tuple[str, Callable[[object, str], object]]]] = {
-    "status": ("status", _status),
-    "payment_method": ("paymentmethod", _payment_method),
-    "tax_rate": ("taxrate", _rate),
-    "tax_rate2": ("taxrate2", _rate),
-    "credit": ("credit", _credit),
-    "date": ("date", _date),
-    "due_date": ("duedate", _date),
-    "date_paid": ("datepaid", _date_paid),
-    "notes": ("notes", _notes),
-    "publish": ("publish", _flag),
-    "publish_and_send_email": ("publishandsendemail", _flag),
-}
-_LINES: Final = ("items", "new_items", "delete_line_ids")
-
-
-def _line(item: object, kind: type[ItemChange | NewItem], field: str) -> tuple[str, Decimal, bool]:
-    if not isinstance(item, kind):
-        raise ValidationError(field, f"must be a whmcs.{kind.__name__}(description, amount, taxed)")
-    return (
-        text(item.description, f"{field}.description"),
-        _amount(item.amount, f"{field}.amount"),
-        boolean(item.taxed, f"{field}.taxed"),
-    )
-
-
-def _sequence(value: object, field: str, how: str) -> Sequence[object]:
-    _cannot_clear(value, field, how)
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        raise ValidationError(field, f"must be a list, not {type(value).__name__}")
-    return value
-
-
-def _changed_lines(value: object) -> dict[str, dict[int, object]]:
-    _cannot_clear(value, "items", "to remove lines use delete_line_ids")
-    if not isinstance(value, Mapping):
-        raise ValidationError(
-            "items", f"must be a mapping of line id -> ItemChange, not {type(value).__name__}"
-        )
-    wire: dict[str, dict[int, object]] = {"itemdescription": {}, "itemamount": {}, "itemtaxed": {}}
-    for key, change in value.items():
-        line_id = int_id(key, f"items[{key!r}]")
-        for name, part in zip(wire, _line(change, ItemChange, f"items[{line_id}]"), strict=True):
-            wire[name][line_id] = part
-    return wire
-
-
-def _new_lines(value: object) -> dict[str, list[object]]:
-    items = _sequence(value, "new_items", "new lines are only ever added; remove lines with delete_line_ids")
-    wire: dict[str, list[object]] = {"newitemdescription": [], "newitemamount": [], "newitemtaxed": []}
-    for index, item in enumerate(items):
-        for name, part in zip(wire, _line(item, NewItem, f"new_items[{index}]"), strict=True):
-            wire[name].append(part)
-    return wire
-
-
-def _deleted_lines(value: object, changed: Mapping[int, object]) -> list[int]:
-    ids = [
-        int_id(v, f"delete_line_ids[{i}]")
-        for i, v in enumerate(_sequence(value, "delete_line_ids", "pass []"))
-    ]
-    for line_id in ids:
-        if ids.count(line_id) > 1:
-            raise ValidationError("delete_line_ids", f"line {line_id} is listed more than once")
-        if line_id in changed:
-            raise ValidationError("delete_line_ids", f"line {line_id} is both changed (items) and deleted")
-    return ids
-
-
-def _line_fields(changes: Mapping[str, object]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if changes.get("items", UNSET) is not UNSET:
-        fields.update(_changed_lines(changes["items"]))
-    if changes.get("new_items", UNSET) is not UNSET:
-        fields.update(_new_lines(changes["new_items"]))
-    if changes.get("delete_line_ids", UNSET) is not UNSET:
-        fields["deletelineids"] = _deleted_lines(
-            changes["delete_line_ids"], fields.get("itemdescription", {})
-        )
-    return fields
+    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
 
 
 def update_safety(fields: Mapping[str, Any]) -> Safety:
@@ -404,37 +291,80 @@ def update_safety(fields: Mapping[str, Any]) -> Safety:
     """
     if (
         fields.get("newitemdescription")
-        or fields.get("publish") is True
-        or fields.get("publishandsendemail") is True
+        or fields.get("publish") in {True, "1"}
+        or fields.get("publishandsendemail") in {True, "1"}
     ):
         return Safety.UNSAFE
     return Safety.IDEMPOTENT
 
 
-def update_invoice_call(invoice_id: object, **changes: object) -> Call[UpdateInvoiceResult]:
-    """``UpdateInvoice``: validate every change (ValidationError) and describe the request."""
-    unknown = changes.keys() - _SCALARS.keys() - set(_LINES)
-    if unknown:
-        raise TypeError(f"update() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-    fields: dict[str, Any] = {"invoiceid": int_id(invoice_id, "invoice_id")}
-    for name, (wire_name, check) in _SCALARS.items():
-        value = changes.get(name, UNSET)
-        if value is not UNSET:
-            fields[wire_name] = check(value, name)
-    if fields.get("publish") is True and fields.get("publishandsendemail") is True:
-        raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
-    fields.update(_line_fields(changes))
-    some_change(php_form({k: v for k, v in fields.items() if k != "invoiceid"}))  # what reaches WHMCS
-    return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), field="items")
+def update_invoice_call(
+    invoice_id: int,
+    *,
+    status: Status | Unset = UNSET,
+    payment_method: str | Unset = UNSET,
+    tax_rate: Decimal | int | Unset = UNSET,
+    tax_rate2: Decimal | int | Unset = UNSET,
+    credit: Decimal | int | Unset = UNSET,
+    date: dt.date | Unset = UNSET,
+    due_date: dt.date | Unset = UNSET,
+    date_paid: dt.date | Unset = UNSET,
+    notes: str | None | Unset = UNSET,
+    items: Mapping[int, ItemChange] | Unset = UNSET,
+    new_items: Sequence[NewItem] | Unset = UNSET,
+    delete_line_ids: Sequence[int] | Unset = UNSET,
+    publish: bool | Unset = UNSET,
+    publish_and_send_email: bool | Unset = UNSET,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Call[UpdateInvoiceResult]:
+    """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``; arguments left UNSET are not sent.
+
+    *status* is one of ``whmcs.STATUSES``; *payment_method* a gateway's system name; *tax_rate*,
+    *tax_rate2* percentages and *credit* money (Decimal or int, never float); *date*, *due_date*,
+    *date_paid* are ``datetime.date``. *items* changes existing lines (``{line_id: ItemChange(...)}``),
+    *new_items* appends ``NewItem``s, *delete_line_ids* removes lines; *publish* publishes a Draft and
+    *publish_and_send_email* also emails it. ``notes=None`` clears the notes; None is refused for every
+    other field, which WHMCS cannot clear. Appending, publishing and emailing make the call unsafe to
+    resend: when it may have run, OutcomeUnknownError is raised instead of a retry.
+
+    Raises ValidationError (before any request), NotFoundError ("Invoice ID Not Found"), ConflictError
+    (publishing a non-draft), AuthenticationError / PermissionDeniedError, BadRequestError.
+    *extra_headers* are added to every attempt (checked: no CR/LF, no framing header).
+    """
+    given = locals()  # the changes, by name (nothing else is bound yet)
+    changes = {name: given[name] for name in UPDATE_FIELDS}
+    invoice = int_id(invoice_id, "invoice_id")
+    form = update_fields(changes)
+    if not form_size(form):  # nothing that reaches WHMCS
+        some_change(())
+    fields = {"invoiceid": invoice, **form}
+    return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), "items", extra_headers)
 
 
 _ACTION_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def action_call(
-    action: object, params: Mapping[str, object], *, idempotent: object = False
+    action: str,
+    /,
+    *,
+    idempotent: bool = False,
+    extra_headers: Mapping[str, str] | None = None,
+    **params: Any,
 ) -> Call[dict[str, Any]]:
-    """Any WHMCS action. UNSAFE unless *idempotent*: an arbitrary action may create or send something."""
+    """Run any WHMCS API action and return its decoded answer (a dict, ``result`` included).
+
+    *params* go through the same PHP form encoder as ``UpdateInvoice`` (dicts -> ``a[k]``, lists ->
+    ``a[0]``, bools -> 1/0, Decimal as plain digits); floats, None and the client's own fields
+    (action, credentials, responsetype) are refused. The call is UNSAFE by default, never resent once
+    it may have reached WHMCS, as an arbitrary action may create or send something; pass
+    ``idempotent=True`` for reads (``GetInvoice``) and other repeatable actions to have them retried.
+
+    ``idempotent`` and ``extra_headers`` (HTTP headers added to every attempt, checked like every
+    operation's) are the client's own keywords, never sent as WHMCS parameters. WHMCS's parameter
+    names are lower-case words without underscores (``invoiceid``, ``itemdescription``), so neither
+    name can shadow one.
+    """
     name = text(action, "action", allow_empty=False)
     if not _ACTION_NAME.fullmatch(name):
         raise ValidationError(
@@ -456,7 +386,7 @@ def action_call(
                 "e.g. itemdescription={13: 'Hosting'}",
             )
         fields[key] = _param(value, key)
-    return _action_call(name, fields, _success, safety, field="params")
+    return _action_call(name, fields, _success, safety, "params", extra_headers)
 
 
 #: How deep a call() parameter may nest (``a[k][0]...``): beyond any WHMCS action, below the stack.
@@ -530,210 +460,23 @@ def _auth(identifier: str | None, secret: str | None, access_key: str | None) ->
     return FormAuth(fields)
 
 
-def _arguments(given: dict[str, Any]) -> dict[str, Any]:
-    """An ``update`` method's arguments (its ``locals()`` less ``self``), handed to the builder."""
-    return {name: value for name, value in given.items() if name != "self"}
-
-
-class Invoices(Resource["Whmcs"]):
+class _Invoices(Resource[M]):
     """``client.invoices``: invoice operations."""
 
-    @property
-    def with_raw_response(self) -> InvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return InvoicesWithRawResponse(self)
-
-    def update(
-        self,
-        invoice_id: int,
-        *,
-        status: Status | Unset = UNSET,
-        payment_method: str | Unset = UNSET,
-        tax_rate: Decimal | int | Unset = UNSET,
-        tax_rate2: Decimal | int | Unset = UNSET,
-        credit: Decimal | int | Unset = UNSET,
-        date: dt.date | Unset = UNSET,
-        due_date: dt.date | Unset = UNSET,
-        date_paid: dt.date | Unset = UNSET,
-        notes: str | None | Unset = UNSET,
-        items: Mapping[int, ItemChange] | Unset = UNSET,
-        new_items: Sequence[NewItem] | Unset = UNSET,
-        delete_line_ids: Sequence[int] | Unset = UNSET,
-        publish: bool | Unset = UNSET,
-        publish_and_send_email: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> UpdateInvoiceResult:
-        """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``; arguments left UNSET are not sent.
-
-        *status* is one of ``whmcs.STATUSES``; *payment_method* a gateway's system name; *tax_rate*,
-        *tax_rate2* percentages and *credit* money (Decimal or int, never float); *date*, *due_date*,
-        *date_paid* are ``datetime.date``. *items* changes existing lines (``{line_id: ItemChange(...)}``),
-        *new_items* appends ``NewItem``s, *delete_line_ids* removes lines; *publish* publishes a Draft and
-        *publish_and_send_email* also emails it. ``notes=None`` clears the notes; None is refused for every
-        other field, which WHMCS cannot clear. Appending, publishing and emailing make the call unsafe to
-        resend: when it may have run, OutcomeUnknownError is raised instead of a retry.
-
-        Raises ValidationError (before any request), NotFoundError ("Invoice ID Not Found"), ConflictError
-        (publishing a non-draft), AuthenticationError / PermissionDeniedError, BadRequestError.
-        *extra_headers* are added to every attempt (checked: no CR/LF, no framing header).
-        """
-        arguments = _arguments(locals())
-        extra_headers = arguments.pop("extra_headers")
-        return self._client._send(update_invoice_call(**arguments), extra_headers)
-
-    def get(self, invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Invoice:
-        """Read invoice *invoice_id* with WHMCS's ``GetInvoice``, typed as :class:`~invoicekit.whmcs.Invoice`
-        (``items`` is empty for an invoice without lines). A read: retried after timeouts and 5xx.
-
-        Raises ValidationError (a non-int id), NotFoundError ("Invoice ID Not Found"), DecodeError (an
-        answer that does not fit), AuthenticationError / PermissionDeniedError, TransportError.
-        """
-        return self._client._send(get_invoice_call(invoice_id), extra_headers)
-
-    def plan(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("whmcs", invoice, change, on_unsupported, extra), extra_headers
-        )
-
-    def apply(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[UpdateInvoiceResult]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
-
-        A field WHMCS cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update`` through
-        (checked by it).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("whmcs", invoice, change, on_unsupported, extra)
-        return prepared.done(self._client._send(prepared.call, extra_headers))
+    update = operation(update_invoice_call)
+    get = operation(get_invoice_call)
+    apply = applies(update_invoice_call)
+    plan = plans(update_invoice_call)
+    with_raw_response: _Invoices[Raw[M]]
 
 
-class AsyncInvoices(Resource["AsyncWhmcs"]):
-    """``client.invoices``: invoice operations."""
-
-    @property
-    def with_raw_response(self) -> AsyncInvoicesWithRawResponse:
-        """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-        return AsyncInvoicesWithRawResponse(self)
-
-    async def update(
-        self,
-        invoice_id: int,
-        *,
-        status: Status | Unset = UNSET,
-        payment_method: str | Unset = UNSET,
-        tax_rate: Decimal | int | Unset = UNSET,
-        tax_rate2: Decimal | int | Unset = UNSET,
-        credit: Decimal | int | Unset = UNSET,
-        date: dt.date | Unset = UNSET,
-        due_date: dt.date | Unset = UNSET,
-        date_paid: dt.date | Unset = UNSET,
-        notes: str | None | Unset = UNSET,
-        items: Mapping[int, ItemChange] | Unset = UNSET,
-        new_items: Sequence[NewItem] | Unset = UNSET,
-        delete_line_ids: Sequence[int] | Unset = UNSET,
-        publish: bool | Unset = UNSET,
-        publish_and_send_email: bool | Unset = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> UpdateInvoiceResult:
-        """Change invoice *invoice_id* with WHMCS's ``UpdateInvoice``: see ``Whmcs.invoices.update``."""
-        arguments = _arguments(locals())
-        extra_headers = arguments.pop("extra_headers")
-        return await self._client._send(update_invoice_call(**arguments), extra_headers)
-
-    async def get(self, invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Invoice:
-        """Read invoice *invoice_id* with ``GetInvoice``, typed: see ``Whmcs.invoices.get``."""
-        return await self._client._send(get_invoice_call(invoice_id), extra_headers)
-
-    async def plan(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Plan:
-        """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
-        masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.
-        """
-        return plan_change(
-            self._client, prepare("whmcs", invoice, change, on_unsupported, extra), extra_headers
-        )
-
-    async def apply(
-        self,
-        invoice: int,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Applied[UpdateInvoiceResult]:
-        """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``invoices.update``.
-
-        A field WHMCS cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
-        such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped
-        fields in the result. *extra* passes native arguments of ``invoices.update`` through
-        (checked by it).
-        Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``invoices.update`` returns;
-        raises what it raises.
-        """
-        prepared = prepare("whmcs", invoice, change, on_unsupported, extra)
-        return prepared.done(await self._client._send(prepared.call, extra_headers))
+class Invoices(_Invoices[Sync]): ...
 
 
-class InvoicesWithRawResponse:
-    """``client.invoices.with_raw_response``: each operation returning a ``RawResponse``."""
-
-    def __init__(self, invoices: Invoices) -> None:
-        self.update = raw_response(invoices.update)
-        self.get = raw_response(invoices.get)
+class AsyncInvoices(_Invoices[Async]): ...
 
 
-class AsyncInvoicesWithRawResponse:
-    """``client.invoices.with_raw_response`` of :class:`AsyncWhmcs`."""
-
-    def __init__(self, invoices: AsyncInvoices) -> None:
-        self.update = async_raw_response(invoices.update)
-        self.get = async_raw_response(invoices.get)
-
-
-class WhmcsWithRawResponse:
-    """``client.with_raw_response``: :meth:`Whmcs.call` returning a :class:`~invoicekit.RawResponse`."""
-
-    def __init__(self, client: Whmcs) -> None:
-        self.call = raw_response(client.call)
-
-
-class AsyncWhmcsWithRawResponse:
-    """``client.with_raw_response`` of :class:`AsyncWhmcs`."""
-
-    def __init__(self, client: AsyncWhmcs) -> None:
-        self.call = async_raw_response(client.call)
-
-
-class Whmcs(SyncClient):
+class _Whmcs(Client[M, HC]):
     """WHMCS's classic API (``<url>/includes/api.php``), authenticated with an API credential.
 
     *url* is the install (``https://billing.example.com``, with or without ``/includes/api.php``);
@@ -741,74 +484,12 @@ class Whmcs(SyncClient):
     install's ``configuration.php``, needed when the caller's IP is not on the API allow-list. Each one
     left None is read from ``WHMCS_URL``, ``WHMCS_IDENTIFIER``, ``WHMCS_SECRET`` or ``WHMCS_ACCESS_KEY``
     (optional). WHMCS has no sandbox: ``sandbox=True`` raises ValidationError.
+    ``client.with_raw_response.call(...)`` returns a :class:`~invoicekit.RawResponse` around the dict.
     """
 
-    def __init__(
-        self,
-        url: str | None = None,
-        identifier: str | None = None,
-        secret: str | None = None,
-        *,
-        access_key: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
-    ) -> None:
-        base_url = install_url(url, sandbox=sandbox)
-        auth = _auth(identifier, secret, access_key)
-        super().__init__(
-            WHMCS,
-            auth,
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: Invoices = Invoices(self)
-
-    @property
-    def with_raw_response(self) -> WhmcsWithRawResponse:
-        """``client.with_raw_response.call(...)``: :meth:`call` returning a ``RawResponse``."""
-        return WhmcsWithRawResponse(self)
-
-    def call(
-        self,
-        action: str,
-        /,
-        *,
-        idempotent: bool = False,
-        extra_headers: Mapping[str, str] | None = None,
-        **params: Any,
-    ) -> dict[str, Any]:
-        """Run any WHMCS API action and return its decoded answer (a dict, ``result`` included).
-
-        *params* go through the same PHP form encoder as ``UpdateInvoice`` (dicts -> ``a[k]``, lists ->
-        ``a[0]``, bools -> 1/0, Decimal as plain digits); floats, None and the client's own fields
-        (action, credentials, responsetype) are refused. The call is UNSAFE by default, never resent once
-        it may have reached WHMCS, as an arbitrary action may create or send something; pass
-        ``idempotent=True`` for reads (``GetInvoice``) and other repeatable actions to have them retried.
-
-        ``idempotent`` and ``extra_headers`` (HTTP headers added to every attempt, checked like every
-        operation's) are the client's own keywords, never sent as WHMCS parameters. WHMCS's parameter
-        names are lower-case words without underscores (``invoiceid``, ``itemdescription``), so neither
-        name can shadow one.
-        """
-        return self._send(action_call(action, params, idempotent=idempotent), extra_headers)
-
-
-class AsyncWhmcs(AsyncClient):
-    """The asyncio twin of :class:`Whmcs`: the same arguments, an ``httpx.AsyncClient`` as *http_client*."""
+    _base_url_option = False  # the install's url= is the first argument
+    call = operation(action_call)
+    with_raw_response: _Whmcs[Raw[M], HC]
 
     def __init__(
         self,
@@ -817,46 +498,14 @@ class AsyncWhmcs(AsyncClient):
         secret: str | None = None,
         *,
         access_key: str | None = None,
-        sandbox: bool = False,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        deadline: float = 300.0,
-        max_response_bytes: int = 16 << 20,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        app_info: str | None = None,
+        **options: Unpack[InstallOptions[HC]],
     ) -> None:
-        base_url = install_url(url, sandbox=sandbox)
-        auth = _auth(identifier, secret, access_key)
-        super().__init__(
-            WHMCS,
-            auth,
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            http_client=http_client,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            app_info=app_info,
-        )
-        self.invoices: AsyncInvoices = AsyncInvoices(self)
+        base_url = install_url(url, sandbox=options.pop("sandbox", False))
+        super().__init__(WHMCS, _auth(identifier, secret, access_key), base_url=base_url, **options)
+        self.invoices: _Invoices[M] = _Invoices._of(self)
 
-    @property
-    def with_raw_response(self) -> AsyncWhmcsWithRawResponse:
-        """``client.with_raw_response.call(...)``: :meth:`call` returning a ``RawResponse``."""
-        return AsyncWhmcsWithRawResponse(self)
 
-    async def call(
-        self,
-        action: str,
-        /,
-        *,
-        idempotent: bool = False,
-        extra_headers: Mapping[str, str] | None = None,
-        **params: Any,
-    ) -> dict[str, Any]:
-        """Run any WHMCS API action and return its decoded answer: see :meth:`Whmcs.call`."""
-        return await self._send(action_call(action, params, idempotent=idempotent), extra_headers)
+class Whmcs(SyncClient, _Whmcs[Sync, httpx.Client]): ...
+
+
+class AsyncWhmcs(AsyncClient, _Whmcs[Async, httpx.AsyncClient]): ...

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final, Literal
 
 import attrs
 
+from .. import _fields as fields
+from .._checks import boolean, choice, int_id, text
 from .._convert import wire
+from .._errors import ValidationError
+from .._money import decimal_text, money, to_cents
 from .._repr import set_fields_repr
 
 __all__ = ["STATUSES", "Invoice", "InvoiceItem", "ItemChange", "NewItem", "Status", "UpdateInvoiceResult"]
@@ -109,3 +114,142 @@ class Invoice:
     notes: str = ""
     items: tuple[InvoiceItem, ...] = ()
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+# -- UpdateInvoice's changes: each field's check and form text, declared once ------------------------------
+
+
+def _cannot_clear(how: str) -> fields.Clears:
+    return fields.cannot_clear(f"None would clear it, and WHMCS cannot clear it: {how}")
+
+
+#: WHMCS' fields: a form says no null, so ``None`` clears a field as the empty text where WHMCS reads
+#: that as a clear (``notes=``), and is refused where it cannot (each field says how). DESIGN.md 1.
+FIELDS: Final = fields.Fields("whmcs", fields.EMPTY)
+_f = FIELDS.field
+
+
+def _status(value: object, field: str) -> str:
+    return choice(text(value, field), field, STATUSES)
+
+
+def _payment_method(value: object, field: str) -> str:
+    return text(value, field, max_len=255, allow_empty=False).strip()
+
+
+def _rate(value: object, field: str) -> str:
+    return decimal_text(money(value, field, allow_negative=False))
+
+
+def _amount(value: object, field: str, *, allow_negative: bool = True) -> str:
+    to_cents(value, field, allow_negative=allow_negative)  # WHMCS keeps two decimals [INF]: refuse, not round
+    return decimal_text(money(value, field))
+
+
+def _credit(value: object, field: str) -> str:
+    return _amount(value, field, allow_negative=False)
+
+
+def _flag(value: object, field: str) -> str:
+    return "1" if boolean(value, field) else "0"
+
+
+def _line(item: Any, kind: type[ItemChange | NewItem], field: str, key: object) -> tuple[str, str, str]:
+    """One line's three form values; a bad one is named ``field[key].amount`` (built only then)."""
+    try:
+        if not isinstance(item, kind):
+            raise ValidationError("", f"must be a whmcs.{kind.__name__}(description, amount, taxed)")
+        return (
+            text(item.description, "description"),
+            _amount(item.amount, "amount"),
+            _flag(item.taxed, "taxed"),
+        )
+    except ValidationError as exc:
+        raise fields.under(exc, f"{field}[{key}]") from None
+
+
+def _changed_lines(value: object, field: str) -> dict[str, dict[int, str]]:
+    if not isinstance(value, Mapping):
+        kind = type(value).__name__
+        raise ValidationError(field, f"must be a mapping of line id -> ItemChange, not {kind}")
+    wire_: dict[str, dict[int, str]] = {"itemdescription": {}, "itemamount": {}, "itemtaxed": {}}
+    descriptions, amounts, taxed = wire_.values()
+    for key, change in value.items():
+        line_id = int_id(key, f"{field}[{key!r}]") if type(key) is not int or not 0 < key < 2**63 else key
+        descriptions[line_id], amounts[line_id], taxed[line_id] = _line(change, ItemChange, field, line_id)
+    return wire_
+
+
+def _new_lines(value: object, field: str) -> dict[str, list[str]]:
+    wire_: dict[str, list[str]] = {"newitemdescription": [], "newitemamount": [], "newitemtaxed": []}
+    descriptions, amounts, taxed = wire_.values()
+    for index, item in enumerate(fields.sequence(value, field)):
+        description, amount, tax = _line(item, NewItem, field, index)
+        descriptions.append(description)
+        amounts.append(amount)
+        taxed.append(tax)
+    return wire_
+
+
+def _deleted_lines(value: object, field: str) -> dict[str, list[int]]:
+    ids = [int_id(v, f"{field}[{i}]") for i, v in enumerate(fields.sequence(value, field))]
+    return {"deletelineids": ids}
+
+
+@attrs.frozen(kw_only=True)
+class _Update:
+    """The changes of ``invoices.update`` (private: the public surface is the method's keywords). The
+    order here is the order on the wire; ``items``, ``new_items`` and ``delete_line_ids`` each write
+    several PHP arrays.
+    """
+
+    status: object = _f(_status, clears=_cannot_clear("pass a status"))
+    payment_method: object = _f(
+        _payment_method,
+        wire="paymentmethod",
+        clears=_cannot_clear("pass a payment gateway's system name, e.g. 'mailin'"),
+    )
+    tax_rate: object = _f(_rate, wire="taxrate", clears=_cannot_clear("pass 0 for no tax"))
+    tax_rate2: object = _f(_rate, wire="taxrate2", clears=_cannot_clear("pass 0 for no tax"))
+    credit: object = _f(_credit, clears=_cannot_clear("pass 0 for no credit"))
+    date: object = _f(fields.day("iso"), clears=_cannot_clear("an invoice always has its date and due date"))
+    due_date: object = _f(
+        fields.day("iso"), wire="duedate", clears=_cannot_clear("an invoice always has its date and due date")
+    )
+    date_paid: object = _f(
+        fields.day("iso"),
+        wire="datepaid",
+        clears=_cannot_clear("WHMCS documents no way to clear datepaid [UNK]"),
+    )
+    notes: object = _f(fields.text())  # notes= (empty) clears them
+    publish: object = _f(_flag, clears=_cannot_clear("pass True, or leave it out"))
+    publish_and_send_email: object = _f(
+        _flag, wire="publishandsendemail", clears=_cannot_clear("pass True, or leave it out")
+    )
+    items: object = _f(
+        _changed_lines, spread=True, clears=_cannot_clear("to remove lines use delete_line_ids")
+    )
+    new_items: object = _f(
+        _new_lines,
+        spread=True,
+        clears=_cannot_clear("new lines are only ever added; remove lines with delete_line_ids"),
+    )
+    delete_line_ids: object = _f(_deleted_lines, spread=True, clears=_cannot_clear("pass []"))
+
+
+UPDATE_FIELDS: Final = frozenset(a.name for a in attrs.fields(_Update))
+
+
+def update_fields(changes: Mapping[str, object]) -> dict[str, Any]:
+    """The form fields of ``UpdateInvoice``'s *changes*, each checked (ValidationError naming it)."""
+    form = fields.write(_Update(**changes))
+    if form.get("publish") == "1" and form.get("publishandsendemail") == "1":
+        raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
+    ids = form.get("deletelineids", ())
+    changed = form.get("itemdescription", {})
+    for line_id in ids:
+        if ids.count(line_id) > 1:
+            raise ValidationError("delete_line_ids", f"line {line_id} is listed more than once")
+        if line_id in changed:
+            raise ValidationError("delete_line_ids", f"line {line_id} is both changed (items) and deleted")
+    return form

@@ -1,0 +1,500 @@
+"""Each operation written once: a provider declares it as one builder, the core makes the methods.
+
+A builder is a pure function with the operation's public signature and docstring (``extra_headers=``
+included) that returns a :class:`~invoicekit._call.Call`. A provider lists its operations once, in a class
+generic over the mode, and binds the mode in two one-line classes::
+
+    class _Invoices(Resource[M]):
+        upload_pdf = operation(upload_pdf_call)
+        apply = applies(upload_pdf_call)
+        plan = plans(upload_pdf_call)
+        with_raw_response: _Invoices[Raw[M]]
+
+    class Invoices(_Invoices[Sync]): ...        # upload_pdf(...) -> None
+    class AsyncInvoices(_Invoices[Async]): ...  # async upload_pdf(...) -> None
+
+When a class binds the mode, each declaration becomes a real method (``async def`` for :class:`Async`) with
+the builder's signature and docstring, made once: a call runs the builder and sends its Call, nothing
+more (no signature binding at call time). ``apply``, ``plan`` and ``with_raw_response`` are written here,
+once, for every provider. For type checkers the declarations are descriptors whose type depends on the
+mode: ``Callable[P, R]`` on a sync resource, ``Callable[P, Awaitable[R]]`` on an async one.
+
+A client's options are declared once too: :class:`Options` types ``**options`` for mypy, and
+:func:`client_signature` writes them out for ``inspect.signature``, ``help()`` and the docs.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
+
+import httpx
+
+from ._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
+from ._change import plan as plan_change
+from ._client import BaseClient
+from ._response import RawResponse, async_raw_response, raw_response
+from ._retry import RetryPolicy
+from ._unset import UNSET
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, TypedDict
+    from typing_extensions import Unpack as Unpack  # for the providers' ``**options``
+
+    from ._call import Call
+
+__all__ = [
+    "Async",
+    "Client",
+    "M",
+    "Operations",
+    "Raw",
+    "Resource",
+    "Sync",
+    "applies",
+    "operation",
+    "plans",
+    "written_out",
+]
+
+#: The mode a class of operations is generic over (:class:`Sync`, :class:`Async`, ``Raw[...]``).
+M = TypeVar("M")
+P = ParamSpec("P")
+R = TypeVar("R")
+I = TypeVar("I")  # noqa: E741 (the invoice id's type)
+B = TypeVar("B")
+H = TypeVar("H")
+#: The httpx client class of a mode (httpx.Client or httpx.AsyncClient).
+HC = TypeVar("HC", bound="httpx.Client | httpx.AsyncClient")
+S_co = TypeVar("S_co", covariant=True)
+A_co = TypeVar("A_co", covariant=True)
+RS_co = TypeVar("RS_co", covariant=True)
+RA_co = TypeVar("RA_co", covariant=True)
+I_contra = TypeVar("I_contra", contravariant=True)
+B_contra = TypeVar("B_contra", contravariant=True)
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sync:
+    """The mode of a blocking resource: each operation returns its result."""
+
+
+class Async:
+    """The mode of an asyncio resource: each operation is ``async def``."""
+
+
+class Raw(Generic[M]):
+    """The mode of ``with_raw_response`` of a resource in mode *M*: results come in a RawResponse."""
+
+
+class Operations(Generic[M]):
+    """What declares operations. A subclass that binds the mode gets them as methods, made once here."""
+
+    _send: Callable[..., Any]
+    #: True in a class bound to :class:`Async` (set when the class is made).
+    _async: ClassVar[bool] = False
+    #: In a class generic over the mode: its subclass bound to each mode.
+    _modes: ClassVar[dict[type, type]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        mode = _bound_mode(cls)
+        if mode is None:
+            cls._modes = {}
+            return
+        cls._async = mode is Async
+        for base in cls.__bases__:
+            if "_modes" in vars(base):
+                vars(base)["_modes"].setdefault(mode, cls)
+                if cls.__doc__ is None:  # ``class Invoices(_Invoices[Sync]): ...`` reads as its generic class
+                    cls.__doc__ = base.__doc__
+        written_out(cls)
+        done: set[str] = set()
+        for klass in cls.__mro__:
+            for name, value in vars(klass).items():
+                if name not in done and isinstance(value, _Op):
+                    setattr(cls, name, value.method(cls, name))
+                done.add(name)
+
+    if not TYPE_CHECKING:  # each class declares its own, typed ``with_raw_response: _X[Raw[M]]``
+
+        @property
+        def with_raw_response(self) -> Any:
+            """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
+            view = copy.copy(self)
+            view._send = (async_raw_response if self._async else raw_response)(self._send)
+            return view
+
+
+def _bound_mode(cls: type) -> type | None:
+    for base in getattr(cls, "__orig_bases__", ()):
+        for arg in getattr(base, "__args__", ()):
+            if arg is Sync or arg is Async:
+                return arg
+    return None
+
+
+class Resource(Operations[M]):
+    """A group of operations (``client.invoices``) bound to one client; they send through :meth:`_send`."""
+
+    @classmethod
+    def _of(cls, client: Operations[Any]) -> Self:
+        """This resource in *client*'s mode (Sync or Async), bound to it."""
+        bound: Self = cls._modes[Async if client._async else Sync](client)
+        return bound
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._provider_name: str = client._provider.name
+        #: The client's send loop, bound once (a call pays no lookup through the client).
+        self._send = client._send
+
+
+class Client(BaseClient, Operations[M], Generic[M, HC]):
+    """A provider's client, written once for both modes: ``class _Upflow(Client[M, HC])`` takes the
+    provider's credentials and ``**options: Unpack[Options[HC]]``, and makes its resources with
+    ``Resource._of``; ``class Upflow(SyncClient, _Upflow[Sync, httpx.Client])`` binds the mode.
+    """
+
+    #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
+    _base_url_option: ClassVar[bool] = True
+
+
+# -- declarations ----------------------------------------------------------------------------------------
+
+
+class _Op(Generic[S_co, A_co, RS_co, RA_co]):
+    """A declared operation: *kind* is ``call`` (send the builder's Call), ``apply`` or ``plan``."""
+
+    def __init__(self, kind: str, builder: Callable[..., Call[Any]], base: type | None = None) -> None:
+        self.kind = kind
+        self.builder = builder
+        #: The type of apply's ``base=`` (the whole invoice the change is applied onto), if it takes one.
+        self.base = base
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> Callable[..., Any]: ...  # the method, unbound
+    @overload
+    def __get__(self, obj: Operations[Sync], owner: Any) -> S_co: ...
+    @overload
+    def __get__(self, obj: Operations[Async], owner: Any) -> A_co: ...
+    @overload
+    def __get__(self, obj: Operations[Raw[Sync]], owner: Any) -> RS_co: ...
+    @overload
+    def __get__(self, obj: Operations[Raw[Async]], owner: Any) -> RA_co: ...
+    def __get__(self, obj: object, owner: Any) -> Any:
+        raise AttributeError(f"{type(obj).__name__} binds no mode: subclass it with [Sync] or [Async]")
+
+    def method(self, owner: type[Operations[Any]], name: str) -> Callable[..., Any]:
+        """The method for *owner* (its mode is bound), with the public signature and docstring."""
+        make = _MAKERS[self.kind, owner._async]
+        fn = make(self.builder) if self.kind == "call" else make(self.base is not None)
+        if self.kind == "call":
+            built = _resolved(self.builder)  # returns Call[R]; the method returns R
+            result = getattr(built.return_annotation, "__args__", (inspect.Signature.empty,))[0]
+            fn.__signature__ = _with_self(built.replace(return_annotation=result))  # type: ignore[attr-defined]
+            fn.__doc__ = self.builder.__doc__
+            fn.__wrapped__ = self.builder  # type: ignore[attr-defined]  # (typing.get_type_hints' globals)
+        else:
+            native = _native_name(owner, self.builder)
+            fn.__signature__ = _unified_signature(self.kind, self.builder, self.base)  # type: ignore[attr-defined]
+            fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
+                native=native, onto="" if self.base is None else _ONTO_DOC
+            )
+        fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
+        fn.__name__ = name
+        fn.__qualname__ = f"{owner.__qualname__}.{name}"
+        fn.__module__ = owner.__module__
+        return fn
+
+
+def operation(
+    builder: Callable[P, Call[R]],
+) -> _Op[
+    Callable[P, R],
+    Callable[P, Awaitable[R]],
+    Callable[P, RawResponse[R]],
+    Callable[P, Awaitable[RawResponse[R]]],
+]:
+    """Declare the operation *builder* describes: the method runs it and sends the Call it returns."""
+    return _Op("call", builder)
+
+
+class _Unified(Protocol[I_contra, T_co]):
+    def __call__(
+        self,
+        invoice: I_contra,
+        change: InvoiceChange,
+        *,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> T_co: ...
+
+
+class _Onto(Protocol[I_contra, B_contra, T_co]):
+    def __call__(
+        self,
+        invoice: I_contra,
+        change: InvoiceChange,
+        *,
+        base: B_contra | None = None,
+        on_unsupported: OnUnsupported = "raise",
+        extra: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> T_co: ...
+
+
+@overload
+def applies(
+    native: Callable[Concatenate[I, P], Call[R]], *, base: None = None
+) -> _Op[_Unified[I, Applied[R]], _Unified[I, Awaitable[Applied[R]]], None, None]: ...
+@overload
+def applies(
+    native: Callable[Concatenate[I, P], Call[R]], *, base: type[B]
+) -> _Op[_Onto[I, B, Applied[R]], _Onto[I, B, Awaitable[Applied[R]]], None, None]: ...
+def applies(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[Any, Any, None, None]:
+    """Declare ``apply``: an :class:`~invoicekit.InvoiceChange` sent through the operation *native*
+    builds. *base*: the type of the ``base=`` the change is applied onto (a provider whose update
+    replaces the whole invoice).
+    """
+    return _Op("apply", native, base)
+
+
+@overload
+def plans(
+    native: Callable[Concatenate[I, P], Call[Any]], *, base: None = None
+) -> _Op[_Unified[I, Plan], _Unified[I, Awaitable[Plan]], None, None]: ...
+@overload
+def plans(
+    native: Callable[Concatenate[I, P], Call[Any]], *, base: type[B]
+) -> _Op[_Onto[I, B, Plan], _Onto[I, B, Awaitable[Plan]], None, None]: ...
+def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[Any, Any, None, None]:
+    """Declare ``plan``: what ``apply`` would send, sending nothing (see :func:`applies`)."""
+    return _Op("plan", native, base)
+
+
+# -- the methods: made once per class, nothing but the call at call time -----------------------------------
+
+
+def _sync_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
+    def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return self._send(builder(*args, **kwargs))
+
+    return method
+
+
+def _async_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
+    async def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return await self._send(builder(*args, **kwargs))
+
+    return method
+
+
+def _prepared(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Any:
+    """The checked change and its native Call, from ``apply``'s or ``plan``'s keyword *options*."""
+    on_unsupported, extra = options.pop("on_unsupported", "raise"), options.pop("extra", None)
+    base = options.pop("base", UNSET) if onto else UNSET
+    if options:
+        raise TypeError(f"got an unexpected keyword argument {next(iter(options))!r}")
+    return prepare(self._provider_name, invoice, change, on_unsupported, extra, base)
+
+
+# The made functions take **options (not keywords with defaults): their signature is the one written out.
+
+
+def _sync_apply(onto: bool) -> Callable[..., Any]:
+    def apply(self: Any, invoice: object, change: object, **options: Any) -> Any:
+        headers = options.pop("extra_headers", None)
+        prepared = _prepared(self, invoice, change, options, onto)
+        return prepared.done(self._send(prepared.call, headers))
+
+    return apply
+
+
+def _async_apply(onto: bool) -> Callable[..., Any]:
+    async def apply(self: Any, invoice: object, change: object, **options: Any) -> Any:
+        headers = options.pop("extra_headers", None)
+        prepared = _prepared(self, invoice, change, options, onto)
+        return prepared.done(await self._send(prepared.call, headers))
+
+    return apply
+
+
+def _plan(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Plan:
+    headers = options.pop("extra_headers", None)
+    return plan_change(self._client, _prepared(self, invoice, change, options, onto), headers)
+
+
+def _sync_plan(onto: bool) -> Callable[..., Any]:
+    def plan(self: Any, invoice: object, change: object, **options: Any) -> Plan:
+        return _plan(self, invoice, change, options, onto)
+
+    return plan
+
+
+def _async_plan(onto: bool) -> Callable[..., Any]:
+    async def plan(self: Any, invoice: object, change: object, **options: Any) -> Plan:
+        return _plan(self, invoice, change, options, onto)
+
+    return plan
+
+
+_MAKERS: dict[tuple[str, bool], Callable[[Any], Callable[..., Any]]] = {
+    ("call", False): _sync_call,
+    ("call", True): _async_call,
+    ("apply", False): _sync_apply,
+    ("apply", True): _async_apply,
+    ("plan", False): _sync_plan,
+    ("plan", True): _async_plan,
+}
+
+_APPLY_DOC = """Apply a provider-independent :class:`~invoicekit.InvoiceChange` through ``{native}``.
+
+A field this provider cannot set (see ``invoicekit.capabilities()``) raises ValidationError naming every
+such field, before any request; ``on_unsupported="skip"`` applies the rest and lists the skipped fields in
+the result. *extra* passes native arguments of ``{native}`` through (checked by it).{onto}
+Returns :class:`~invoicekit.Applied`, whose ``.result`` is what ``{native}`` returns; raises what it
+raises. *extra_headers* are added to the request (checked as every operation's are).
+"""
+_PLAN_DOC = """The request ``apply`` would send for the same arguments (method, URL, headers with secrets
+masked, body summary) and the fields it would apply and skip; sends nothing. See docs/unified.md.{onto}
+"""
+_ONTO_DOC = """
+*base* is the invoice as it is now: this provider's update replaces the whole invoice, so the change is
+applied onto *base* and the result sent (without it, ValidationError)."""
+
+
+# -- signatures: what inspect.signature(), help() and the docs show ------------------------------------
+
+
+def _resolved(fn: Callable[..., Any]) -> inspect.Signature:
+    """*fn*'s signature with its annotations evaluated where they can be (so the docs link the types)."""
+    sig = inspect.signature(fn)
+    namespace = getattr(fn, "__globals__", {})
+
+    def evaluated(annotation: Any) -> Any:
+        if not isinstance(annotation, str):
+            return annotation
+        try:
+            return eval(annotation, namespace)  # noqa: S307 (the module's own annotation)
+        except Exception:  # a name imported for type checkers only: the text stays
+            return annotation
+
+    params = [p.replace(annotation=evaluated(p.annotation)) for p in sig.parameters.values()]
+    return sig.replace(parameters=params, return_annotation=evaluated(sig.return_annotation))
+
+
+def _with_self(sig: inspect.Signature) -> inspect.Signature:
+    params = list(sig.parameters.values())
+    only = bool(params) and params[0].kind is inspect.Parameter.POSITIONAL_ONLY
+    self = inspect.Parameter(
+        "self", inspect.Parameter.POSITIONAL_ONLY if only else inspect.Parameter.POSITIONAL_OR_KEYWORD
+    )
+    return sig.replace(parameters=[self, *params])
+
+
+def _unified_signature(kind: str, native: Callable[..., Any], base: type | None) -> inspect.Signature:
+    resolved = _resolved(native)
+    first = next(iter(resolved.parameters.values()))
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("invoice", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first.annotation),
+        inspect.Parameter("change", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=InvoiceChange),
+    ]
+    if base is not None:
+        params.append(inspect.Parameter("base", kw, default=None, annotation=base | None))
+    params += [
+        inspect.Parameter("on_unsupported", kw, default="raise", annotation=OnUnsupported),
+        inspect.Parameter("extra", kw, default=None, annotation=Mapping[str, Any] | None),
+        inspect.Parameter("extra_headers", kw, default=None, annotation=Mapping[str, str] | None),
+    ]
+    result = resolved.return_annotation
+    returns = Plan if kind == "plan" else _applied(getattr(result, "__args__", (Any,))[0])
+    return _with_self(inspect.Signature(params, return_annotation=returns))
+
+
+def _applied(result: Any) -> Any:
+    return Applied[result]
+
+
+def _native_name(owner: type, builder: Callable[..., Any]) -> str:
+    """The name under which *owner* declares the operation *builder* makes (``update``)."""
+    for klass in owner.__mro__:
+        for name, value in vars(klass).items():
+            if isinstance(value, _Op) and value.kind == "call" and value.builder is builder:
+                return name
+    return builder.__name__
+
+
+# -- client options, declared once -----------------------------------------------------------------------
+
+if TYPE_CHECKING:
+
+    class InstallOptions(TypedDict, Generic[H], total=False):
+        """The options of a client whose URL is the customer's own install (WHMCS: ``url=``)."""
+
+        sandbox: bool
+        timeout: float | httpx.Timeout
+        retry: RetryPolicy | None
+        http_client: H | None
+        deadline: float
+        max_response_bytes: int
+        max_retries: int | None
+        default_headers: Mapping[str, str] | None
+        app_info: str | None
+
+    class Options(InstallOptions[H], total=False):
+        """The options every client takes, as keywords: ``**options: Unpack[Options[httpx.Client]]``."""
+
+        base_url: str | None
+
+
+#: Every client option in signature order, with its default and type: the one runtime declaration
+#: (``Options`` above types the same keywords for mypy; a test keeps the two equal).
+OPTIONS: tuple[tuple[str, object, object], ...] = (
+    ("base_url", None, str | None),
+    ("sandbox", False, bool),
+    ("timeout", 60.0, float | httpx.Timeout),
+    ("retry", None, RetryPolicy | None),
+    ("http_client", None, None),  # httpx.Client or httpx.AsyncClient: see client_signature
+    ("deadline", 300.0, float),
+    ("max_response_bytes", 16 << 20, int),
+    ("max_retries", None, int | None),
+    ("default_headers", None, Mapping[str, str] | None),
+    ("app_info", None, str | None),
+)
+
+
+def written_out(cls: type) -> None:
+    """Give the ``__init__`` of a client class that binds the mode, and takes ``**options``, the signature
+    with the options written out as the keyword-only parameters they are (for inspect.signature(),
+    help() and the docs). Where the class inherits its ``__init__`` (written once for both modes), it gets
+    its own, calling that one, since the sync and async signatures differ in *http_client*.
+    """
+    http: type | None = getattr(cls, "_http_type", None)
+    init: Any = getattr(cls, "__init__")  # noqa: B009 (mypy refuses cls.__init__)
+    code = getattr(init, "__code__", None)
+    if http is None or code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
+        return
+    base_url = getattr(cls, "_base_url_option", True)
+    sig = _resolved(init)
+    if "__init__" not in vars(cls):
+        shared = init
+
+        def init(self: Any, /, *args: Any, **kwargs: Any) -> None:
+            shared(self, *args, **kwargs)
+
+        init.__doc__, init.__module__ = shared.__doc__, cls.__module__
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = init  # type: ignore[misc]
+    kw = inspect.Parameter.KEYWORD_ONLY
+    options = [
+        inspect.Parameter(name, kw, default=value, annotation=http | None if name == "http_client" else kind)
+        for name, value, kind in OPTIONS
+        if base_url or name != "base_url"
+    ]
+    params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    init.__signature__ = sig.replace(parameters=[*params, *options])
