@@ -146,6 +146,7 @@ def jobs():
 """
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_with_a_worker_that_dies(tmp_path: Path, served: FakeWhmcs) -> None:
     """The cluster runs in a subprocess of its own (as a user's script would), under a time limit."""
     pytest.importorskip("distributed")

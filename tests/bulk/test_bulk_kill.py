@@ -46,6 +46,7 @@ def _states(journal: Path) -> dict[str, tuple[str, str]]:
         return {}
 
 
+@pytest.mark.slow
 def test_kill_9_mid_run_then_rerun(tmp_path: Path) -> None:
     up, wh = FakeUpflow(), FakeWhmcs()
     (tmp_path / "pdfs").mkdir()

@@ -158,8 +158,8 @@ class Journal:
             "idempotency_key, updated) VALUES (?, ?, ?, ?, ?, ?, "
             "?, ?, 'pending', ?, ?) ON CONFLICT (id) DO UPDATE SET run = excluded.run, "
             "safety = excluded.safety, what = excluded.what, updated = excluded.updated",
-            (record.id, self._next_seq(), self.run, record.provider, record.account, record.invoice, record.what,
-             record.safety, record.idempotency_key, time.time()),
+            (record.id, self._next_seq(), self.run, record.provider, record.account, record.invoice,
+             record.what, record.safety, record.idempotency_key, time.time()),
         )  # fmt: skip
 
     def _next_seq(self) -> int:

@@ -36,6 +36,9 @@ DEFAULT_LIMITS: dict[str, tuple[str, int]] = {
     "whmcs": ("60/minute", 2),
 }
 _STOPPED = "the run stopped while this call was in flight"
+#: The share of a rate-limit window the runner waits past its reset before taking a freed slot: a safety
+#: margin for the latency jitter between the runner's clock and the provider's (3 %, at most 1 s).
+MARGIN = 0.03
 #: How many 429 answers one job may meet before it is reported failed (each one waited for).
 MAX_THROTTLES = 50
 _CLASSES = {
@@ -258,9 +261,10 @@ class Account:
                 continue
             stats = await self.limiter.get_window_stats(blocked, self.name)
             # A slot frees when the oldest hit leaves the window; the provider counts arrivals, which come a
-            # network latency later and not all equally late: wait a margin past the reset (2 % of the
+            # network latency later and not all equally late: wait a margin past the reset (MARGIN of the
             # window, at most 1 s), or a late earlier request and a prompt later one meet in its window.
-            margin = min(0.02 * blocked.get_expiry(), 1.0)
+            # The runner so keeps to R / (1 + MARGIN) at most: 0.97 R.
+            margin = min(MARGIN * blocked.get_expiry(), 1.0)
             await asyncio.sleep(min(max(stats.reset_time - time.time(), 0.0) + margin, 60.0))
 
     def pause(self, seconds: float) -> None:
