@@ -46,7 +46,8 @@ def test_unsafe_and_keyed_jobs_are_committed_before_their_request_leaves(tmp_pat
     assert report.counts["done"] == 2 * n
 
     # concurrency 1: each WHMCS request is one fee; when it arrives, that fee is committed as sent
-    snapshots, current = [], []
+    snapshots: list[dict[str, str]] = []
+    current: list[tuple[str, str, str | None, str]] = []
     for row in whmcs:
         if row[0] == "request":
             snapshots.append({job: state for job, state, _, _ in current})
