@@ -134,6 +134,7 @@ bulk.run(sys.argv[1], sys.argv[2], clients=lambda account: invoicekit.AsyncWhmcs
 """
 
 
+@pytest.mark.slow
 def test_ctrl_c_journals_the_calls_in_flight_and_exits_promptly(tmp_path: Path) -> None:
     wh = FakeWhmcs()
     fee = {"description": FEE, "amount": "15.00", "taxed": False}
