@@ -17,7 +17,8 @@ When a class binds the mode, each declaration becomes a real method (``async def
 the builder's signature and docstring, made once: a call runs the builder and sends its Call, nothing
 more (no signature binding at call time). ``apply``, ``plan`` and ``with_raw_response`` are written here,
 once, for every provider. For type checkers the declarations are descriptors whose type depends on the
-mode: ``Callable[P, R]`` on a sync resource, ``Callable[P, Awaitable[R]]`` on an async one.
+mode: ``Callable[P, R]`` on a sync resource, ``Callable[P, Coroutine[Any, Any, R]]`` on an async one
+(a coroutine, as an ``async def`` is: ``asyncio.run`` and ``create_task`` take it).
 
 A client's options are declared once too: :class:`Options` types ``**options`` for mypy, and
 :func:`client_signature` writes them out for ``inspect.signature``, ``help()`` and the docs.
@@ -27,7 +28,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+import sys
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
 import httpx
@@ -161,6 +163,43 @@ class Client(BaseClient, Operations[M], Generic[M, HC]):
     #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
     _base_url_option: ClassVar[bool] = True
 
+    if not TYPE_CHECKING:  # each client with operations of its own declares its typed view
+
+        @property
+        def with_raw_response(self) -> Any:
+            """The client's own operations (WHMCS ``call``), each returning a RawResponse.
+
+            Only those: not a second client (no ``close()``, resources or ``with_options()``), so nothing
+            done through the view can close this client's pool or send with another client's options.
+            """
+            return _raw_view(type(self))(self)
+
+
+class _RawView:
+    """``client.with_raw_response``: the client's operations, each sending through a raw_response wrapper
+    of the client's own send loop; nothing else of the client.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._provider_name: str = client._provider.name
+        self._send = (async_raw_response if client._async else raw_response)(client._send)
+
+
+_RAW_VIEWS: dict[type, type[_RawView]] = {}
+
+
+def _raw_view(cls: type) -> type[_RawView]:
+    """The class of *cls*'s raw view: its operations (as *cls* has them, a subclass's override included)."""
+    view = _RAW_VIEWS.get(cls)
+    if view is None:
+        ops = {n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"}
+        methods = {name: getattr(cls, name) for name in sorted(ops)}
+        view = type(f"{cls.__name__}WithRawResponse", (_RawView,), {**methods, "__module__": cls.__module__})
+        view.__qualname__ = f"{cls.__qualname__}.with_raw_response"
+        _RAW_VIEWS[cls] = view
+    return view
+
 
 # -- declarations ----------------------------------------------------------------------------------------
 
@@ -206,17 +245,24 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
         fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
+        named: dict[str, Any] = {"co_name": name}  # tracebacks and profilers name the method too
+        if _QUALNAMED:
+            named["co_qualname"] = fn.__qualname__
+        fn.__code__ = fn.__code__.replace(**named)
         fn.__module__ = owner.__module__
         return fn
+
+
+_QUALNAMED = sys.version_info >= (3, 11)  # code objects carry co_qualname
 
 
 def operation(
     builder: Callable[P, Call[R]],
 ) -> _Op[
     Callable[P, R],
-    Callable[P, Awaitable[R]],
+    Callable[P, Coroutine[Any, Any, R]],
     Callable[P, RawResponse[R]],
-    Callable[P, Awaitable[RawResponse[R]]],
+    Callable[P, Coroutine[Any, Any, RawResponse[R]]],
 ]:
     """Declare the operation *builder* describes: the method runs it and sends the Call it returns."""
     return _Op("call", builder)
@@ -250,11 +296,11 @@ class _Onto(Protocol[I_contra, B_contra, T_co]):
 @overload
 def applies(
     native: Callable[Concatenate[I, P], Call[R]], *, base: None = None
-) -> _Op[_Unified[I, Applied[R]], _Unified[I, Awaitable[Applied[R]]], None, None]: ...
+) -> _Op[_Unified[I, Applied[R]], _Unified[I, Coroutine[Any, Any, Applied[R]]], None, None]: ...
 @overload
 def applies(
     native: Callable[Concatenate[I, P], Call[R]], *, base: type[B]
-) -> _Op[_Onto[I, B, Applied[R]], _Onto[I, B, Awaitable[Applied[R]]], None, None]: ...
+) -> _Op[_Onto[I, B, Applied[R]], _Onto[I, B, Coroutine[Any, Any, Applied[R]]], None, None]: ...
 def applies(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[Any, Any, None, None]:
     """Declare ``apply``: an :class:`~invoicekit.InvoiceChange` sent through the operation *native*
     builds. *base*: the type of the ``base=`` the change is applied onto (a provider whose update
@@ -266,11 +312,11 @@ def applies(native: Callable[..., Call[Any]], *, base: type | None = None) -> _O
 @overload
 def plans(
     native: Callable[Concatenate[I, P], Call[Any]], *, base: None = None
-) -> _Op[_Unified[I, Plan], _Unified[I, Awaitable[Plan]], None, None]: ...
+) -> _Op[_Unified[I, Plan], _Unified[I, Coroutine[Any, Any, Plan]], None, None]: ...
 @overload
 def plans(
     native: Callable[Concatenate[I, P], Call[Any]], *, base: type[B]
-) -> _Op[_Onto[I, B, Plan], _Onto[I, B, Awaitable[Plan]], None, None]: ...
+) -> _Op[_Onto[I, B, Plan], _Onto[I, B, Coroutine[Any, Any, Plan]], None, None]: ...
 def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[Any, Any, None, None]:
     """Declare ``plan``: what ``apply`` would send, sending nothing (see :func:`applies`)."""
     return _Op("plan", native, base)
@@ -280,16 +326,48 @@ def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[
 
 
 def _sync_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return self._send(builder(*args, **kwargs))
-
-    return method
+    return _forwarding(builder, "return self._send(__builder({}))")
 
 
 def _async_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    async def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return await self._send(builder(*args, **kwargs))
+    return _forwarding(builder, "return await self._send(__builder({}))", is_async=True)
 
+
+def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = False) -> Callable[..., Any]:
+    """A method taking *builder*'s own parameters (so a wrong call is Python's TypeError naming the
+    method, not the builder) and passing them on as they came: compiled once, no binding at call time.
+    """
+    params, passed, defaults = [], [], {}
+    star = False
+    for p in inspect.signature(builder).parameters.values():
+        if p.default is not p.empty:
+            defaults[p.name] = p.default
+        default = "" if p.default is p.empty else f"=__defaults[{p.name!r}]"
+        if p.kind is p.VAR_POSITIONAL:
+            params.append(f"*{p.name}")
+            passed.append(f"*{p.name}")
+            star = True
+        elif p.kind is p.VAR_KEYWORD:
+            params.append(f"**{p.name}")
+            passed.append(f"**{p.name}")
+        elif p.kind is p.KEYWORD_ONLY:
+            if not star:
+                params.append("*")
+                star = True
+            params.append(p.name + default)
+            passed.append(f"{p.name}={p.name}")
+        else:
+            params.append(p.name + default)
+            passed.append(p.name)
+    only = [p for p in inspect.signature(builder).parameters.values() if p.kind is p.POSITIONAL_ONLY]
+    # self is positional-only: a builder's own ``self=`` (WHMCS ``**params``) stays the builder's
+    params.insert(len(only), "/")
+    source = "{}def method(self, {}):\n    {}\n".format(
+        "async " if is_async else "", ", ".join(params), body.format(", ".join(passed))
+    )
+    namespace: dict[str, Any] = {"__builder": builder, "__defaults": defaults}
+    exec(compile(source, f"<invoicekit operation {builder.__qualname__}>", "exec"), namespace)  # noqa: S102
+    method: Callable[..., Any] = namespace["method"]
     return method
 
 

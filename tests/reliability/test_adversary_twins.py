@@ -119,17 +119,17 @@ def test_async_operations_are_typed_as_coroutines() -> None:
     fake.add_invoice(invoice)
     client = fake.async_client()
     upload = client.invoices.upload_pdf(invoice, PDF)
-    assert_type(upload, Coroutine[Any, Any, None])  # mypy: Awaitable[None] is not a Coroutine
+    _ = assert_type(upload, Coroutine[Any, Any, None])  # mypy: Awaitable[None] is not a Coroutine
     assert asyncio.iscoroutine(upload)
     assert asyncio.run(upload) is None  # mypy: asyncio.run takes a Coroutine
     applied = client.invoices.apply(invoice, InvoiceChange(pdf=PDF))
-    assert_type(applied, Coroutine[Any, Any, invoicekit.Applied[None]])
+    _ = assert_type(applied, Coroutine[Any, Any, invoicekit.Applied[None]])
     assert asyncio.run(applied).result is None
     plan = client.invoices.plan(invoice, InvoiceChange(pdf=PDF))
-    assert_type(plan, Coroutine[Any, Any, invoicekit.Plan])
+    _ = assert_type(plan, Coroutine[Any, Any, invoicekit.Plan])
     asyncio.run(plan)
     raw = client.invoices.with_raw_response.upload_pdf(invoice, PDF)
-    assert_type(raw, Coroutine[Any, Any, RawResponse[None]])
+    _ = assert_type(raw, Coroutine[Any, Any, RawResponse[None]])
     assert asyncio.run(raw).status_code == 204
 
 
@@ -174,7 +174,7 @@ async def test_async_misuse_names_the_method() -> None:
     fake = FakeWhmcs()
     async with fake.async_client() as client:
         with pytest.raises(TypeError) as info:
-            await client.invoices.update(1001, "Paid")  # type: ignore[misc]
+            await client.invoices.update(1001, "Paid")  # type: ignore[call-arg]
         assert "update() takes 2 positional arguments but 3 were given" in str(info.value)
         with pytest.raises(TypeError) as info:
             await client.call()  # type: ignore[call-arg]
