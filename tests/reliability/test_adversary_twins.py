@@ -8,6 +8,7 @@ typed surface lies.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Coroutine
 from typing import Any
 
@@ -183,3 +184,47 @@ async def test_async_misuse_names_the_method() -> None:
 
 def _unreached(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"nothing may be sent: {request.method} {request.url}")
+
+
+# -- user subclasses of a client ------------------------------------------------------------------------
+
+CLIENTS = [
+    invoicekit.Upflow,
+    invoicekit.AsyncUpflow,
+    invoicekit.Salesbricks,
+    invoicekit.AsyncSalesbricks,
+    invoicekit.Payabli,
+    invoicekit.AsyncPayabli,
+    invoicekit.Invoro,
+    invoicekit.AsyncInvoro,
+    invoicekit.Whmcs,
+    invoicekit.AsyncWhmcs,
+]
+
+
+@pytest.mark.parametrize("client_class", CLIENTS, ids=lambda c: c.__name__)
+def test_a_user_subclass_of_a_client_can_be_made(client_class: type[Any]) -> None:
+    """``class MyUpflow(invoicekit.Upflow): ...`` raised ValueError("duplicate parameter name: 'base_url'")
+    at class creation: the options were written out a second time onto the client's written-out __init__.
+    The subclass takes (and shows) exactly the client's signature.
+    """
+    mine = type(f"My{client_class.__name__}", (client_class,), {"hello": lambda self: "hi"})
+    assert inspect.signature(mine) == inspect.signature(client_class)
+    assert mine.hello(object()) == "hi"
+
+
+def test_a_user_subclass_of_a_client_keeps_its_own_init_signature() -> None:
+    """A subclass's own ``__init__(self, tenant, **kwargs)`` had its signature rewritten to
+    ``(tenant, *, base_url=..., ...)``: the credentials it forwards hidden, options claimed it may not take.
+    """
+
+    class Tenant(invoicekit.Upflow):
+        def __init__(self, tenant: str, **kwargs: Any) -> None:
+            self.tenant = tenant
+            super().__init__(**kwargs)
+
+    assert str(inspect.signature(Tenant)) == "(tenant: 'str', **kwargs: 'Any') -> 'None'"
+    client = Tenant("acme", api_key="k", api_secret="s")
+    assert client.tenant == "acme"
+    assert type(client.invoices).__name__ == "Invoices"
+    client.close()
