@@ -557,8 +557,12 @@ def written_out(cls: type) -> None:
     code = getattr(init, "__code__", None)
     if http is None or code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
         return
-    base_url = getattr(cls, "_base_url_option", True)
+    if hasattr(init, "__signature__"):  # written out already: a subclass (a user's) inherits it as it is
+        return
     sig = _resolved(init)
+    if not any(p.kind is p.VAR_KEYWORD and "Options[" in str(p.annotation) for p in sig.parameters.values()):
+        return  # ``**kwargs`` of a user's own __init__: not the declared ``**options: Unpack[Options[...]]``
+    base_url = getattr(cls, "_base_url_option", True)
     if "__init__" not in vars(cls):
         shared = init
 
