@@ -172,33 +172,26 @@ class Client(BaseClient, Operations[M], Generic[M, HC]):
             Only those: not a second client (no ``close()``, resources or ``with_options()``), so nothing
             done through the view can close this client's pool or send with another client's options.
             """
-            return _raw_view(type(self))(self)
+            return _RawView(self)
 
 
 class _RawView:
-    """``client.with_raw_response``: the client's operations, each sending through a raw_response wrapper
-    of the client's own send loop; nothing else of the client.
+    """``client.with_raw_response``: the client's own operations, each returning a RawResponse, bound to a
+    private copy of the client that sends through a raw_response wrapper of the client's send loop (so a
+    subclass's override, and its ``super()`` call, work as on the client); nothing else of the client.
     """
 
     def __init__(self, client: Any) -> None:
-        self._client = client
-        self._provider_name: str = client._provider.name
-        self._send = (async_raw_response if client._async else raw_response)(client._send)
+        twin = copy.copy(client)
+        twin._send = (async_raw_response if client._async else raw_response)(client._send)
+        for name in _operation_names(type(client)):
+            setattr(self, name, getattr(twin, name))
 
 
-_RAW_VIEWS: dict[type, type[_RawView]] = {}
-
-
-def _raw_view(cls: type) -> type[_RawView]:
-    """The class of *cls*'s raw view: its operations (as *cls* has them, a subclass's override included)."""
-    view = _RAW_VIEWS.get(cls)
-    if view is None:
-        ops = {n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"}
-        methods = {name: getattr(cls, name) for name in sorted(ops)}
-        view = type(f"{cls.__name__}WithRawResponse", (_RawView,), {**methods, "__module__": cls.__module__})
-        view.__qualname__ = f"{cls.__qualname__}.with_raw_response"
-        _RAW_VIEWS[cls] = view
-    return view
+def _operation_names(cls: type) -> list[str]:
+    """The names of the operations *cls* declares (``call``), not ``apply``/``plan``: no raw view of those."""
+    found = {n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"}
+    return sorted(found)
 
 
 # -- declarations ----------------------------------------------------------------------------------------

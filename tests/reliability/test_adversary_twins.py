@@ -208,7 +208,7 @@ def test_a_user_subclass_of_a_client_can_be_made(client_class: type[Any]) -> Non
     at class creation: the options were written out a second time onto the client's written-out __init__.
     The subclass takes (and shows) exactly the client's signature.
     """
-    mine = type(f"My{client_class.__name__}", (client_class,), {"hello": lambda self: "hi"})
+    mine: Any = type(f"My{client_class.__name__}", (client_class,), {"hello": lambda self: "hi"})
     assert inspect.signature(mine) == inspect.signature(client_class)
     assert mine.hello(object()) == "hi"
 
@@ -228,3 +228,23 @@ def test_a_user_subclass_of_a_client_keeps_its_own_init_signature() -> None:
     assert client.tenant == "acme"
     assert type(client.invoices).__name__ == "Invoices"
     client.close()
+
+
+def test_a_user_override_of_call_is_what_the_raw_view_runs() -> None:
+    """A subclass overriding ``call`` and calling ``super()`` (held: its raw view runs the override)."""
+    calls: list[str] = []
+
+    class Audited(invoicekit.Whmcs):
+        def call(self, action: str, /, **params: Any) -> dict[str, Any]:
+            calls.append(action)
+            return super().call(action, **params)
+
+    fake = FakeWhmcs()
+    fake.seed_demo()
+    http = httpx.Client(transport=fake)
+    with Audited(fake.url, fake.identifier, fake.secret, http_client=http) as client:
+        assert client.call("GetInvoice", invoiceid=1001)["result"] == "success"
+        raw: Any = client.with_raw_response.call("GetInvoice", invoiceid=1002)
+        assert isinstance(raw, RawResponse)
+        assert raw.status_code == 200
+    assert calls == ["GetInvoice", "GetInvoice"]
