@@ -248,3 +248,25 @@ def test_a_user_override_of_call_is_what_the_raw_view_runs() -> None:
         assert isinstance(raw, RawResponse)
         assert raw.status_code == 200
     assert calls == ["GetInvoice", "GetInvoice"]
+
+
+@pytest.mark.parametrize("client_class", CLIENTS, ids=lambda c: c.__name__)
+def test_a_resources_raw_view_has_its_native_operations_only(client_class: type[Any]) -> None:
+    """``client.invoices.with_raw_response.apply(...)`` (typed as not callable) ran and returned an Applied
+    whose ``.result`` was a RawResponse: neither ``RawResponse[Applied]`` nor what ``apply`` documents.
+    The view has the native operations only, as the previous release's ``InvoicesWithRawResponse`` had.
+    """
+    native = {
+        "Upflow": {"upload_pdf"},
+        "Salesbricks": {"update"},
+        "Payabli": {"update", "get"},
+        "Invoro": {"update_draft"},
+        "Whmcs": {"update", "get"},
+    }[client_class.__name__.removeprefix("Async")]
+    kwargs: dict[str, Any] = {
+        "Upflow": {"api_key": "k", "api_secret": "s"},
+        "Whmcs": {"url": "https://billing.example.test", "identifier": "i", "secret": "s"},
+    }.get(client_class.__name__.removeprefix("Async"), {"api_key": "k"})
+    client = client_class(**kwargs)
+    view = client.invoices.with_raw_response
+    assert {name for name in dir(view) if not name.startswith("_")} == native
