@@ -124,10 +124,10 @@ class Operations(Generic[M]):
 
         @property
         def with_raw_response(self) -> Any:
-            """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-            view = copy.copy(self)
-            view._send = (async_raw_response if self._async else raw_response)(self._send)
-            return view
+            """The same operations, each returning a :class:`~invoicekit.RawResponse` (not ``apply`` or
+            ``plan``, whose results carry their own request; nor, on a client, ``close()`` or resources).
+            """
+            return _RawView(self)
 
 
 def _bound_mode(cls: type) -> type | None:
@@ -163,35 +163,33 @@ class Client(BaseClient, Operations[M], Generic[M, HC]):
     #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
     _base_url_option: ClassVar[bool] = True
 
-    if not TYPE_CHECKING:  # each client with operations of its own declares its typed view
-
-        @property
-        def with_raw_response(self) -> Any:
-            """The client's own operations (WHMCS ``call``), each returning a RawResponse.
-
-            Only those: not a second client (no ``close()``, resources or ``with_options()``), so nothing
-            done through the view can close this client's pool or send with another client's options.
-            """
-            return _RawView(self)
-
 
 class _RawView:
-    """``client.with_raw_response``: the client's own operations, each returning a RawResponse, bound to a
-    private copy of the client that sends through a raw_response wrapper of the client's send loop (so a
-    subclass's override, and its ``super()`` call, work as on the client); nothing else of the client.
+    """``with_raw_response`` of a resource or client: its operations, each returning a RawResponse, bound
+    to a private copy that sends through a raw_response wrapper of the send loop (so a subclass's override,
+    and its ``super()`` call, work as on the original); nothing else of it (no ``close()`` of a client's
+    pool through the view, no ``with_options()`` sending with the original's options).
     """
 
-    def __init__(self, client: Any) -> None:
-        twin = copy.copy(client)
-        twin._send = (async_raw_response if client._async else raw_response)(client._send)
-        for name in _operation_names(type(client)):
+    def __init__(self, of: Operations[Any]) -> None:
+        twin = copy.copy(of)
+        twin._send = (async_raw_response if of._async else raw_response)(of._send)
+        for name in _operation_names(type(of)):
             setattr(self, name, getattr(twin, name))
 
 
-def _operation_names(cls: type) -> list[str]:
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _operation_names(cls: type) -> tuple[str, ...]:
     """The names of the operations *cls* declares (``call``), not ``apply``/``plan``: no raw view of those."""
-    found = {n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"}
-    return sorted(found)
+    names = _NAMES.get(cls)
+    if names is None:
+        found = {
+            n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"
+        }
+        names = _NAMES[cls] = tuple(sorted(found))
+    return names
 
 
 # -- declarations ----------------------------------------------------------------------------------------
