@@ -270,3 +270,23 @@ def test_a_resources_raw_view_has_its_native_operations_only(client_class: type[
     client = client_class(**kwargs)
     view = client.invoices.with_raw_response
     assert {name for name in dir(view) if not name.startswith("_")} == native
+
+
+# -- constructors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client_class", CLIENTS, ids=lambda c: c.__name__)
+def test_an_http_client_of_the_other_mode_is_refused_when_the_client_is_made(client_class: type[Any]) -> None:
+    """``invoicekit.Upflow(http_client=httpx.AsyncClient())`` was accepted; its first call then raised
+    AttributeError ('coroutine' object has no attribute 'status_code'), not an InvoiceKitError, and left
+    a never-awaited coroutine (``AsyncUpflow`` with an ``httpx.Client`` blocked the event loop instead).
+    """
+    kwargs: dict[str, Any] = {
+        "Upflow": {"api_key": "k", "api_secret": "s"},
+        "Whmcs": {"url": "https://billing.example.test", "identifier": "i", "secret": "s"},
+    }.get(client_class.__name__.removeprefix("Async"), {"api_key": "k"})
+    wrong = httpx.Client() if client_class.__name__.startswith("Async") else httpx.AsyncClient()
+    with pytest.raises(invoicekit.ValidationError) as info:
+        client_class(**kwargs, http_client=wrong)
+    assert info.value.field == "http_client"
+    assert type(wrong).__name__ in str(info.value)
