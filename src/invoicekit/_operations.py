@@ -37,6 +37,7 @@ import httpx
 from ._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from ._change import plan as plan_change
 from ._client import BaseClient
+from ._errors import ValidationError
 from ._response import RawResponse, async_raw_response, raw_response
 from ._retry import RetryPolicy
 from ._unset import UNSET
@@ -45,7 +46,9 @@ if TYPE_CHECKING:
     from typing_extensions import Self, TypedDict
     from typing_extensions import Unpack as Unpack  # for the providers' ``**options``
 
+    from ._auth import Auth
     from ._call import Call
+    from ._client import Provider
 
 __all__ = [
     "Async",
@@ -162,6 +165,16 @@ class Client(BaseClient, Operations[M], Generic[M, HC]):
 
     #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
     _base_url_option: ClassVar[bool] = True
+
+    def __init__(self, provider: Provider, auth: Auth, **options: Any) -> None:
+        given = options.get("http_client")
+        if isinstance(given, (httpx.Client, httpx.AsyncClient)) and not isinstance(given, self._http_type):
+            raise ValidationError(
+                "http_client",
+                f"{type(self).__name__} sends through an httpx.{self._http_type.__name__}, "
+                f"not an httpx.{type(given).__name__}",
+            )
+        super().__init__(provider, auth, **options)
 
 
 class _RawView:
