@@ -290,3 +290,13 @@ def test_an_http_client_of_the_other_mode_is_refused_when_the_client_is_made(cli
         client_class(**kwargs, http_client=wrong)
     assert info.value.field == "http_client"
     assert type(wrong).__name__ in str(info.value)
+
+
+@pytest.mark.parametrize("client_class", CLIENTS[:8], ids=lambda c: c.__name__)
+def test_a_client_without_operations_of_its_own_has_no_raw_view(client_class: type[Any]) -> None:
+    """``invoicekit.Upflow().with_raw_response`` (not typed; AttributeError in the previous release) was a
+    copy of the whole client, whose ``close()`` closed the pool the client owns.
+    """
+    kwargs: dict[str, Any] = {"api_key": "k", "api_secret": "s"} if "Upflow" in client_class.__name__ else {}
+    client = client_class(**(kwargs or {"api_key": "k"}))
+    assert not hasattr(client, "with_raw_response")
