@@ -130,7 +130,12 @@ class Operations(Generic[M]):
             """The same operations, each returning a :class:`~invoicekit.RawResponse` (not ``apply`` or
             ``plan``, whose results carry their own request; nor, on a client, ``close()`` or resources).
             """
-            return _RawView(self)
+            names = _operation_names(type(self))
+            if not names:  # a client whose operations are all on its resources (Upflow): no view
+                raise AttributeError(
+                    f"{type(self).__name__} has no operations of its own: no with_raw_response"
+                )
+            return _RawView(self, names)
 
 
 def _bound_mode(cls: type) -> type | None:
@@ -184,10 +189,10 @@ class _RawView:
     pool through the view, no ``with_options()`` sending with the original's options).
     """
 
-    def __init__(self, of: Operations[Any]) -> None:
+    def __init__(self, of: Operations[Any], names: tuple[str, ...]) -> None:
         twin = copy.copy(of)
         twin._send = (async_raw_response if of._async else raw_response)(of._send)
-        for name in _operation_names(type(of)):
+        for name in names:
             setattr(self, name, getattr(twin, name))
 
 
