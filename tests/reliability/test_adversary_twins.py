@@ -300,3 +300,21 @@ def test_a_client_without_operations_of_its_own_has_no_raw_view(client_class: ty
     kwargs: dict[str, Any] = {"api_key": "k", "api_secret": "s"} if "Upflow" in client_class.__name__ else {}
     client = client_class(**(kwargs or {"api_key": "k"}))
     assert not hasattr(client, "with_raw_response")
+
+
+@pytest.mark.parametrize("client_class", CLIENTS, ids=lambda c: c.__name__)
+def test_an_unknown_option_is_named_on_the_client(client_class: type[Any]) -> None:
+    """``invoicekit.Upflow(timout=5)`` said "BaseClient.__init__() got an unexpected keyword argument
+    'timout'" (a private class; ``Whmcs(base_url=...)`` even said "got multiple values for keyword argument
+    'base_url'"). The previous release named the client the caller made.
+    """
+    kwargs: dict[str, Any] = {
+        "Upflow": {"api_key": "k", "api_secret": "s"},
+        "Whmcs": {"url": "https://billing.example.test", "identifier": "i", "secret": "s"},
+    }.get(client_class.__name__.removeprefix("Async"), {"api_key": "k"})
+    name = client_class.__name__
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'timout'$"):
+        client_class(**kwargs, timout=5)
+    if "Whmcs" in name:
+        with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'base_url'$"):
+            client_class(**kwargs, base_url="https://other.example.test")
