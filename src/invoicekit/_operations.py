@@ -172,6 +172,9 @@ class Client(BaseClient, Operations[M], Generic[M, HC]):
     _base_url_option: ClassVar[bool] = True
 
     def __init__(self, provider: Provider, auth: Auth, **options: Any) -> None:
+        unknown = sorted(options.keys() - _OPTION_NAMES)
+        if unknown:  # named on the client made (the caller's), not on a private class
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}")
         given = options.get("http_client")
         if isinstance(given, (httpx.Client, httpx.AsyncClient)) and not isinstance(given, self._http_type):
             raise ValidationError(
@@ -553,6 +556,9 @@ OPTIONS: tuple[tuple[str, object, object], ...] = (
     ("default_headers", None, Mapping[str, str] | None),
     ("app_info", None, str | None),
 )
+
+
+_OPTION_NAMES = frozenset(name for name, _, _ in OPTIONS)
 
 
 def written_out(cls: type) -> None:
