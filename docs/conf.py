@@ -51,7 +51,7 @@ autodoc_preserve_defaults = True
 nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"(httpx|httpcore|attrs|cattrs|pytest|_pytest|os|io|typing|typing_extensions|collections"
-     r"|collections\.abc|decimal|datetime|dt|enum|pathlib|types|email|http|threading|socket|logging|uuid)\..*"),
+     r"|collections\.abc|concurrent|decimal|datetime|dt|enum|pathlib|types|email|http|threading|socket|logging|uuid)\..*"),
     (r"py:.*", r"invoicekit(\.\w+)*\._\w+(\.\w+)*"),
 ]
 
@@ -65,6 +65,7 @@ PUBLIC_MODULES = (
     "invoicekit.payabli",
     "invoicekit.invoro",
     "invoicekit.whmcs",
+    "invoicekit.bulk",
     "invoicekit.testing",
     "invoicekit.testing.pytest_plugin",
 )

@@ -25,7 +25,7 @@ def run(path: Path, argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_example_is_covered() -> None:
-    assert {p.stem for p in EXAMPLES} == {*LIVE, "quickstart", "async_batch", "unified"}
+    assert {p.stem for p in EXAMPLES} == {*LIVE, "quickstart", "async_batch", "bulk", "unified"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

@@ -119,7 +119,7 @@ def test_twins_exist_for_every_provider_present() -> None:
         assert issubclass(sync_cls, SyncClient)
 
 
-PROVIDER_MODULES = tuple(sorted({*PROVIDERS, "testing"}))
+PROVIDER_MODULES = tuple(sorted({*PROVIDERS, "bulk", "testing"}))
 
 
 def test_typos_fail_mypy_strict(tmp_path: Path) -> None:

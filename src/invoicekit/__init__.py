@@ -38,6 +38,7 @@ from ._version import (
 if TYPE_CHECKING:
     # What type checkers see: every lazy name with its real type, so a typo (`invoicekit.Upflw`) is an
     # error; at run time the module __getattr__ below (hidden from checkers) loads them on first use.
+    from . import bulk as bulk
     from . import invoro as invoro
     from . import payabli as payabli
     from . import salesbricks as salesbricks
@@ -109,6 +110,7 @@ _LAZY: dict[str, str] = {
 # The provider and testing subpackages, reachable as invoicekit.payabli etc. after `import invoicekit`.
 _SUBMODULES = frozenset(
     {
+        "bulk",
         "testing",
         *(s.module.rpartition(".")[2] for s in _registry.providers() if s.module.startswith(f"{__name__}.")),
     }

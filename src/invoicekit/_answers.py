@@ -114,6 +114,11 @@ class Hints:
         return next((status for pattern, status in self._compiled if pattern.search(message)), default)
 
 
+#: An answer the JSON parser read but that is nested deeper than any walk of it (scrubbing, reading the
+#: error) can go: a hostile or broken server's, never a provider's.
+_TOO_DEEP = Failure("the answer is JSON nested too deeply to read")
+
+
 def read_error(status: int, data: Any) -> Failure:
     """The default error reader: ``message``/``error``/``detail``/``title``, else the text itself."""
     if isinstance(data, dict):
@@ -131,11 +136,17 @@ def excerpt(text: str, limit: int = 200) -> str:
     """A short, single-line excerpt of an answer; an HTML page is named as such with its title."""
     lowered = text.lower()
     if "<html" in lowered or "<!doctype html" in lowered:
-        start, end = lowered.find("<title>"), lowered.find("</title>")
-        title = " ".join(text[start + 7 : end].split()) if 0 <= start < end else ""
+        # Searched in *text* itself: lower() may change its length ("İ" becomes two characters).
+        start = _TITLE_OPEN.search(text)
+        end = _TITLE_CLOSE.search(text, start.end()) if start else None
+        title = " ".join(text[start.end() : end.start()].split()) if start and end else ""
         return f"an HTML page{f' ({title[:limit]})' if title else ''} instead of JSON"
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+_TITLE_OPEN = re.compile("<title>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile("</title>", re.IGNORECASE)
 
 
 def no_envelope(data: Any) -> Failure | None:
@@ -152,12 +163,25 @@ def decode(
     except (ValueError, UnicodeDecodeError) as exc:
         cause = _scrubbed(exc, redact)  # raised below, outside the handler: no __context__ either
     if not strict:
-        return response.text
+        return answer_text(response)
     raise DecodeError(
-        f"the answer is not JSON ({excerpt(redact(response.text))})",
+        f"the answer is not JSON ({excerpt(redact(answer_text(response)))})",
         provider=provider,
         status_code=response.status_code,
     ) from cause
+
+
+def answer_text(response: httpx.Response) -> str:
+    """The answer as text: in its declared charset when that reads it, else as UTF-8 (errors replaced).
+
+    httpx decodes with whatever codec the Content-Type names, and a server may name one that is no text
+    encoding (``base64``, ``zlib``, ``rot13``: AssertionError, TypeError), refuses ``errors="replace"``
+    (``idna``) or fails anyway (UTF-16 without a BOM).
+    """
+    try:
+        return response.text
+    except Exception:  # any codec's failure: the bytes are still there, read as UTF-8
+        return response.content.decode("utf-8", "replace")
 
 
 def _scrubbed(exc: ValueError, redact: Callable[[str], str]) -> ValueError:
@@ -227,7 +251,7 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
     """A final answer (its body read) -> the call's result, or the APIError/DecodeError it means."""
     status = response.status_code
     if 300 <= status < 400:
-        target = scrub(redactor, httpx.URL(response.headers.get("location", "")).host) or "another location"
+        target = scrub(redactor, _location_host(response)) or "another location"
         raise APIError(
             f"redirect to {target} not followed (redirects are never followed)",
             provider=provider.name,
@@ -235,17 +259,32 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
         )
     if status >= 400 or status < 200:
         raise error_for(provider, redactor, response, decode(response, strict=False))
-    data = (
-        None
-        if call.ignore_answer
-        else decode(response, strict=True, provider=provider.name, redact=lambda t: scrub(redactor, t))
-    )
-    if data is not None and redactor.may_hold(response.content):
-        data = redactor.data(data)  # a result (its .extra too) never holds an echoed credential
-    failure = provider.check_envelope(data)
+    try:
+        data = (
+            None
+            if call.ignore_answer
+            else decode(response, strict=True, provider=provider.name, redact=lambda t: scrub(redactor, t))
+        )
+        if data is not None and redactor.may_hold(response.content):
+            data = redactor.data(data)  # a result (its .extra too) never holds an echoed credential
+        failure = provider.check_envelope(data)
+    except RecursionError:  # JSON the parser read, nested deeper than a walk of it can go
+        failure = _TOO_DEEP
+    if failure is _TOO_DEEP:  # raised here, outside the handler: nothing chained
+        raise DecodeError(failure.message, provider=provider.name, status_code=status)
     if failure is not None:
         raise error_for(provider, redactor, response, data, failure)
     return parse(provider, redactor, call, response, data)
+
+
+def _location_host(response: httpx.Response) -> str:
+    """The host a 3xx points to, or "" when its Location is absent or unparsable (an invalid URL, a host
+    IDNA refuses): httpx reads it only for the 3xx it would follow, so a 300, 304 or 399 arrives unread.
+    """
+    try:
+        return httpx.URL(response.headers.get("location", "")).host
+    except (httpx.InvalidURL, UnicodeError):
+        return ""
 
 
 def parse(provider: Provider, redactor: Redactor, call: Call[R], response: httpx.Response, data: Any) -> R:
@@ -272,8 +311,11 @@ def error_for(
     failure: Failure | None = None,
 ) -> APIError:
     """The APIError an error answer (or a failed envelope) means, its text scrubbed."""
-    data = redactor.data(data)  # before read_error cuts an excerpt, which could halve a secret
-    failure = failure or provider.read_error(response.status_code, data)
+    try:
+        data = redactor.data(data)  # before read_error cuts an excerpt, which could halve a secret
+        failure = failure or provider.read_error(response.status_code, data)
+    except RecursionError:  # JSON nested deeper than a walk of it can go: the status still says what it is
+        data, failure = None, _TOO_DEEP
     hint = failure.hint if failure.hint is not None else (400 if response.status_code < 300 else None)
     return api_error(
         scrub(redactor, failure.message),
@@ -313,9 +355,8 @@ def _seconds(raw: str, now: float) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
+            stamp = when.timestamp() if when.tzinfo is not None else None
+        except (TypeError, ValueError, IndexError, OverflowError):  # Overflow: a year or offset past a C long
             return None
-        if when.tzinfo is None:
-            return None
-        return when.timestamp() - now
+        return None if stamp is None else stamp - now
     return value if math.isfinite(value) else None

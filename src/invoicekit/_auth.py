@@ -77,6 +77,10 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
         raise ValidationError(param, f"missing credential: {where}")
     if any(c in value for c in "\r\n\0"):
         raise ValidationError(param, "must not contain CR, LF or NUL")
+    if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+        # Checked here, for every kind of auth: a form credential would otherwise fail each call while its
+        # body is encoded, naming "body", with the credential in the UnicodeEncodeError chained to it.
+        raise ValidationError(param, "holds a lone surrogate, which UTF-8 cannot carry")
     return Secret(value, param)
 
 
@@ -146,6 +150,13 @@ class FormAuth:
         """
         from ._call import Form, Multipart
 
+        if isinstance(body, Form | Multipart):
+            names = body.fields if isinstance(body, Form) else [name for name, _ in body.fields]
+            for name in names:
+                if name.partition("[")[0] in self.fields:  # PHP reads "secret[0]" into $_POST["secret"]
+                    raise ValidationError(
+                        name, "is a credential field of this provider (the auth writes it); pass another name"
+                    )
         if body is None or isinstance(body, Form):
             return Form({**(body.fields if body is not None else {}), **self.form_fields()})
         if isinstance(body, Multipart):

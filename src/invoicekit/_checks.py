@@ -47,6 +47,8 @@ def text(value: object, field: str, *, max_len: int | None = None, allow_empty: 
     """A string, at most *max_len* characters, without NUL or a lone surrogate."""
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a str, not {type(value).__name__}")
+    if type(value) is not str:  # a subclass: check and send what it holds, not its own len/strip/__str__
+        value = str.__str__(value)
     if not allow_empty and not value.strip():
         raise ValidationError(field, "must not be empty")
     if max_len is not None and len(value) > max_len:

@@ -501,7 +501,7 @@ class SyncClient(BaseClient):
                 response = self._http.send(request, stream=True, follow_redirects=False)
                 self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
-            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
@@ -570,7 +570,7 @@ class AsyncClient(BaseClient):
                 outcome = sending.cut(self._deadline)
                 if sending.sent:
                     state.sent = True  # cut mid-flight: bytes may have left
-            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
             self._log(request, outcome, started, state)
             return outcome
@@ -677,9 +677,10 @@ def check_base_url(url: str, field: str) -> str:
         raise ValidationError(field, "must not contain whitespace (spaces in a path are written %20)")
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
+        host = parsed.host  # decoded here, lazily: a host IDNA refuses (``xn--a``) raises a UnicodeError
+    except (httpx.InvalidURL, TypeError, UnicodeError):
         raise ValidationError(field, "is not a URL") from None
-    if parsed.scheme not in {"http", "https"} or not parsed.host:
+    if parsed.scheme not in {"http", "https"} or not host:
         raise ValidationError(field, "must be an http(s) URL, e.g. https://api.example.com")
     if parsed.userinfo:
         raise ValidationError(
@@ -687,7 +688,7 @@ def check_base_url(url: str, field: str) -> str:
         )
     if parsed.query or parsed.fragment or "?" in url or "#" in url:
         raise ValidationError(field, "must not have a query or a fragment (the call's path would be lost)")
-    if parsed.scheme == "http" and not _is_loopback(parsed.host) and os.environ.get(INSECURE_HTTP_ENV) != "1":
+    if parsed.scheme == "http" and not _is_loopback(host) and os.environ.get(INSECURE_HTTP_ENV) != "1":
         raise ValidationError(
             field,
             "http:// sends the credentials in cleartext: use https://, or set the environment variable "
@@ -791,18 +792,24 @@ def _user_agent() -> str:
     return f"invoicekit/{invoicekit.__version__} httpx/{httpx.__version__}"
 
 
+_LOGGING_LOCK = threading.Lock()
+
+
 @functools.cache  # once per process, when the first client is made: importing installs no handler
 def _configure_logging() -> None:
     """``INVOICEKIT_LOG=debug|info``: set the logger's level, and print to stderr unless the program
     already has a handler for it (its own or the root's; the package's NullHandler does not count).
-    Called by the first client made, never at import (a library adds a NullHandler at most).
+    Called by the first client made, never at import (a library adds a NullHandler at most). Under a
+    lock: functools.cache lets two threads making their first client at once both run it, and the second
+    must see the first one's handler.
     """
     level = os.environ.get("INVOICEKIT_LOG", "").strip().lower()
     if level not in {"debug", "info"}:
         return
-    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
-    handlers = [*logger.handlers, *logging.getLogger().handlers]
-    if all(isinstance(h, logging.NullHandler) for h in handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
+    with _LOGGING_LOCK:
+        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+        handlers = [*logger.handlers, *logging.getLogger().handlers]
+        if all(isinstance(h, logging.NullHandler) for h in handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            logger.addHandler(handler)

@@ -68,9 +68,24 @@ class ValidationError(InvoiceKitError, ValueError):
     """
 
     def __init__(self, field: str, rule: str) -> None:
+        # A rule may quote the value it refuses, a path a mapping's key: a huge one is shown by its ends.
+        field, rule = _bounded(field, _MAX_FIELD), _bounded(rule, _MAX_RULE)
         super().__init__(f"{field}: {rule}")
         self.field = field
         self.rule = rule
+
+
+#: The longest *field* and *rule* a ValidationError keeps whole (a value quoted in it may be megabytes).
+_MAX_FIELD = 300
+_MAX_RULE = 500
+
+
+def _bounded(text: str, limit: int) -> str:
+    """*text*, or its two ends around a count of what was left out when it is longer than *limit*."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 40) // 2
+    return f"{text[:keep]}…[{len(text) - 2 * keep} characters]…{text[-keep:]}"
 
 
 class TransportError(InvoiceKitError):

@@ -23,6 +23,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
+from keyword import iskeyword
 from typing import Any, Final
 
 import attrs
@@ -44,8 +45,10 @@ __all__ = [
     "choice",
     "clearing",
     "day",
+    "file",
     "flag",
     "json_data",
+    "json_key",
     "json_object",
     "member",
     "model",
@@ -56,6 +59,7 @@ __all__ = [
     "sets_something",
     "spec_of",
     "text",
+    "text_map",
     "texts",
     "to",
     "under",
@@ -242,48 +246,60 @@ def writer(cls: type) -> Callable[[Any], dict[str, Any]]:
     return _WRITERS.get(cls) or _compile(cls)
 
 
+def _literal(text: Any) -> str:
+    """*text* (a field's name or wire key) as a Python string literal: ``str.__repr__`` of its plain str,
+    never the object's own ``__repr__`` (a user's str subclass could make that code)."""
+    if not isinstance(text, str):
+        raise TypeError(f"a field's name and wire key must be str, not {type(text).__name__}")
+    return str.__repr__(str.__str__(text))
+
+
 def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
-    ns: dict[str, Any] = {"UNSET": UNSET, "VE": ValidationError, "_copy": _copy}
+    # The generated source holds only literals made by _literal() and names made here: nothing of a
+    # model's own (a user's subclass declares names and wire keys) is ever written into it as code.
+    ns: dict[str, Any] = {"UNSET": UNSET, "VE": ValidationError, "_copy": _copy, "_get": getattr}
     body = ["def write(obj):", "    out = {}", "    missing = None"]
     tail: list[str] = []
     merge: list[str] = []
     taken = set(getattr(cls, "reserved_keys", ()))
     for i, a in enumerate(attrs.fields(cls)):
-        name = a.name
+        name = _literal(a.name)
+        get = f"obj.{a.name}" if a.name.isidentifier() and not iskeyword(a.name) else f"_get(obj, {name})"
         if _SPEC not in a.metadata:  # e.g. a field a user's subclass added: never sent silently, never lost
             ns[f"why{i}"] = f"is not a field {cls.__name__} declares for the wire, so it cannot be sent"
-            body.append(f"    raise VE({name!r}, why{i})")
+            body.append(f"    raise VE({name}, why{i})")
             continue
         _, spec = spec_of(a)
         if spec.merge:
             ns[f"r{i}"] = spec.rule
-            merge.append(f"    out.update(r{i}(obj.{name}, {name!r}, taken, cls))")
+            merge.append(f"    out.update(r{i}({get}, {name}, taken, cls))")
             continue
-        key = wire_key(a)
-        taken.add(key)
+        wire = wire_key(a)
+        key = _literal(wire)
+        taken.add(str.__str__(wire))
         ns[f"r{i}"] = spec.rule
-        body.append(f"    v = obj.{name}")
+        body.append(f"    v = {get}")
         body.append("    if v is None:")
         if spec.clears.refused is not None:
             ns[f"why{i}"] = spec.clears.refused
-            body.append(f"        raise VE({name!r}, why{i})")
+            body.append(f"        raise VE({name}, why{i})")
         elif isinstance(spec.clears.value, list | tuple | dict):
             ns[f"c{i}"] = spec.clears.value
-            body.append(f"        out[{key!r}] = _copy(c{i})")
+            body.append(f"        out[{key}] = _copy(c{i})")
         else:
             ns[f"c{i}"] = spec.clears.value
-            body.append(f"        out[{key!r}] = c{i}")
+            body.append(f"        out[{key}] = c{i}")
         body.append("    elif v is not UNSET:")
         if spec.spread:
-            body.append(f"        out.update(r{i}(v, {name!r}))")
+            body.append(f"        out.update(r{i}(v, {name}))")
         else:
-            body.append(f"        out[{key!r}] = r{i}(v, {name!r})")
+            body.append(f"        out[{key}] = r{i}(v, {name})")
         if spec.required is not None:
             ns[f"req{i}"] = spec.required
-            body.append(f"    elif missing is None: missing = ({name!r}, req{i})")
+            body.append(f"    elif missing is None: missing = ({name}, req{i})")
         if spec.when_unset is not None:
             ns[f"d{i}"] = spec.when_unset
-            tail.append(f"    if obj.{name} is UNSET: out[{key!r}] = d{i}(obj)")
+            tail.append(f"    if {get} is UNSET: out[{key}] = d{i}(obj)")
     body.append("    if missing is not None: raise VE(*missing)")
     ns["taken"] = frozenset(taken)
     ns["cls"] = cls
@@ -311,7 +327,8 @@ def sets_something(obj: Any) -> bool:
         value = getattr(obj, name)
         if value is UNSET or (factory and not value):
             continue
-        if nested is None or type(value) is not nested or sets_something(value):
+        # A nested model (a user's subclass too) sets something only if one of its fields does.
+        if nested is None or not isinstance(value, nested) or sets_something(value):
             return True
     return False
 
@@ -347,8 +364,18 @@ def passed(value: Any, field: str) -> Any:
 
 
 def member(value: enum.Enum, field: str) -> Any:
-    """An enum member (converted when the model was made): written as its value."""
+    """An enum member (converted when the model was made): written as its value. Anything else (a model
+    changed behind its converter, ``object.__setattr__``) is refused, never sent unchecked."""
+    if not isinstance(value, enum.Enum):
+        raise ValidationError(field, f"must be a member of its enum, not {type(value).__name__}")
     return value.value
+
+
+def file(value: Any, field: str) -> File:
+    """A :class:`File` (made by the model's converter): anything else is refused, never sent unchecked."""
+    if not isinstance(value, File):
+        raise ValidationError(field, f"must be a file (set through the model), not {type(value).__name__}")
+    return value
 
 
 def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
@@ -365,7 +392,7 @@ def texts(value: Any, field: str) -> list[str]:
     out = []
     for i, item in enumerate(sequence(value, field)):
         if type(item) is not str or "\0" in item or not item.isascii():
-            _checks.text(item, f"{field}[{i}]")
+            item = _checks.text(item, f"{field}[{i}]")
         out.append(item)
     return out
 
@@ -387,7 +414,7 @@ def money(form: str = "number", *, allow_negative: bool = True) -> Rule:
 
 
 def _midnight_utc(value: dt.date) -> str:
-    return f"{value.isoformat()}T00:00:00Z"
+    return f"{dt.date.isoformat(value)}T00:00:00Z"  # the date's, never a subclass's own isoformat
 
 
 def day(form: str = "iso") -> Rule:
@@ -423,8 +450,9 @@ def model(cls: type, provider: str) -> Rule:
             raise ValidationError(
                 field, f"must be {article} {provider}.{cls.__name__}, not {type(value).__name__}"
             )
+        kind = type(value)  # a user's subclass is written by its own writer (its fields, its rules)
         try:
-            return (_WRITERS.get(cls) or _compile(cls))(value)
+            return (_WRITERS.get(kind) or _compile(kind))(value)
         except ValidationError as exc:
             raise under(exc, field) from None
 
@@ -468,11 +496,11 @@ def json_data(value: Any, field: str, depth: int = 0, *, files: bool = False, ma
     if isinstance(value, int | Decimal):
         return _checks.json_number(value, field)
     if isinstance(value, Mapping):
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(field, f"JSON object keys must be str, not {key!r}")
-            _checks.utf8(key, field)
+            key = json_key(key, field, out)
             try:
                 out[key] = json_data(item, "", depth + 1, files=files, max_depth=max_depth)
             except ValidationError as exc:
@@ -491,13 +519,36 @@ def json_data(value: Any, field: str, depth: int = 0, *, files: bool = False, ma
     raise ValidationError(field, f"{type(value).__name__} is not JSON data")
 
 
+def json_key(key: str, field: str, taken: Collection[str]) -> str:
+    """A JSON object key, as the plain str it spells (a subclass's own ``__eq__``/``__hash__`` could sit
+    beside the same text in a dict, and JSON would carry the key twice); a key already in *taken* is refused.
+    """
+    key = key if type(key) is str else str.__str__(key)
+    if not key.isascii():
+        _checks.utf8(key, field)
+    if key in taken:
+        raise ValidationError(f"{field}[{key!r}]", "this key is given twice (as two keys with the same text)")
+    return key
+
+
+def text_map(value: Any, field: str, *, kind: str = "a dict", empty_keys: bool = True) -> dict[str, str]:
+    """A mapping of str to str (*kind* names it in the refusal), each key once as the plain str it spells."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"must be {kind}, not {type(value).__name__}")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        name = json_key(_checks.text(key, f"{field} key", allow_empty=empty_keys), field, out)
+        out[name] = _checks.text(item, f"{field}[{name!r}]")
+    return out
+
+
 def json_object(value: Any, field: str) -> dict[str, Any]:
     """A mapping of str keys to JSON data."""
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"must be a dict, not {type(value).__name__}")
-    out = {}
+    out: dict[str, Any] = {}
     for key, item in value.items():
-        _checks.text(key, f"{field} key")
+        key = json_key(_checks.text(key, f"{field} key"), field, out)
         try:
             out[key] = json_data(item, "")
         except ValidationError as exc:

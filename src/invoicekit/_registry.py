@@ -14,7 +14,9 @@ a string (``"package.module:Name"`` for a fake) until something asks for it.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -111,6 +113,13 @@ _PROVIDERS: dict[str, ProviderSpec] = {
 BUILTIN: tuple[str, ...] = tuple(_PROVIDERS)
 
 
+#: Held while the table changes (register, undo); readers take a snapshot of it (``tuple(...values())``), so
+#: a registration from another thread never breaks a loop over it.
+_LOCK = threading.Lock()
+#: What a provider's name may be: it keys the fake server's path, fixtures and the CLI's faults.
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
 def providers(*, builtin_only: bool = False) -> tuple[ProviderSpec, ...]:
     """Every provider known now, in the table's order (then in the order registered)."""
     specs = tuple(_PROVIDERS.values())
@@ -124,7 +133,7 @@ def by_name(name: str) -> ProviderSpec:
 
 def export_module(name: str) -> str | None:
     """The module ``invoicekit.<name>`` comes from, when a provider exports *name*."""
-    for spec in _PROVIDERS.values():
+    for spec in tuple(_PROVIDERS.values()):
         if name in spec.package_exports:
             return spec.module
     return None
@@ -132,7 +141,7 @@ def export_module(name: str) -> str | None:
 
 def fake_export(name: str) -> str | None:
     """The module ``invoicekit.testing.<name>`` comes from, when a provider's fake exports *name*."""
-    for spec in _PROVIDERS.values():
+    for spec in tuple(_PROVIDERS.values()):
         if name in spec.testing_exports:
             return spec.fake.partition(":")[0]
     return None
@@ -143,16 +152,21 @@ class Registration:
     every name it made reachable (``invoicekit.<Client>``, ``invoicekit.testing.<Fake>``).
     """
 
-    __slots__ = ("spec",)
+    __slots__ = ("_active", "spec")
 
     def __init__(self, spec: ProviderSpec) -> None:
         self.spec = spec
+        self._active = True
 
     def undo(self) -> None:
-        """Remove the provider (again: nothing). Names already bound elsewhere by the caller stay there."""
-        if _PROVIDERS.get(self.spec.name) is not self.spec:
-            return
-        del _PROVIDERS[self.spec.name]
+        """Remove the provider (again: nothing, even when the same spec was registered again since: that
+        registration is its own handle's to undo). Names already bound elsewhere by the caller stay there.
+        """
+        with _LOCK:
+            if not self._active or _PROVIDERS.get(self.spec.name) is not self.spec:
+                return
+            self._active = False
+            del _PROVIDERS[self.spec.name]
         for package, names in (
             ("invoicekit", self.spec.package_exports),
             ("invoicekit.testing", self.spec.testing_exports),
@@ -174,25 +188,33 @@ def register(spec: ProviderSpec) -> Registration:
     """Add *spec* to the table, so ``invoicekit.<Client>``, ``invoicekit.testing.<Fake>`` and everything
     else that lists providers see it; returns the :class:`Registration` that removes it (a context manager).
 
-    Refused (``ValidationError``) when the name, or a name it exports, is taken: a provider never shadows
-    another, or a name of the package.
+    Refused (``ValidationError``) when the name is not an ASCII identifier starting with a letter, or it (or
+    a name it exports) is taken: a provider never shadows another, or a name of the package or of
+    ``invoicekit.testing`` (private ones too), which it imports to know them.
     """
     import invoicekit
+    import invoicekit.testing  # its own names (FakeServer, …) are taken too, even before anyone imports it
 
     from ._errors import ValidationError
 
-    if spec.name in _PROVIDERS:
-        raise ValidationError("spec.name", f"a provider named {spec.name!r} is registered already")
-
-    taken = set(dir(invoicekit)) | {n for s in _PROVIDERS.values() for n in s.package_exports}
-    taken_in_testing = {n for s in _PROVIDERS.values() for n in s.testing_exports}
-    testing = sys.modules.get("invoicekit.testing")
-    if testing is not None:
-        taken_in_testing |= set(vars(testing))
-    clash = sorted({*spec.package_exports} & taken | {*spec.testing_exports} & taken_in_testing)
-    if clash:
+    if not _NAME.fullmatch(spec.name):
         raise ValidationError(
-            "spec", f"provider {spec.name!r} would shadow existing names: {', '.join(clash)}"
+            "spec.name",
+            "must be an ASCII identifier starting with a letter (it names the fake server's path, the "
+            "fixtures fake_<name>, and NAME:KIND faults)",
         )
-    _PROVIDERS[spec.name] = spec
+    with _LOCK:
+        if spec.name in _PROVIDERS:
+            raise ValidationError("spec.name", f"a provider named {spec.name!r} is registered already")
+        specs = tuple(_PROVIDERS.values())
+        # vars(), not dir(): the package's __dir__ lists only public names, and undo() would delete a
+        # private one (invoicekit._registry) that a provider had been let to shadow.
+        taken = {*dir(invoicekit), *vars(invoicekit)} | {n for s in specs for n in s.package_exports}
+        taken_in_testing = {*vars(invoicekit.testing)} | {n for s in specs for n in s.testing_exports}
+        clash = sorted({*spec.package_exports} & taken | {*spec.testing_exports} & taken_in_testing)
+        if clash:
+            raise ValidationError(
+                "spec", f"provider {spec.name!r} would shadow existing names: {', '.join(clash)}"
+            )
+        _PROVIDERS[spec.name] = spec
     return Registration(spec)

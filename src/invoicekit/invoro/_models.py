@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from .. import _fields as fields
-from .._checks import text, utf8, uuid_text
+from .._checks import text, uuid_text
 from .._convert import extra
 from .._errors import ValidationError
 from .._files import File, FileInput
@@ -93,12 +93,12 @@ def _moment(value: object, field: str) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(field, "a datetime must be timezone-aware (or pass a datetime.date)")
-        return value.isoformat()
+        return dt.datetime.isoformat(value)  # the datetime's, never a subclass's own isoformat
     if not isinstance(value, dt.date):
         raise ValidationError(
             field, f"must be a datetime.date or an aware datetime, not {type(value).__name__}"
         )
-    return f"{value.isoformat()}T00:00:00Z"
+    return f"{dt.date.isoformat(value)}T00:00:00Z"
 
 
 def _quantity(value: object, field: str) -> Decimal:
@@ -175,7 +175,7 @@ def _extra_fields(value: object, field: str, taken: frozenset[str], cls: type) -
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise ValidationError(field, f"keys must be non-empty str, not {key!r}")
-        utf8(key, field)
+        key = fields.json_key(key, field, out)  # the plain str it spells, once
         if key in taken:
             raise ValidationError(
                 f"{field}[{key!r}]",

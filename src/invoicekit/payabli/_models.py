@@ -22,7 +22,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from .. import _fields as fields
-from .._checks import boolean, email, int_id, text
+from .._checks import boolean, email, int_id
 from .._convert import camel, extra
 from .._errors import ValidationError
 from .._files import File, FileInput
@@ -184,9 +184,7 @@ def _count(value: Any, field: str) -> int:
 
 
 def _string_map(value: Any, field: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(field, f"must be a dict, not {type(value).__name__}")
-    return {text(k, f"{field} key"): text(v, f"{field}[{k!r}]") for k, v in value.items()}
+    return fields.text_map(value, field)
 
 
 # -- the request ------------------------------------------------------------------------------------------
@@ -233,9 +231,7 @@ class FileContent:
     Payabli at a file online instead (Payabli ignores *f_content* when *furl* is set).
     """
 
-    f_content: File | None | Unset = attrs.field(
-        default=UNSET, converter=_file, metadata=_meta(fields.passed)
-    )
+    f_content: File | None | Unset = attrs.field(default=UNSET, converter=_file, metadata=_meta(fields.file))
     filename: str | None | Unset = _f(_text)
     ftype: FileType | None | Unset = attrs.field(
         default=UNSET, converter=_ftype, metadata=_meta(fields.member)

@@ -131,9 +131,7 @@ def _purchase_order(value: object, field: str) -> str:
 
 
 def _text_mapping(value: object, field: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(field, f"must be a mapping of str to str, not {type(value).__name__}")
-    return {text(k, f"{field} key", allow_empty=False): text(v, f"{field}[{k!r}]") for k, v in value.items()}
+    return fields.text_map(value, field, kind="a mapping of str to str", empty_keys=False)
 
 
 def _billing_address(value: object, field: str) -> str:

@@ -247,9 +247,11 @@ def update_fields(changes: Mapping[str, object]) -> dict[str, Any]:
         raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
     ids = form.get("deletelineids", ())
     changed = form.get("itemdescription", {})
+    seen: set[int] = set()  # a set, not ids.count(): 60,000 ids would be 3.6e9 comparisons
     for line_id in ids:
-        if ids.count(line_id) > 1:
+        if line_id in seen:
             raise ValidationError("delete_line_ids", f"line {line_id} is listed more than once")
+        seen.add(line_id)
         if line_id in changed:
             raise ValidationError("delete_line_ids", f"line {line_id} is both changed (items) and deleted")
     return form

@@ -1,0 +1,357 @@
+"""Bulk: thousands of invoice changes, rate-limit aware, journaled, resumable, with progress.
+
+::
+
+    from invoicekit import InvoiceChange, bulk
+
+    jobs = [bulk.Job("upflow", f"external:ERP-{n}", InvoiceChange(pdf=f"pdfs/ERP-{n}.pdf")) for n in ids]
+    report = bulk.run(jobs, journal="run.db", progress=bulk.tqdm_progress(total=len(ids)))
+    bulk.status("run.db").unknown()      # the jobs to reconcile by hand: never resent
+
+Every job gets one row in the journal (SQLite). Running again with the same journal skips what is done,
+retries what is safe, and never resends an unsafe job whose outcome is unknown. See docs/bulk.md.
+The ``bulk`` extra (``pip install "invoicekit[bulk]"``) installs ``limits`` (the rate limiter) and
+``tqdm``; neither is imported by ``import invoicekit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+import attrs
+
+from .._errors import ValidationError
+from .._retry import RetryPolicy
+from ._jobs import Job, Native, from_csv, from_jsonl, job_from_json
+from ._journal import STATES as _STATES
+from ._journal import Journal, Record, write_records
+from ._progress import Counts, Event, Tracker, log_progress, tqdm_progress
+from ._progress import EventKind as _EventKind
+from ._progress import Progress as _Progress
+from ._runner import DEFAULT_LIMITS as _DEFAULT_LIMITS
+from ._runner import ClientSource, Settings
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "STATES",
+    "Counts",
+    "Event",
+    "EventKind",
+    "Job",
+    "Native",
+    "Progress",
+    "Record",
+    "Report",
+    "arun",
+    "from_csv",
+    "from_jsonl",
+    "job_from_json",
+    "log_progress",
+    "run",
+    "status",
+    "tqdm_progress",
+]
+
+#: Per provider: (rate limit in ``limits`` notation, calls in flight). From the providers' documentation
+#: where it says (Upflow 600/min, 10 in flight and 5 advised for bulk; Payabli 200/min, 3,000/15 min and
+#: 10,000/h per token; Invoro 100/s per key); conservative where it does not (Salesbricks, WHMCS).
+DEFAULT_LIMITS = _DEFAULT_LIMITS
+#: What ``run(progress=...)`` takes: any callable of one :class:`Event`.
+Progress = _Progress
+#: An :class:`Event`'s kind: started, done, failed, unknown, throttled, skipped, finished.
+EventKind = _EventKind
+#: A journal row's states, in the order a job goes through them: pending, sent, then done, failed or unknown.
+STATES = _STATES
+
+JobSource = Iterable[Job] | str | os.PathLike[str]
+
+
+@attrs.frozen
+class Report:
+    """Where a journal stands: *counts* of every job in it by state, and figures of the last run.
+
+    *run* counts what the last run did (None when the report was read from a journal by :func:`status`
+    and the counts of that run are not kept); *elapsed* is its wall time in seconds, *throughput* the jobs
+    it finished per second, *interrupted* whether it was stopped (Ctrl-C). The failed and unknown jobs
+    are read from the journal when asked for (:meth:`failures`, :meth:`unknown`, :meth:`write`), so a
+    report of a million jobs stays small.
+    """
+
+    journal: str
+    counts: Mapping[str, int]
+    run: Counts | None
+    elapsed: float
+    throughput: float
+    interrupted: bool
+
+    @property
+    def ok(self) -> bool:
+        """Every job in the journal is done."""
+        return all(n == 0 for state, n in self.counts.items() if state != "done")
+
+    def failures(self) -> Iterator[Record]:
+        """The failed jobs (typed error class and scrubbed message), in input order."""
+        return _records(self.journal, "failed")
+
+    def unknown(self) -> Iterator[Record]:
+        """The jobs whose outcome is unknown: an unsafe call that may have run. Never resent; check each
+        at the provider, then rerun with a new job id if it was not applied.
+        """
+        return _records(self.journal, "unknown")
+
+    def write(
+        self, out: str | os.PathLike[str] | IO[str], *, which: str = "failures", format: str | None = None
+    ) -> int:
+        """Write the *which* jobs (``failures``, ``unknown``, ``problems`` = both, or ``all``) to *out*
+        (a path or a text file) as JSON Lines or CSV (*format* ``jsonl``/``csv``; default from the
+        suffix, else JSON Lines). Returns how many were written.
+        """
+        states = {
+            "failures": ("failed",),
+            "unknown": ("unknown",),
+            "problems": ("failed", "unknown"),
+            "all": (),
+        }
+        if which not in states:
+            raise ValidationError("which", f"must be one of {', '.join(states)}, not {which!r}")
+        if format is None:
+            format = "csv" if isinstance(out, str | os.PathLike) and str(out).endswith(".csv") else "jsonl"
+        if format not in ("jsonl", "csv"):
+            raise ValidationError("format", f"must be 'jsonl' or 'csv', not {format!r}")
+        records = _records(self.journal, *states[which])
+        if isinstance(out, str | os.PathLike):
+            with open(out, "w", encoding="utf-8", newline="") as file:
+                return write_records(records, file, format)
+        return write_records(records, out, format)
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{n} {state}" for state, n in self.counts.items() if n)
+        head = f"bulk journal {self.journal}: {counts or 'empty'}"
+        if self.run is not None:
+            r = self.run
+            head += (
+                f"\nthis run: {r.done} done, {r.failed} failed, {r.unknown} unknown, {r.skipped} skipped, "
+                f"{r.throttled} throttled; {self.elapsed:.1f} s, {self.throughput:.1f} jobs/s"
+            )
+        if self.interrupted:
+            head += " (interrupted)"
+        return head
+
+
+def _records(path: str, *states: str) -> Iterator[Record]:
+    journal = Journal(path)
+    try:
+        yield from journal.records(*states)
+    finally:
+        journal.close()
+
+
+def status(journal: str | os.PathLike[str]) -> Report:
+    """Read a journal: counts by state and the last run's figures; sends nothing. A path that does not
+    exist raises ValidationError.
+    """
+    if not Path(journal).exists():
+        raise ValidationError("journal", f"{os.fspath(journal)!r} does not exist")
+    opened = Journal(journal)
+    try:
+        counts = opened.counts()
+        last = opened.last_run()
+    finally:
+        opened.close()
+    elapsed = throughput = 0.0
+    interrupted = False
+    if last is not None:
+        started, finished, finished_jobs, interrupted = last
+        elapsed = (finished or time.time()) - started
+        throughput = finished_jobs / elapsed if elapsed > 0 else 0.0
+    return Report(os.fspath(journal), counts, None, elapsed, throughput, interrupted)
+
+
+def _settings(
+    rate: Mapping[str, str] | None,
+    concurrency: Mapping[str, int] | int | None,
+    storage: str,
+    retry: RetryPolicy | None,
+    clients: Callable[[str], Any] | None,
+) -> Settings:
+    from ._runner import DEFAULT_LIMITS as limits
+
+    for name, value in (rate or {}).items():
+        if name.split(":", 1)[0] not in limits:
+            raise ValidationError(f"rate[{name!r}]", "must name a provider or a provider:account")
+        if not isinstance(value, str):
+            raise ValidationError(f"rate[{name!r}]", "must be a limit such as '600/minute'")
+        try:
+            from limits import parse_many
+
+            parse_many(value)
+        except ValueError as exc:
+            raise ValidationError(f"rate[{name!r}]", f"is not a rate limit ({exc})") from None
+    if isinstance(concurrency, bool) or (isinstance(concurrency, int) and concurrency < 1):
+        raise ValidationError("concurrency", f"must be at least 1, not {concurrency!r}")
+    return Settings(dict(rate or {}), concurrency, storage, retry, clients)
+
+
+def _finish(journal: Journal, tracker: Tracker, interrupted: bool) -> Report:
+    tracker.emit("finished", None)
+    journal.finish_run(tracker.counts.finished, interrupted=interrupted)
+    elapsed = time.monotonic() - tracker.started
+    counts = journal.counts()
+    throughput = tracker.counts.finished / elapsed if elapsed > 0 else 0.0
+    return Report(os.fspath(journal.path), counts, tracker.counts, elapsed, throughput, interrupted)
+
+
+async def arun(
+    jobs: JobSource,
+    journal: str | os.PathLike[str] = "run.db",
+    *,
+    clients: ClientSource = None,
+    rate: Mapping[str, str] | None = None,
+    concurrency: Mapping[str, int] | int | None = None,
+    storage: str = "memory://",
+    progress: Progress | None = None,
+    executor: cf.Executor | None = None,
+    total: int | None = None,
+    retry_failed: bool = False,
+    retry: RetryPolicy | None = None,
+    grace: float = 5.0,
+    shard_size: int = 100,
+) -> Report:
+    """:func:`run`, awaited (in a notebook, or inside an async application). Cancelling it stops the
+    run: queued jobs stay pending, in-flight calls are cancelled and journaled (unsafe ones as unknown).
+    """
+    if executor is not None:
+        return await asyncio.to_thread(
+            run, jobs, journal, clients=clients, rate=rate, concurrency=concurrency, storage=storage,
+            progress=progress, executor=executor, total=total, retry_failed=retry_failed, retry=retry,
+            grace=grace, shard_size=shard_size,
+        )  # fmt: skip
+    return await _arun(jobs, journal, clients, rate, concurrency, storage, progress, total, retry_failed,
+                       retry, grace, asyncio.Event())  # fmt: skip
+
+
+async def _arun(
+    jobs: JobSource, journal: str | os.PathLike[str], clients: ClientSource, rate: Mapping[str, str] | None,
+    concurrency: Mapping[str, int] | int | None, storage: str, progress: Progress | None,
+    total: int | None, retry_failed: bool, retry: RetryPolicy | None, grace: float, stop: asyncio.Event,
+) -> Report:  # fmt: skip
+    from ._jobs import jobs_from
+    from ._runner import run_here
+
+    settings = _settings(rate, concurrency, storage, retry, None)
+    opened = Journal(journal)
+    try:
+        opened.start_run()
+        tracker = Tracker(progress, total)
+        interrupted = True
+        try:
+            interrupted = await run_here(jobs_from(jobs), opened, settings, clients, tracker, stop,
+                                         retry_failed=retry_failed, grace=grace)  # fmt: skip
+        finally:
+            report = _finish(opened, tracker, interrupted)
+    finally:
+        opened.close()
+    return report
+
+
+def run(
+    jobs: JobSource,
+    journal: str | os.PathLike[str] = "run.db",
+    *,
+    clients: ClientSource = None,
+    rate: Mapping[str, str] | None = None,
+    concurrency: Mapping[str, int] | int | None = None,
+    storage: str = "memory://",
+    progress: Progress | None = None,
+    executor: cf.Executor | None = None,
+    total: int | None = None,
+    retry_failed: bool = False,
+    retry: RetryPolicy | None = None,
+    grace: float = 5.0,
+    shard_size: int = 100,
+) -> Report:
+    """Run *jobs* (Jobs, or a ``.jsonl``/``.csv`` path), journaling each in *journal* (a SQLite file).
+
+    *clients*: a mapping account -> async client, or a callable account -> async client; default: each
+    provider's ``Async*`` client from the environment. *rate* (``{"upflow": "300/minute"}``) and
+    *concurrency* (an int for every account, or per account/provider) override :data:`DEFAULT_LIMITS`;
+    *storage* is the ``limits`` storage URI (``memory://``; ``redis://host:6379`` shares each account's
+    limit between processes). *progress* receives an :class:`Event` per step (:func:`tqdm_progress`,
+    :func:`log_progress`); *total* (the number of jobs, if known) gives it an ETA. *retry* is the clients'
+    RetryPolicy for transient failures (429s are handled here: the account slows down).
+    *retry_failed* also retries jobs that failed for good before (a 4xx); transient failures are always
+    retried. *executor*: any ``concurrent.futures.Executor`` (a process pool, Dask's
+    ``client.get_executor()``): shards of *shard_size* jobs of one account run there, one at a time per
+    account, while the journal stays here; *clients* must then be None or a picklable callable.
+
+    Ctrl-C stops reading, lets in-flight calls finish for up to *grace* seconds, journals the rest
+    (unsafe ones as unknown), then raises KeyboardInterrupt; a second Ctrl-C stops at once. Returns a
+    :class:`Report`. Bad arguments raise ValidationError; a bad job line is journaled as failed.
+    """
+    from ._jobs import jobs_from
+
+    stop = threading.Event()
+    loop_stop: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        for loop, event in loop_stop:
+            loop.call_soon_threadsafe(event.set)
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        if executor is not None:
+            from ._executor import check_clients, run_with_executor
+
+            check_clients(clients)
+            settings = _settings(rate, concurrency, storage, retry, clients)  # type: ignore[arg-type]
+            opened = Journal(journal)
+            try:
+                opened.start_run()
+                tracker = Tracker(progress, total)
+                interrupted = True
+                try:
+                    interrupted = run_with_executor(
+                        jobs_from(jobs), opened, settings, executor, tracker, stop,
+                        retry_failed=retry_failed, grace=grace, shard_size=shard_size,
+                    )  # fmt: skip
+                finally:
+                    report = _finish(opened, tracker, interrupted)
+            finally:
+                opened.close()
+        else:
+
+            async def main() -> Report:
+                event = asyncio.Event()
+                loop_stop.append((asyncio.get_running_loop(), event))
+                if stop.is_set():
+                    event.set()
+                return await _arun(jobs, journal, clients, rate, concurrency, storage, progress, total,
+                                   retry_failed, retry, grace, event)  # fmt: skip
+
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                report = asyncio.run(main())
+            else:  # a loop runs in this thread (a notebook): run in a thread of our own
+                with cf.ThreadPoolExecutor(1) as pool:
+                    report = pool.submit(asyncio.run, main()).result()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if report.interrupted and stop.is_set():
+        raise KeyboardInterrupt
+    return report

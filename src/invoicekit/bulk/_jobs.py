@@ -1,0 +1,284 @@
+"""Jobs: what one change of one invoice is, and how to read them from Python, JSON Lines and CSV.
+
+Readers are generators: a file of a million lines is read one line at a time, never held whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._change import InvoiceChange
+from .._errors import ValidationError
+
+__all__ = ["PROVIDERS", "Job", "Native", "from_csv", "from_jsonl", "job_from_json", "jobs_from"]
+
+PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+_CHANGE_FIELDS = ("due_date", "issue_date", "memo", "po_number", "pdf", "customer_emails")
+_DATE_FIELDS = ("due_date", "issue_date")
+_JOB_KEYS = frozenset({"id", "provider", "invoice", "change", "account", "extra", "on_unsupported"})
+
+
+@attrs.frozen(init=False)
+class Native:
+    """A native operation of ``client.invoices`` and its keyword arguments, as a job's *change*:
+    ``bulk.Native("update", new_items=[whmcs.NewItem(...)])`` runs ``client.invoices.update(invoice, ...)``.
+    """
+
+    op: str
+    args: Mapping[str, Any]
+
+    def __init__(self, op: str, /, **args: Any) -> None:
+        if not isinstance(op, str) or not op.isidentifier() or op.startswith("_"):  # type: ignore[redundant-expr]
+            raise ValidationError("change.op", f"must name an operation of client.invoices, not {op!r}")
+        object.__setattr__(self, "op", op)
+        object.__setattr__(self, "args", dict(args))
+
+
+def _check_job(inst: Job, attribute: object, value: object) -> None:
+    if inst.provider not in PROVIDERS:
+        raise ValidationError("provider", f"must be one of {', '.join(PROVIDERS)}, not {inst.provider!r}")
+    if not isinstance(inst.change, InvoiceChange | Native):
+        raise ValidationError(
+            "change", f"must be an InvoiceChange or a bulk.Native, not {type(inst.change).__name__}"
+        )
+    if inst.on_unsupported not in ("raise", "skip"):
+        raise ValidationError("on_unsupported", f"must be 'raise' or 'skip', not {inst.on_unsupported!r}")
+    invoice: object = inst.invoice
+    if isinstance(invoice, bool) or not isinstance(invoice, str | int) or invoice == "":
+        raise ValidationError("invoice", f"must be a non-empty str or an int, not {inst.invoice!r}")
+
+
+@attrs.frozen
+class Job:
+    """One change of one invoice: ``bulk.Job("upflow", "external:ERP-42", InvoiceChange(pdf="a.pdf"))``.
+
+    *change* is an :class:`~invoicekit.InvoiceChange` (applied with ``client.invoices.apply``) or a
+    :class:`Native` operation. *id* is the job's identity in the journal (default: a hash of the job).
+    *account* names the provider account when a run talks to several of one provider (default: the
+    provider's name): each account has its own client, concurrency and rate limit. *extra* and
+    *on_unsupported* go to ``apply``; *base* is Invoro's current draft (``apply(..., base=)``).
+    """
+
+    provider: str
+    invoice: str | int
+    change: InvoiceChange | Native
+    id: str = attrs.field(default="", kw_only=True)
+    account: str = attrs.field(default="", kw_only=True)
+    extra: Mapping[str, Any] | None = attrs.field(default=None, kw_only=True)
+    on_unsupported: str = attrs.field(default="raise", kw_only=True, validator=_check_job)
+    base: Any = attrs.field(default=None, kw_only=True, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.account:
+            object.__setattr__(self, "account", self.provider)
+        if not self.id:
+            object.__setattr__(self, "id", _digest(self._describe()))
+
+    def _describe(self) -> str:
+        change: object
+        if isinstance(self.change, Native):
+            change = {"op": self.change.op, "args": self.change.args}
+        else:
+            change = self.change.given()
+        data = [self.provider, self.account, self.invoice, change, self.extra, self.on_unsupported]
+        return json.dumps(data, sort_keys=True, default=repr)
+
+    @property
+    def what(self) -> str:
+        """A short description for the journal: the operation and the names of the fields it sets."""
+        if isinstance(self.change, Native):
+            return f"{self.change.op}({', '.join(sorted(self.change.args))})"
+        return f"apply({', '.join(self.change.given())})"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def jobs_from(source: Iterable[Job] | str | os.PathLike[str]) -> Iterator[Job]:
+    """Jobs from an iterable, or from a ``.jsonl``/``.ndjson``/``.csv`` file (by its suffix)."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        read = from_csv if path.suffix.lower() == ".csv" else from_jsonl
+        for _ in read(path):  # a first pass, keeping nothing: a bad line stops the run before it starts
+            pass
+        return read(path)
+    return iter(source)
+
+
+def from_jsonl(path: str | os.PathLike[str]) -> Iterator[Job]:
+    """Read jobs from a JSON Lines file, one object per line (blank lines and ``#`` comments skipped).
+
+    A relative ``pdf`` path is read relative to the file's directory. A line that is not a job raises
+    ValidationError naming the line number and the field.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise ValidationError(f"line {number}", f"is not JSON ({exc})") from None
+            yield _job_from_json(data, text, path.parent, f"line {number}")
+
+
+def job_from_json(data: str | Mapping[str, Any], *, root: str | os.PathLike[str] = ".") -> Job:
+    """One job from its JSON Lines form (a line of text, or the decoded object); a relative ``pdf`` path is
+    read relative to *root*. Raises ValidationError naming the field.
+    """
+    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
+    try:
+        decoded = json.loads(text) if isinstance(data, str) else dict(data)
+    except ValueError as exc:
+        raise ValidationError("job", f"is not JSON ({exc})") from None
+    return _job_from_json(decoded, text.strip(), Path(root), "job")
+
+
+def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:
+    """Read change jobs from a CSV file with a header: ``id`` (optional), ``provider``, ``invoice``,
+    ``account`` (optional) and the change's fields (``due_date``, ``issue_date``, ``memo``, ``po_number``,
+    ``pdf``, ``customer_emails`` separated by ``;``). An empty cell leaves the field alone.
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8", newline="") as rows:
+        reader = csv.DictReader(rows)
+        for number, row in enumerate(reader, 2):
+            where = f"line {number}"
+            unknown = sorted(set(row) - {"id", "provider", "invoice", "account", *_CHANGE_FIELDS})
+            if unknown:
+                raise ValidationError(f"{where}: {unknown[0]}", "is not a CSV job column")
+            change: dict[str, Any] = {k: v for k, v in row.items() if k in _CHANGE_FIELDS and v}
+            if "customer_emails" in change:
+                change["customer_emails"] = [e.strip() for e in change["customer_emails"].split(";")]
+            data = {k: row[k] for k in ("id", "provider", "invoice", "account") if row.get(k)}
+            text = json.dumps(list(row.values()))
+            yield _job_from_json({**data, "change": change}, text, path.parent, where)
+
+
+def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
+    if not isinstance(data, dict):
+        raise ValidationError(where, "must be a JSON object")
+    unknown = sorted(set(data) - _JOB_KEYS)
+    if unknown:
+        raise ValidationError(f"{where}: {unknown[0]}", "is not a job field")
+    for key in ("provider", "invoice", "change"):
+        if key not in data:
+            raise ValidationError(f"{where}: {key}", "is required")
+    try:
+        raw = data["change"]
+        if not isinstance(raw, dict):
+            raise ValidationError("change", "must be a JSON object")
+        change = _native(raw, data["provider"]) if "op" in raw else _change(raw, root)
+        job_id = data.get("id", _digest(text))
+        if not isinstance(job_id, str | int) or isinstance(job_id, bool) or job_id == "":
+            raise ValidationError("id", f"must be a non-empty string, not {job_id!r}")
+        return Job(
+            data["provider"],
+            data["invoice"],
+            change,
+            id=str(job_id),
+            account=data.get("account") or "",
+            extra=data.get("extra"),
+            on_unsupported=data.get("on_unsupported", "raise"),
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"{where}: {exc.field}", exc.rule) from None
+
+
+def _native(raw: dict[str, Any], provider: object) -> Native:
+    unknown = sorted(set(raw) - {"op", "args"})
+    if unknown:
+        raise ValidationError(f"change.{unknown[0]}", "a native change has only 'op' and 'args'")
+    args = raw.get("args", {})
+    if not isinstance(args, dict):
+        raise ValidationError("change.args", "must be a JSON object of keyword arguments")
+    op = Native(raw["op"]).op
+    if provider not in PROVIDERS:
+        raise ValidationError("provider", f"must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    return Native(op, **_structured(str(provider), op, args))
+
+
+def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    """JSON values made into what the native method takes, by its annotations: ISO dates, decimal
+    strings, the provider's models from objects (``{"description": ..., "amount": "15.00"}``).
+    """
+    import decimal
+    import inspect
+    import types
+    import typing
+
+    import cattrs
+
+    from ._runner import _planner
+
+    method = getattr(type(_planner(provider).invoices), op, None)
+    if method is None or op in {"plan", "apply", "with_raw_response"} or not callable(method):
+        raise ValidationError("change.op", f"{provider} has no native operation {op!r}")
+    # the signature the method presents (operations may be generated, with a __signature__ of their own)
+    parameters = inspect.signature(method, eval_str=True).parameters
+    hints = {n: p.annotation for n, p in parameters.items() if n not in ("self", "extra_headers")}
+    converter = cattrs.Converter()
+    converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+    converter.register_structure_hook(decimal.Decimal, lambda v, _: decimal.Decimal(str(v)))
+    converter.register_structure_hook(decimal.Decimal | int, lambda v, _: decimal.Decimal(str(v)))
+
+    def bare(hint: Any) -> Any:
+        """*hint* without its ``None`` and ``UNSET`` members (None when nothing else is left)."""
+        kept = [t for t in typing.get_args(hint) if t is not type(None) and "UNSET" not in repr(t)]
+        return None if not kept else kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007
+
+    def optional(hint: Any) -> bool:
+        return typing.get_origin(hint) in (typing.Union, types.UnionType) and any(
+            t is type(None) or "UNSET" in repr(t) for t in typing.get_args(hint)
+        )
+
+    converter.register_structure_hook_func(
+        optional, lambda v, t: None if v is None else converter.structure(v, bare(t))
+    )
+    out: dict[str, Any] = {}
+    for name, value in args.items():
+        hint = hints.get(name)
+        if hint is None or name == "return":
+            raise ValidationError(f"change.args.{name}", f"is not an argument of {provider} invoices.{op}")
+        target = bare(hint)
+        if value is None or target is None:
+            out[name] = value
+            continue
+        try:
+            out[name] = converter.structure(value, target)
+        except Exception as exc:  # cattrs' errors: a value that does not fit the annotation
+            raise ValidationError(f"change.args.{name}", f"does not fit {target} ({exc})") from None
+    return out
+
+
+def _change(raw: dict[str, Any], root: Path) -> InvoiceChange:
+    unknown = sorted(set(raw) - set(_CHANGE_FIELDS))
+    if unknown:
+        raise ValidationError(f"change.{unknown[0]}", f"is not a field of InvoiceChange ({_CHANGE_FIELDS})")
+    fields = dict(raw)
+    for name in _DATE_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str):
+            try:
+                fields[name] = dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValidationError(f"change.{name}", f"must be a date YYYY-MM-DD, not {value!r}") from None
+    pdf = fields.get("pdf")
+    if isinstance(pdf, str):
+        fields["pdf"] = str(root / pdf)
+    try:
+        return InvoiceChange(**fields)
+    except ValidationError as exc:
+        raise ValidationError(f"change.{exc.field}", exc.rule) from None

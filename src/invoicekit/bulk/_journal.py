@@ -1,0 +1,207 @@
+"""The journal: one SQLite row per job (stdlib ``sqlite3``, WAL), owned by the caller.
+
+States: ``pending`` (known, not sent) -> ``sent`` (a request may be on its way: committed *before* it is
+sent) -> ``done`` | ``failed`` | ``unknown``. A row left ``sent`` by a crash is resolved on the next run:
+a job that is safe to resend goes back to ``pending``; an unsafe one becomes ``unknown`` and is never
+resent (it waits for a person to reconcile it). Every state change is its own committed transaction, so
+a ``kill -9`` at any instant leaves a journal a rerun can trust.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+__all__ = ["STATES", "Journal", "Record"]
+
+STATES = ("pending", "sent", "done", "failed", "unknown")
+#: Error classes after which a rerun tries the job again (nothing was applied, and it may pass now).
+TRANSIENT = frozenset({"TransportError", "RateLimitError", "ServerError", "ShardLost", "Interrupted"})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    account TEXT NOT NULL,
+    invoice TEXT NOT NULL,
+    what TEXT NOT NULL,
+    safety TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    throttled INTEGER NOT NULL DEFAULT 0,
+    idempotency_key TEXT,
+    result TEXT,
+    error_class TEXT,
+    error TEXT,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started REAL NOT NULL,
+    finished REAL,
+    finished_jobs INTEGER NOT NULL DEFAULT 0,
+    interrupted INTEGER NOT NULL DEFAULT 0
+);
+"""
+_COLUMNS = (
+    "id", "provider", "account", "invoice", "what", "safety", "state", "attempts", "throttled",
+    "idempotency_key", "result", "error_class", "error",
+)  # fmt: skip
+
+#: The columns of a Record (constants: no input reaches the SQL text; values travel as parameters).
+_SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM jobs"  # noqa: S608
+
+
+@attrs.frozen
+class Record:
+    """One job as the journal holds it. No credential is ever stored: *error* is the typed error's own
+    (already scrubbed) message, *result* a short summary of the answer.
+    """
+
+    id: str
+    provider: str
+    account: str
+    invoice: str
+    what: str
+    safety: str
+    state: str
+    attempts: int
+    throttled: int
+    idempotency_key: str | None
+    result: str | None
+    error_class: str | None
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a plain dict (JSON-ready)."""
+        return attrs.asdict(self)
+
+
+class Journal:
+    """The journal file at *path* (created if missing). Not shared between threads: one runner owns it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
+        self._db.executescript(_SCHEMA)
+        self.run = 0
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- a run ---------------------------------------------------------------------------------------
+
+    def start_run(self) -> int:
+        cursor = self._db.execute("INSERT INTO runs (started) VALUES (?)", (time.time(),))
+        self.run = int(cursor.lastrowid or 0)
+        return self.run
+
+    def finish_run(self, finished_jobs: int, *, interrupted: bool) -> None:
+        self._db.execute(
+            "UPDATE runs SET finished = ?, finished_jobs = ?, interrupted = ? WHERE id = ?",
+            (time.time(), finished_jobs, int(interrupted), self.run),
+        )
+
+    # -- one job -------------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Record | None:
+        row = self._db.execute(_SELECT + " WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else Record(*row)
+
+    def seen_this_run(self, job_id: str) -> bool:
+        row = self._db.execute("SELECT run FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return row is not None and row[0] == self.run
+
+    def add(self, record: Record) -> None:
+        """Insert a new job as ``pending`` (or refresh an old row's description and take it for this run)."""
+        self._db.execute(
+            "INSERT INTO jobs (id, seq, run, provider, account, invoice, what, safety, state, "
+            "idempotency_key, updated) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, "
+            "?, ?, 'pending', ?, ?) ON CONFLICT (id) DO UPDATE SET run = excluded.run, "
+            "safety = excluded.safety, what = excluded.what, updated = excluded.updated",
+            (record.id, self.run, record.provider, record.account, record.invoice, record.what,
+             record.safety, record.idempotency_key, time.time()),
+        )  # fmt: skip
+
+    def set_state(
+        self, job_id: str, state: str, *, error_class: str | None = None, error: str | None = None
+    ) -> None:
+        self._db.execute(
+            "UPDATE jobs SET state = ?, error_class = ?, error = ?, updated = ? WHERE id = ?",
+            (state, error_class, error, time.time(), job_id),
+        )
+
+    def sent(self, job_id: str) -> None:
+        """About to send: committed before the request leaves."""
+        self._db.execute(
+            "UPDATE jobs SET state = 'sent', attempts = attempts + 1, updated = ? WHERE id = ?",
+            (time.time(), job_id),
+        )
+
+    def throttled(self, job_id: str) -> None:
+        """A 429: nothing was done; back to pending until the next try."""
+        self._db.execute(
+            "UPDATE jobs SET state = 'pending', throttled = throttled + 1, updated = ? WHERE id = ?",
+            (time.time(), job_id),
+        )
+
+    def finish(
+        self, job_id: str, state: str, *, result: str | None = None, error_class: str | None = None,
+        error: str | None = None, attempts: int = 0, throttled: int = 0,
+    ) -> None:  # fmt: skip
+        """The outcome (*attempts*/*throttled* add what a shard counted on its own)."""
+        self._db.execute(
+            "UPDATE jobs SET state = ?, result = ?, error_class = ?, error = ?, attempts = attempts + ?, "
+            "throttled = throttled + ?, updated = ? WHERE id = ?",
+            (state, result, error_class, error, attempts, throttled, time.time(), job_id),
+        )
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+        return {state: int(found.get(state, 0)) for state in STATES}
+
+    def records(self, *states: str) -> Iterator[Record]:
+        """The jobs in *states* (all when none is given), in the order they were first seen; streamed."""
+        query = _SELECT
+        if states:
+            query += f" WHERE state IN ({', '.join('?' for _ in states)})"
+        cursor = self._db.execute(query + " ORDER BY seq", states)
+        for row in cursor:
+            yield Record(*row)
+
+    def last_run(self) -> tuple[float, float | None, int, bool] | None:
+        row = self._db.execute(
+            "SELECT started, finished, finished_jobs, interrupted FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], bool(row[3]))
+
+
+def write_records(records: Iterator[Record], out: IO[str], fmt: str) -> int:
+    """Write *records* to *out* as JSON Lines (``jsonl``) or CSV (``csv``); returns how many."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(_COLUMNS)
+        for record in records:
+            writer.writerow(attrs.astuple(record))
+            count += 1
+        return count
+    for record in records:
+        out.write(json.dumps(record.as_dict()) + "\n")
+        count += 1
+    return count
