@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 BASE = "https://api.test"  # only the mock transport ever sees it
 
@@ -336,6 +336,207 @@ def make_raw_whmcs(transport) -> Callable[[], object]:
     return call
 
 
+# -- async: the same calls through each provider's Async* client and through httpx.AsyncClient ----------
+
+
+def make_aik_upflow(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    import invoicekit
+
+    client = invoicekit.AsyncUpflow(
+        api_key="k-test",
+        api_secret="s-test",
+        base_url=BASE + "/v1",
+        http_client=httpx.AsyncClient(transport=transport),
+    )
+    path = small_pdf_path()
+
+    async def call() -> object:
+        return await client.invoices.upload_pdf("inv_123", path)
+
+    return call
+
+
+def make_araw_upflow(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    client = httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=False)
+    headers = {"X-API-KEY": "k-test", "X-API-SECRET": "s-test", "Accept": "application/json"}
+    path = small_pdf_path()
+
+    async def call() -> object:
+        with open(path, "rb") as f:
+            files = {"file": ("invoice.pdf", f, "application/pdf")}
+            r = await client.post(BASE + "/v1/invoices/inv_123/pdf", files=files, headers=headers)
+        r.raise_for_status()
+        return None
+
+    return call
+
+
+def make_aik_salesbricks(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    from invoicekit.salesbricks import AsyncSalesbricks
+
+    client = AsyncSalesbricks(
+        api_key="sb-test", base_url=BASE + "/api/v2", http_client=httpx.AsyncClient(transport=transport)
+    )
+
+    async def call() -> object:
+        return await client.invoices.update(
+            "3c90c3cc-0d44-4b50-8888-8dd25736052a", invoice_memo="Net 30", purchase_order="PO-42"
+        )
+
+    return call
+
+
+def make_araw_salesbricks(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    client = httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=False)
+    headers = {"X-SALESBRICKS-KEY": "sb-test", "Accept": "application/json"}
+    url = BASE + "/api/v2/invoices/3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+    async def call() -> object:
+        data = {
+            "purchase_order": json.dumps({"code": "PO-42"}, separators=(",", ":")),
+            "invoice_memo": "Net 30",
+        }
+        files = [(k, (None, v)) for k, v in data.items()]
+        r = await client.patch(url, files=files, headers=headers)
+        r.raise_for_status()
+        return r.json()
+
+    return call
+
+
+def make_aik_payabli(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    from invoicekit import payabli
+    from invoicekit.payabli import AsyncPayabli
+
+    client = AsyncPayabli(
+        api_key="pk-test", base_url=BASE, http_client=httpx.AsyncClient(transport=transport)
+    )
+    data = payabli.BillData(notes="Q3 services", invoice_number="INV-42")
+
+    async def call() -> object:
+        return await client.invoices.update(3625, invoice_data=data)
+
+    return call
+
+
+def make_araw_payabli(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    client = httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=False)
+    headers = {"requestToken": "pk-test", "Accept": "application/json"}
+
+    async def call() -> object:
+        body = {"invoiceData": {"invoiceNumber": "INV-42", "notes": "Q3 services"}}
+        r = await client.put(BASE + "/Invoice/3625", json=body, headers=headers)
+        r.raise_for_status()
+        data = r.json()
+        if not data.get("isSuccess"):
+            raise RuntimeError(data)
+        return data
+
+    return call
+
+
+def make_aik_invoro(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    from invoicekit.invoro import AsyncInvoro
+
+    client = AsyncInvoro(
+        api_key="iv-test", base_url=BASE + "/invoice-api", http_client=httpx.AsyncClient(transport=transport)
+    )
+    draft = _invoro_draft()
+
+    async def call() -> object:
+        return await client.invoices.update_draft(
+            "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", draft, calculate_totals=True
+        )
+
+    return call
+
+
+def make_araw_invoro(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    client = httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=False)
+    headers = {"Authorization": "Bearer iv-test", "Accept": "application/json"}
+    url = BASE + "/invoice-api/invoices/7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
+
+    async def call() -> object:
+        body = {
+            "calculate_totals": True,
+            "header": {
+                "invoice_number": "INV-42",
+                "issue_date": "2025-09-30T00:00:00Z",
+                "due_date": "2025-10-30T00:00:00Z",
+                "currency": "EUR",
+            },
+            "items": [{"name": "Q3 services", "quantity": 1, "price": 10000}],
+        }
+        r = await client.put(url, json=body, headers=headers)
+        r.raise_for_status()
+        data = r.json()
+        if not data.get("success"):
+            raise RuntimeError(data)
+        return data["data"]
+
+    return call
+
+
+def make_aik_whmcs(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    from invoicekit.whmcs import AsyncWhmcs
+
+    client = AsyncWhmcs(
+        url=BASE,
+        identifier="wh-ident",
+        secret="wh-secret",
+        http_client=httpx.AsyncClient(transport=transport),
+    )
+
+    async def call() -> object:
+        return await client.invoices.update(42, status="Unpaid", notes="Q3 services")
+
+    return call
+
+
+def make_araw_whmcs(transport) -> Callable[[], Awaitable[object]]:
+    import httpx
+
+    client = httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=False)
+    headers = {"Accept": "application/json"}
+
+    async def call() -> object:
+        form = {
+            "action": "UpdateInvoice",
+            "invoiceid": "42",
+            "status": "Unpaid",
+            "notes": "Q3 services",
+            "responsetype": "json",
+            "identifier": "wh-ident",
+            "secret": "wh-secret",
+        }
+        r = await client.post(BASE + "/includes/api.php", data=form, headers=headers)
+        r.raise_for_status()
+        data = r.json()
+        if data.get("result") != "success":
+            raise RuntimeError(data)
+        return data
+
+    return call
+
+
 PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
 
 #: case name -> (factory, provider whose canned answer it gets)
@@ -343,16 +544,80 @@ CASES: dict[str, tuple[Callable[..., Callable[[], object]], str]] = {
     **{f"ik_{p}": (globals()[f"make_ik_{p}"], p) for p in PROVIDERS},
     **{f"raw_{p}": (globals()[f"make_raw_{p}"], p) for p in PROVIDERS},
     **{f"ikfast_{p}": (globals()[f"make_ik_{p}"], p) for p in PROVIDERS},
+    **{f"aik_{p}": (globals()[f"make_aik_{p}"], p) for p in PROVIDERS},
+    **{f"araw_{p}": (globals()[f"make_araw_{p}"], p) for p in PROVIDERS},
+    **{f"aikfast_{p}": (globals()[f"make_aik_{p}"], p) for p in PROVIDERS},
     "sdk_payabli": (make_sdk_payabli, "payabli"),
 }
 
 
 def build(case: str) -> Callable[[], object]:
+    """One blocking call of *case* (an ``a…`` case runs its one call on a fresh event loop)."""
+    if case.startswith("a"):
+        run = build_block(case)
+        return lambda: run(1)
     factory, provider = CASES[case]
     call = factory(mock_transport(provider))
     if case.startswith("ik"):
         return _json_path(call, fast=case.startswith("ikfast_"))
     return call
+
+
+def build_block(case: str) -> Callable[[int], None]:
+    """A function making *n* calls of *case* in a row. Async cases (``aik_``, ``araw_``, ``aikfast_``) run
+    their *n* calls inside one coroutine on one event loop kept for the case, so the figure is the calls'
+    cost, not the loop's start-up.
+    """
+    if not case.startswith("a"):
+        call = build(case)
+
+        def run(n: int) -> None:
+            for _ in range(n):
+                call()
+
+        return run
+    import asyncio
+
+    factory, provider = CASES[case]
+    acall = factory(mock_transport(provider))
+    fast = case.startswith("aikfast_")
+    json_module = _json_module(fast) if case.startswith("aik") else _NO_SWITCH
+    loop = asyncio.new_event_loop()
+
+    async def many(n: int) -> None:
+        for _ in range(n):
+            if json_module is not _NO_SWITCH:
+                _set_json(json_module)
+            await acall()
+
+    def run_async(n: int) -> None:
+        loop.run_until_complete(many(n))
+
+    return run_async
+
+
+_NO_SWITCH = object()
+
+
+def _json_module(fast: bool) -> object:
+    """The orjson module (``fast``), None (the standard library), or _NO_SWITCH for a tree without _json."""
+    try:
+        from invoicekit import _json  # noqa: F401
+    except ImportError:
+        if fast:
+            raise
+        return _NO_SWITCH
+    if fast:
+        import orjson  # ImportError -> the case is reported as skipped
+
+        return orjson
+    return None
+
+
+def _set_json(module: object) -> None:
+    from invoicekit import _json
+
+    _json._orjson = module
 
 
 def _json_path(call: Callable[[], object], *, fast: bool) -> Callable[[], object]:

@@ -209,7 +209,16 @@ class Redactor:
     compiled on first use, so making a client costs no regex compilation.
     """
 
-    __slots__ = ("_always", "_needles", "_numeric", "_pattern", "_probes", "_raws", "_short")
+    __slots__ = (
+        "_always",
+        "_needles",
+        "_numeric",
+        "_pattern",
+        "_probe_pattern",
+        "_probes",
+        "_raws",
+        "_short",
+    )
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         raws = {secret.reveal() for secret in secrets}
@@ -233,6 +242,7 @@ class Redactor:
             probes.add(run.encode())
         self._probes = tuple(probes)
         self._always = always
+        self._probe_pattern: re.Pattern[bytes] | None = None  # compiled on the first answer
 
     def _compiled(self) -> re.Pattern[str]:
         if self._pattern is None:
@@ -294,15 +304,15 @@ class Redactor:
             return True
         if raw[:1] == b"\x00" or raw[1:2] == b"\x00" or raw[:2] in _UTF16_BOMS:
             return True  # UTF-16 or UTF-32 JSON (json.loads reads it): the probes are UTF-8 bytes
-        for marker in _MARKERS:
-            if marker in raw:  # a character may be escaped (or an invisible one inserted) anywhere
-                return True
-        if (b"\xc2" in raw or b"\xe2" in raw or b"\xef" in raw) and _INVISIBLE_UTF8.search(raw):
-            return True  # a hidden character (zero-width, bidirectional, C1, soft hyphen) splits a credential
-        for probe in self._probes:  # noqa: SIM110
-            if probe in raw:
-                return True
-        return False
+        # One search for any of: an escape that may spell a character (or an invisible one inserted)
+        # anywhere, a hidden character (zero-width, bidirectional, C1, soft hyphen) splitting a
+        # credential, or a probe (a run of letters and digits, or a base64 core, every form keeps).
+        pattern = self._probe_pattern
+        if pattern is None:
+            alternatives = [re.escape(m) for m in _MARKERS] + [b"(?:" + _INVISIBLE_UTF8.pattern + b")"]
+            alternatives += [re.escape(p) for p in self._probes if p]
+            pattern = self._probe_pattern = re.compile(b"|".join(alternatives))
+        return pattern.search(raw) is not None
 
 
 def _visible(value: str) -> tuple[str, list[int]]:

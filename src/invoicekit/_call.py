@@ -11,11 +11,10 @@ import base64
 import enum
 import os
 import re
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar, cast
 
 import attrs
 import httpx
@@ -219,6 +218,9 @@ def build_request(
         stream = JsonStream(body.value, stack)  # serves httpx.Client and httpx.AsyncClient alike
         all_headers["Content-Type"] = "application/json"
         all_headers["Content-Length"] = str(stream.length)
+        whole = stream.whole()
+        if whole is not None:  # no file to stream: the bytes as they are (no generator per chunk)
+            stream = httpx.ByteStream(whole)
     elif isinstance(body, Multipart):
         return _multipart_request(call, url, all_headers, body, boundary, stack, timeout)
     if stream is not None:
@@ -254,6 +256,7 @@ def _multipart_request(
     timeout: httpx.Timeout,
 ) -> httpx.Request:
     # One boundary per logical call, so every retry sends the same bytes.
+    boundary = boundary or new_boundary()  # (the client always gives one; a caller may not)
     headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
     data: dict[str, list[str]] = {}
     for name, value in body.fields:
@@ -264,8 +267,14 @@ def _multipart_request(
     ]
     if not files:  # given data alone, httpx would send it urlencoded under our multipart header
         text_only = b"".join(MultipartStream(data=data, files=[], boundary=boundary.encode("ascii")))
+        headers["Content-Length"] = str(len(text_only))
+        headers.setdefault("Host", url.netloc.decode("ascii"))  # as for JSON and form bodies
         return httpx.Request(
-            call.method, url, headers=headers, content=text_only, extensions={"timeout": timeout.as_dict()}
+            call.method,
+            url,
+            headers=headers,
+            stream=httpx.ByteStream(text_only),  # (content= would parse the boundary back out of the header)
+            extensions={"timeout": timeout.as_dict()},
         )
     return httpx.Request(
         call.method,
@@ -278,8 +287,14 @@ def _multipart_request(
 
 
 def new_idempotency_key() -> str:
-    """A fresh idempotency key for one logical call: a random UUID, as providers recommend."""
-    return str(uuid.uuid4())
+    """A fresh idempotency key for one logical call: a random UUID, as providers recommend.
+
+    What ``str(uuid.uuid4())`` gives (16 random bytes, version 4, RFC 4122 variant), written directly:
+    ``uuid.UUID`` checks its arguments in Python, several microseconds a call.
+    """
+    h = os.urandom(16).hex()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def _content(file: File, stack: ExitStack) -> bytes | BinaryIO:
@@ -359,6 +374,13 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             else:
                 self._parts.append(decimal_text(self._decimals[int(index)]).encode())
             self._parts.append(rest)
+
+    def whole(self) -> bytes | None:
+        """The whole document when it holds no file (nothing to stream), else None."""
+        if self._files:
+            return None
+        parts = cast("list[bytes]", self._parts)  # no file: every part is text
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def __iter__(self) -> Iterator[bytes]:
         for part in self._parts:

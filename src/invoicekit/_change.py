@@ -34,6 +34,8 @@ __all__ = [
     "Plan",
     "PlannedRequest",
     "Prepared",
+    "describe",
+    "describe_send",
     "plan",
     "prepare",
 ]
@@ -439,13 +441,59 @@ def plan(client: BaseClient, prepared: Prepared[Any], extra_headers: Mapping[str
 def _planned(
     client: BaseClient, prepared: Prepared[Any], extra_headers: Mapping[str, str] | None
 ) -> PlannedRequest:
+    return describe(client, prepared.call, extra_headers, key_given=prepared.key_given)
+
+
+class _Described(Exception):  # not an error: how a dry run leaves the send it stopped
+    def __init__(self, planned: PlannedRequest, call: Call[Any]) -> None:
+        super().__init__()
+        self.planned = planned
+        self.call = call
+
+
+def describe_send(
+    operation: Callable[[], object], *, key_given: bool = False
+) -> tuple[PlannedRequest, Call[Any]]:
+    """Run *operation* (any public method of a sync client, e.g. ``lambda: client.invoices.update(...)``)
+    as a dry run: its arguments are checked and its request built exactly as a send would, then described
+    (secrets masked) instead of sent. Returns the description and the call (its safety, ``once_only``).
+    *key_given*: the caller chose the idempotency key (else one made per call shows as new for each call).
+    Raises what the operation raises before sending (ValidationError); nothing is ever sent.
+    """
+    from ._client import DRY_RUN
+
+    def capture(client: BaseClient, call: Call[Any], extra_headers: Mapping[str, str] | None) -> None:
+        DRY_RUN.reset(token)  # describing begins the call again: not a second capture
+        raise _Described(describe(client, call, extra_headers, key_given=key_given), call)
+
+    token = DRY_RUN.set(capture)
+    try:
+        operation()
+    except _Described as done:
+        return done.planned, done.call
+    finally:
+        if DRY_RUN.get() is capture:
+            DRY_RUN.reset(token)
+    raise RuntimeError("the operation sent no request to describe")  # not an operation of a client
+
+
+def describe(
+    client: BaseClient,
+    call: Call[Any],
+    extra_headers: Mapping[str, str] | None = None,
+    *,
+    key_given: bool = False,
+) -> PlannedRequest:
+    """The request *call* would be sent as through *client*, built exactly as a send builds it, secrets
+    masked; nothing is sent.
+    """
     from ._call import Form, Json, Multipart
     from ._forms import php_form
 
     auth = client._auth
     secret_headers = {name.lower() for name in auth.apply_headers()}
-    call, state = client._begin(prepared.call, extra_headers)  # checks extra_headers as a send does
-    fresh_key = call.idempotency_key if not prepared.key_given else None
+    call, state = client._begin(call, extra_headers)  # checks extra_headers as a send does
+    fresh_key = call.idempotency_key if not key_given else None
     with ExitStack() as stack:
         request = client._request(call, state, stack)
     headers: list[tuple[str, str]] = []

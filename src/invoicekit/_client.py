@@ -12,11 +12,13 @@ import ipaddress
 import logging
 import math
 import os
+import sys
 import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,7 +27,7 @@ import httpx
 
 from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
 from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
-from ._call import Call, build_request, new_boundary, with_extra_headers
+from ._call import Call, Multipart, build_request, new_boundary, with_extra_headers
 from ._errors import (
     DecodeError,
     OutcomeUnknownError,
@@ -63,8 +65,14 @@ __all__ = ["AsyncClient", "BaseClient", "Provider", "SyncClient"]
 
 R = TypeVar("R")
 logger = logging.getLogger("invoicekit")
+logger.addHandler(logging.NullHandler())  # silent by default; here, not in __init__: a light import
 DEFAULT_TIMEOUT = 60.0
 _monotonic = time.monotonic  # the deadline's clock (bound once: tests may stand in for `time` here)
+#: Set only inside ``invoicekit._change.describe_send``: called with each call a send starts, it raises
+#: instead of sending (how ``invoicekit --dry-run`` shows a native operation's request).
+DRY_RUN: ContextVar[Callable[[BaseClient, Call[Any], Mapping[str, str] | None], None] | None] = ContextVar(
+    "invoicekit_dry_run", default=None
+)
 
 
 @attrs.frozen
@@ -76,6 +84,8 @@ class Provider:
     sandbox_url: str | None = None
     read_error: Callable[[int, Any], Failure] = read_error
     check_envelope: Callable[[Any], Failure | None] = no_envelope
+    #: The environment variable read for the base URL when the caller passes no ``base_url=``.
+    base_url_env: str | None = None
 
 
 @attrs.define
@@ -86,7 +96,9 @@ class _Attempts:
     rate_limited: int = 0
     #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
     sent: bool = False
-    boundary: str = attrs.field(factory=new_boundary)
+    #: The multipart boundary of every attempt, made on the first multipart attempt (a JSON or form call
+    #: needs none).
+    boundary: str = ""
     #: The time.monotonic() by which the call must end (every attempt and every wait).
     deadline: float = math.inf
     #: Set when the last answer's body could not be read (too large, corrupt encoding).
@@ -225,21 +237,16 @@ class BaseClient:
     # -- pure steps shared by both send loops ---------------------------------------------------------
 
     def _begin(self, call: Call[R], extra_headers: Mapping[str, str] | None) -> tuple[Call[R], _Attempts]:
-        """The call with the caller's *extra_headers* (checked here, before any request) and its counters.
-
-        A call with an idempotency key gets a multipart boundary derived from the key, so a resend under the
-        same key (by the retry loop, or by the caller after a TransportError) sends the same bytes.
-        """
+        """The call with the caller's *extra_headers* (checked here, before any request) and its counters."""
+        capture = DRY_RUN.get()
+        if capture is not None:  # a dry run (invoicekit._change.describe_send): described, never sent
+            capture(self, call, extra_headers)
         if extra_headers is None:
             extra_headers = call.extra_headers
         if extra_headers is not None:
             protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
             call = with_extra_headers(call, extra_headers, protected=protected)
-        deadline = _monotonic() + self._deadline
-        if call.idempotency_key is None:
-            return call, _Attempts(deadline=deadline)
-        digest = hashlib.sha256(call.idempotency_key.encode()).hexdigest()[:32]
-        return call, _Attempts(boundary=digest, deadline=deadline)
+        return call, _Attempts(deadline=_monotonic() + self._deadline)
 
     def _meta(self, response: httpx.Response, call: Call[Any], state: _Attempts) -> Meta:
         return Meta(
@@ -260,7 +267,7 @@ class BaseClient:
             call,
             base_url=self._base_url,
             headers=headers,
-            boundary=state.boundary,
+            boundary=state.boundary or _boundary(call, state),
             stack=stack,
             timeout=self._timeout,
             body=self._auth.apply_body(call.body),
@@ -551,8 +558,6 @@ class AsyncClient(BaseClient):
             await _async_sleep(wait)
 
     async def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
-        import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
-
         with ExitStack() as stack:
             try:
                 request = self._prepare(call, state, stack)
@@ -562,9 +567,18 @@ class AsyncClient(BaseClient):
             started = time.perf_counter()
             try:
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
-                with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)):
-                    response = await self._http.send(request, stream=True, follow_redirects=False)
-                    await self._read(call, response, state)
+                left = max(state.deadline - _monotonic(), 0.0)
+                timeout = _asyncio_timeout(left)
+                if timeout is not None:
+                    async with timeout:
+                        response = await self._http.send(request, stream=True, follow_redirects=False)
+                        await self._read(call, response, state)
+                else:
+                    import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
+
+                    with anyio.fail_after(left):
+                        response = await self._http.send(request, stream=True, follow_redirects=False)
+                        await self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
             except TimeoutError:
                 outcome = sending.cut(self._deadline)
@@ -630,10 +644,41 @@ class _Sending:
         return httpx.PoolTimeout(f"the call's deadline ({deadline:g} s) passed before the request was sent")
 
 
+#: asyncio.timeout exists from Python 3.11.
+_HAS_ASYNCIO_TIMEOUT = sys.version_info >= (3, 11)
+
+
+def _asyncio_timeout(seconds: float) -> Any:
+    """On an asyncio task, asyncio's own timeout (one timer handle; anyio's cancel scope costs several
+    times as much on every call): raises TimeoutError when *seconds* pass, as ``anyio.fail_after`` does.
+    None elsewhere (trio, or Python 3.10), where the caller uses anyio's.
+    """
+    asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
+    if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
+        return None
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no asyncio loop runs in this thread (trio)
+        return None
+    return None if task is None else asyncio.timeout(seconds)
+
+
 async def _async_sleep(seconds: float) -> None:
     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
     await anyio.sleep(seconds)
+
+
+def _boundary(call: Call[Any], state: _Attempts) -> str:
+    """The multipart boundary of a call's every attempt, made on its first (none for other bodies). A call
+    with an idempotency key gets one derived from the key, so a resend under the same key (by the retry
+    loop, or by the caller after a TransportError) sends the same bytes.
+    """
+    if not isinstance(call.body, Multipart):
+        return ""
+    key = call.idempotency_key
+    state.boundary = new_boundary() if key is None else hashlib.sha256(key.encode()).hexdigest()[:32]
+    return state.boundary
 
 
 def _credential_names(auth: Auth) -> tuple[str, ...]:
@@ -646,6 +691,12 @@ def _credential_names(auth: Auth) -> tuple[str, ...]:
 
 
 def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
+    """``base_url=``, else the provider's ``<PROVIDER>_BASE_URL`` (checked the same way, named by the
+    variable), else the sandbox URL when asked, else the production URL.
+    """
+    env = provider.base_url_env
+    if base_url is None and env is not None and os.environ.get(env, "").strip():
+        return check_base_url(os.environ[env], env).rstrip("/")
     if base_url is not None:
         url = base_url
     elif sandbox:

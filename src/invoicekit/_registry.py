@@ -51,6 +51,9 @@ class ProviderSpec(NamedTuple):
     url_param: str = "base_url"
     #: The key of its table in ``invoicekit._capabilities`` (None: no unified apply/plan).
     capabilities: str | None = None
+    #: The optional variable the client reads for its base URL when none is passed (its ``Provider``'s
+    #: ``base_url_env``); the fake server prints it.
+    url_env: str | None = None
 
     @property
     def package_exports(self) -> tuple[str, ...]:
@@ -81,24 +84,25 @@ _PROVIDERS: dict[str, ProviderSpec] = {
             "upflow", "Upflow", "invoicekit.upflow", "Upflow", "AsyncUpflow",
             fake="invoicekit.testing._upflow:FakeUpflow",
             env=(("UPFLOW_API_KEY", "api_key"), ("UPFLOW_API_SECRET", "api_secret")),
+            url_env="UPFLOW_BASE_URL",
             exports=("ExternalId",), fake_exports=("UpflowInvoice",), capabilities="upflow",
         ),
         ProviderSpec(
             "salesbricks", "Salesbricks", "invoicekit.salesbricks", "Salesbricks", "AsyncSalesbricks",
             fake="invoicekit.testing._salesbricks:FakeSalesbricks",
-            env=(("SALESBRICKS_API_KEY", "api_key"),),
+            env=(("SALESBRICKS_API_KEY", "api_key"),), url_env="SALESBRICKS_BASE_URL",
             fake_exports=("SalesbricksAttachment", "SalesbricksInvoice"), capabilities="salesbricks",
         ),
         ProviderSpec(
             "payabli", "Payabli", "invoicekit.payabli", "Payabli", "AsyncPayabli",
             fake="invoicekit.testing._payabli:FakePayabli",
-            env=(("PAYABLI_API_KEY", "api_key"),),
+            env=(("PAYABLI_API_KEY", "api_key"),), url_env="PAYABLI_BASE_URL",
             fake_exports=("PayabliAttachment", "PayabliInvoice"), capabilities="payabli",
         ),
         ProviderSpec(
             "invoro", "Invoro", "invoicekit.invoro", "Invoro", "AsyncInvoro",
             fake="invoicekit.testing._invoro:FakeInvoro",
-            env=(("INVORO_API_KEY", "api_key"),),
+            env=(("INVORO_API_KEY", "api_key"),), url_env="INVORO_BASE_URL",
             fake_exports=("InvoroInvoice",), capabilities="invoro",
         ),
         ProviderSpec(

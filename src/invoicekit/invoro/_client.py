@@ -318,7 +318,11 @@ def _auth(api_key: str | None, auth_scheme: str, options: Mapping[str, object]) 
 
 
 INVORO = Provider(
-    "invoro", "https://api.invoro.eu/invoice-api", read_error=read_error, check_envelope=check_envelope
+    "invoro",
+    "https://api.invoro.eu/invoice-api",
+    read_error=read_error,
+    check_envelope=check_envelope,
+    base_url_env="INVORO_BASE_URL",
 )
 
 

@@ -151,6 +151,7 @@ PAYABLI = Provider(
     sandbox_url="https://api-sandbox.payabli.com/api",
     read_error=read_error,
     check_envelope=check_envelope,
+    base_url_env="PAYABLI_BASE_URL",
 )
 
 _CONV = make_converter(wire_name=camel)

@@ -78,6 +78,7 @@ SALESBRICKS: Final = Provider(
     "https://api.salesbricks.com/api/v2",
     sandbox_url="https://api.staging.salesbricks.com/api/v2",
     read_error=read_error,
+    base_url_env="SALESBRICKS_BASE_URL",
 )
 
 IDEMPOTENCY_HEADER: Final = "X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"

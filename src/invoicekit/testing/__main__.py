@@ -1,12 +1,14 @@
-"""``python -m invoicekit.testing`` (or ``invoicekit-fakes``): serve every provider's fake on 127.0.0.1.
+"""``invoicekit fakes serve`` (or ``invoicekit-fakes``, ``python -m invoicekit.testing``): serve every
+provider's fake on 127.0.0.1.
 
 The fakes served are those of the provider registry (``invoicekit/_registry.py``), each seeded by its
 ``seed_demo()``.
 
 Every fake is seeded with a few demo invoices and served on one port, under its own name
 (``http://127.0.0.1:<port>/upflow/v1``, ``/salesbricks/api/v2``, ``/payabli/api``, ``/invoro/invoice-api``,
-``/whmcs``). The command prints, per provider, the environment variables and the ``base_url=`` to give a
-client, then serves until Ctrl-C (or SIGTERM), and exits with status 0.
+``/whmcs``). The command prints, per provider, the environment variables (``<PROVIDER>_BASE_URL`` too,
+which every client reads) and the ``base_url=`` to give a client, then serves until Ctrl-C (or SIGTERM),
+and exits with status 0.
 
 ``--fault NAME:KIND[:VALUE][*TIMES]`` (repeatable) queues faults before serving, e.g. ``--fault
 whmcs:timeout-after-apply`` or ``--fault salesbricks:status:503*2``; while serving, ``POST /_faults/NAME``
@@ -52,6 +54,8 @@ def describe(demo: dict[str, tuple[FakeProvider, str]], server: FakeServer) -> s
             f"{var}={server.base_url(name) if param == spec.url_param else getattr(fake, param)}"
             for var, param in spec.env
         ]
+        if spec.url_env is not None:
+            env.append(f"{spec.url_env}={server.base_url(name)}")
         lines += ["", f"# {spec.title}: {seeded}", *env, f"{spec.url_param}={server.base_url(name)}"]
     return "\n".join(lines)
 
@@ -65,9 +69,9 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "python -m invoicekit.testing") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m invoicekit.testing",
+        prog=prog,
         description="Serve invoicekit's fakes of Upflow, Salesbricks, Payabli, Invoro and WHMCS over HTTP.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: 0, a free port)")
@@ -101,9 +105,11 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status (0 after Ctrl-C)."""
-    parser = _parser()
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Run the command; returns the exit status (0 after Ctrl-C). ``invoicekit fakes serve`` (and its alias
+    ``invoicekit-fakes``) runs this.
+    """
+    parser = _parser() if prog is None else _parser(prog)
     args = parser.parse_args(argv)
     if not _loopback(args.host) and not args.allow_non_loopback:
         parser.error(

@@ -19,7 +19,12 @@ from ._models import EXTERNAL_PREFIX, ExternalId
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
 
-UPFLOW = Provider("upflow", "https://api.upflow.io/v1", sandbox_url="https://api.sandbox.upflow.io/v1")
+UPFLOW = Provider(
+    "upflow",
+    "https://api.upflow.io/v1",
+    sandbox_url="https://api.sandbox.upflow.io/v1",
+    base_url_env="UPFLOW_BASE_URL",
+)
 
 Encoding: TypeAlias = Literal["multipart", "base64"]
 ENCODINGS: tuple[Encoding, ...] = ("multipart", "base64")

@@ -1,0 +1,697 @@
+"""Running a parsed ``invoicekit`` command (imported only once a command runs; the parser is in _cli).
+
+Everything goes through the public clients: a native command calls ``client.invoices.<method>`` (or
+``Whmcs.call``), ``apply`` calls ``client.invoices.apply``; ``--dry-run`` runs the same method under
+:func:`invoicekit._change.describe_send`, which describes the request instead of sending it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import enum
+import json
+import os
+import re
+import secrets
+import sys
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, TextIO
+
+import attrs
+
+import invoicekit
+from invoicekit import InvoiceKitError, ValidationError
+
+from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
+from ._files import File
+from ._unset import UNSET
+
+__all__ = ["InputError", "run", "to_data"]
+
+
+class InputError(Exception):
+    """Input the command cannot use (a bad file, JSON, value or confirmation): exit 3 (or *code*)."""
+
+    def __init__(self, message: str, code: int = EXIT["invalid"]) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- output -----------------------------------------------------------------------------------------
+
+
+def color(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with ``NO_COLOR`` set (to anything non-empty) or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _style(text: str, code: str, stream: TextIO) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color(stream) else text
+
+
+def to_data(value: Any) -> Any:
+    """A result as JSON data: attrs models as objects (UNSET fields left out), dates as ISO text,
+    Decimals kept (written as exact JSON numbers), enums as their value, files as their name.
+    """
+    if attrs.has(type(value)):
+        return {
+            a.name: to_data(getattr(value, a.name))
+            for a in attrs.fields(type(value))
+            if getattr(value, a.name) is not UNSET
+        }
+    if isinstance(value, Mapping):
+        return {str(k): to_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_data(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return to_data(value.value)
+    if isinstance(value, File):
+        return value.name_or("-")
+    return value
+
+
+def dumps(data: Any, *, indent: int | None = 2) -> str:
+    """JSON text of *data*; a Decimal is written as its exact digits (a JSON number), never a float."""
+    nonce = secrets.token_hex(8)
+    numbers: list[str] = []
+
+    def default(obj: Any) -> Any:
+        if isinstance(obj, Decimal):
+            if not obj.is_finite():
+                return str(obj)
+            numbers.append(str(obj))
+            return f"{nonce}:{len(numbers) - 1}"
+        raise TypeError(f"{type(obj).__name__} is not JSON")
+
+    text = json.dumps(data, default=default, indent=indent, ensure_ascii=False)
+    if not numbers:
+        return text
+    return re.sub(f'"{nonce}:([0-9]+)"', lambda m: numbers[int(m[1])], text)
+
+
+def _rows(data: Any, prefix: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(data, dict) and data:
+        for key, value in data.items():
+            _rows(value, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(data, list) and data:
+        for i, value in enumerate(data):
+            _rows(value, f"{prefix}[{i}]", out)
+    else:
+        shown = data if isinstance(data, str) else dumps(data, indent=None)
+        out.append((prefix or "result", shown))
+
+
+def table(data: Any, stream: TextIO) -> str:
+    """*data* as two aligned columns (path, value), one leaf per line."""
+    rows: list[tuple[str, str]] = []
+    _rows(data, "", rows)
+    width = max((len(k) for k, _ in rows), default=0)
+    return "\n".join(f"{_style(k.ljust(width), '1', stream)}  {v}" for k, v in rows)
+
+
+def emit(data: Any, args: argparse.Namespace, text: str | None = None) -> None:
+    """Print *data* on stdout: JSON, or a table (the default on a terminal). *text* replaces the table."""
+    out = sys.stdout
+    fmt = args.output or ("table" if out.isatty() else "json")
+    if fmt == "json":
+        out.write(dumps(data) + "\n")
+    else:
+        out.write((text if text is not None else table(data, out)) + "\n")
+    out.flush()
+
+
+def error(message: str) -> None:
+    print(f"{_style('invoicekit: error:', '31', sys.stderr)} {message}", file=sys.stderr)  # noqa: T201
+
+
+# -- reading input ----------------------------------------------------------------------------------
+
+
+def load_json(source: str, option: str) -> Any:
+    """The JSON document in the file *source* (``-``: stdin); numbers with a fraction are exact Decimals."""
+    try:
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as f:
+                text = f.read()
+    except OSError as exc:
+        raise InputError(
+            f"{option} {source}: cannot read it ({exc.strerror or type(exc).__name__})"
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{option} {source}: not UTF-8 text") from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        where = "stdin" if source == "-" else source
+        raise InputError(
+            f"{option} {where}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except ValueError as exc:
+        raise InputError(f"{option} {source}: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+Naming = Callable[[str, "attrs.Attribute[Any] | None"], str]
+
+
+def _python_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
+    return name
+
+
+def _payabli_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
+    from ._convert import camel
+
+    if attribute is not None and "invoicekit.wire" in attribute.metadata:
+        return str(attribute.metadata["invoicekit.wire"])
+    return camel(name)
+
+
+def _invoro_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
+    from .invoro._models import wire_name
+
+    return name if attribute is None else wire_name(attribute)
+
+
+#: How each provider's --input names keys: its wire names (Payabli camelCase, Invoro's draft keys), else
+#: the method's keyword names (Salesbricks' and WHMCS's wire names are those).
+NAMING: dict[str, Naming] = {
+    "upflow": _python_names,
+    "salesbricks": _python_names,
+    "payabli": _payabli_names,
+    "invoro": _invoro_names,
+    "whmcs": _python_names,
+}
+
+
+def _is_unset(hint: Any) -> bool:
+    return typing.get_origin(hint) is typing.Literal and all(v is UNSET for v in typing.get_args(hint))
+
+
+def _alternatives(hint: Any) -> list[Any]:
+    if typing.get_origin(hint) in {typing.Union, types.UnionType}:
+        return [h for h in typing.get_args(hint) if h is not type(None) and not _is_unset(h)]
+    return [hint]
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return {a.name: a.type for a in attrs.fields(attrs.resolve_types(cls))}
+
+
+def _bag(cls: type) -> str | None:
+    """The model's field that takes keys it does not name (Invoro's ``extra_fields``), if any."""
+    return next((a.name for a in attrs.fields(cls) if a.name == "extra_fields"), None)
+
+
+class Structurer:
+    """JSON data -> the library's own models and argument types, by the type hints of the method and the
+    models; every error names the JSON path (``$.invoiceData.items[0].itemCost``). The values are then
+    checked by the library itself (the model's converters, the method's checks), as if typed in Python.
+    """
+
+    def __init__(self, naming: Naming) -> None:
+        self.naming = naming
+
+    def value(self, data: Any, hint: Any, path: str) -> Any:
+        if data is None:
+            return None
+        alts = _alternatives(hint)
+        if len(alts) > 1:
+            return self._union(data, alts, path)
+        hint = alts[0]
+        origin = typing.get_origin(hint)
+        if isinstance(hint, type) and attrs.has(hint):
+            return self.model(data, hint, path)
+        if origin in {list, tuple, Sequence, typing.get_origin(Sequence[int])} and not isinstance(data, str):
+            if not isinstance(data, list):
+                raise InputError(f"invalid input: {path}: must be a JSON array")
+            item = typing.get_args(hint)[0] if typing.get_args(hint) else Any
+            return [self.value(v, item, f"{path}[{i}]") for i, v in enumerate(data)]
+        if origin in {dict, Mapping, typing.get_origin(Mapping[str, int])}:
+            if not isinstance(data, dict):
+                raise InputError(f"invalid input: {path}: must be a JSON object")
+            key, item = typing.get_args(hint) or (str, Any)
+            return {self._key(k, key, path): self.value(v, item, f"{path}.{k}") for k, v in data.items()}
+        if hint is dt.date or hint is dt.datetime:
+            return _date(data, hint, path)
+        return data  # str, bool, int, Decimal, files (a path), enums by value: the library checks them
+
+    def _union(self, data: Any, alts: list[Any], path: str) -> Any:
+        models = [h for h in alts if isinstance(h, type) and attrs.has(h)]
+        if isinstance(data, dict) and models:
+            for cls in models:
+                keys = {self.naming(a.name, a) for a in attrs.fields(cls)}
+                if set(data) <= keys and all(
+                    self.naming(a.name, a) in data for a in attrs.fields(cls) if a.default is attrs.NOTHING
+                ):
+                    return self.model(data, cls, path)
+            names = " or ".join(c.__name__ for c in models)
+            raise InputError(f"invalid input: {path}: fits none of {names} (check the keys)")
+        if isinstance(data, str) and (dt.date in alts or dt.datetime in alts):
+            return _date(data, dt.date if dt.date in alts else dt.datetime, path)
+        sequences = [
+            h
+            for h in alts
+            if typing.get_origin(h) in {list, tuple, Sequence, typing.get_origin(Sequence[int])}
+        ]
+        if isinstance(data, list) and sequences:
+            return self.value(data, sequences[0], path)
+        return data
+
+    @staticmethod
+    def _key(key: str, hint: Any, path: str) -> Any:
+        if hint is int:
+            try:
+                return int(key)
+            except ValueError:
+                raise InputError(
+                    f"invalid input: {path}: key {key!r} must be a whole number (a line id)"
+                ) from None
+        return key
+
+    def model(self, data: Any, cls: type, path: str) -> Any:
+        if not isinstance(data, dict):
+            raise InputError(f"invalid input: {path}: must be a JSON object ({cls.__name__})")
+        hints = _hints(cls)
+        bag = _bag(cls)
+        by_key = {self.naming(a.name, a): a for a in attrs.fields(cls) if a.init and a.name != bag}
+        kwargs: dict[str, Any] = {}
+        unknown: dict[str, Any] = {}
+        for key, item in data.items():
+            a = by_key.get(key)
+            if a is None:
+                unknown[key] = item
+                continue
+            kwargs[a.name] = self.value(item, hints[a.name], f"{path}.{key}")
+        if unknown:
+            if bag is None:
+                first = next(iter(unknown))
+                known = ", ".join(by_key)
+                raise InputError(
+                    f"invalid input: {path}.{first}: not a key of {cls.__name__} (one of: {known})"
+                )
+            kwargs[bag] = unknown
+        missing = [k for k, a in by_key.items() if a.default is attrs.NOTHING and a.name not in kwargs]
+        if missing:
+            raise InputError(f"invalid input: {path}: missing key {missing[0]!r} ({cls.__name__})")
+        try:
+            return cls(**kwargs)
+        except ValidationError as exc:
+            raise InputError(f"invalid input: {self.path(exc.field, cls, path)}: {exc.rule}") from None
+
+    def path(self, field: str, root: Any, prefix: str) -> str:
+        """A library field path (``invoice_data.items[0].item_cost``) as the JSON path of the input,
+        walking *root* (a model class, or a dict of argument hints); what cannot be walked is kept.
+        """
+        tokens = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\]", field)
+        hint: Any = root
+        out = prefix
+        for i, token in enumerate(tokens):
+            if token.startswith("["):
+                out += token.replace("'", "") if not token[1:-1].strip("'").isdigit() else token
+                hint = next((_item(h) for h in _alternatives(hint) if typing.get_args(h)), Any)
+                continue
+            names: dict[str, Any]
+            attribute = None
+            if isinstance(hint, dict):
+                names = hint
+            else:
+                cls = next((h for h in _alternatives(hint) if isinstance(h, type) and attrs.has(h)), None)
+                if cls is None:
+                    return out + "." + ".".join(tokens[i:]).replace(".[", "[")
+                names = _hints(cls)
+                attribute = attrs.fields_dict(cls).get(token)
+            if token not in names:
+                return out + "." + ".".join(tokens[i:]).replace(".[", "[")
+            out += "." + self.naming(token, attribute)
+            hint = names[token]
+        return out
+
+
+def _item(hint: Any) -> Any:
+    """What ``[i]`` or ``[key]`` holds in a *hint* of a list, a tuple or a mapping."""
+    args = typing.get_args(hint)
+    return (
+        args[-1]
+        if typing.get_origin(hint) in {dict, Mapping, typing.get_origin(Mapping[str, int])}
+        else args[0]
+    )
+
+
+def _date(data: Any, kind: Any, path: str) -> Any:
+    if not isinstance(data, str):
+        raise InputError(f"invalid input: {path}: must be a date as text (YYYY-MM-DD)")
+    try:
+        return kind.fromisoformat(data)
+    except ValueError:
+        raise InputError(f"invalid input: {path}: {data!r} is not a date (YYYY-MM-DD)") from None
+
+
+def flag_value(flag: Flag, raw: Any) -> Any:
+    """A command-line value as the type the method takes; a bad one is an InputError naming the flag."""
+    try:
+        if flag.kind == "date":
+            return dt.date.fromisoformat(raw)
+        if flag.kind == "decimal":
+            return Decimal(raw)
+        if flag.kind == "int":
+            return int(raw)
+        if flag.kind == "ints":
+            return [int(v) for v in raw]
+    except (ValueError, InvalidOperation):
+        what = {"date": "a date (YYYY-MM-DD)", "decimal": "a number"}.get(flag.kind, "a whole number")
+        raise InputError(f"invalid input: {flag.flag}: {raw!r} is not {what} (nothing was sent)") from None
+    return raw
+
+
+# -- the commands -----------------------------------------------------------------------------------
+
+
+def _check_env(provider: str, args: argparse.Namespace) -> None:
+    """A missing credential variable: exit 4, naming it (the values are never printed or taken as flags)."""
+    required, _, url_env = ENV[provider]
+    wanted = list(required)
+    if provider == "whmcs" and args.base_url is None:
+        wanted.insert(0, url_env)
+    missing = [name for name in wanted if not os.environ.get(name, "").strip()]
+    if missing:
+        raise InputError(
+            f"missing credential: set the environment variable{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} ({provider} reads its credentials from the environment only)",
+            EXIT["auth"],
+        )
+
+
+def _client(provider: str, args: argparse.Namespace) -> Any:
+    _check_env(provider, args)
+    options: dict[str, Any] = {"app_info": "invoicekit-cli"}
+    if provider == "whmcs":
+        if args.base_url is not None:
+            options["url"] = args.base_url
+    elif args.base_url is not None:
+        options["base_url"] = args.base_url
+    if args.sandbox:
+        options["sandbox"] = True
+    classes = {"upflow": "Upflow", "salesbricks": "Salesbricks", "payabli": "Payabli", "invoro": "Invoro",
+               "whmcs": "Whmcs"}  # fmt: skip
+    return getattr(invoicekit, classes[provider])(**options)
+
+
+def _invoice(provider: str, raw: str) -> Any:
+    """Payabli's and WHMCS's ids are ints (a non-number is passed on, for the library to refuse by name)."""
+    if provider in {"payabli", "whmcs"} and re.fullmatch(r"[0-9]+", raw):
+        return int(raw)
+    return raw
+
+
+def _method_hints(client: Any, method: str) -> dict[str, Any]:
+    """The method's parameters (``self`` left out) and their annotations, in order: read from its
+    signature (which generated methods declare), annotations resolved.
+    """
+    import inspect
+
+    signature = inspect.signature(getattr(type(client.invoices), method), eval_str=True)
+    return {name: p.annotation for name, p in signature.parameters.items() if name != "self"}
+
+
+class _Sources:
+    """Where each argument came from (a flag or --input), to name it in an error."""
+
+    def __init__(self) -> None:
+        self.flags: dict[str, str] = {"base_url": "--base-url", "url": "--base-url", "sandbox": "--sandbox"}
+        self.input: set[str] = set()
+        self.structurer: Structurer | None = None
+        self.root: Any = None
+        self.document: str | None = None  # the positional argument --input fills (Invoro's "invoice")
+
+    def name(self, exc: ValidationError) -> str:
+        head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", exc.field)
+        root = head[0] if head else exc.field
+        if root in self.flags and exc.field == root:
+            return self.flags[root]
+        if self.structurer is not None and root == self.document:
+            rest = exc.field[len(root) :].lstrip(".")
+            return self.structurer.path(rest, self.root, "--input $") if rest else "--input $"
+        if self.structurer is not None and root in self.input:
+            return self.structurer.path(exc.field, self.root, "--input $")
+        return exc.field
+
+
+def _native_kwargs(
+    op: Operation, provider: str, client: Any, args: argparse.Namespace, sources: _Sources
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if op.input == "kwargs" and args.input is not None:
+        data = load_json(args.input, "--input")
+        if not isinstance(data, dict):
+            raise InputError("--input: must be a JSON object of the operation's arguments")
+        hints = _method_hints(client, op.method)
+        naming = NAMING[provider]
+        structurer = Structurer(naming)
+        params = {naming(p, None): p for p in hints if p not in {"return", "extra_headers", "self"}}
+        params.pop(naming(_first_param(client, op.method), None), None)  # the invoice is the INVOICE argument
+        roots = {p: hints[p] for p in params.values()}
+        for key, value in data.items():
+            if key not in params:
+                raise InputError(
+                    f"--input $.{key}: not an argument of {op.method} (one of: {', '.join(params)})"
+                )
+            kwargs[params[key]] = structurer.value(value, hints[params[key]], f"--input $.{key}")
+            sources.input.add(params[key])
+        sources.structurer, sources.root = structurer, roots
+    for flag in op.flags:
+        raw = getattr(args, flag.param)
+        if raw is None:
+            continue
+        if flag.param in kwargs:
+            raise InputError(f"{flag.flag}: also given in --input; give it once", EXIT["usage"])
+        kwargs[flag.param] = flag_value(flag, raw)
+        sources.flags[flag.param] = flag.flag
+    clearable = [p for p in _method_hints(client, op.method) if p not in {"return", "extra_headers"}][1:]
+    for name in getattr(args, "clear", []) or []:
+        if name not in clearable:
+            raise InputError(
+                f"--clear {name}: not an argument of {op.method} (one of: {', '.join(clearable)})",
+                EXIT["usage"],
+            )
+        if name in kwargs:
+            raise InputError(f"--clear {name}: also given a value; give it once", EXIT["usage"])
+        kwargs[name] = None
+        sources.flags[name] = f"--clear {name}"
+    return kwargs
+
+
+def _first_param(client: Any, method: str) -> str:
+    import inspect
+
+    params = list(inspect.signature(getattr(client.invoices, method)).parameters)
+    return params[0]
+
+
+def _native(
+    provider: str, op: Operation, args: argparse.Namespace
+) -> tuple[Any, Callable[[], Any], _Sources, bool]:
+    """The client, the operation as a callable, where its arguments came from, and whether the caller
+    chose the idempotency key.
+    """
+    client = _client(provider, args)
+    sources = _Sources()
+    if op.method == "call":
+        params: dict[str, str] = {}
+        for item in args.params:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise InputError(f"{item!r}: parameters are KEY=VALUE", EXIT["usage"])
+            params[key] = value
+        return client, lambda: client.call(args.action, idempotent=args.idempotent, **params), sources, False
+    invoice = _invoice(provider, args.invoice)
+    method = getattr(client.invoices, op.method)
+    sources.flags[_first_param(client, op.method)] = "INVOICE"
+    if op.method == "upload_pdf":
+        return client, lambda: method(invoice, args.file, encoding=args.encoding), sources, False
+    if op.method == "get":
+        return client, lambda: method(invoice), sources, False
+    kwargs = _native_kwargs(op, provider, client, args, sources)
+    if op.input == "document":
+        if args.input is None:
+            raise InputError("--input: required (the whole draft: the PUT replaces it)", EXIT["usage"])
+        from .invoro import DraftInvoice
+
+        structurer = Structurer(NAMING[provider])
+        draft = structurer.model(load_json(args.input, "--input"), DraftInvoice, "--input $")
+        sources.structurer, sources.root, sources.document = structurer, DraftInvoice, "invoice"
+        return client, lambda: method(invoice, draft, **kwargs), sources, False
+    key_given = isinstance(kwargs.get("idempotency_key"), str)
+    return client, lambda: method(invoice, **kwargs), sources, key_given
+
+
+def _apply(args: argparse.Namespace) -> tuple[Any, Callable[[], Any], Callable[[], Any], _Sources]:
+    provider = args.provider
+    client = _client(provider, args)
+    sources = _Sources()
+    fields: dict[str, Any] = {}
+    for flag in CHANGE_FLAGS:
+        raw = getattr(args, flag.param)
+        if raw is not None:
+            fields[flag.param] = flag_value(flag, raw)
+            sources.flags[flag.param] = flag.flag
+    for name in args.clear:
+        if name in fields:
+            raise InputError(f"--clear {name}: also given a value; give it once", EXIT["usage"])
+        fields[name] = None
+        sources.flags[name] = f"--clear {name}"
+    try:
+        change = invoicekit.InvoiceChange(**fields)
+    except TypeError:
+        unknown = sorted(set(fields) - {f.param for f in CHANGE_FLAGS})
+        raise InputError(f"--clear {unknown[0]}: not a field of a change", EXIT["usage"]) from None
+    options: dict[str, Any] = {"on_unsupported": "skip" if args.skip_unsupported else "raise"}
+    if args.extra is not None:
+        data = load_json(args.extra, "--extra")
+        if not isinstance(data, dict):
+            raise InputError("--extra: must be a JSON object of native arguments")
+        native = {"upflow": "upload_pdf", "invoro": "update_draft"}.get(provider, "update")
+        hints = _method_hints(client, native)
+        structurer = Structurer(_python_names)
+        options["extra"] = {
+            k: structurer.value(v, hints.get(k, Any), f"--extra $.{k}") for k, v in data.items()
+        }
+    if args.base is not None:
+        if provider != "invoro":
+            raise InputError("--base: only Invoro takes the draft as it is now", EXIT["usage"])
+        from .invoro import DraftInvoice
+
+        structurer = Structurer(NAMING["invoro"])
+        options["base"] = structurer.model(load_json(args.base, "--base"), DraftInvoice, "--base $")
+    invoice = _invoice(provider, args.invoice)
+    sources.flags.update(invoice="INVOICE", base="--base", extra="--extra", change="the change")
+    return (
+        client,
+        lambda: client.invoices.apply(invoice, change, **options),
+        lambda: client.invoices.plan(invoice, change, **options),
+        sources,
+    )
+
+
+def _confirm(call: Any, what: str, args: argparse.Namespace) -> None:
+    """An operation that must not run twice (it emails, appends, creates) needs --yes, or a yes on a TTY."""
+    from ._call import Safety
+
+    if not (call.safety is Safety.UNSAFE or call.once_only) or args.yes:
+        return
+    why = f"{what} must not run twice (it may email a customer, append lines or create a record)"
+    if not sys.stdin.isatty():
+        raise InputError(f"{why}: pass --yes to confirm (stdin is not a terminal)", EXIT["usage"])
+    sys.stderr.write(f"{why}. Send it? [y/N] ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
+        raise InputError("not confirmed: nothing was sent", EXIT["usage"])
+
+
+def _planned(planned: Any) -> dict[str, Any]:
+    data: dict[str, Any] = to_data(planned)
+    data["headers"] = dict(planned.headers)
+    return data
+
+
+def _send(
+    client: Any, operation: Callable[[], Any], args: argparse.Namespace, what: str, key_given: bool
+) -> Any:
+    from ._change import describe_send
+
+    planned, call = describe_send(operation, key_given=key_given)  # checks everything; sends nothing
+    if args.dry_run:
+        emit({"dry_run": True, "request": _planned(planned)}, args, f"dry run: nothing sent\n{planned}")
+        return None
+    _confirm(call, what, args)
+    with client:
+        return operation()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one parsed command; print its result or error; return the exit status."""
+    sources = _Sources()
+    try:
+        if args.command == "capabilities":
+            caps = invoicekit.capabilities()
+            data = {
+                provider: {
+                    field: {
+                        "support": cell.support,
+                        "native": cell.target,
+                        "value": cell.set,
+                        "none": cell.clear,
+                        "note": cell.note,
+                    }
+                    for field, cell in cells.items()
+                }
+                for provider, cells in caps.items()
+            }
+            emit(data, args, repr(caps))
+            return EXIT["ok"]
+        if args.command == "bulk":
+            from ._cli_bulk import run as run_bulk
+
+            return run_bulk(args)
+        if args.command == "apply":
+            client, operation, plan, sources = _apply(args)
+            if args.dry_run:
+                planned = plan()
+                described: dict[str, Any] = {
+                    "dry_run": True,
+                    "provider": planned.provider,
+                    "applied": list(planned.applied),
+                    "skipped": list(planned.skipped),
+                    "requests": [_planned(r) for r in planned.requests],
+                }
+                emit(described, args, f"dry run: nothing sent\n{planned}")
+                return EXIT["ok"]
+            result = _send(client, operation, args, f"apply to {args.provider} invoice {args.invoice}", False)
+        else:
+            op = next(o for o in OPERATIONS[args.command] if o.name == args.operation)
+            client, operation, sources, key_given = _native(args.command, op, args)
+            if op.writes:
+                result = _send(client, operation, args, f"{args.command} {op.name}", key_given)
+                if args.dry_run:
+                    return EXIT["ok"]
+            else:
+                with client:
+                    result = operation()
+        emit({"ok": True} if result is None else to_data(result), args)
+        return EXIT["ok"]
+    except InputError as exc:
+        error(str(exc))
+        return exc.code
+    except InvoiceKitError as exc:
+        return _failed(exc, sources)
+
+
+def _failed(exc: InvoiceKitError, sources: _Sources) -> int:
+    """Print a library error (already scrubbed of credentials by the library) and map it to an exit code."""
+    if isinstance(exc, ValidationError):
+        where = sources.name(exc)
+        if exc.rule.startswith("missing credential") or (exc.field == "url" and "WHMCS_URL" in exc.rule):
+            error(f"{where}: {exc.rule}")
+            return EXIT["auth"]
+        rule = exc.rule.replace("pass on_unsupported='skip'", "pass --skip-unsupported")
+        error(f"invalid input: {where}: {rule} (nothing was sent)")
+        return EXIT["invalid"]
+    name = type(exc).__name__
+    error(f"{name}: {exc}")
+    if isinstance(exc, invoicekit.AuthenticationError):
+        return EXIT["auth"]
+    if isinstance(exc, invoicekit.OutcomeUnknownError | invoicekit.DecodeError):
+        return EXIT["unknown"]
+    return EXIT["failed"]
