@@ -7,9 +7,10 @@ Each test runs the installed console script against the session's fake server (t
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
-from cli_support import Served, cli
+from cli_support import SCRIPT, Served, base_env, cli
 
 #: What a hostile answer can carry into a terminal: an OSC window title, a screen clear, a colour, the
 #: 8-bit CSI (U+009B) and a right-to-left override.
@@ -65,3 +66,17 @@ def test_whmcs_call_key_given_twice_is_a_usage_error_and_sends_nothing(served: S
     assert done.code == 2, done.err
     assert "invoiceid" in done.err
     assert served.requests()["whmcs"] == before
+
+
+def test_a_write_with_stdout_closed_exits_0_once_sent(served: Served) -> None:
+    """``invoicekit ... >&-`` (a cron line that closes stdout): the write is sent once and succeeds; the
+    command must not then crash with a traceback and exit 1 ("the call failed"), inviting a resend.
+    """
+    before = served.requests()["whmcs"]
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" >&-', str(SCRIPT), "whmcs", "update", "1001", "--notes", "closed"],
+        capture_output=False, stderr=subprocess.PIPE, text=True, env={**base_env(), **served.env}, timeout=60,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert served.requests()["whmcs"] == before + 1
