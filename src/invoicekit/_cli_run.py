@@ -139,6 +139,8 @@ def table(data: Any, stream: TextIO) -> str:
 def emit(data: Any, args: argparse.Namespace, text: str | None = None) -> None:
     """Print *data* on stdout: JSON, or a table (the default on a terminal). *text* replaces the table."""
     out = sys.stdout
+    if out is None:  # stdout closed (`>&-`): the call is done; there is nowhere to print its result
+        return
     fmt = args.output or ("table" if out.isatty() else "json")
     if fmt == "json":
         out.write(dumps(data) + "\n")
@@ -148,6 +150,8 @@ def emit(data: Any, args: argparse.Namespace, text: str | None = None) -> None:
 
 
 def error(message: str) -> None:
+    if sys.stderr is None:  # stderr closed: print() would write the error to stdout, into the JSON
+        return
     print(f"{_style('invoicekit: error:', '31', sys.stderr)} {message}", file=sys.stderr)  # noqa: T201
 
 
