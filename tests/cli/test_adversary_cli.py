@@ -74,7 +74,7 @@ def test_a_write_with_stdout_closed_exits_0_once_sent(served: Served) -> None:
     """
     before = served.requests()["whmcs"]
     done = subprocess.run(
-        ["sh", "-c", 'exec "$0" "$@" >&-', str(SCRIPT), "whmcs", "update", "1001", "--notes", "closed"],
+        ["/bin/sh", "-c", 'exec "$0" "$@" >&-', str(SCRIPT), "whmcs", "update", "1001", "--notes", "closed"],
         capture_output=False, stderr=subprocess.PIPE, text=True, env={**base_env(), **served.env}, timeout=60,
     )  # fmt: skip
     assert "Traceback" not in done.stderr
