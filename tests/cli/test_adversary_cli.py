@@ -80,3 +80,19 @@ def test_a_write_with_stdout_closed_exits_0_once_sent(served: Served) -> None:
     assert "Traceback" not in done.stderr
     assert done.returncode == 0, done.stderr
     assert served.requests()["whmcs"] == before + 1
+
+
+def test_a_bad_whmcs_url_variable_is_named_not_the_flag(served: Served) -> None:
+    """No --base-url given: a bad WHMCS_URL is reported as WHMCS_URL (docs/cli.md: "naming the variable")."""
+    done = cli(served, "whmcs", "get", "1001", env={"WHMCS_URL": "garbage"})
+    assert done.code == 3, done.err
+    assert "WHMCS_URL" in done.err
+    assert "--base-url" not in done.err
+
+
+def test_error_messages_escape_control_characters_from_the_input(served: Served) -> None:
+    """A key of an --input file (which may come from anywhere) holding ESC: stderr shows it escaped."""
+    done = cli(served, "payabli", "update", "1001", "--input", "-", stdin='{"a\\u001b[2Jb": 1}')
+    assert done.code == 3, done.err
+    assert "\x1b" not in done.err
+    assert "a\\x1b[2Jb" in done.err
