@@ -152,7 +152,7 @@ def emit(data: Any, args: argparse.Namespace, text: str | None = None) -> None:
 def error(message: str) -> None:
     if sys.stderr is None:  # stderr closed: print() would write the error to stdout, into the JSON
         return
-    print(f"{_style('invoicekit: error:', '31', sys.stderr)} {message}", file=sys.stderr)  # noqa: T201
+    print(f"{_style('invoicekit: error:', '31', sys.stderr)} {_visible(message)}", file=sys.stderr)  # noqa: T201
 
 
 # -- reading input ----------------------------------------------------------------------------------
@@ -455,8 +455,10 @@ def _method_hints(client: Any, method: str) -> dict[str, Any]:
 class _Sources:
     """Where each argument came from (a flag or --input), to name it in an error."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url_given: bool = True) -> None:
         self.flags: dict[str, str] = {"base_url": "--base-url", "url": "--base-url", "sandbox": "--sandbox"}
+        if not base_url_given:  # Whmcs() read its install's URL from the environment
+            self.flags["url"] = ENV["whmcs"][2]
         self.input: set[str] = set()
         self.structurer: Structurer | None = None
         self.root: Any = None
@@ -650,7 +652,7 @@ def _send(
 
 def run(args: argparse.Namespace) -> int:
     """Run one parsed command; print its result or error; return the exit status."""
-    sources = _Sources()
+    sources = _Sources(getattr(args, "base_url", None) is not None)
     try:
         if args.command == "capabilities":
             caps = invoicekit.capabilities()
