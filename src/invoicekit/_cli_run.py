@@ -27,6 +27,7 @@ import invoicekit
 from invoicekit import InvoiceKitError, ValidationError
 
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
+from ._errors import _CONTROLS
 from ._files import File
 from ._unset import UNSET
 
@@ -92,9 +93,27 @@ def dumps(data: Any, *, indent: int | None = 2) -> str:
         raise TypeError(f"{type(obj).__name__} is not JSON")
 
     text = json.dumps(data, default=default, indent=indent, ensure_ascii=False)
+    text = _RAW_IN_JSON.sub(lambda m: "".join(f"\\u{ord(c):04x}" for c in m[0]), text)
     if not numbers:
         return text
     return re.sub(f'"{nonce}:([0-9]+)"', lambda m: numbers[int(m[1])], text)
+
+
+#: What ``json.dumps(ensure_ascii=False)`` leaves raw and a terminal may act on (DEL, the C1 controls such as
+#: the 8-bit CSI, the line separators, the bidirectional overrides): written as ``\\uXXXX``, the same data.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def _visible(text: str) -> str:
+    """*text* for a terminal: every control character (ESC, BEL, CR, LF, C1, bidi overrides, ...) written
+    as a visible escape (``\\x1b``), so a value from a provider cannot move the cursor, retitle the window
+    or hide text.
+    """
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub(
+        lambda m: "".join(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in m[0]), text
+    )
 
 
 def _rows(data: Any, prefix: str, out: list[tuple[str, str]]) -> None:
@@ -106,7 +125,7 @@ def _rows(data: Any, prefix: str, out: list[tuple[str, str]]) -> None:
             _rows(value, f"{prefix}[{i}]", out)
     else:
         shown = data if isinstance(data, str) else dumps(data, indent=None)
-        out.append((prefix or "result", shown))
+        out.append((_visible(prefix or "result"), _visible(shown)))
 
 
 def table(data: Any, stream: TextIO) -> str:
@@ -120,6 +139,8 @@ def table(data: Any, stream: TextIO) -> str:
 def emit(data: Any, args: argparse.Namespace, text: str | None = None) -> None:
     """Print *data* on stdout: JSON, or a table (the default on a terminal). *text* replaces the table."""
     out = sys.stdout
+    if out is None:  # stdout closed (`>&-`): the call is done; there is nowhere to print its result
+        return
     fmt = args.output or ("table" if out.isatty() else "json")
     if fmt == "json":
         out.write(dumps(data) + "\n")
@@ -129,7 +150,9 @@ def emit(data: Any, args: argparse.Namespace, text: str | None = None) -> None:
 
 
 def error(message: str) -> None:
-    print(f"{_style('invoicekit: error:', '31', sys.stderr)} {message}", file=sys.stderr)  # noqa: T201
+    if sys.stderr is None:  # stderr closed: print() would write the error to stdout, into the JSON
+        return
+    print(f"{_style('invoicekit: error:', '31', sys.stderr)} {_visible(message)}", file=sys.stderr)  # noqa: T201
 
 
 # -- reading input ----------------------------------------------------------------------------------
@@ -156,6 +179,9 @@ def load_json(source: str, option: str) -> Any:
         raise InputError(
             f"{option} {where}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        where = "stdin" if source == "-" else source
+        raise InputError(f"{option} {where}: nested too deeply to read") from None
     except ValueError as exc:
         raise InputError(f"{option} {source}: {exc}") from None
 
@@ -429,8 +455,10 @@ def _method_hints(client: Any, method: str) -> dict[str, Any]:
 class _Sources:
     """Where each argument came from (a flag or --input), to name it in an error."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url_given: bool = True) -> None:
         self.flags: dict[str, str] = {"base_url": "--base-url", "url": "--base-url", "sandbox": "--sandbox"}
+        if not base_url_given:  # Whmcs() read its install's URL from the environment
+            self.flags["url"] = ENV["whmcs"][2]
         self.input: set[str] = set()
         self.structurer: Structurer | None = None
         self.root: Any = None
@@ -514,6 +542,8 @@ def _native(
             key, sep, value = item.partition("=")
             if not sep or not key:
                 raise InputError(f"{item!r}: parameters are KEY=VALUE", EXIT["usage"])
+            if key in params:
+                raise InputError(f"{key}=: given twice; give it once", EXIT["usage"])
             params[key] = value
         return client, lambda: client.call(args.action, idempotent=args.idempotent, **params), sources, False
     invoice = _invoice(provider, args.invoice)
@@ -622,7 +652,7 @@ def _send(
 
 def run(args: argparse.Namespace) -> int:
     """Run one parsed command; print its result or error; return the exit status."""
-    sources = _Sources()
+    sources = _Sources(getattr(args, "base_url", None) is not None)
     try:
         if args.command == "capabilities":
             caps = invoicekit.capabilities()

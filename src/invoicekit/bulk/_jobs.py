@@ -142,7 +142,7 @@ def from_jsonl(path: str | os.PathLike[str]) -> Iterator[Job]:
                 continue
             try:
                 data = json.loads(text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ValidationError(f"line {number}", f"is not JSON ({exc})") from None
             yield _job_from_json(data, text, path.parent, f"line {number}")
 
@@ -154,7 +154,7 @@ def job_from_json(data: str | Mapping[str, Any], *, root: str | os.PathLike[str]
     text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
     try:
         decoded = json.loads(text) if isinstance(data, str) else dict(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ValidationError("job", f"is not JSON ({exc})") from None
     return _job_from_json(decoded, text.strip(), Path(root), "job")
 
