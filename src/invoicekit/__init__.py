@@ -12,23 +12,7 @@ from __future__ import annotations
 import importlib as _importlib
 from typing import TYPE_CHECKING
 
-from . import _errors, _registry
-from ._errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    DecodeError,
-    InvoiceKitError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    ValidationError,
-)
-from ._files import File, FileInput
+from . import _registry
 from ._unset import UNSET, Unset, is_set
 from ._version import (
     __version__ as __version__,
@@ -46,6 +30,22 @@ if TYPE_CHECKING:
     from . import whmcs as whmcs
     from ._capabilities import capabilities
     from ._change import Applied, InvoiceChange, Plan
+    from ._errors import (
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        DecodeError,
+        InvoiceKitError,
+        NotFoundError,
+        OutcomeUnknownError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        TransportError,
+        ValidationError,
+    )
+    from ._files import File, FileInput
     from ._response import RateLimit, RawResponse
     from ._retry import RetryPolicy
 
@@ -97,6 +97,26 @@ __all__ = [  # static, for type checkers; tests/test_registry.py checks it again
 
 # Core names loaded on first use: name -> module. Providers' names come from the registry (_registry.py).
 _LAZY: dict[str, str] = {
+    **{
+        name: "._errors"
+        for name in (
+            "APIError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ConflictError",
+            "DecodeError",
+            "InvoiceKitError",
+            "NotFoundError",
+            "OutcomeUnknownError",
+            "PermissionDeniedError",
+            "RateLimitError",
+            "ServerError",
+            "TransportError",
+            "ValidationError",
+        )
+    },
+    "File": "._files",
+    "FileInput": "._files",
     "RetryPolicy": "._retry",
     "RateLimit": "._response",
     "RawResponse": "._response",
@@ -142,9 +162,3 @@ def __dir__() -> list[str]:
             *(n for s in _registry.providers() for n in s.package_exports),
         }
     )
-
-
-# Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do.
-for _name in ("File", *_errors.__all__):
-    globals()[_name].__module__ = __name__
-del _name

@@ -294,3 +294,10 @@ def clean_text(text: str) -> str:
     if text.isprintable():  # the common case: nothing to do (isprintable is False for every control)
         return text
     return _CONTROLS.sub(" ", _ESCAPES.sub("", text)).strip()
+
+
+# Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do; the
+# package exports them lazily, so `import invoicekit` (and `invoicekit --help`) does not load this module.
+for _name in __all__:
+    globals()[_name].__module__ = "invoicekit"
+del _name

@@ -484,3 +484,10 @@ class _Prefixed(io.RawIOBase):
 
 FileInput: TypeAlias = Union[File, str, os.PathLike[str], bytes, BinaryIO]  # noqa: UP007 - a runtime alias
 """What every PDF parameter accepts: a :class:`File`, a path, bytes, or a binary file object."""
+
+
+# Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do; the
+# package exports them lazily, so `import invoicekit` (and `invoicekit --help`) does not load this module.
+for _name in ("File",):
+    globals()[_name].__module__ = "invoicekit"
+del _name
