@@ -60,15 +60,17 @@ def progress(event):
         throttled.append(1)
 throttled = []
 client = invoicekit.AsyncUpflow(api_key="upflow-test-key", api_secret="upflow-test-secret", base_url=base_url)
-start = time.monotonic()
+start, cpu = time.monotonic(), time.process_time()
 report = bulk.run(jobs, journal, clients={"upflow": client}, rate={"upflow": f"{rate}/second"},
                   progress=progress)
 elapsed = time.monotonic() - start
+cpu = time.process_time() - cpu
 n = len(finished)
 lo, hi = finished[n // 10], finished[(9 * n) // 10]
 print(json.dumps({
     "counts": dict(report.counts), "elapsed": elapsed, "overall": n / elapsed,
     "sustained": (((9 * n) // 10) - (n // 10)) / (hi - lo), "throttled": len(throttled),
+    "cpu_s": cpu, "cpu_per_job_ms": 1000 * cpu / n,
     "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 }))
 """
@@ -123,6 +125,7 @@ def main() -> None:
     result = {
         "n": args.n, "rate": args.rate, "target": TARGET, "ok": ok, "big": big, "small": small,
         "rss_growth_kib": big["max_rss_kib"] - small["max_rss_kib"],
+        "loadavg_after": os.getloadavg(),  # the machine is shared: wall figures move with its load
     }  # fmt: skip
     print(json.dumps(result, indent=2))
     write_result("bulk_run", result)

@@ -17,7 +17,8 @@ When a class binds the mode, each declaration becomes a real method (``async def
 the builder's signature and docstring, made once: a call runs the builder and sends its Call, nothing
 more (no signature binding at call time). ``apply``, ``plan`` and ``with_raw_response`` are written here,
 once, for every provider. For type checkers the declarations are descriptors whose type depends on the
-mode: ``Callable[P, R]`` on a sync resource, ``Callable[P, Awaitable[R]]`` on an async one.
+mode: ``Callable[P, R]`` on a sync resource, ``Callable[P, Coroutine[Any, Any, R]]`` on an async one
+(a coroutine, as an ``async def`` is: ``asyncio.run`` and ``create_task`` take it).
 
 A client's options are declared once too: :class:`Options` types ``**options`` for mypy, and
 :func:`client_signature` writes them out for ``inspect.signature``, ``help()`` and the docs.
@@ -27,7 +28,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+import sys
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
 import httpx
@@ -35,6 +37,7 @@ import httpx
 from ._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
 from ._change import plan as plan_change
 from ._client import BaseClient
+from ._errors import ValidationError
 from ._response import RawResponse, async_raw_response, raw_response
 from ._retry import RetryPolicy
 from ._unset import UNSET
@@ -43,7 +46,9 @@ if TYPE_CHECKING:
     from typing_extensions import Self, TypedDict
     from typing_extensions import Unpack as Unpack  # for the providers' ``**options``
 
+    from ._auth import Auth
     from ._call import Call
+    from ._client import Provider
 
 __all__ = [
     "Async",
@@ -122,10 +127,15 @@ class Operations(Generic[M]):
 
         @property
         def with_raw_response(self) -> Any:
-            """The same operations, each returning a :class:`~invoicekit.RawResponse`."""
-            view = copy.copy(self)
-            view._send = (async_raw_response if self._async else raw_response)(self._send)
-            return view
+            """The same operations, each returning a :class:`~invoicekit.RawResponse` (not ``apply`` or
+            ``plan``, whose results carry their own request; nor, on a client, ``close()`` or resources).
+            """
+            names = _operation_names(type(self))
+            if not names:  # a client whose operations are all on its resources (Upflow): no view
+                raise AttributeError(
+                    f"{type(self).__name__} has no operations of its own: no with_raw_response"
+                )
+            return _RawView(self, names)
 
 
 def _bound_mode(cls: type) -> type | None:
@@ -160,6 +170,47 @@ class Client(BaseClient, Operations[M], Generic[M, HC]):
 
     #: Whether ``base_url=`` is an option (False where the URL is the first argument: WHMCS ``url=``).
     _base_url_option: ClassVar[bool] = True
+
+    def __init__(self, provider: Provider, auth: Auth, **options: Any) -> None:
+        unknown = sorted(options.keys() - _OPTION_NAMES)
+        if unknown:  # named on the client made (the caller's), not on a private class
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}")
+        given = options.get("http_client")
+        if isinstance(given, (httpx.Client, httpx.AsyncClient)) and not isinstance(given, self._http_type):
+            raise ValidationError(
+                "http_client",
+                f"{type(self).__name__} sends through an httpx.{self._http_type.__name__}, "
+                f"not an httpx.{type(given).__name__}",
+            )
+        super().__init__(provider, auth, **options)
+
+
+class _RawView:
+    """``with_raw_response`` of a resource or client: its operations, each returning a RawResponse, bound
+    to a private copy that sends through a raw_response wrapper of the send loop (so a subclass's override,
+    and its ``super()`` call, work as on the original); nothing else of it (no ``close()`` of a client's
+    pool through the view, no ``with_options()`` sending with the original's options).
+    """
+
+    def __init__(self, of: Operations[Any], names: tuple[str, ...]) -> None:
+        twin = copy.copy(of)
+        twin._send = (async_raw_response if of._async else raw_response)(of._send)
+        for name in names:
+            setattr(self, name, getattr(twin, name))
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _operation_names(cls: type) -> tuple[str, ...]:
+    """The names of the operations *cls* declares (``call``), not ``apply``/``plan``: no raw view of those."""
+    names = _NAMES.get(cls)
+    if names is None:
+        found = {
+            n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"
+        }
+        names = _NAMES[cls] = tuple(sorted(found))
+    return names
 
 
 # -- declarations ----------------------------------------------------------------------------------------
@@ -206,17 +257,24 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
         fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
+        named: dict[str, Any] = {"co_name": name}  # tracebacks and profilers name the method too
+        if _QUALNAMED:
+            named["co_qualname"] = fn.__qualname__
+        fn.__code__ = fn.__code__.replace(**named)
         fn.__module__ = owner.__module__
         return fn
+
+
+_QUALNAMED = sys.version_info >= (3, 11)  # code objects carry co_qualname
 
 
 def operation(
     builder: Callable[P, Call[R]],
 ) -> _Op[
     Callable[P, R],
-    Callable[P, Awaitable[R]],
+    Callable[P, Coroutine[Any, Any, R]],
     Callable[P, RawResponse[R]],
-    Callable[P, Awaitable[RawResponse[R]]],
+    Callable[P, Coroutine[Any, Any, RawResponse[R]]],
 ]:
     """Declare the operation *builder* describes: the method runs it and sends the Call it returns."""
     return _Op("call", builder)
@@ -250,11 +308,11 @@ class _Onto(Protocol[I_contra, B_contra, T_co]):
 @overload
 def applies(
     native: Callable[Concatenate[I, P], Call[R]], *, base: None = None
-) -> _Op[_Unified[I, Applied[R]], _Unified[I, Awaitable[Applied[R]]], None, None]: ...
+) -> _Op[_Unified[I, Applied[R]], _Unified[I, Coroutine[Any, Any, Applied[R]]], None, None]: ...
 @overload
 def applies(
     native: Callable[Concatenate[I, P], Call[R]], *, base: type[B]
-) -> _Op[_Onto[I, B, Applied[R]], _Onto[I, B, Awaitable[Applied[R]]], None, None]: ...
+) -> _Op[_Onto[I, B, Applied[R]], _Onto[I, B, Coroutine[Any, Any, Applied[R]]], None, None]: ...
 def applies(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[Any, Any, None, None]:
     """Declare ``apply``: an :class:`~invoicekit.InvoiceChange` sent through the operation *native*
     builds. *base*: the type of the ``base=`` the change is applied onto (a provider whose update
@@ -266,11 +324,11 @@ def applies(native: Callable[..., Call[Any]], *, base: type | None = None) -> _O
 @overload
 def plans(
     native: Callable[Concatenate[I, P], Call[Any]], *, base: None = None
-) -> _Op[_Unified[I, Plan], _Unified[I, Awaitable[Plan]], None, None]: ...
+) -> _Op[_Unified[I, Plan], _Unified[I, Coroutine[Any, Any, Plan]], None, None]: ...
 @overload
 def plans(
     native: Callable[Concatenate[I, P], Call[Any]], *, base: type[B]
-) -> _Op[_Onto[I, B, Plan], _Onto[I, B, Awaitable[Plan]], None, None]: ...
+) -> _Op[_Onto[I, B, Plan], _Onto[I, B, Coroutine[Any, Any, Plan]], None, None]: ...
 def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[Any, Any, None, None]:
     """Declare ``plan``: what ``apply`` would send, sending nothing (see :func:`applies`)."""
     return _Op("plan", native, base)
@@ -280,16 +338,48 @@ def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[
 
 
 def _sync_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return self._send(builder(*args, **kwargs))
-
-    return method
+    return _forwarding(builder, "return self._send(__builder({}))")
 
 
 def _async_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    async def method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return await self._send(builder(*args, **kwargs))
+    return _forwarding(builder, "return await self._send(__builder({}))", is_async=True)
 
+
+def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = False) -> Callable[..., Any]:
+    """A method taking *builder*'s own parameters (so a wrong call is Python's TypeError naming the
+    method, not the builder) and passing them on as they came: compiled once, no binding at call time.
+    """
+    params, passed, defaults = [], [], {}
+    star = False
+    for p in inspect.signature(builder).parameters.values():
+        if p.default is not p.empty:
+            defaults[p.name] = p.default
+        default = "" if p.default is p.empty else f"=__defaults[{p.name!r}]"
+        if p.kind is p.VAR_POSITIONAL:
+            params.append(f"*{p.name}")
+            passed.append(f"*{p.name}")
+            star = True
+        elif p.kind is p.VAR_KEYWORD:
+            params.append(f"**{p.name}")
+            passed.append(f"**{p.name}")
+        elif p.kind is p.KEYWORD_ONLY:
+            if not star:
+                params.append("*")
+                star = True
+            params.append(p.name + default)
+            passed.append(f"{p.name}={p.name}")
+        else:
+            params.append(p.name + default)
+            passed.append(p.name)
+    only = [p for p in inspect.signature(builder).parameters.values() if p.kind is p.POSITIONAL_ONLY]
+    # self is positional-only: a builder's own ``self=`` (WHMCS ``**params``) stays the builder's
+    params.insert(len(only), "/")
+    source = "{}def method(self, {}):\n    {}\n".format(
+        "async " if is_async else "", ", ".join(params), body.format(", ".join(passed))
+    )
+    namespace: dict[str, Any] = {"__builder": builder, "__defaults": defaults}
+    exec(compile(source, f"<invoicekit operation {builder.__qualname__}>", "exec"), namespace)  # noqa: S102
+    method: Callable[..., Any] = namespace["method"]
     return method
 
 
@@ -468,6 +558,9 @@ OPTIONS: tuple[tuple[str, object, object], ...] = (
 )
 
 
+_OPTION_NAMES = frozenset(name for name, _, _ in OPTIONS)
+
+
 def written_out(cls: type) -> None:
     """Give the ``__init__`` of a client class that binds the mode, and takes ``**options``, the signature
     with the options written out as the keyword-only parameters they are (for inspect.signature(),
@@ -479,8 +572,12 @@ def written_out(cls: type) -> None:
     code = getattr(init, "__code__", None)
     if http is None or code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
         return
-    base_url = getattr(cls, "_base_url_option", True)
+    if hasattr(init, "__signature__"):  # written out already: a subclass (a user's) inherits it as it is
+        return
     sig = _resolved(init)
+    if not any(p.kind is p.VAR_KEYWORD and "Options[" in str(p.annotation) for p in sig.parameters.values()):
+        return  # ``**kwargs`` of a user's own __init__: not the declared ``**options: Unpack[Options[...]]``
+    base_url = getattr(cls, "_base_url_option", True)
     if "__init__" not in vars(cls):
         shared = init
 

@@ -46,6 +46,7 @@ def _states(journal: Path) -> dict[str, tuple[str, str]]:
         return {}
 
 
+@pytest.mark.slow
 def test_kill_9_mid_run_then_rerun(tmp_path: Path) -> None:
     up, wh = FakeUpflow(), FakeWhmcs()
     (tmp_path / "pdfs").mkdir()
@@ -133,6 +134,7 @@ bulk.run(sys.argv[1], sys.argv[2], clients=lambda account: invoicekit.AsyncWhmcs
 """
 
 
+@pytest.mark.slow
 def test_ctrl_c_journals_the_calls_in_flight_and_exits_promptly(tmp_path: Path) -> None:
     wh = FakeWhmcs()
     fee = {"description": FEE, "amount": "15.00", "taxed": False}

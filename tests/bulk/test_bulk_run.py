@@ -132,9 +132,12 @@ def test_the_runner_keeps_the_rate_limit_it_is_given(tmp_path: Path) -> None:
 
     fks["upflow"].dispatch = timed
     bulk.run(jobs(12, ("upflow",)), tmp_path / "run.db", clients=clients(fks), rate={"upflow": "4/second"})
-    # 4 per second: no 5 consecutive requests inside one second
+    # 4 per second: no 5 consecutive requests inside one second. The times are taken when the request
+    # reaches the fake, after the limiter let it go: on a loaded machine the first of five can arrive late
+    # by tens of milliseconds, so the check allows 0.3 s of that. Without the limiter the 12 requests
+    # arrive within a few milliseconds of each other, so this still fails at once if the limit is not kept.
     assert len(seen) == 12
-    assert all(seen[i + 4] - seen[i] >= 0.95 for i in range(len(seen) - 4))
+    assert all(seen[i + 4] - seen[i] >= 0.7 for i in range(len(seen) - 4))
 
 
 # -- 30 % injected faults ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Mapping
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -125,7 +125,7 @@ async def test_the_async_method_sends_the_same() -> None:
     seen: list[httpx.Request] = []
     async with AsyncTiny(KEY, http_client=httpx.AsyncClient(transport=_echo(seen))) as client:
         pending = client.invoices.rename("inv 1", "New", note="n", extra_headers={"X-Trace": "t1"})
-        assert_type(pending, Awaitable[dict[str, Any]])
+        _ = assert_type(pending, Coroutine[Any, Any, dict[str, Any]])
         result = await pending
         raw = await client.invoices.with_raw_response.rename(
             "inv 1", "New", note="n", extra_headers={"X-Trace": "t1"}
@@ -242,7 +242,7 @@ async def test_plan_is_typed_and_made_for_both_modes() -> None:
     plan = invoicekit.Upflow("k", "s").invoices.plan("inv_1", change, extra_headers={"X-Trace": "t1"})
     assert_type(plan, Plan)
     pending = invoicekit.AsyncUpflow("k", "s").invoices.plan("inv_1", change, extra_headers={"X-Trace": "t1"})
-    assert_type(pending, Awaitable[Plan])
+    _ = assert_type(pending, Coroutine[Any, Any, Plan])
     assert await pending == plan
     (request,) = plan.requests
     assert (request.method, request.url) == ("POST", "https://api.upflow.io/v1/invoices/inv_1/pdf")

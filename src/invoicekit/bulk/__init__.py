@@ -193,11 +193,32 @@ def _settings(
         try:
             from limits import parse_many
 
-            parse_many(value)
+            items = parse_many(value)
         except ValueError as exc:
             raise ValidationError(f"rate[{name!r}]", f"is not a rate limit ({exc})") from None
+        if any(item.amount < 1 for item in items):  # "0/second" would wait for ever
+            raise ValidationError(f"rate[{name!r}]", f"must allow at least one call, not {value!r}")
     if isinstance(concurrency, bool) or (isinstance(concurrency, int) and concurrency < 1):
         raise ValidationError("concurrency", f"must be at least 1, not {concurrency!r}")
+    given: object = concurrency
+    if isinstance(given, Mapping):
+        for key, count in given.items():
+            if not isinstance(key, str) or key.split(":", 1)[0] not in limits:
+                raise ValidationError(f"concurrency[{key!r}]", "must name a provider or a provider:account")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValidationError(f"concurrency[{key!r}]", f"must be an int of at least 1, not {count!r}")
+    elif given is not None and not isinstance(given, int):
+        raise ValidationError("concurrency", f"must be an int or a mapping, not {type(given).__name__}")
+    uri: object = storage
+    if not isinstance(uri, str):
+        raise ValidationError("storage", f"must be a limits storage URI, not {type(uri).__name__}")
+    from limits.errors import ConfigurationError
+    from limits.storage import storage_from_string
+
+    try:
+        storage_from_string(storage if storage.startswith("async+") else f"async+{storage}")
+    except ConfigurationError as exc:  # an unknown scheme, or its driver (coredis for redis://) missing
+        raise ValidationError("storage", f"is not a usable limits storage ({exc})") from None
     return Settings(dict(rate or {}), concurrency, storage, retry, clients)
 
 

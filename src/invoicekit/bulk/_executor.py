@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures as cf
+import pickle
 import threading
 from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
+from .._errors import ValidationError
 from ._jobs import Job
 from ._journal import Journal
 from ._progress import Tracker
@@ -83,7 +85,24 @@ def run_with_executor(
     busy: set[str] = set()
     backlog_cap = 4  # shards waiting per account before reading more input: memory stays flat
 
+    def crosses(prepared: Prepared) -> bool:
+        """Whether the job can be pickled for a worker; if not it fails here, never sent (not "lost")."""
+        try:
+            pickle.dumps(prepared)
+        except Exception as exc:
+            why = f"the job cannot be pickled to cross to a worker ({type(exc).__name__})"
+            journal.finish(prepared.job.id, "failed", error_class="ValidationError", error=why)
+            tracker.emit("failed", prepared.job, error_class="ValidationError", was_in_flight=False)
+            return False
+        return True
+
     def submit(account: str, batch: list[Prepared], tries: int) -> None:
+        try:
+            pickle.dumps(Shard(account, tuple(batch), settings))
+        except Exception:
+            batch = [prepared for prepared in batch if crosses(prepared)]
+            if not batch:
+                return
         for prepared in batch:
             journal.sent(prepared.job.id)
             tracker.emit("started", prepared.job)
@@ -144,11 +163,16 @@ def run_with_executor(
             lost(list(by_id.values()), "the shard returned no outcome for this job")
 
     interrupted = False
+    refused: ValidationError | None = None
     for job in jobs:
         if stop.is_set():
             interrupted = True
             break
-        prepared = admit(journal, job, tracker, retry_failed)
+        try:
+            prepared = admit(journal, job, tracker, retry_failed)
+        except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
+            refused = exc
+            break
         if prepared is None:
             continue
         batch = filling.setdefault(job.account, [])
@@ -177,6 +201,8 @@ def run_with_executor(
             future.cancel()
             lost(batch, "the run was interrupted while this shard was in flight")
         running.clear()
+    if refused is not None:
+        raise refused
     return interrupted
 
 
@@ -189,3 +215,10 @@ def check_clients(clients: Any) -> None:
             "with an executor, give a picklable callable (account -> async client) or None (workers build "
             "clients from their environment): shards carry no client objects",
         )
+    try:
+        pickle.dumps(clients)
+    except Exception as exc:  # a lambda or a closure: every shard would be lost before it left
+        raise ValidationError(
+            "clients",
+            f"must be picklable with an executor (a module-level function), not {type(exc).__name__}",
+        ) from None

@@ -52,6 +52,14 @@ def _check_job(inst: Job, attribute: object, value: object) -> None:
         )
     if inst.on_unsupported not in ("raise", "skip"):
         raise ValidationError("on_unsupported", f"must be 'raise' or 'skip', not {inst.on_unsupported!r}")
+    account: object = inst.account
+    if not isinstance(account, str):
+        raise ValidationError("account", f"must be a str, not {type(account).__name__}")
+    owner = account.split(":", 1)[0]
+    if (":" in account or account in PROVIDERS) and owner != inst.provider:  # another provider's client
+        raise ValidationError(
+            "account", f"must be {inst.provider!r} or '{inst.provider}:NAME', not {account!r}"
+        )
     invoice: object = inst.invoice
     if isinstance(invoice, bool) or not isinstance(invoice, str | int) or invoice == "":
         raise ValidationError("invoice", f"must be a non-empty str or an int, not {inst.invoice!r}")
@@ -80,6 +88,8 @@ class Job:
     def __attrs_post_init__(self) -> None:
         if not self.account:
             object.__setattr__(self, "account", self.provider)
+        elif self.account != self.provider and ":" not in self.account:  # "eu": the provider's account "eu"
+            object.__setattr__(self, "account", f"{self.provider}:{self.account}")
         if not self.id:
             object.__setattr__(self, "id", _digest(self._describe()))
 
@@ -122,9 +132,12 @@ def from_jsonl(path: str | os.PathLike[str]) -> Iterator[Job]:
     ValidationError naming the line number and the field.
     """
     path = Path(path)
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            text = line.strip()
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            try:  # a BOM (Windows editors write one) is not part of the first line
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise ValidationError(f"line {number}", f"is not UTF-8 text ({exc.reason})") from None
             if not text or text.startswith("#"):
                 continue
             try:
@@ -152,8 +165,8 @@ def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:
     ``pdf``, ``customer_emails`` separated by ``;``). An empty cell leaves the field alone.
     """
     path = Path(path)
-    with path.open(encoding="utf-8", newline="") as rows:
-        reader = csv.DictReader(rows)
+    with path.open(encoding="utf-8-sig", newline="") as rows:  # -sig: a BOM is not part of the header
+        reader = csv.DictReader(_text_lines(rows, path))
         for number, row in enumerate(reader, 2):
             where = f"line {number}"
             unknown = sorted(set(row) - {"id", "provider", "invoice", "account", *_CHANGE_FIELDS})
@@ -165,6 +178,13 @@ def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:
             data = {k: row[k] for k in ("id", "provider", "invoice", "account") if row.get(k)}
             text = json.dumps(list(row.values()))
             yield _job_from_json({**data, "change": change}, text, path.parent, where)
+
+
+def _text_lines(lines: Iterable[str], path: Path) -> Iterator[str]:
+    try:
+        yield from lines
+    except UnicodeDecodeError as exc:
+        raise ValidationError(path.name, f"is not UTF-8 text ({exc.reason})") from None
 
 
 def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:

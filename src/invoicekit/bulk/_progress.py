@@ -71,6 +71,7 @@ class Tracker:
         self.total = total
         self.started = time.monotonic()
         self.counts = Counts()
+        self.progress_failed = False
 
     def emit(self, kind: EventKind, job: Job | None, **details: Any) -> None:
         c = self.counts
@@ -91,10 +92,17 @@ class Tracker:
         eta = None
         if self.total is not None and rate > 0:
             eta = max(self.total - c.finished - c.skipped, 0) / rate
-        self.progress(
-            Event(kind, None if job is None else job.id, None if job is None else job.provider,
-                  None if job is None else job.account, c, rate, eta, self.total, **details)
-        )  # fmt: skip
+        try:
+            self.progress(
+                Event(kind, None if job is None else job.id, None if job is None else job.provider,
+                      None if job is None else job.account, c, rate, eta, self.total, **details)
+            )  # fmt: skip
+        except Exception as exc:  # a broken progress bar must not break the run or leave the journal behind
+            if not self.progress_failed:
+                self.progress_failed = True
+                logging.getLogger("invoicekit.bulk").warning(
+                    "the progress callback raised %s; the run goes on", type(exc).__name__
+                )
 
 
 def log_progress(

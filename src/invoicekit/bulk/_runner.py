@@ -9,6 +9,7 @@ wait the provider asked for and puts the job back in line: a busy provider slows
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -17,9 +18,15 @@ from typing import Any
 
 import attrs
 
-from .._errors import InvoiceKitError, OutcomeUnknownError, RateLimitError, ValidationError
+from .._errors import (
+    AuthenticationError,
+    InvoiceKitError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ValidationError,
+)
 from .._retry import RetryPolicy
-from ._jobs import Job, Native
+from ._jobs import Job, Native, _digest
 from ._journal import TRANSIENT, Journal, Record
 from ._progress import Tracker
 
@@ -36,6 +43,10 @@ DEFAULT_LIMITS: dict[str, tuple[str, int]] = {
     "whmcs": ("60/minute", 2),
 }
 _STOPPED = "the run stopped while this call was in flight"
+_REFUSED = "not sent: the provider refused this account's credentials earlier in this run"
+#: The share of a rate-limit window the runner waits past its reset before taking a freed slot: a safety
+#: margin for the latency jitter between the runner's clock and the provider's (3 %, at most 1 s).
+MARGIN = 0.03
 #: How many 429 answers one job may meet before it is reported failed (each one waited for).
 MAX_THROTTLES = 50
 _CLASSES = {
@@ -98,6 +109,7 @@ class Outcome:
     error: str | None = None
     attempts: int = 0
     throttled: int = 0
+    sent: bool = True  # False: the job was never handed to the provider in this attempt (not in flight)
 
 
 @attrs.frozen
@@ -133,6 +145,9 @@ def prepare(job: Job, key: str | None) -> Prepared:
     """Check *job* (``invoices.plan`` for a change: sends nothing) and learn its safety. Raises
     ValidationError for a job that cannot be sent.
     """
+    given = job.change.args if isinstance(job.change, Native) else (job.extra or {})
+    if job.provider == "salesbricks" and isinstance(given.get("idempotency_key"), str):
+        key = given["idempotency_key"]  # the caller's own key is the one sent: the journal holds it
     if job.provider == "salesbricks" and key is None:
         key = f"invoicekit-bulk-{uuid.uuid4()}"
     if job.provider != "salesbricks":
@@ -227,6 +242,8 @@ class Account:
         self.concurrency = concurrency
         self.limiter = limiter
         self.paused_until = 0.0
+        self.max_wait = (settings.retry or RetryPolicy()).max_retry_after
+        self.refused = False  # the provider refused the credentials: the account's other jobs are not sent
         self.queue: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=2 * concurrency)
         self.tasks: list[asyncio.Task[None]] = []
         self.turn = asyncio.Lock()  # one worker at a time waits for a slot: none slips in at the reset
@@ -243,7 +260,12 @@ class Account:
                 await asyncio.sleep(wait)
                 continue
             blocked = None
-            for item in self.items:
+            if len(self.items) == 1:
+                # one limit: a moving-window hit takes a slot or changes nothing, no test needed first
+                if await self.limiter.hit(self.items[0], self.name):
+                    return
+                blocked = self.items[0]
+            for item in self.items if blocked is None else ():
                 if not await self.limiter.test(item, self.name):
                     blocked = item
                     break
@@ -253,9 +275,10 @@ class Account:
                 continue
             stats = await self.limiter.get_window_stats(blocked, self.name)
             # A slot frees when the oldest hit leaves the window; the provider counts arrivals, which come a
-            # network latency later and not all equally late: wait a margin past the reset (2 % of the
+            # network latency later and not all equally late: wait a margin past the reset (MARGIN of the
             # window, at most 1 s), or a late earlier request and a prompt later one meet in its window.
-            margin = min(0.02 * blocked.get_expiry(), 1.0)
+            # The runner so keeps to R / (1 + MARGIN) at most: 0.97 R.
+            margin = min(MARGIN * blocked.get_expiry(), 1.0)
             await asyncio.sleep(min(max(stats.reset_time - time.time(), 0.0) + margin, 60.0))
 
     def pause(self, seconds: float) -> None:
@@ -265,6 +288,9 @@ class Account:
         attempts = throttles = 0
         backoff = 0.5
         while True:
+            if self.refused:
+                return Outcome(prepared.job.id, "failed", None, "AuthenticationError", _REFUSED,
+                               attempts, throttles, sent=False)  # fmt: skip
             await self.acquire()
             sink.sent(prepared)
             attempts += 1
@@ -280,6 +306,7 @@ class Account:
                 if throttles > MAX_THROTTLES:
                     return self._failed(prepared, exc, attempts, throttles)
                 wait = exc.retry_after if exc.retry_after is not None else backoff
+                wait = min(wait, self.max_wait)  # a hostile Retry-After does not stall the run for a year
                 backoff = min(backoff * 2, 30.0)
                 self.pause(wait)
                 sink.throttled(prepared, wait)
@@ -288,6 +315,8 @@ class Account:
                 return Outcome(prepared.job.id, "unknown", None, type(exc).__name__, scrub(str(exc)),
                                attempts, throttles)  # fmt: skip
             except InvoiceKitError as exc:
+                if isinstance(exc, AuthenticationError):
+                    self.refused = True
                 return self._failed(prepared, exc, attempts, throttles)
             except Exception as exc:  # not an invoicekit error: a bug; the call may have run
                 state = "unknown" if prepared.unsafe else "failed"
@@ -309,6 +338,26 @@ class Account:
             sink.finish(prepared, outcome)
 
 
+def _expire_lazily(storage: Any) -> None:
+    """``limits``' in-memory storage drops expired hits after nearly every hit, on a thread
+    (``asyncio.to_thread``, limits 5): the hand-off costs more CPU than the request. Its answers read the
+    hits' timestamps and do not depend on that clean-up, which only bounds memory: run it once a second.
+    """
+    schedule = getattr(storage, "_MemoryStorage__schedule_expiry", None)
+    if schedule is None:  # another storage (redis://), or a limits that does it otherwise
+        return
+    last = -1.0
+
+    async def once_a_second() -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= 1.0:
+            last = now
+            await schedule()
+
+    storage._MemoryStorage__schedule_expiry = once_a_second
+
+
 class Accounts:
     """The accounts of a run, made on first use; closes the clients it built."""
 
@@ -319,9 +368,9 @@ class Accounts:
         self.settings = settings
         self.clients = clients
         uri = settings.storage
-        self.limiter = MovingWindowRateLimiter(
-            storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
-        )
+        storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+        _expire_lazily(storage)
+        self.limiter = MovingWindowRateLimiter(storage)
         self.accounts: dict[str, Account] = {}
         self._owned: list[Any] = []
 
@@ -374,6 +423,8 @@ class JournalSink(Sink):
 
     def sent(self, prepared: Prepared) -> None:
         self.journal.sent(prepared.job.id)
+        if prepared.safety != "idempotent":
+            self.journal.commit()  # unsafe, or safe only with its key: durable before the request leaves
         self.tracker.emit("started", prepared.job)
 
     def throttled(self, prepared: Prepared, wait: float) -> None:
@@ -384,14 +435,43 @@ class JournalSink(Sink):
         # attempts were counted by sent(); only the outcome is written here
         self.journal.finish(outcome.id, outcome.state, result=outcome.result,
                             error_class=outcome.error_class, error=outcome.error)  # fmt: skip
+        if prepared.safety != "idempotent":
+            self.journal.commit()  # its outcome is durable at once: a rerun never takes it for in flight
         if outcome.state in ("done", "failed", "unknown"):
-            self.tracker.emit(outcome.state, prepared.job, error_class=outcome.error_class)  # type: ignore[arg-type]
+            self.tracker.emit(outcome.state, prepared.job, error_class=outcome.error_class,  # type: ignore[arg-type]
+                              was_in_flight=outcome.sent)  # fmt: skip
+
+
+def fingerprint(job: Job) -> str:
+    """What makes two jobs one job: all of it but a PDF's bytes or path (a moved file is the same job)."""
+    if isinstance(job.change, Native):
+        return _digest(job._describe())
+    given = job.change.given()
+    if "pdf" in given and given["pdf"] is not None:
+        given["pdf"] = "<pdf>"
+    data = [job.provider, job.account, job.invoice, given, job.extra, job.on_unsupported]
+    return _digest(json.dumps(data, sort_keys=True, default=repr))
 
 
 def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> Prepared | None:
-    """Journal *job* and decide whether it runs now (a Prepared) or not (None: skipped, with an event)."""
+    """Journal *job* and decide whether it runs now (a Prepared) or not (None: skipped, with an event).
+    Raises ValidationError for an item that is not a Job, or a job id the journal holds for another job.
+    """
+    if not isinstance(job, Job):
+        raise ValidationError("jobs", f"must yield bulk.Job items, not {type(job).__name__}")
     record = journal.get(job.id)
+    mark = fingerprint(job)
     if record is not None:
+        known = journal.fingerprint(job.id)
+        if known is not None and known[0] is not None and known[0] != mark:
+            if known[1]:
+                raise ValidationError("id", f"job id {job.id!r} names two different jobs in this run")
+            if record.state not in ("pending", "failed"):
+                raise ValidationError(
+                    "id",
+                    f"job id {job.id!r} is a different job in this journal (where it is {record.state}): "
+                    "give new jobs new ids, or use a new journal",
+                )
         if record.state == "done" or record.state == "unknown" or journal.seen_this_run(job.id):
             tracker.emit("skipped", job)
             return None
@@ -408,11 +488,11 @@ def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> P
     try:
         prepared = prepare(job, key)
     except InvoiceKitError as exc:
-        journal.add(_record(job, "unknown-safety", key))
+        journal.add(_record(job, "unknown-safety", key), mark)
         journal.finish(job.id, "failed", error_class=type(exc).__name__, error=scrub(str(exc)))
         tracker.emit("failed", job, error_class=type(exc).__name__, was_in_flight=False)
         return None
-    journal.add(_record(job, prepared.safety, prepared.idempotency_key))
+    journal.add(_record(job, prepared.safety, prepared.idempotency_key), mark)
     if record is not None and record.state != "pending":
         journal.set_state(job.id, "pending")
     return prepared
@@ -438,12 +518,19 @@ async def run_here(
     sink = JournalSink(journal, tracker)
     accounts = Accounts(settings, clients)
     interrupted = False
+    refused: ValidationError | None = None
+    journal.batch(True)  # one transaction per tick; see the journal's rule for what commits at once
+    ticker = asyncio.ensure_future(_tick(journal))
     try:
         for job in jobs:
             if stop.is_set():
                 interrupted = True
                 break
-            prepared = admit(journal, job, tracker, retry_failed)
+            try:
+                prepared = admit(journal, job, tracker, retry_failed)
+            except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
+                refused = exc
+                break
             if prepared is None:
                 continue
             account = accounts.get(job.account, sink)
@@ -485,5 +572,19 @@ async def run_here(
         await asyncio.shield(accounts.cancel())
         raise
     finally:
+        ticker.cancel()
+        journal.batch(False)
         await accounts.aclose()
+    if refused is not None:
+        raise refused
     return interrupted
+
+
+#: How often the runner commits the journal's batched changes (seconds).
+TICK = 0.1
+
+
+async def _tick(journal: Journal) -> None:
+    while True:
+        await asyncio.sleep(TICK)
+        journal.commit()

@@ -27,7 +27,7 @@ from .._convert import amount, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._forms import form_size
 from .._money import money
-from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
+from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._models import (
     UPDATE_FIELDS,
@@ -476,7 +476,13 @@ class Invoices(_Invoices[Sync]): ...
 class AsyncInvoices(_Invoices[Async]): ...
 
 
-class _Whmcs(Client[M, HC]):
+class _Actions(Operations[M]):
+    """``client.with_raw_response``: :meth:`~Whmcs.call` returning a :class:`~invoicekit.RawResponse`."""
+
+    call = operation(action_call)
+
+
+class _Whmcs(Client[M, HC], _Actions[M]):
     """WHMCS's classic API (``<url>/includes/api.php``), authenticated with an API credential.
 
     *url* is the install (``https://billing.example.com``, with or without ``/includes/api.php``);
@@ -488,8 +494,7 @@ class _Whmcs(Client[M, HC]):
     """
 
     _base_url_option = False  # the install's url= is the first argument
-    call = operation(action_call)
-    with_raw_response: _Whmcs[Raw[M], HC]
+    with_raw_response: _Actions[Raw[M]]  # call() only (the client's own operation)
 
     def __init__(
         self,
