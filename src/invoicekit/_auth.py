@@ -240,6 +240,8 @@ class Redactor:
             if len(run) < 4:  # no run of 4 letters/digits that every form keeps: walk every answer
                 always = True
             probes.add(run.encode())
+        # PHP's json_encode writes "/" as "\\/": a base64 form holding "/" is probed as written so too.
+        probes |= {probe.replace(b"/", b"\\/") for probe in probes if b"/" in probe}
         self._probes = tuple(probes)
         self._always = always
         self._probe_pattern: re.Pattern[bytes] | None = None  # compiled on the first answer
@@ -310,6 +312,7 @@ class Redactor:
         pattern = self._probe_pattern
         if pattern is None:
             alternatives = [re.escape(m) for m in _MARKERS] + [b"(?:" + _INVISIBLE_UTF8.pattern + b")"]
+            alternatives.append(_SPLIT_BY_ESCAPE.pattern)
             alternatives += [re.escape(p) for p in self._probes if p]
             pattern = self._probe_pattern = re.compile(b"|".join(alternatives))
         return pattern.search(raw) is not None
@@ -393,6 +396,10 @@ _INVISIBLE_UTF8 = re.compile(
 )
 #: Escapes that may spell a letter or digit: when present, the letters-and-digits probe cannot tell.
 _MARKERS = (b"\\u", b"%", b"&#")
+#: A control JSON writes as a short escape (``\\n``, ``\\t``...), or DEL (which JSON leaves raw), between two
+#: characters of a probe (letters, digits, base64's): text() scrubs a credential split so, and no probe
+#: survives it.
+_SPLIT_BY_ESCAPE = re.compile(rb"[A-Za-z0-9+/_-](?:\\[nrtbf]|\x7f)+(?:[A-Za-z0-9+/_-]|\\/)")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SHORT_ESCAPES: dict[str, tuple[str, ...]] = {
     "/": (r"\\/",),

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import invoicekit as ik
 from invoicekit import _client
-from invoicekit._auth import _INVISIBLE_UTF8, _MARKERS, _UTF16_BOMS, Redactor, Secret
+from invoicekit._auth import _INVISIBLE_UTF8, _MARKERS, _SPLIT_BY_ESCAPE, _UTF16_BOMS, Redactor, Secret
 from invoicekit._call import Call, Json, JsonStream, Multipart, build_request, new_idempotency_key
 from invoicekit._files import File
 from invoicekit._forms import form_scalar, php_form
@@ -122,6 +122,8 @@ def _reference_may_hold(redactor: Redactor, raw: bytes) -> bool:
     if any(marker in raw for marker in _MARKERS):
         return True
     if _INVISIBLE_UTF8.search(raw):
+        return True
+    if _SPLIT_BY_ESCAPE.search(raw):
         return True
     return any(probe in raw for probe in redactor._probes)
 
