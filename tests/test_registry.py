@@ -110,3 +110,16 @@ def test_import_invoicekit_stays_light_with_the_registry() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_lazy_error_names_are_exactly_the_error_module_s_exports() -> None:
+    """`import invoicekit` names the error classes without loading _errors (for `invoicekit --help`): the
+    list written in __init__ must stay the module's own __all__, each resolving to that class."""
+    import invoicekit
+    from invoicekit import _errors
+
+    lazy = {name for name, module in invoicekit._LAZY.items() if module == "._errors"}
+    assert lazy == set(_errors.__all__)
+    for name in lazy:
+        assert getattr(invoicekit, name) is getattr(_errors, name)
+        assert getattr(invoicekit, name).__module__ == "invoicekit"
