@@ -298,3 +298,26 @@ def test_a_class_the_reader_cannot_read_is_refused_when_generated() -> None:
 
     with pytest.raises(TypeError, match="Odd"):
         reader(Odd)({"pair": [1, "a"]})
+
+
+def test_a_client_reports_the_real_status_and_provider() -> None:
+    """Through a client, the reader's DecodeError carries the status that came back (a 201), the provider
+    and the wire path, and chains nothing (the answer, which echoes the key here, is never quoted).
+    """
+    import httpx
+
+    import invoicekit
+
+    answer = {"invoice_id": "sb-secret-key", "attachments": [{"created_at": "sb-secret-key"}]}
+    transport = httpx.MockTransport(lambda request: httpx.Response(201, json=answer))
+    client = invoicekit.Salesbricks(api_key="sb-secret-key", http_client=httpx.Client(transport=transport))
+    with client, pytest.raises(DecodeError) as caught:
+        client.invoices.update("inv-1", invoice_memo="m")
+    assert caught.value.status_code == 201
+    assert caught.value.provider == "salesbricks"
+    assert caught.value.reason == (
+        "the answer does not fit InvoiceUpdateResult "
+        "(expected an ISO 8601 date-time, got a string @ $.attachments[0].created_at)"
+    )
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
