@@ -276,9 +276,9 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         if a.default is attrs.NOTHING:
             lines.append(f"        raise _M('required field missing', {where})")
         elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-            if a.default.takes_self:  # type: ignore[attr-defined]
+            if a.default.takes_self:
                 raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
-            ns[f"f_{var}"] = a.default.factory  # type: ignore[attr-defined]
+            ns[f"f_{var}"] = a.default.factory
             lines.append(f"        {var} = f_{var}()")
         else:
             ns[f"d_{var}"] = a.default
