@@ -92,6 +92,7 @@ def read_error(status: int, data: Any) -> Failure:
 _READ: Final = reader(InvoiceResponse, wire_name=camel)
 #: Answer keys by their lower-case form: Payabli spells ``pageidentifier`` two ways across endpoints.
 _RESPONSE_KEYS: Final = {camel(a.name).lower(): camel(a.name) for a in attrs.fields(InvoiceResponse)}
+_SPELLED_RIGHT: Final = frozenset(_RESPONSE_KEYS.values())  # an answer with only these keys needs no folding
 
 
 def _json_int(value: Any) -> bool:
@@ -114,7 +115,7 @@ _ONE_SPELLING: Final = frozenset({"isSuccess", *_REQUIRED_ANSWER})
 
 def parse_update(data: Any) -> InvoiceResponse:
     """Read an update's answer (``InvoiceResponse``); a failure envelope was raised before this runs."""
-    if isinstance(data, dict):
+    if isinstance(data, dict) and not _SPELLED_RIGHT.issuperset(data):
         folded: dict[str, Any] = {}
         for k, v in data.items():
             name = str(_RESPONSE_KEYS.get(k.lower(), k))
