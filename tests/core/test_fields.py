@@ -207,7 +207,8 @@ def test_the_per_class_caches_stay_bounded_when_a_program_makes_classes_without_
         assert len(fields._SETTERS) <= 8
     del sub
     gc.collect()
-    assert first is not None and first() is None
+    assert first is not None
+    assert first() is None
     assert write(Line(amount=Decimal(2), note="n")) == {"AMOUNT": 200, "NOTE": "n"}
 
 
