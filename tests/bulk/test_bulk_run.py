@@ -219,6 +219,19 @@ def test_30_percent_faults_nothing_lost_nothing_doubled(tmp_path: Path, seed: in
 # -- stopping ------------------------------------------------------------------------------------------
 
 
+def test_arun_takes_runs_parameters_declared_once(tmp_path: Path) -> None:
+    """``arun`` presents ``run``'s parameters (inspect, help(), the docs) and binds its arguments by them."""
+    import inspect
+
+    assert inspect.signature(bulk.arun) == inspect.signature(bulk.run, eval_str=True)
+    assert asyncio.iscoroutinefunction(bulk.arun)
+    with pytest.raises(TypeError, match="colour"):
+        asyncio.run(bulk.arun([], tmp_path / "run.db", colour=1))  # type: ignore[call-arg]
+    fks = fakes(3)
+    report = asyncio.run(bulk.arun(jobs(3, ("upflow",)), tmp_path / "run.db", clients=clients(fks), total=3))
+    assert report.counts["done"] == 3
+
+
 def test_cancelling_arun_leaves_a_consistent_journal_and_a_rerun_finishes(tmp_path: Path) -> None:
     fks, journal = fakes(8), tmp_path / "run.db"
     fks["whmcs"].slow_next(30.0, times=2)  # two fees hang: they are in flight when the run is cancelled

@@ -371,7 +371,7 @@ def _awaited(sync: Callable[_P, Report]) -> Callable[[Callable[..., _Awaited]], 
     ``inspect.signature()``, ``help()`` and the docs)."""
 
     def twin(function: Callable[..., _Awaited]) -> Callable[_P, _Awaited]:
-        function.__signature__ = inspect.signature(sync)  # type: ignore[attr-defined]
+        function.__signature__ = inspect.signature(sync, eval_str=True)  # type: ignore[attr-defined]
         return function
 
     return twin
