@@ -104,6 +104,8 @@ def _fail(why: str, value: Any, where: tuple[str | int, ...]) -> _Mismatch:
 
 
 def _decimal(value: Any, where: tuple[str | int, ...]) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and (not value or value.adjusted() < MAX_DIGITS):
+        return value  # what amount() gives for it, without the round trip through text
     try:
         return amount(value)
     except (TypeError, ValueError, ArithmeticError):
