@@ -21,7 +21,6 @@ from .._errors import ValidationError, bad_answer
 from .._fields import write
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
-from ._models import Attachment as Attachment  # read by the unified layer (_change.py)
 from ._models import DraftInvoice, Invoice
 from ._rules import check_draft
 

@@ -1,19 +1,30 @@
 """Invoro's checks of a whole draft, beyond each field's own (those are declared in ``_models``): the
 profile and its type code, one way to give payments, attachments, line totals that add up, and a draft
-that sets something. :func:`check_draft` runs them all, in that order, before any request.
+that sets something. :func:`check_draft` runs them all, in that order, before any request. And how the
+unified ``apply`` changes a draft (:func:`draft_with`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+import attrs
 
 from .._errors import ValidationError
 from .._fields import sets_something
-from .._unset import is_set
-from ._models import DraftInvoice, Header, Line, Totals, check_profile
+from .._unset import UNSET, is_set
+from ._models import Attachment, DraftInvoice, Header, Line, Totals, check_profile
 
-__all__ = ["LINE_ROUNDING", "check_draft", "check_line_totals", "expected_line_total"]
+__all__ = [
+    "LINE_ROUNDING",
+    "check_draft",
+    "check_line_totals",
+    "draft_with",
+    "expected_line_total",
+    "kept_attachments",
+]
 
 #: How ``quantity x price`` is rounded to the cent for a line total. EN 16931 fixes 2 decimals but no
 #: rounding mode; half-up is the commercial norm and what the checks here assume [INF].
@@ -111,3 +122,36 @@ def _check_attachments(invoice: DraftInvoice, path: str, max_bytes: int | None) 
         where = f"{path}.attachments[{i}].content"
         mime = attachment.mime_type if is_set(attachment.mime_type) else attachment.content.content_type
         attachment.content.check(where, max_size=max_bytes, pdf=mime == "application/pdf", sized=True)
+
+
+def draft_with(base: object, args: Mapping[str, Any]) -> DraftInvoice:
+    """*base* (the draft as it is now) with the unified change's native *args* applied: ``header`` fields
+    set on its header, ``attachments`` (a PDF, or None) replacing its PDF attachments, others kept.
+    """
+    if base is None or base is UNSET:
+        raise ValidationError(
+            "base",
+            "Invoro's PUT replaces the whole draft: pass base=<the draft as it is now> (an "
+            "invoro.DraftInvoice) and the change is applied onto it",
+        )
+    if not isinstance(base, DraftInvoice):
+        raise ValidationError("base", f"must be an invoro.DraftInvoice, not {type(base).__name__}")
+    draft = base
+    if "header" in args:
+        header = base.header if isinstance(base.header, Header) else Header()
+        draft = attrs.evolve(draft, header=attrs.evolve(header, **args["header"]))
+    if "attachments" in args:
+        pdf = args["attachments"]
+        added = [] if pdf is None else [Attachment(content=pdf)]
+        draft = attrs.evolve(draft, attachments=kept_attachments(base) + added)
+    return draft
+
+
+def kept_attachments(base: object) -> list[Any]:
+    """The attachments of *base* a unified change keeps: all but its PDFs (the change's PDF replaces them)."""
+    return [a for a in (getattr(base, "attachments", None) or ()) if _mime(a) != "application/pdf"]
+
+
+def _mime(attachment: Any) -> str:
+    mime = attachment.mime_type if isinstance(attachment.mime_type, str) else attachment.content.content_type
+    return str(mime).split(";")[0].strip().lower()
