@@ -365,27 +365,8 @@ def _salesbricks(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
 
 
 def _payabli(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    native = _native("payabli")
-
-    def model(key: str, cls: Callable[..., Any]) -> Any:
-        value = args.get(key, UNSET)
-        if not isinstance(value, dict):
-            return value
-        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
-        unknown = [name for name in value if name not in known]
-        if unknown:  # only an extra= dict can hold one
-            raise ValidationError(
-                f"extra[{key!r}]", f"{unknown[0]!r} is not a field of payabli.{cls.__name__}"
-            )
-        return cls(**value)
-
-    return native.update_call(  # type: ignore[no-any-return]
-        invoice,
-        invoice_data=model("invoice_data", native.BillData),
-        customer_data=model("customer_data", native.PayorData),
-        scheduled_options=args.get("scheduled_options", UNSET),
-        force_customer_creation=args.get("force_customer_creation", UNSET),
-    )
+    native = _native("payabli", "_models").change_args(args)  # dicts made BillData / PayorData
+    return _native("payabli").update_call(invoice, **native)  # type: ignore[no-any-return]
 
 
 def _invoro(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:

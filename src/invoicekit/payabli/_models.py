@@ -340,6 +340,33 @@ class BillOptions:
     include_pdf: bool | None | Unset = _f(boolean)  #: the emailed invoice carries its PDF
 
 
+# -- the unified change (invoices.apply / plan) -----------------------------------------------------------
+
+
+def change_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """``update_call``'s keywords for a unified change's native *args*: ``invoice_data`` and ``customer_data``
+    given as dicts (the capability table's, with ``extra=``'s merged in) become :class:`BillData` and
+    :class:`PayorData`; a key that is no field of theirs is refused (only an ``extra=`` dict can hold one).
+    """
+    return {
+        "invoice_data": _model(args, "invoice_data", BillData),
+        "customer_data": _model(args, "customer_data", PayorData),
+        "scheduled_options": args.get("scheduled_options", UNSET),
+        "force_customer_creation": args.get("force_customer_creation", UNSET),
+    }
+
+
+def _model(args: Mapping[str, Any], key: str, cls: type[BillData | PayorData]) -> Any:
+    value = args.get(key, UNSET)
+    if not isinstance(value, dict):
+        return value
+    known = attrs.fields_dict(cls)
+    unknown = [name for name in value if name not in known]
+    if unknown:
+        raise ValidationError(f"extra[{key!r}]", f"{unknown[0]!r} is not a field of payabli.{cls.__name__}")
+    return cls(**value)
+
+
 # -- attached files: checked, and completed from the file ----------------------------------------------
 
 #: The ``ftype`` a file's content type stands for, when the attachment does not say.
