@@ -48,8 +48,8 @@ def upload_pdf_call(
     *invoice* is Upflow's invoice id (``str``) or ``ExternalId("ERP-42")``, the id the invoice has in your
     own system (a ``str`` starting with ``external:`` is read the same way). *pdf* is a ``File``, a path,
     ``bytes`` or a binary file object: a non-empty PDF. *encoding* is ``"multipart"`` (the default: one form
-    part named ``file``) or ``"base64"`` (JSON ``{"data": "<base64>"}``, a third larger on the wire); both
-    stream the file. *extra_headers* are added to every attempt (checked: no CR/LF, credential or framing).
+    part named ``file``) or ``"base64"`` (JSON ``{"data": "<base64>"}``, a third larger); both stream the
+    file. *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
 
     Returns None once Upflow accepted the file (204, or any other 2xx). Replacing a PDF is idempotent:
     timeouts, 5xx and 429 answers are retried under the client's RetryPolicy.
