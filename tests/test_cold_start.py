@@ -1,0 +1,142 @@
+"""Cold-start guard (issue 19): a plain call loads only what it needs.
+
+One fresh interpreter per mode imports one provider, builds its client on an ``httpx.Client`` with a
+``MockTransport`` and makes one call; then none of the modules below may be in ``sys.modules``. Each was
+deferred to win cold-start time (docs/performance.md); a change that loads one again at import, at
+construction or on the first call fails here, naming the provider and the module.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+#: What a plain call never needs, and what loads it when it is needed.
+DEFERRED: dict[str, str] = {
+    # httpx imports these when it makes a connection pool (a client given no transport); the deadline
+    # backend that wraps a pool names httpcore's exceptions without importing it.
+    "httpcore": "a connection pool",
+    "h11": "a connection pool",
+    "anyio": "a connection pool, or an async call off asyncio",
+    "certifi": "a connection pool (the SSL context)",
+}
+
+_SCRIPT = r"""
+import json, os, sys, tempfile
+
+import httpx
+
+ANSWERS = {
+    "upflow": (204, None),
+    "salesbricks": (200, {"invoice_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+                          "signed_pdf_url": "https://files.example/i.pdf", "attachments": []}),
+    "payabli": (200, {"isSuccess": True, "responseCode": 1, "responseData": 3625, "responseText": "Success",
+                      "roomId": 0}),
+    "invoro": (200, {"success": True, "data": {"id": "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", "state": "draft",
+                     "direction": "outgoing", "total": 12100, "currency": "EUR", "network": None,
+                     "invoice_number": "INV-42"}, "message": "ok", "errors": None}),
+    "whmcs": (200, {"result": "success", "invoiceid": 42}),
+}
+mode, deferred = sys.argv[1], json.loads(sys.argv[2])
+fd, pdf = tempfile.mkstemp(suffix=".pdf")
+os.write(fd, b"%PDF-1.4\n%%EOF\n")
+os.close(fd)
+prefix = "Async" if mode == "async" else ""
+
+
+def client_and_call(provider, http):
+    if provider == "upflow":
+        from invoicekit import upflow
+        client = getattr(upflow, prefix + "Upflow")(api_key="k", api_secret="s", base_url="https://u.test/v1",
+                                                    http_client=http)
+        return lambda: client.invoices.upload_pdf("inv_123", pdf)
+    if provider == "salesbricks":
+        from invoicekit import salesbricks
+        client = getattr(salesbricks, prefix + "Salesbricks")(api_key="k", base_url="https://s.test/api/v2",
+                                                              http_client=http)
+        return lambda: client.invoices.update("3c90c3cc-0d44-4b50-8888-8dd25736052a", invoice_memo="Net 30")
+    if provider == "payabli":
+        from invoicekit import payabli
+        client = getattr(payabli, prefix + "Payabli")(api_key="k", base_url="https://p.test",
+                                                      http_client=http)
+        data = payabli.BillData(notes="Q3", invoice_number="INV-42")
+        return lambda: client.invoices.update(3625, invoice_data=data)
+    if provider == "invoro":
+        import datetime as dt
+        from decimal import Decimal
+        from invoicekit import invoro
+        client = getattr(invoro, prefix + "Invoro")(api_key="k", base_url="https://i.test/invoice-api",
+                                                    http_client=http)
+        draft = invoro.DraftInvoice(
+            header=invoro.Header(invoice_number="INV-42", issue_date=dt.date(2025, 9, 30),
+                                 due_date=dt.date(2025, 10, 30), currency="EUR"),
+            lines=[invoro.Line(name="Q3 services", quantity=Decimal(1), price=Decimal("100.00"))],
+        )
+        return lambda: client.invoices.update_draft("7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", draft)
+    from invoicekit import whmcs
+    client = getattr(whmcs, prefix + "Whmcs")(url="https://w.test", identifier="i", secret="s",
+                                              http_client=http)
+    return lambda: client.invoices.update(42, status="Unpaid", notes="Q3")
+
+
+report = {}
+for provider in sys.argv[3:]:  # one after another: a module is charged to the first provider that loads it
+    status, body = ANSWERS[provider]
+    seen = []
+
+    def handler(request, status=status, body=body, seen=seen):
+        seen.append(request.method)
+        content = b"" if body is None else json.dumps(body).encode()
+        headers = {} if body is None else {"content-type": "application/json"}
+        return httpx.Response(status, content=content, headers=headers)
+
+    transport = httpx.MockTransport(handler)
+    http = httpx.AsyncClient(transport=transport) if mode == "async" else httpx.Client(transport=transport)
+    call = client_and_call(provider, http)
+    if mode == "async":
+        import asyncio
+
+        async def main():
+            await call()
+
+        asyncio.run(main())
+    else:
+        call()
+    report[provider] = {"requests": seen, "loaded": sorted(m for m in deferred if m in sys.modules)}
+os.remove(pdf)
+print(json.dumps(report))
+"""
+
+PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+_METHODS = {"upflow": "POST", "salesbricks": "PATCH", "payabli": "PUT", "invoro": "PUT", "whmcs": "POST"}
+
+
+def _run(mode: str, deferred: list[str], providers: tuple[str, ...] = PROVIDERS) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, mode, json.dumps(deferred), *providers],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report: dict[str, Any] = json.loads(out.stdout)
+    return report
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_plain_call_loads_none_of_the_deferred_modules(mode: str) -> None:
+    report = _run(mode, list(DEFERRED))
+    assert list(report) == list(PROVIDERS)
+    for provider, seen in report.items():
+        assert seen["requests"] == [_METHODS[provider]], (provider, seen)  # the call was made, once
+        loaded = {m: DEFERRED[m] for m in seen["loaded"]}
+        assert loaded == {}, f"after one {mode} {provider} call: {loaded}"
+
+
+def test_the_guard_sees_a_loaded_module() -> None:
+    """The script reports what is loaded (so an empty report means absent, not unchecked)."""
+    report = _run("sync", ["httpx", "invoicekit._client", "nope"], ("payabli",))
+    assert report["payabli"]["loaded"] == ["httpx", "invoicekit._client"]
