@@ -23,6 +23,9 @@ DEFERRED: dict[str, str] = {
     "h11": "a connection pool",
     "anyio": "a connection pool, or an async call off asyncio",
     "certifi": "a connection pool (the SSL context)",
+    # the unified change: apply and plan are made when first looked up (_operations._Later)
+    "invoicekit._change": "apply or plan",
+    "invoicekit._capabilities": "apply, plan or invoicekit.capabilities()",
 }
 
 _SCRIPT = r"""
