@@ -96,22 +96,26 @@ class Hints:
 
     def __init__(self, *rules: tuple[str | re.Pattern[str], int]) -> None:
         self.rules = rules
-        self._compiled = tuple(
-            (
-                re.compile(text.pattern, text.flags | re.IGNORECASE)
-                if isinstance(text, re.Pattern)
-                else re.compile(re.escape(text), re.IGNORECASE),
-                status,
-            )
-            for text, status in rules
-        )
+        #: The rules compiled, on the first failure read (a table is made at import, and read only then).
+        self._compiled: tuple[tuple[re.Pattern[str], int], ...] | None = None
 
     def __repr__(self) -> str:
         return f"Hints{self.rules!r}"
 
     def __call__(self, message: str, default: int | None = None) -> int | None:
         """The status of the first rule (in table order) that *message* matches, else *default*."""
-        return next((status for pattern, status in self._compiled if pattern.search(message)), default)
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = tuple(
+                (
+                    re.compile(text.pattern, text.flags | re.IGNORECASE)
+                    if isinstance(text, re.Pattern)
+                    else re.compile(re.escape(text), re.IGNORECASE),
+                    status,
+                )
+                for text, status in self.rules
+            )
+        return next((status for pattern, status in compiled if pattern.search(message)), default)
 
 
 #: An answer the JSON parser read but that is nested deeper than any walk of it (scrubbing, reading the

@@ -119,10 +119,9 @@ class Operations(Generic[M]):
         for klass in cls.__mro__:
             for name, value in vars(klass).items():
                 if name not in done and isinstance(value, _Op):
-                    # apply and plan (the unified change: _change.py, ~10 ms of imports) are made when
-                    # first looked up; a plain call never loads them
-                    made = value.method(cls, name) if value.kind == "call" else _Later(value, cls, name)
-                    setattr(cls, name, made)
+                    # made when first looked up: a program pays only for the operations it uses, and
+                    # never loads the unified change (_change.py) unless it applies or plans one
+                    setattr(cls, name, _Later(value, cls, name))
                 done.add(name)
 
     if not TYPE_CHECKING:  # each class declares its own, typed ``with_raw_response: _X[Raw[M]]``
@@ -141,8 +140,8 @@ class Operations(Generic[M]):
 
 
 class _Later:
-    """Strictly private: ``apply`` or ``plan`` of a class that binds the mode, until first looked up; then
-    the method (made as :meth:`_Op.method` makes it) replaces this in the class, as if made with it.
+    """Strictly private: an operation of a class that binds the mode, until first looked up; then the
+    method (made as :meth:`_Op.method` makes it) replaces this in the class, as if made with it.
     """
 
     __slots__ = ("name", "op", "owner")
