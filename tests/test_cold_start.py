@@ -111,10 +111,34 @@ for provider in sys.argv[3:]:  # one after another: a module is charged to the f
         call()
     report[provider] = {"requests": seen, "loaded": sorted(m for m in deferred if m in sys.modules)}
 os.remove(pdf)
+
+import re
+
+from invoicekit import _answers, _errors, _limits, _operations
+
+# patterns compiled on first use: re's cache holds each once compiled (absent from it: never compiled)
+cache = {key[1] for key in getattr(re, "_cache", {})}
+lazy = {"_errors._ESCAPES": _errors._ESCAPES, "_errors._CONTROLS": _errors._CONTROLS,
+        "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO}
+report["compiled patterns"] = sorted(name for name, pattern in lazy.items() if pattern in cache)
+tables = {"payabli": "_TEXT_HINTS", "invoro": "_MESSAGE_HINTS", "whmcs": "_HINTS"}
+hints = {p: getattr(sys.modules[f"invoicekit.{p}._client"], t) for p, t in tables.items() if p in sys.argv}
+report["compiled hints"] = sorted(p for p, table in hints.items() if table._compiled is not None)
+# operations: made on first lookup; the ones this program never looked up are still _Later
+made = set()
+for provider in sys.argv[3:]:
+    for cls in vars(sys.modules[f"invoicekit.{provider}._client"]).values():
+        if isinstance(cls, type) and issubclass(cls, _operations.Operations) and _operations._bound_mode(cls):
+            for name, value in vars(cls).items():
+                if not name.startswith("_") and callable(value) and not isinstance(value, _operations._Later):
+                    made.add(f"{provider}:{'async' if cls._async else 'sync'}:{name}")
+report["made methods"] = sorted(made)
 print(json.dumps(report))
 """
 
 PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+_CALLED = {"upflow": "upload_pdf", "salesbricks": "update", "payabli": "update", "invoro": "update_draft",
+           "whmcs": "update"}  # fmt: skip
 _METHODS = {"upflow": "POST", "salesbricks": "PATCH", "payabli": "PUT", "invoro": "PUT", "whmcs": "POST"}
 
 
@@ -132,6 +156,11 @@ def _run(mode: str, deferred: list[str], providers: tuple[str, ...] = PROVIDERS)
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_plain_call_loads_none_of_the_deferred_modules(mode: str) -> None:
     report = _run(mode, list(DEFERRED))
+    # regular expressions of failure and rare paths, compiled on first use (not at import)
+    assert report.pop("compiled patterns") == []
+    assert report.pop("compiled hints") == []
+    # each operation's method is made on first lookup: only the one called was
+    assert report.pop("made methods") == sorted(f"{p}:{mode}:{_CALLED[p]}" for p in PROVIDERS)
     assert list(report) == list(PROVIDERS)
     for provider, seen in report.items():
         assert seen["requests"] == [_METHODS[provider]], (provider, seen)  # the call was made, once
@@ -143,3 +172,28 @@ def test_the_guard_sees_a_loaded_module() -> None:
     """The script reports what is loaded (so an empty report means absent, not unchecked)."""
     report = _run("sync", ["httpx", "invoicekit._client", "nope"], ("payabli",))
     assert report["payabli"]["loaded"] == ["httpx", "invoicekit._client"]
+
+
+def test_a_provider_model_with_attrs_own_repr_is_refused() -> None:
+    """set_fields_repr replaces the repr: a model must not pay for attrs generating one (repr=False)."""
+    import attrs
+
+    from invoicekit._repr import set_fields_repr
+
+    with pytest.raises(TypeError, match=r"Model: write @attrs.frozen\(repr=False\) under @set_fields_repr"):
+
+        @set_fields_repr
+        @attrs.frozen
+        class Model:
+            x: int = 1
+
+    @set_fields_repr
+    @attrs.frozen(repr=False)
+    class Quiet:
+        x: int = 1
+        y: str = "a"
+
+    assert (
+        repr(Quiet(y="b"))
+        == "test_a_provider_model_with_attrs_own_repr_is_refused.<locals>.Quiet(x=1, y='b')"
+    )

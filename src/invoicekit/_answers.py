@@ -141,16 +141,16 @@ def excerpt(text: str, limit: int = 200) -> str:
     lowered = text.lower()
     if "<html" in lowered or "<!doctype html" in lowered:
         # Searched in *text* itself: lower() may change its length ("İ" becomes two characters).
-        start = _TITLE_OPEN.search(text)
-        end = _TITLE_CLOSE.search(text, start.end()) if start else None
+        start = re.compile(_TITLE_OPEN, re.IGNORECASE).search(text)  # compiled once, by re's cache
+        end = re.compile(_TITLE_CLOSE, re.IGNORECASE).search(text, start.end()) if start else None
         title = " ".join(text[start.end() : end.start()].split()) if start and end else ""
         return f"an HTML page{f' ({title[:limit]})' if title else ''} instead of JSON"
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-_TITLE_OPEN = re.compile("<title>", re.IGNORECASE)
-_TITLE_CLOSE = re.compile("</title>", re.IGNORECASE)
+_TITLE_OPEN = "<title>"  # compiled on the first HTML answer, not at import
+_TITLE_CLOSE = "</title>"
 
 
 def no_envelope(data: Any) -> Failure | None:

@@ -165,7 +165,7 @@ def check_default_headers(
 
 
 _PRODUCT = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?"
-_APP_INFO = re.compile(rf"{_PRODUCT}(?: {_PRODUCT})*(?: \([\x20-\x27\x2a-\x5b\x5d-\x7e]*\))?")
+_APP_INFO = rf"{_PRODUCT}(?: {_PRODUCT})*(?: \([\x20-\x27\x2a-\x5b\x5d-\x7e]*\))?"  # compiled when used
 
 
 def check_app_info(value: object) -> str | None:
@@ -176,7 +176,7 @@ def check_app_info(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError("app_info", f"must be a str, not {type(value).__name__}")
-    if len(value) > 200 or not _APP_INFO.fullmatch(value):
+    if len(value) > 200 or not re.fullmatch(_APP_INFO, value):
         raise ValidationError(
             "app_info",
             f"{value!r} is not a User-Agent product such as 'myapp/1.2' or 'myapp/1.2 (+https://x.example)' "
