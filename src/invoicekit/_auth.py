@@ -242,7 +242,7 @@ class Redactor:
             probes.add(run.encode())
         # PHP's json_encode writes "/" as "\\/": a base64 form holding "/" is probed as written so too.
         probes |= {probe.replace(b"/", b"\\/") for probe in probes if b"/" in probe}
-        self._probes = tuple(probes)
+        self._probes = tuple(probe for probe in probes if probe)
         self._always = always
         self._probe_pattern: re.Pattern[bytes] | None = None  # compiled on the first answer
 
@@ -306,6 +306,14 @@ class Redactor:
             return True
         if raw[:1] == b"\x00" or raw[1:2] == b"\x00" or raw[:2] in _UTF16_BOMS:
             return True  # UTF-16 or UTF-32 JSON (json.loads reads it): the probes are UTF-8 bytes
+        if raw.isascii() and b"\\" not in raw and b"%" not in raw and b"&" not in raw and b"\x7f" not in raw:
+            # No escape (each needs a backslash, % or &), no invisible character (each needs a byte of
+            # 0x80 or more), no DEL: only a probe as it is can be here. Most answers; a few substring
+            # tests instead of the search below, whose first step matches at almost every byte.
+            for probe in self._probes:
+                if probe in raw:
+                    return True
+            return False
         # One search for any of: an escape that may spell a character (or an invisible one inserted)
         # anywhere, a hidden character (zero-width, bidirectional, C1, soft hyphen) splitting a
         # credential, or a probe (a run of letters and digits, or a base64 core, every form keeps).
