@@ -151,9 +151,7 @@ def test_the_compiled_echo_search_answers_as_the_probe_by_probe_one(
 
 #: Answers with no backslash, %, &, DEL or byte of 0x80 or more: may_hold answers them by substring tests
 #: alone (the probes), without the compiled search.
-_PLAIN_ANSWER = st.binary(max_size=80).map(
-    lambda b: bytes(c for c in b if c < 0x7F and c not in b"\\%&")
-)
+_PLAIN_ANSWER = st.binary(max_size=80).map(lambda b: bytes(c for c in b if c < 0x7F and c not in b"\\%&"))
 
 
 @settings(max_examples=300, deadline=None)
