@@ -70,6 +70,14 @@ ENV: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
 
 _DATE = "YYYY-MM-DD"
 
+
+def _asks_yes(flag: str, help: str) -> Flag:
+    """A switch of an operation that must not run twice (it emails, publishes, creates): without
+    ``--yes`` the command asks (or refuses, off a terminal). Its keyword is the flag's name in snake_case.
+    """
+    return Flag(flag, flag[2:].replace("-", "_"), "true", f"{help} (asks for --yes)")
+
+
 OPERATIONS: dict[str, tuple[Operation, ...]] = {
     "upflow": (
         Operation(
@@ -94,7 +102,7 @@ OPERATIONS: dict[str, tuple[Operation, ...]] = {
                 Flag("--show-brick-descriptions", "show_brick_descriptions", "true", ""),
                 Flag("--tax-id", "tax_id", "text", ""),
                 Flag("--reason-for-updating", "reason_for_updating", "text", "audit reason"),
-                Flag("--send-invoice", "send_invoice", "true", "email the invoice (asks for --yes)"),
+                _asks_yes("--send-invoice", "email the invoice"),
                 Flag(
                     "--attach",
                     "pdf_attachments",
@@ -112,14 +120,7 @@ OPERATIONS: dict[str, tuple[Operation, ...]] = {
             "update",
             "update an invoice (PUT /Invoice/{id}); --input holds Payabli's body "
             '({"invoiceData": ..., "customerData": ..., "scheduledOptions": ...})',
-            (
-                Flag(
-                    "--force-customer-creation",
-                    "force_customer_creation",
-                    "true",
-                    "create a new customer record (asks for --yes)",
-                ),
-            ),
+            (_asks_yes("--force-customer-creation", "create a new customer record"),),
             input="kwargs",
         ),
         Operation("get", "get", "read an invoice (GET /Invoice/{id})", writes=False),
@@ -152,13 +153,8 @@ OPERATIONS: dict[str, tuple[Operation, ...]] = {
                 Flag("--date-paid", "date_paid", "date", _DATE),
                 Flag("--notes", "notes", "text", ""),
                 Flag("--delete-line-id", "delete_line_ids", "ints", "repeatable"),
-                Flag("--publish", "publish", "true", "publish a draft (asks for --yes)"),
-                Flag(
-                    "--publish-and-send-email",
-                    "publish_and_send_email",
-                    "true",
-                    "publish and email the customer (asks for --yes)",
-                ),
+                _asks_yes("--publish", "publish a draft"),
+                _asks_yes("--publish-and-send-email", "publish and email the customer"),
             ),
             input="kwargs",
         ),

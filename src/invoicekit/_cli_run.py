@@ -8,6 +8,7 @@ Everything goes through the public clients: a native command calls ``client.invo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import enum
 import json
@@ -15,9 +16,7 @@ import os
 import re
 import secrets
 import sys
-import types
-import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
@@ -29,6 +28,7 @@ from invoicekit import InvoiceKitError, ValidationError
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
 from ._errors import _CONTROLS
 from ._files import File
+from ._structure import Naming, Structurer, keywords, python_names
 from ._unset import UNSET
 
 __all__ = ["InputError", "run", "to_data"]
@@ -190,13 +190,6 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-Naming = Callable[[str, "attrs.Attribute[Any] | None"], str]
-
-
-def _python_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
-    return name
-
-
 def _payabli_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
     from ._convert import camel
 
@@ -214,175 +207,21 @@ def _invoro_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
 #: How each provider's --input names keys: its wire names (Payabli camelCase, Invoro's draft keys), else
 #: the method's keyword names (Salesbricks' and WHMCS's wire names are those).
 NAMING: dict[str, Naming] = {
-    "upflow": _python_names,
-    "salesbricks": _python_names,
+    "upflow": python_names,
+    "salesbricks": python_names,
     "payabli": _payabli_names,
     "invoro": _invoro_names,
-    "whmcs": _python_names,
+    "whmcs": python_names,
 }
 
 
-def _is_unset(hint: Any) -> bool:
-    return typing.get_origin(hint) is typing.Literal and all(v is UNSET for v in typing.get_args(hint))
-
-
-def _alternatives(hint: Any) -> list[Any]:
-    if typing.get_origin(hint) in {typing.Union, types.UnionType}:
-        return [h for h in typing.get_args(hint) if h is not type(None) and not _is_unset(h)]
-    return [hint]
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    return {a.name: a.type for a in attrs.fields(attrs.resolve_types(cls))}
-
-
-def _bag(cls: type) -> str | None:
-    """The model's field that takes keys it does not name (Invoro's ``extra_fields``), if any."""
-    return next((a.name for a in attrs.fields(cls) if a.name == "extra_fields"), None)
-
-
-class Structurer:
-    """JSON data -> the library's own models and argument types, by the type hints of the method and the
-    models; every error names the JSON path (``$.invoiceData.items[0].itemCost``). The values are then
-    checked by the library itself (the model's converters, the method's checks), as if typed in Python.
-    """
-
-    def __init__(self, naming: Naming) -> None:
-        self.naming = naming
-
-    def value(self, data: Any, hint: Any, path: str) -> Any:
-        if data is None:
-            return None
-        alts = _alternatives(hint)
-        if len(alts) > 1:
-            return self._union(data, alts, path)
-        hint = alts[0]
-        origin = typing.get_origin(hint)
-        if isinstance(hint, type) and attrs.has(hint):
-            return self.model(data, hint, path)
-        if origin in {list, tuple, Sequence, typing.get_origin(Sequence[int])} and not isinstance(data, str):
-            if not isinstance(data, list):
-                raise InputError(f"invalid input: {path}: must be a JSON array")
-            item = typing.get_args(hint)[0] if typing.get_args(hint) else Any
-            return [self.value(v, item, f"{path}[{i}]") for i, v in enumerate(data)]
-        if origin in {dict, Mapping, typing.get_origin(Mapping[str, int])}:
-            if not isinstance(data, dict):
-                raise InputError(f"invalid input: {path}: must be a JSON object")
-            key, item = typing.get_args(hint) or (str, Any)
-            return {self._key(k, key, path): self.value(v, item, f"{path}.{k}") for k, v in data.items()}
-        if hint is dt.date or hint is dt.datetime:
-            return _date(data, hint, path)
-        return data  # str, bool, int, Decimal, files (a path), enums by value: the library checks them
-
-    def _union(self, data: Any, alts: list[Any], path: str) -> Any:
-        models = [h for h in alts if isinstance(h, type) and attrs.has(h)]
-        if isinstance(data, dict) and models:
-            for cls in models:
-                keys = {self.naming(a.name, a) for a in attrs.fields(cls)}
-                if set(data) <= keys and all(
-                    self.naming(a.name, a) in data for a in attrs.fields(cls) if a.default is attrs.NOTHING
-                ):
-                    return self.model(data, cls, path)
-            names = " or ".join(c.__name__ for c in models)
-            raise InputError(f"invalid input: {path}: fits none of {names} (check the keys)")
-        if isinstance(data, str) and (dt.date in alts or dt.datetime in alts):
-            return _date(data, dt.date if dt.date in alts else dt.datetime, path)
-        sequences = [
-            h
-            for h in alts
-            if typing.get_origin(h) in {list, tuple, Sequence, typing.get_origin(Sequence[int])}
-        ]
-        if isinstance(data, list) and sequences:
-            return self.value(data, sequences[0], path)
-        return data
-
-    @staticmethod
-    def _key(key: str, hint: Any, path: str) -> Any:
-        if hint is int:
-            try:
-                return int(key)
-            except ValueError:
-                raise InputError(
-                    f"invalid input: {path}: key {key!r} must be a whole number (a line id)"
-                ) from None
-        return key
-
-    def model(self, data: Any, cls: type, path: str) -> Any:
-        if not isinstance(data, dict):
-            raise InputError(f"invalid input: {path}: must be a JSON object ({cls.__name__})")
-        hints = _hints(cls)
-        bag = _bag(cls)
-        by_key = {self.naming(a.name, a): a for a in attrs.fields(cls) if a.init and a.name != bag}
-        kwargs: dict[str, Any] = {}
-        unknown: dict[str, Any] = {}
-        for key, item in data.items():
-            a = by_key.get(key)
-            if a is None:
-                unknown[key] = item
-                continue
-            kwargs[a.name] = self.value(item, hints[a.name], f"{path}.{key}")
-        if unknown:
-            if bag is None:
-                first = next(iter(unknown))
-                known = ", ".join(by_key)
-                raise InputError(
-                    f"invalid input: {path}.{first}: not a key of {cls.__name__} (one of: {known})"
-                )
-            kwargs[bag] = unknown
-        missing = [k for k, a in by_key.items() if a.default is attrs.NOTHING and a.name not in kwargs]
-        if missing:
-            raise InputError(f"invalid input: {path}: missing key {missing[0]!r} ({cls.__name__})")
-        try:
-            return cls(**kwargs)
-        except ValidationError as exc:
-            raise InputError(f"invalid input: {self.path(exc.field, cls, path)}: {exc.rule}") from None
-
-    def path(self, field: str, root: Any, prefix: str) -> str:
-        """A library field path (``invoice_data.items[0].item_cost``) as the JSON path of the input,
-        walking *root* (a model class, or a dict of argument hints); what cannot be walked is kept.
-        """
-        tokens = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[[^\]]*\]", field)
-        hint: Any = root
-        out = prefix
-        for i, token in enumerate(tokens):
-            if token.startswith("["):
-                out += token.replace("'", "") if not token[1:-1].strip("'").isdigit() else token
-                hint = next((_item(h) for h in _alternatives(hint) if typing.get_args(h)), Any)
-                continue
-            names: dict[str, Any]
-            attribute = None
-            if isinstance(hint, dict):
-                names = hint
-            else:
-                cls = next((h for h in _alternatives(hint) if isinstance(h, type) and attrs.has(h)), None)
-                if cls is None:
-                    return out + "." + ".".join(tokens[i:]).replace(".[", "[")
-                names = _hints(cls)
-                attribute = attrs.fields_dict(cls).get(token)
-            if token not in names:
-                return out + "." + ".".join(tokens[i:]).replace(".[", "[")
-            out += "." + self.naming(token, attribute)
-            hint = names[token]
-        return out
-
-
-def _item(hint: Any) -> Any:
-    """What ``[i]`` or ``[key]`` holds in a *hint* of a list, a tuple or a mapping."""
-    args = typing.get_args(hint)
-    return (
-        args[-1]
-        if typing.get_origin(hint) in {dict, Mapping, typing.get_origin(Mapping[str, int])}
-        else args[0]
-    )
-
-
-def _date(data: Any, kind: Any, path: str) -> Any:
-    if not isinstance(data, str):
-        raise InputError(f"invalid input: {path}: must be a date as text (YYYY-MM-DD)")
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """The structurer's errors (JSON that does not fit the arguments) as input errors naming the JSON path."""
     try:
-        return kind.fromisoformat(data)
-    except ValueError:
-        raise InputError(f"invalid input: {path}: {data!r} is not a date (YYYY-MM-DD)") from None
+        yield
+    except ValidationError as exc:
+        raise InputError(f"invalid input: {exc.field}: {exc.rule}") from None
 
 
 def flag_value(flag: Flag, raw: Any) -> Any:
@@ -442,14 +281,9 @@ def _invoice(provider: str, raw: str) -> Any:
     return raw
 
 
-def _method_hints(client: Any, method: str) -> dict[str, Any]:
-    """The method's parameters (``self`` left out) and their annotations, in order: read from its
-    signature (which generated methods declare), annotations resolved.
-    """
-    import inspect
-
-    signature = inspect.signature(getattr(type(client.invoices), method), eval_str=True)
-    return {name: p.annotation for name, p in signature.parameters.items() if name != "self"}
+def _keywords(client: Any, method: str) -> dict[str, Any]:
+    """The keyword arguments of ``client.invoices.<method>`` (the invoice left out) and their annotations."""
+    return keywords(getattr(type(client.invoices), method))
 
 
 class _Sources:
@@ -485,20 +319,12 @@ def _native_kwargs(
         data = load_json(args.input, "--input")
         if not isinstance(data, dict):
             raise InputError("--input: must be a JSON object of the operation's arguments")
-        hints = _method_hints(client, op.method)
-        naming = NAMING[provider]
-        structurer = Structurer(naming)
-        params = {naming(p, None): p for p in hints if p not in {"return", "extra_headers", "self"}}
-        params.pop(naming(_first_param(client, op.method), None), None)  # the invoice is the INVOICE argument
-        roots = {p: hints[p] for p in params.values()}
-        for key, value in data.items():
-            if key not in params:
-                raise InputError(
-                    f"--input $.{key}: not an argument of {op.method} (one of: {', '.join(params)})"
-                )
-            kwargs[params[key]] = structurer.value(value, hints[params[key]], f"--input $.{key}")
-            sources.input.add(params[key])
-        sources.structurer, sources.root = structurer, roots
+        hints = _keywords(client, op.method)  # the invoice is the INVOICE argument
+        structurer = Structurer(NAMING[provider])
+        with _reading():
+            kwargs = structurer.arguments(data, hints, "--input $", f"{provider} invoices.{op.method}")
+        sources.input.update(kwargs)
+        sources.structurer, sources.root = structurer, hints
     for flag in op.flags:
         raw = getattr(args, flag.param)
         if raw is None:
@@ -507,7 +333,7 @@ def _native_kwargs(
             raise InputError(f"{flag.flag}: also given in --input; give it once", EXIT["usage"])
         kwargs[flag.param] = flag_value(flag, raw)
         sources.flags[flag.param] = flag.flag
-    clearable = [p for p in _method_hints(client, op.method) if p not in {"return", "extra_headers"}][1:]
+    clearable = list(_keywords(client, op.method))
     for name in getattr(args, "clear", []) or []:
         if name not in clearable:
             raise InputError(
@@ -560,7 +386,9 @@ def _native(
         from .invoro import DraftInvoice
 
         structurer = Structurer(NAMING[provider])
-        draft = structurer.model(load_json(args.input, "--input"), DraftInvoice, "--input $")
+        document = load_json(args.input, "--input")
+        with _reading():
+            draft = structurer.model(document, DraftInvoice, "--input $")
         sources.structurer, sources.root, sources.document = structurer, DraftInvoice, "invoice"
         return client, lambda: method(invoice, draft, **kwargs), sources, False
     key_given = isinstance(kwargs.get("idempotency_key"), str)
@@ -593,18 +421,19 @@ def _apply(args: argparse.Namespace) -> tuple[Any, Callable[[], Any], Callable[[
         if not isinstance(data, dict):
             raise InputError("--extra: must be a JSON object of native arguments")
         native = {"upflow": "upload_pdf", "invoro": "update_draft"}.get(provider, "update")
-        hints = _method_hints(client, native)
-        structurer = Structurer(_python_names)
-        options["extra"] = {
-            k: structurer.value(v, hints.get(k, Any), f"--extra $.{k}") for k, v in data.items()
-        }
+        hints = _keywords(client, native)
+        with _reading():
+            options["extra"] = {
+                k: Structurer().value(v, hints.get(k, Any), f"--extra $.{k}") for k, v in data.items()
+            }
     if args.base is not None:
         if provider != "invoro":
             raise InputError("--base: only Invoro takes the draft as it is now", EXIT["usage"])
         from .invoro import DraftInvoice
 
-        structurer = Structurer(NAMING["invoro"])
-        options["base"] = structurer.model(load_json(args.base, "--base"), DraftInvoice, "--base $")
+        base = load_json(args.base, "--base")
+        with _reading():
+            options["base"] = Structurer(NAMING["invoro"]).model(base, DraftInvoice, "--base $")
     invoice = _invoice(provider, args.invoice)
     sources.flags.update(invoice="INVOICE", base="--base", extra="--extra", change="the change")
     return (

@@ -694,6 +694,8 @@ def _choose_url(provider: Provider, base_url: str | None, sandbox: bool) -> str:
     """``base_url=``, else the provider's ``<PROVIDER>_BASE_URL`` (checked the same way, named by the
     variable), else the sandbox URL when asked, else the production URL.
     """
+    if not isinstance(sandbox, bool):  # "yes" or 0 would choose the URL by truthiness
+        raise ValidationError("sandbox", f"must be True or False, not {type(sandbox).__name__}")
     env = provider.base_url_env
     if base_url is None and env is not None and os.environ.get(env, "").strip():
         return check_base_url(os.environ[env], env).rstrip("/")

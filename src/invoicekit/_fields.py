@@ -227,6 +227,8 @@ def under(error: ValidationError, prefix: str) -> ValidationError:
 # -- the compiled writer ----------------------------------------------------------------------------------
 
 _WRITERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+#: How many classes the writer (and setter) caches hold at most (far more than the providers' models).
+MAX_CACHED = 1024
 
 
 def write(obj: Any, path: str = "") -> dict[str, Any]:
@@ -306,6 +308,8 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
     source = "\n".join([*body, *tail, *merge, "    return out", ""])
     exec(compile(source, f"<invoicekit fields of {cls.__qualname__}>", "exec"), ns)  # noqa: S102
     fn: Callable[[Any], dict[str, Any]] = ns["write"]
+    if len(_WRITERS) >= MAX_CACHED:  # a program that makes classes without end: start again, bounded
+        _WRITERS.clear()
     _WRITERS[cls] = fn
     return fn
 
@@ -342,6 +346,8 @@ def _setters(cls: type) -> tuple[tuple[str, type | None, bool], ...]:
         )
         for a in attrs.fields(cls)
     )
+    if len(_SETTERS) >= MAX_CACHED:
+        _SETTERS.clear()
     _SETTERS[cls] = plan
     return plan
 

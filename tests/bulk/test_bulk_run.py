@@ -10,6 +10,7 @@ import io
 import json
 import random
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 pytest.importorskip("limits")
 
 import invoicekit
-from invoicekit import InvoiceChange, bulk
+from invoicekit import InvoiceChange, bulk, whmcs
 
 from ._support import FAST, PDF, clients, fakes, fees, jobs
 
@@ -218,6 +219,19 @@ def test_30_percent_faults_nothing_lost_nothing_doubled(tmp_path: Path, seed: in
 # -- stopping ------------------------------------------------------------------------------------------
 
 
+def test_arun_takes_runs_parameters_declared_once(tmp_path: Path) -> None:
+    """``arun`` presents ``run``'s parameters (inspect, help(), the docs) and binds its arguments by them."""
+    import inspect
+
+    assert inspect.signature(bulk.arun) == inspect.signature(bulk.run, eval_str=True)
+    assert asyncio.iscoroutinefunction(bulk.arun)
+    with pytest.raises(TypeError, match="colour"):
+        asyncio.run(bulk.arun([], tmp_path / "run.db", colour=1))  # type: ignore[call-arg]
+    fks = fakes(3)
+    report = asyncio.run(bulk.arun(jobs(3, ("upflow",)), tmp_path / "run.db", clients=clients(fks), total=3))
+    assert report.counts["done"] == 3
+
+
 def test_cancelling_arun_leaves_a_consistent_journal_and_a_rerun_finishes(tmp_path: Path) -> None:
     fks, journal = fakes(8), tmp_path / "run.db"
     fks["whmcs"].slow_next(30.0, times=2)  # two fees hang: they are in flight when the run is cancelled
@@ -326,6 +340,25 @@ def test_jobs_from_csv(tmp_path: Path) -> None:
         ('{"provider": "whmcs", "invoice": 1, "change": {"memo": ""}}', "line 1: change.memo"),
         ('{"provider": "whmcs", "invoice": 1, "change": {"op": "_send"}}', "line 1: change.op"),
         ('{"provider": "whmcs", "invoice": 1, "change": {}, "when": 1}', "line 1: when"),
+        (  # the path reaches the bad value inside a model (not just the argument)
+            '{"provider": "whmcs", "invoice": 1, "change": {"op": "update", "args": {"new_items": '
+            '[{"description": "Fee", "amount": "15,00", "taxed": false}]}}}',
+            "line 1: change.args.new_items[0].amount",
+        ),
+        (  # a key a model does not have is refused, not dropped
+            '{"provider": "whmcs", "invoice": 1, "change": {"op": "update", "args": {"new_items": '
+            '[{"description": "Fee", "amount": "15.00", "taxed": false, "colour": "red"}]}}}',
+            "line 1: change.args.new_items[0].colour",
+        ),
+        (  # the invoice is the job's own, not an argument
+            '{"provider": "whmcs", "invoice": 1, "change": {"op": "update", "args": {"invoice_id": 2}}}',
+            "line 1: change.args.invoice_id",
+        ),
+        (
+            '{"provider": "payabli", "invoice": 1, "change": {"op": "update", "args": {"invoice_data": '
+            '{"items": [{"item_cost": "ten"}]}}}}',
+            "line 1: change.args.invoice_data.items[0].item_cost",
+        ),
         ("[1, 2]", "line 1"),
         ("{", "line 1"),
     ],
@@ -336,6 +369,29 @@ def test_a_bad_line_is_refused_before_anything_is_sent(tmp_path: Path, line: str
     with pytest.raises(invoicekit.ValidationError) as caught:
         bulk.run(path, tmp_path / "run.db", clients={})
     assert caught.value.field == field
+
+
+def test_native_arguments_are_structured_by_the_methods_annotations() -> None:
+    """Money as text or as a JSON number (its decimal text, never a float's binary value), dates, line ids
+    as mapping keys, the provider's models from objects with their Python names."""
+    job = bulk.job_from_json(
+        '{"provider": "whmcs", "invoice": 7, "change": {"op": "update", "args": {'
+        '"tax_rate": 9.95, "due_date": "2027-03-01", "new_items": [{"description": "Fee", "amount": "15.00", '
+        '"taxed": false}], "items": {"13": {"description": "Hosting", "amount": 0.1, "taxed": true}}}}}'
+    )
+    assert isinstance(job.change, bulk.Native)
+    assert job.change.args == {
+        "tax_rate": Decimal("9.95"),
+        "due_date": dt.date(2027, 3, 1),
+        "new_items": [whmcs.NewItem(description="Fee", amount=Decimal("15.00"), taxed=False)],
+        "items": {13: whmcs.ItemChange(description="Hosting", amount=Decimal("0.1"), taxed=True)},
+    }
+    with pytest.raises(invoicekit.ValidationError) as caught:
+        bulk.job_from_json(
+            {"provider": "whmcs", "invoice": 7, "change": {"op": "update", "args": {"memo": "x"}}}
+        )
+    assert caught.value.field == "job: change.args.memo"
+    assert caught.value.rule.startswith("is not an argument of whmcs invoices.update (one of: status, ")
 
 
 def test_a_job_the_provider_cannot_take_fails_before_any_request(tmp_path: Path) -> None:

@@ -184,7 +184,8 @@ def test_salesbricks_input_errors_name_the_json_path(served: Served) -> None:
     assert "--input $.due_at" in bad_date.err
     unknown = cli(served, "salesbricks", "update", SALESBRICKS_ID, "-i", "-", stdin='{"memo": "x"}')
     assert unknown.code == 3
-    assert "$.memo" in unknown.err
+    refused = "invalid input: --input $.memo: is not an argument of salesbricks invoices.update (one of: "
+    assert refused in unknown.err
     assert "invoice_memo" in unknown.err  # the keys it takes are listed
     twice = cli(
         served, "salesbricks", "update", SALESBRICKS_ID, "-i", "-", "--tax-id", "1", stdin='{"tax_id": "2"}'

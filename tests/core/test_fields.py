@@ -188,6 +188,30 @@ def test_one_writer_per_model_generated_once() -> None:
     assert fields._WRITERS[Doc] is fields.writer(Doc)
 
 
+def test_the_per_class_caches_stay_bounded_when_a_program_makes_classes_without_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A writer and a setter plan are cached per class; a program that makes a subclass of a model per
+    call must not grow them (nor keep its classes alive) without limit."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(fields, "MAX_CACHED", 8)
+    first: weakref.ref[type] | None = None
+    for n in range(40):
+        sub = type(f"Line{n}", (Line,), {})
+        first = first or weakref.ref(sub)
+        assert write(sub(amount=Decimal("1.5"), note=UNSET)) == {"AMOUNT": 150}
+        assert fields.sets_something(sub(amount=UNSET, note=UNSET)) is False
+        assert len(fields._WRITERS) <= 8
+        assert len(fields._SETTERS) <= 8
+    del sub
+    gc.collect()
+    assert first is not None
+    assert first() is None
+    assert write(Line(amount=Decimal(2), note="n")) == {"AMOUNT": 200, "NOTE": "n"}
+
+
 def test_errors_from_the_layer_pickle() -> None:
     with pytest.raises(ValidationError) as caught:
         write(Doc(ref="r", lines=[Line(note="bad")]), "doc")

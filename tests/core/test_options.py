@@ -309,3 +309,20 @@ def test_ignored_answer_in_memory_is_a_success_whatever_its_size() -> None:
         "PUT", "/x", parse=lambda d: d, body=Json({}), ignore_answer=True, safety=Safety.IDEMPOTENT
     )
     assert client(server, max_response_bytes=10)._send(ignored) is None
+
+
+@pytest.mark.parametrize("value", ["yes", "False", 1, 0, None], ids=repr)
+def test_sandbox_takes_a_bool_only_at_construction(value: Any) -> None:
+    """``sandbox="yes"`` (or 0, or None) is refused naming ``sandbox``, not read by its truthiness: it
+    chooses the URL every call goes to, and WHMCS's ``url=`` or another ``base_url=`` does not excuse it.
+    """
+    for cls in CLIENTS:
+        with pytest.raises(ik.ValidationError) as caught:
+            make(cls, sandbox=value)
+        assert caught.value.field == "sandbox", (cls.__name__, caught.value)
+        if "Whmcs" not in cls.__name__:
+            with pytest.raises(ik.ValidationError) as caught:
+                make(cls, sandbox=value, base_url="https://api.example.test")
+            assert caught.value.field == "sandbox", (cls.__name__, caught.value)
+            assert "True or False" in caught.value.rule
+    assert make(ik.Upflow, sandbox=True).base_url != make(ik.Upflow, sandbox=False).base_url

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import inspect
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, Any, ParamSpec
 
 import attrs
 
@@ -73,6 +74,7 @@ EventKind = _EventKind
 STATES = _STATES
 
 JobSource = Iterable[Job] | str | os.PathLike[str]
+_P = ParamSpec("_P")
 
 
 @attrs.frozen
@@ -231,33 +233,32 @@ def _finish(journal: Journal, tracker: Tracker, interrupted: bool) -> Report:
     return Report(os.fspath(journal.path), counts, tracker.counts, elapsed, throughput, interrupted)
 
 
-async def arun(
-    jobs: JobSource,
-    journal: str | os.PathLike[str] = "run.db",
-    *,
-    clients: ClientSource = None,
-    rate: Mapping[str, str] | None = None,
-    concurrency: Mapping[str, int] | int | None = None,
-    storage: str = "memory://",
-    progress: Progress | None = None,
-    executor: cf.Executor | None = None,
-    total: int | None = None,
-    retry_failed: bool = False,
-    retry: RetryPolicy | None = None,
-    grace: float = 5.0,
-    shard_size: int = 100,
-) -> Report:
-    """:func:`run`, awaited (in a notebook, or inside an async application). Cancelling it stops the
-    run: queued jobs stay pending, in-flight calls are cancelled and journaled (unsafe ones as unknown).
+class _Journaled:
+    """A run's journal, opened with its run started; on leaving, the run is finished (:attr:`report` made,
+    with :attr:`interrupted` as the runner left it) and the journal closed.
     """
-    if executor is not None:
-        return await asyncio.to_thread(
-            run, jobs, journal, clients=clients, rate=rate, concurrency=concurrency, storage=storage,
-            progress=progress, executor=executor, total=total, retry_failed=retry_failed, retry=retry,
-            grace=grace, shard_size=shard_size,
-        )  # fmt: skip
-    return await _arun(jobs, journal, clients, rate, concurrency, storage, progress, total, retry_failed,
-                       retry, grace, asyncio.Event())  # fmt: skip
+
+    report: Report
+
+    def __init__(self, path: str | os.PathLike[str], progress: Progress | None, total: int | None) -> None:
+        self.journal = Journal(path)
+        self._progress, self._total = progress, total
+        self.interrupted = True  # until the runner returns
+
+    def __enter__(self) -> _Journaled:
+        try:
+            self.journal.start_run()
+        except BaseException:
+            self.journal.close()
+            raise
+        self.tracker = Tracker(self._progress, self._total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.report = _finish(self.journal, self.tracker, self.interrupted)
+        finally:
+            self.journal.close()
 
 
 async def _arun(
@@ -269,19 +270,11 @@ async def _arun(
     from ._runner import run_here
 
     settings = _settings(rate, concurrency, storage, retry, None)
-    opened = Journal(journal)
-    try:
-        opened.start_run()
-        tracker = Tracker(progress, total)
-        interrupted = True
-        try:
-            interrupted = await run_here(jobs_from(jobs), opened, settings, clients, tracker, stop,
-                                         retry_failed=retry_failed, grace=grace)  # fmt: skip
-        finally:
-            report = _finish(opened, tracker, interrupted)
-    finally:
-        opened.close()
-    return report
+    with _Journaled(journal, progress, total) as opened:
+        runs = run_here(jobs_from(jobs), opened.journal, settings, clients, opened.tracker, stop,
+                        retry_failed=retry_failed, grace=grace)  # fmt: skip
+        opened.interrupted = await runs
+    return opened.report
 
 
 def run(
@@ -339,20 +332,12 @@ def run(
 
             check_clients(clients)
             settings = _settings(rate, concurrency, storage, retry, clients)  # type: ignore[arg-type]
-            opened = Journal(journal)
-            try:
-                opened.start_run()
-                tracker = Tracker(progress, total)
-                interrupted = True
-                try:
-                    interrupted = run_with_executor(
-                        jobs_from(jobs), opened, settings, executor, tracker, stop,
-                        retry_failed=retry_failed, grace=grace, shard_size=shard_size,
-                    )  # fmt: skip
-                finally:
-                    report = _finish(opened, tracker, interrupted)
-            finally:
-                opened.close()
+            with _Journaled(journal, progress, total) as opened:
+                opened.interrupted = run_with_executor(
+                    jobs_from(jobs), opened.journal, settings, executor, opened.tracker, stop,
+                    retry_failed=retry_failed, grace=grace, shard_size=shard_size,
+                )  # fmt: skip
+            report = opened.report
         else:
 
             async def main() -> Report:
@@ -376,3 +361,31 @@ def run(
     if report.interrupted and stop.is_set():
         raise KeyboardInterrupt
     return report
+
+
+_Awaited = Coroutine[Any, Any, Report]
+
+
+def _awaited(sync: Callable[_P, Report]) -> Callable[[Callable[..., _Awaited]], Callable[_P, _Awaited]]:
+    """Give an async twin of *sync* the parameters declared once on *sync* (for type checkers,
+    ``inspect.signature()``, ``help()`` and the docs)."""
+
+    def twin(function: Callable[..., _Awaited]) -> Callable[_P, _Awaited]:
+        function.__signature__ = inspect.signature(sync, eval_str=True)  # type: ignore[attr-defined]
+        return function
+
+    return twin
+
+
+@_awaited(run)
+async def arun(*args: Any, **kwargs: Any) -> Report:
+    """:func:`run`, awaited (in a notebook, or inside an async application). Cancelling it stops the
+    run: queued jobs stay pending, in-flight calls are cancelled and journaled (unsafe ones as unknown).
+    """
+    given = inspect.signature(run).bind(*args, **kwargs)
+    given.apply_defaults()
+    options = dict(given.arguments)
+    if options.pop("executor") is not None:
+        return await asyncio.to_thread(run, *args, **kwargs)
+    del options["shard_size"]  # shards are the executor's
+    return await _arun(**options, stop=asyncio.Event())

@@ -19,11 +19,10 @@ from typing import Any
 
 import attrs
 
-from .._errors import ValidationError
 from ._jobs import Job
 from ._journal import Journal
 from ._progress import Tracker
-from ._runner import Accounts, Outcome, Prepared, Settings, Sink, admit
+from ._runner import Accounts, Admitted, Outcome, Prepared, Settings, Sink
 
 __all__ = ["Shard", "run_shard", "run_with_executor"]
 
@@ -162,27 +161,18 @@ def run_with_executor(
         if by_id:
             lost(list(by_id.values()), "the shard returned no outcome for this job")
 
-    interrupted = False
-    refused: ValidationError | None = None
-    for job in jobs:
-        if stop.is_set():
-            interrupted = True
-            break
-        try:
-            prepared = admit(journal, job, tracker, retry_failed)
-        except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
-            refused = exc
-            break
-        if prepared is None:
-            continue
-        batch = filling.setdefault(job.account, [])
+    admitted = Admitted(jobs, journal, tracker, retry_failed, stop.is_set)
+    for prepared in admitted:
+        account = prepared.job.account
+        batch = filling.setdefault(account, [])
         batch.append(prepared)
         if len(batch) >= shard_size:
-            queue(job.account, filling.pop(job.account))
+            queue(account, filling.pop(account))
         while running and any(len(w) >= backlog_cap for w in waiting.values()):
             collect(None)
         if running:
             collect(0)
+    interrupted = admitted.interrupted
     if not interrupted:
         for account, batch in list(filling.items()):
             queue(account, batch)
@@ -201,8 +191,8 @@ def run_with_executor(
             future.cancel()
             lost(batch, "the run was interrupted while this shard was in flight")
         running.clear()
-    if refused is not None:
-        raise refused
+    if admitted.refused is not None:
+        raise admitted.refused
     return interrupted
 
 

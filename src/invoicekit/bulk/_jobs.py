@@ -231,56 +231,17 @@ def _native(raw: dict[str, Any], provider: object) -> Native:
 
 
 def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
-    """JSON values made into what the native method takes, by its annotations: ISO dates, decimal
-    strings, the provider's models from objects (``{"description": ..., "amount": "15.00"}``).
+    """JSON values made into what the native method takes, by its annotations (the structurer the command
+    line uses too): ISO dates, money as text or numbers, the provider's models from objects with their
+    Python field names (``{"description": ..., "amount": "15.00"}``); errors name the JSON path.
     """
-    import decimal
-    import inspect
-    import types
-    import typing
-
-    import cattrs
-
+    from .._structure import Structurer, keywords
     from ._runner import _planner
 
     method = getattr(type(_planner(provider).invoices), op, None)
     if method is None or op in {"plan", "apply", "with_raw_response"} or not callable(method):
         raise ValidationError("change.op", f"{provider} has no native operation {op!r}")
-    # the signature the method presents (operations may be generated, with a __signature__ of their own)
-    parameters = inspect.signature(method, eval_str=True).parameters
-    hints = {n: p.annotation for n, p in parameters.items() if n not in ("self", "extra_headers")}
-    converter = cattrs.Converter()
-    converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
-    converter.register_structure_hook(decimal.Decimal, lambda v, _: decimal.Decimal(str(v)))
-    converter.register_structure_hook(decimal.Decimal | int, lambda v, _: decimal.Decimal(str(v)))
-
-    def bare(hint: Any) -> Any:
-        """*hint* without its ``None`` and ``UNSET`` members (None when nothing else is left)."""
-        kept = [t for t in typing.get_args(hint) if t is not type(None) and "UNSET" not in repr(t)]
-        return None if not kept else kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007
-
-    def optional(hint: Any) -> bool:
-        return typing.get_origin(hint) in (typing.Union, types.UnionType) and any(
-            t is type(None) or "UNSET" in repr(t) for t in typing.get_args(hint)
-        )
-
-    converter.register_structure_hook_func(
-        optional, lambda v, t: None if v is None else converter.structure(v, bare(t))
-    )
-    out: dict[str, Any] = {}
-    for name, value in args.items():
-        hint = hints.get(name)
-        if hint is None or name == "return":
-            raise ValidationError(f"change.args.{name}", f"is not an argument of {provider} invoices.{op}")
-        target = bare(hint)
-        if value is None or target is None:
-            out[name] = value
-            continue
-        try:
-            out[name] = converter.structure(value, target)
-        except Exception as exc:  # cattrs' errors: a value that does not fit the annotation
-            raise ValidationError(f"change.args.{name}", f"does not fit {target} ({exc})") from None
-    return out
+    return Structurer().arguments(args, keywords(method), "change.args", f"{provider} invoices.{op}")
 
 
 def _change(raw: dict[str, Any], root: Path) -> InvoiceChange:

@@ -13,7 +13,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -498,6 +498,36 @@ def admit(journal: Journal, job: Job, tracker: Tracker, retry_failed: bool) -> P
     return prepared
 
 
+class Admitted:
+    """The jobs of a run that are to run now, in input order, admitted one at a time (see :func:`admit`):
+    the one loop of both runners (this process's, and the executor's). It stops at *stop* (then
+    *interrupted*) or at a job the journal refuses (then *refused*: what was read still runs, then the
+    run raises it).
+    """
+
+    def __init__(
+        self, jobs: Iterable[Job], journal: Journal, tracker: Tracker, retry_failed: bool,
+        stop: Callable[[], bool],
+    ) -> None:  # fmt: skip
+        self._jobs, self._journal, self._tracker, self._retry_failed = jobs, journal, tracker, retry_failed
+        self._stop = stop
+        self.interrupted = False
+        self.refused: ValidationError | None = None
+
+    def __iter__(self) -> Iterator[Prepared]:
+        for job in self._jobs:
+            if self._stop():
+                self.interrupted = True
+                return
+            try:
+                prepared = admit(self._journal, job, self._tracker, self._retry_failed)
+            except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
+                self.refused = exc
+                return
+            if prepared is not None:
+                yield prepared
+
+
 def _record(job: Job, safety: str, key: str | None) -> Record:
     return Record(job.id, job.provider, job.account, str(job.invoice), job.what, safety, "pending",
                   0, 0, key, None, None, None)  # fmt: skip
@@ -517,23 +547,13 @@ async def run_here(
     """Run *jobs* in this process; returns whether the run was interrupted."""
     sink = JournalSink(journal, tracker)
     accounts = Accounts(settings, clients)
+    admitted = Admitted(jobs, journal, tracker, retry_failed, stop.is_set)
     interrupted = False
-    refused: ValidationError | None = None
     journal.batch(True)  # one transaction per tick; see the journal's rule for what commits at once
     ticker = asyncio.ensure_future(_tick(journal))
     try:
-        for job in jobs:
-            if stop.is_set():
-                interrupted = True
-                break
-            try:
-                prepared = admit(journal, job, tracker, retry_failed)
-            except ValidationError as exc:  # a job that cannot be journaled: what was read still runs
-                refused = exc
-                break
-            if prepared is None:
-                continue
-            account = accounts.get(job.account, sink)
+        for prepared in admitted:
+            account = accounts.get(prepared.job.account, sink)
             put = asyncio.ensure_future(account.queue.put(prepared))
             stopped = asyncio.ensure_future(stop.wait())
             await asyncio.wait({put, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -542,7 +562,7 @@ async def run_here(
                 put.cancel()
                 interrupted = True
                 break
-        if stop.is_set():
+        if stop.is_set() or admitted.interrupted:
             interrupted = True
         if interrupted:
             # in-flight calls get *grace* seconds to finish; queued jobs stay pending
@@ -575,8 +595,8 @@ async def run_here(
         ticker.cancel()
         journal.batch(False)
         await accounts.aclose()
-    if refused is not None:
-        raise refused
+    if admitted.refused is not None:
+        raise admitted.refused
     return interrupted
 
 

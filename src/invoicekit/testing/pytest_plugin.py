@@ -48,10 +48,6 @@ from . import FakeProvider
 NO_SLEEP = RetryPolicy(initial=0)
 
 
-class _Closing(Protocol):
-    def close(self) -> None: ...
-
-
 class _AsyncClosing(Protocol):
     async def aclose(self) -> None: ...
 
@@ -63,23 +59,18 @@ class _Fake(Protocol):
     def async_client(self, **options: Any) -> Any: ...
 
 
-def _sync_client(fake: _Fake) -> Iterator[Any]:
-    http = httpx.Client(transport=fake.transport)
-    client: _Closing = fake.client(http_client=http, retry=NO_SLEEP)
+def _client(fake: _Fake, asynchronous: bool) -> Iterator[Any]:
+    """A client of *fake* (its ``Async*`` one when *asynchronous*) over the fake's transport, closed after."""
+    http: Any = (httpx.AsyncClient if asynchronous else httpx.Client)(transport=fake.transport)
+    client = (fake.async_client if asynchronous else fake.client)(http_client=http, retry=NO_SLEEP)
     try:
         yield client
     finally:
-        client.close()
-        http.close()
-
-
-def _async_client(fake: _Fake) -> Iterator[Any]:
-    http = httpx.AsyncClient(transport=fake.transport)
-    client: _AsyncClosing = fake.async_client(http_client=http, retry=NO_SLEEP)
-    try:
-        yield client
-    finally:
-        asyncio.run(_aclose(client, http))
+        if asynchronous:
+            asyncio.run(_aclose(client, http))
+        else:
+            client.close()
+            http.close()
 
 
 async def _aclose(client: _AsyncClosing, http: httpx.AsyncClient) -> None:
@@ -99,10 +90,10 @@ def fixtures_for(spec: _registry.ProviderSpec) -> dict[str, Callable[..., Any]]:
         return spec.load_fake()()
 
     def sync_client(request: pytest.FixtureRequest) -> Iterator[Any]:
-        yield from _sync_client(request.getfixturevalue(fake_name))
+        yield from _client(request.getfixturevalue(fake_name), asynchronous=False)
 
     def async_client(request: pytest.FixtureRequest) -> Iterator[Any]:
-        yield from _async_client(request.getfixturevalue(fake_name))
+        yield from _client(request.getfixturevalue(fake_name), asynchronous=True)
 
     fake.__doc__ = (
         f"A fresh :class:`~invoicekit.testing.{fake_class}` (no invoices; seed with ``add_invoice``)."
