@@ -270,6 +270,8 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         if a is bag:
             continue
         key = str(a.metadata.get(_WIRE, wire_name(a.name)))
+        if key in known:  # the extra bag counts the keys read: one read twice would hide an unknown key
+            raise TypeError(f"{cls.__name__}.{a.name}: another field reads the key {key!r}")
         known.add(key)
         var = f"a{next(counter)}"
         where = f"({key!r},)"

@@ -167,9 +167,9 @@ def test_invoro_envelope_true_is_an_invoice() -> None:
 @pytest.mark.parametrize(
     ("answer", "said"),
     [
-        ({"result": True, "invoiceid": "42"}, "its result is True"),
-        ({"result": "ok", "invoiceid": "42"}, "its result is 'ok'"),
-        ({"result": 1, "invoiceid": "42"}, "its result is 1"),
+        ({"result": True, "invoiceid": "42"}, "its result is true"),
+        ({"result": "ok", "invoiceid": "42"}, "its result is a string"),
+        ({"result": 1, "invoiceid": "42"}, "its result is a number"),
         ({"invoiceid": "42"}, "no result field"),
     ],
 )

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
-from .._convert import json_kind
+from .._convert import json_kind, whole
 from .._errors import bad_answer
 from .._read import reader
 from ._models import Invoice
@@ -58,10 +58,22 @@ def parse_invoice(data: Any) -> Invoice:
     fields = _rename(payload)
     total = fields.get("total")
     if total is not None:
-        if isinstance(total, bool) or not isinstance(total, int | Decimal) or total != int(total):
+        cents = _cents(total)
+        if cents is None:
             raise bad_answer(f"the invoice total ({json_kind(total)}) is not integer cents")
-        fields["total"] = Decimal(int(total)).scaleb(-2)
+        fields["total"] = Decimal(cents).scaleb(-2)
     return _READ(fields)
+
+
+def _cents(total: Any) -> int | None:
+    """A JSON number that is a whole number of cents, of at most MAX_DIGITS digits (never ``int()`` of
+    ``1E+999999999``, a billion-digit integer), else None."""
+    if isinstance(total, bool) or not isinstance(total, int | Decimal):
+        return None
+    try:
+        return whole(total)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
 
 
 def _rename(payload: dict[str, Any]) -> dict[str, Any]:

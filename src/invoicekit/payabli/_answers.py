@@ -158,6 +158,7 @@ _RECORD_ITEM: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
 
 def parse_record(data: Any) -> InvoiceRecord:
     """Read a ``GET /Invoice/{idInvoice}`` answer into :class:`InvoiceRecord` (else a DecodeError)."""
+    where = ["IdInvoice"]  # the path being read, for the error: never the value (it may echo a secret)
     try:
         if not isinstance(data, dict):
             raise TypeError(f"the answer is a JSON {type(data).__name__}, not an object")
@@ -166,19 +167,29 @@ def parse_record(data: Any) -> InvoiceRecord:
         for key, value in data.items():
             known = _RECORD.get(key.lower())
             if known is not None:
+                where[:] = [key]
                 values[known[0]] = known[1](value)
             elif key.lower() not in {"idinvoice", "items", "documentsref"}:
                 extra[key] = value
-        values["items"] = tuple(_record_item(i) for i in _ci(data, "items") or ())
+        items = []
+        for index, raw in enumerate(_ci(data, "items") or ()):
+            where[:] = [f"items[{index}]"]
+            items.append(_record_item(raw, where))
+        values["items"] = tuple(items)
+        where[:] = ["DocumentsRef"]
         documents = _ci(data, "DocumentsRef")
         listed = (_ci(documents, "filelist") or ()) if isinstance(documents, dict) else ()
         values["files"] = tuple(str(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        raise bad_answer(f"the answer does not fit InvoiceRecord ({type(exc).__name__}: {exc})") from None
+        why = type(exc).__name__
+    else:
+        why = ""
+    if why:  # raised outside the handler: nothing chained, and the exception's text (the value) dropped
+        raise bad_answer(f"the answer does not fit InvoiceRecord ({why} @ $.{'.'.join(where)})")
     return InvoiceRecord(**values, extra=extra)
 
 
-def _record_item(raw: Any) -> InvoiceRecordItem:
+def _record_item(raw: Any, where: list[str]) -> InvoiceRecordItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
     values: dict[str, Any] = {}
@@ -186,6 +197,7 @@ def _record_item(raw: Any) -> InvoiceRecordItem:
     for key, value in raw.items():
         known = _RECORD_ITEM.get(key.lower())
         if known is not None:
+            where[1:] = [key]
             values[known[0]] = known[1](value)
         else:
             extra[key] = value

@@ -9,7 +9,7 @@ from typing import Any, Final, TypeVar
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
-from .._convert import amount, whole
+from .._convert import amount, json_kind, whole
 from .._errors import bad_answer
 from .._read import reader
 from ._models import Invoice, InvoiceItem, UpdateInvoiceResult
@@ -104,7 +104,7 @@ def success(data: Any) -> dict[str, Any]:
     if data is None:
         why = "the answer was empty (WHMCS printed nothing; its PHP error log may say why)"
     elif isinstance(data, dict) and data.get("result") is not None:
-        why = f"its result is {data['result']!r}, not 'success' or 'error'"
+        why = f"its result is {json_kind(data['result'])}, not 'success' or 'error'"  # never its value
     elif isinstance(data, dict):
         keys = ", ".join(sorted(str(k) for k in data)[:10])
         why = f"the answer has no result field (keys: {keys or 'none'})"
@@ -147,21 +147,33 @@ def parse_invoice(data: Any) -> Invoice:
     ``0000-00-00``: each is read here, once.
     """
     answer = success(data)
+    where = "invoiceid"  # the key being read, for the error: never the value (it may echo a secret)
     try:
         values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
         for key, name in _INVOICE_FIELDS.items():
             values[name] = str(answer.get(key) or "")
         for key, name in _INVOICE_MONEY.items():
+            where = key
             values[name] = _decimal(answer.get(key, "0"))
         for key, name in _INVOICE_DATES.items():
+            where = key
             values[name] = _when(answer.get(key), dt.date.fromisoformat)
+        where = "datepaid"
         values["date_paid"] = _when(answer.get("datepaid"), _datetime)
+        where = "userid"
         values["user_id"] = None if answer.get("userid") in (None, "") else whole(answer["userid"])
-        values["items"] = tuple(_item(raw) for raw in _collection(answer.get("items"), "item"))
+        where = "items"
+        items = []
+        for index, raw in enumerate(_collection(answer.get("items"), "item")):
+            where = f"items.item[{index}]"
+            items.append(_item(raw))
+        values["items"] = tuple(items)
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise bad_answer(
-            f"the GetInvoice answer does not fit Invoice ({type(exc).__name__}: {exc})"
-        ) from None
+        why = type(exc).__name__
+    else:
+        why = ""
+    if why:  # raised outside the handler: nothing chained, and the exception's text (the value) dropped
+        raise bad_answer(f"the GetInvoice answer does not fit Invoice ({why} @ $.{where})")
     values["extra"] = {k: v for k, v in answer.items() if k not in _ENVELOPE}
     return Invoice(**values)
 
