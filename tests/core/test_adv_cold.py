@@ -8,6 +8,7 @@ methods up yet); the thread race is forced on classes made fresh in the test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -51,8 +52,8 @@ with mock.patch.object(payabli.Invoices, "get", autospec=True) as get:
     except TypeError:
         out["sync wrong call"] = "TypeError"
 
-aclient = ik.AsyncPayabli(api_key="pk-test-0123",
-                          http_client=httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(500))))
+failing = httpx.MockTransport(lambda r: httpx.Response(500))
+aclient = ik.AsyncPayabli(api_key="pk-test-0123", http_client=httpx.AsyncClient(transport=failing))
 with mock.patch.object(payabli.AsyncInvoices, "get", autospec=True) as aget:
     aget.return_value = "doubled"
     try:
@@ -126,12 +127,12 @@ def test_static_lookup_before_any_call_reads_as_the_method(patched: dict[str, An
 
 def _fresh(mode: type) -> type:
     """A class binding *mode* on Payabli's generic resource: its methods not made yet."""
-    made: type = types.new_class("Invoices", (payabli_client._Invoices[mode],))  # type: ignore[index]
+    made: type = types.new_class("Invoices", (payabli_client._Invoices[mode],))  # type: ignore[valid-type]
     return made
 
 
 def _fresh_client(mode: type) -> type:
-    made: type = types.new_class("Actions", (whmcs_client._Actions[mode],))  # type: ignore[index]
+    made: type = types.new_class("Actions", (whmcs_client._Actions[mode],))  # type: ignore[valid-type]
     return made
 
 
@@ -157,10 +158,9 @@ def test_threads_looking_a_method_up_first_all_get_the_one_the_class_keeps(
     barrier = threading.Barrier(2, timeout=1.0)
 
     def slow(self: Any, owner: type, op_name: str) -> Any:
-        try:
+        # broken when the other thread waits for this one to make it: as it should
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()
-        except threading.BrokenBarrierError:  # the other thread waits for this one: as it should
-            pass
         return made(self, owner, op_name)
 
     monkeypatch.setattr(_operations._Op, "method", slow)
