@@ -91,3 +91,59 @@ def test_whmcs_verdict_names_its_kind_never_its_value(result: Any, kind: str) ->
         parse_update({"result": result, "invoiceid": "1"})
     assert f"its result is {kind}, not 'success' or 'error'" in caught.value.reason
     _no_value(caught.value)
+
+
+# -- held: recorded so that they stay held -----------------------------------------------------------------
+
+
+def test_many_threads_reading_a_class_first_at_once_agree() -> None:
+    """Sixteen threads make the first read of one reader at once (each may generate it): all read alike,
+    and a bad answer is the same DecodeError in each."""
+    import threading
+
+    from invoicekit.salesbricks._models import InvoiceUpdateResult
+
+    for _ in range(5):
+        read = reader(InvoiceUpdateResult)
+        start = threading.Barrier(16)
+        got: list[Any] = []
+
+        def first(read: Any, start: threading.Barrier, got: list[Any]) -> None:
+            start.wait()
+            answer = {"invoice_id": "x", "attachments": [], "more": 1}
+            try:
+                got.append(read(answer))
+                read({"invoice_id": "x", "attachments": [{"created_at": 5}]})
+            except DecodeError as exc:
+                got.append(exc.reason)
+
+        threads = [threading.Thread(target=first, args=(read, start, got)) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        results = [g for g in got if not isinstance(g, str)]
+        reasons = {g for g in got if isinstance(g, str)}
+        assert len(results) == 16
+        assert all(r == InvoiceUpdateResult(invoice_id="x", extra={"more": 1}) for r in results)
+        assert reasons == {
+            "the answer does not fit InvoiceUpdateResult "
+            "(expected an ISO 8601 date-time, got a number @ $.attachments[0].created_at)"
+        }
+
+
+def test_a_subclass_of_a_result_class_reads_its_own_fields_too() -> None:
+    from invoicekit.payabli._models import InvoiceResponse
+
+    @attrs.frozen
+    class Mine(InvoiceResponse):
+        note: str = "none"
+
+    got = reader(Mine, wire_name=lambda n: {"note": "Note"}.get(n, n))(
+        {"Note": "hi", "is_success": True, "q": 1}
+    )
+    assert (type(got), got.note, got.is_success, got.extra) == (Mine, "hi", True, {"q": 1})
+    with pytest.raises(DecodeError, match=r"expected a string, got a number @ \$\.note"):
+        reader(Mine)({"note": 5})
+    with pytest.raises(DecodeError, match=r"@ \$\.Note\)$"):
+        reader(Mine, wire_name=lambda n: {"note": "Note"}.get(n, n))({"Note": [TOKEN]})
