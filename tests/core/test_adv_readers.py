@@ -147,3 +147,11 @@ def test_a_subclass_of_a_result_class_reads_its_own_fields_too() -> None:
         reader(Mine)({"note": 5})
     with pytest.raises(DecodeError, match=r"@ \$\.Note\)$"):
         reader(Mine, wire_name=lambda n: {"note": "Note"}.get(n, n))({"Note": [TOKEN]})
+
+
+def test_whmcs_answer_without_result_lists_its_keys_bounded() -> None:
+    """An answer with no ``result`` listed its keys whole: three 1 MB keys made a 3 MB error message."""
+    with pytest.raises(DecodeError) as caught:
+        parse_update({"k" * 1_000_000 + str(i): 1 for i in range(3)} | {"invoiceid": "1"})
+    assert len(caught.value.reason) < 300
+    assert "the answer has no result field (keys: invoiceid, kkkk" in caught.value.reason
