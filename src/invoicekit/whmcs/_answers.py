@@ -106,7 +106,7 @@ def success(data: Any) -> dict[str, Any]:
     elif isinstance(data, dict) and data.get("result") is not None:
         why = f"its result is {json_kind(data['result'])}, not 'success' or 'error'"  # never its value
     elif isinstance(data, dict):
-        keys = ", ".join(sorted(str(k) for k in data)[:10])
+        keys = ", ".join(sorted(k if len(k) <= 40 else k[:39] + "…" for k in map(str, data))[:10])  # bounded
         why = f"the answer has no result field (keys: {keys or 'none'})"
     else:
         why = f"the answer is a JSON {type(data).__name__}, not a WHMCS result object"
