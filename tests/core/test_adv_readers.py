@@ -155,3 +155,64 @@ def test_whmcs_answer_without_result_lists_its_keys_bounded() -> None:
         parse_update({"k" * 1_000_000 + str(i): 1 for i in range(3)} | {"invoiceid": "1"})
     assert len(caught.value.reason) < 300
     assert "the answer has no result field (keys: invoiceid, kkkk" in caught.value.reason
+
+
+@pytest.mark.parametrize("wrong", [{"k": "v"}, ["a"], True])
+@pytest.mark.parametrize(
+    ("answer", "where"),
+    [
+        ({"notes": None}, "$.notes"),
+        ({"status": None}, "$.status"),
+        ({"paymentmethod": None}, "$.paymentmethod"),
+        ({"items": {"item": [{"id": "1", "description": None}]}}, "$.items.item[0]"),
+        ({"items": {"item": [{"id": "1", "type": None}]}}, "$.items.item[0]"),
+        ({"items": {"item": [{"id": "1", "taxed": None}]}}, "$.items.item[0]"),
+    ],
+)
+def test_whmcs_get_invoice_text_of_a_wrong_type_is_refused(
+    answer: dict[str, Any], where: str, wrong: Any
+) -> None:
+    """An object, a list or true where WHMCS writes text was read as its Python repr ("{'k': 'v'}",
+    "True") or, for ``taxed``, as False: a wrong answer read as a plausible invoice."""
+    if "items" in answer:
+        item = {**answer["items"]["item"][0]}
+        item.update({k: wrong for k, v in item.items() if v is None})
+        answer = {"items": {"item": [item]}}
+    else:
+        answer = {k: wrong for k in answer}
+    if answer.get("items", {}).get("item", [{}])[0].get("taxed") is True:
+        return  # JSON true is a fine taxed flag
+    with pytest.raises(DecodeError) as caught:
+        parse_invoice({"result": "success", "invoiceid": "1", "status": "Unpaid", **answer})
+    assert f"@ {where})" in caught.value.reason
+
+
+@pytest.mark.parametrize("wrong", [{"k": "v"}, ["a"], True])
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [("invoiceNumber", "$.invoiceNumber"), ("notes", "$.notes"), ("paymentTerms", "$.paymentTerms")],
+)
+def test_payabli_record_text_of_a_wrong_type_is_refused(key: str, where: str, wrong: Any) -> None:
+    with pytest.raises(DecodeError) as caught:
+        parse_record({"IdInvoice": 1, key: wrong})
+    assert f"@ {where})" in caught.value.reason
+    with pytest.raises(DecodeError) as caught:
+        parse_record({"IdInvoice": 1, "items": [{"itemDescription": wrong}]})
+    assert "@ $.items[0].itemDescription)" in caught.value.reason
+
+
+def test_text_fields_still_read_text_and_numbers() -> None:
+    invoice = parse_invoice(
+        {"result": "success", "invoiceid": "1", "status": "Paid", "notes": 7, "paymentmethod": "",
+         "items": {"item": [{"id": 2, "description": "Hosting", "taxed": True, "type": "Hosting"},
+                            {"id": 3, "description": 5, "taxed": "0"}]}}
+    )  # fmt: skip
+    assert (invoice.status, invoice.notes, invoice.payment_method) == ("Paid", "7", "")
+    assert [(i.description, i.taxed, i.type) for i in invoice.items] == [
+        ("Hosting", True, "Hosting"),
+        ("5", False, ""),
+    ]
+    record = parse_record(
+        {"IdInvoice": 1, "invoiceNumber": 12, "notes": "n", "items": [{"itemDescription": "d"}]}
+    )
+    assert (record.invoice_number, record.notes, record.items[0].item_description) == ("12", "n", "d")
