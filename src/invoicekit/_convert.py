@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["MAX_DIGITS", "amount", "camel", "extra", "iso_datetime", "json_kind", "whole", "wire"]
+__all__ = ["MAX_DIGITS", "amount", "camel", "extra", "iso_datetime", "json_kind", "text", "whole", "wire"]
 
 _WIRE = "invoicekit.wire"
 _EXTRA = "invoicekit.extra"
@@ -69,6 +69,16 @@ def amount(value: Any) -> Decimal:
     are refused (TypeError, ValueError or ArithmeticError, as for :func:`whole`).
     """
     return _number(value, "an amount")
+
+
+def text(value: Any) -> str:
+    """Text from an answer: a string, or a number's digits (WHMCS and Payabli send some text as numbers);
+    an object, a list, true or false is a TypeError (never its Python repr, ``"{'k': 'v'}"``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected text, got {json_kind(value)}")
 
 
 def iso_datetime(text: str) -> dt.datetime:

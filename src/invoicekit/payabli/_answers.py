@@ -10,7 +10,7 @@ from typing import Any, Final
 import attrs
 
 from .._answers import Failure, Hints
-from .._convert import amount, camel, json_kind, whole
+from .._convert import amount, camel, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import reader
 from ._models import InvoiceRecord, InvoiceRecordItem, InvoiceResponse
@@ -136,20 +136,20 @@ def parse_update(data: Any) -> InvoiceResponse:
 
 #: Record keys (lower case) -> InvoiceRecord attribute and reader. Spellings [SDK GetInvoiceRecord, INF].
 _RECORD: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
-    "invoicenumber": ("invoice_number", lambda v: _opt(v, str)),
+    "invoicenumber": ("invoice_number", lambda v: _opt(v, text)),
     "invoicestatus": ("invoice_status", lambda v: _opt(v, whole)),
     "invoicetype": ("invoice_type", lambda v: _opt(v, whole)),
     "invoiceamount": ("invoice_amount", lambda v: _opt(v, amount)),
     "invoicepaidamount": ("paid_amount", lambda v: _opt(v, amount)),
     "invoicedate": ("invoice_date", lambda v: _opt(v, _day)),
     "invoiceduedate": ("invoice_due_date", lambda v: _opt(v, _day)),
-    "paymentterms": ("payment_terms", lambda v: _opt(v, str)),
-    "notes": ("notes", lambda v: _opt(v, str)),
+    "paymentterms": ("payment_terms", lambda v: _opt(v, text)),
+    "notes": ("notes", lambda v: _opt(v, text)),
 }
 _RECORD_ITEM: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
-    "itemproductname": ("item_product_name", lambda v: _opt(v, str)),
-    "itemdescription": ("item_description", lambda v: _opt(v, str)),
-    "itemproductcode": ("item_product_code", lambda v: _opt(v, str)),
+    "itemproductname": ("item_product_name", lambda v: _opt(v, text)),
+    "itemdescription": ("item_description", lambda v: _opt(v, text)),
+    "itemproductcode": ("item_product_code", lambda v: _opt(v, text)),
     "itemcost": ("item_cost", lambda v: _opt(v, amount)),
     "itemqty": ("item_qty", lambda v: _opt(v, amount)),
     "itemtotalamount": ("item_total_amount", lambda v: _opt(v, amount)),
@@ -179,7 +179,7 @@ def parse_record(data: Any) -> InvoiceRecord:
         where[:] = ["DocumentsRef"]
         documents = _ci(data, "DocumentsRef")
         listed = (_ci(documents, "filelist") or ()) if isinstance(documents, dict) else ()
-        values["files"] = tuple(str(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
+        values["files"] = tuple(text(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         why = type(exc).__name__
     else:

@@ -9,7 +9,7 @@ from typing import Any, Final, TypeVar
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
-from .._convert import amount, json_kind, whole
+from .._convert import amount, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import reader
 from ._models import Invoice, InvoiceItem, UpdateInvoiceResult
@@ -151,7 +151,8 @@ def parse_invoice(data: Any) -> Invoice:
     try:
         values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
         for key, name in _INVOICE_FIELDS.items():
-            values[name] = str(answer.get(key) or "")
+            where = key
+            values[name] = text(answer.get(key) or "")
         for key, name in _INVOICE_MONEY.items():
             where = key
             values[name] = _decimal(answer.get(key, "0"))
@@ -192,12 +193,13 @@ def _collection(value: Any, key: str) -> list[Any]:
 def _item(raw: Any) -> InvoiceItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
+    taxed = raw.get("taxed", "0")
     return InvoiceItem(
         id=whole(raw["id"]),
-        description=str(raw.get("description") or ""),
+        description=text(raw.get("description") or ""),
         amount=_decimal(raw.get("amount", "0")),
-        taxed=str(raw.get("taxed", "0")).strip().lower() in {"1", "true"},
-        type=str(raw.get("type") or ""),
+        taxed=taxed if isinstance(taxed, bool) else text(taxed).strip().lower() in {"1", "true"},
+        type=text(raw.get("type") or ""),
         rel_id=whole(raw.get("relid") or 0),
     )
 
