@@ -1,0 +1,159 @@
+"""Adversary tests for bulk's JSON jobs read by the one structurer (invoicekit._structure): hostile job files
+whose values must come out exactly as written, or be refused with a ValidationError naming the line and
+the JSON path before anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("limits")
+
+from invoicekit import InvoiceKitError, ValidationError, bulk
+from invoicekit.testing import FakeSalesbricks, FakeUpflow, FakeWhmcs
+
+from ._support import FAST, PDF
+
+
+def _native(args: str) -> str:
+    """A WHMCS update of invoice 1001 as a JSON Lines job, *args* (JSON text) as its arguments."""
+    return '{"id": "fee", "provider": "whmcs", "invoice": 1001, "change": {"op": "update", "args": ' + args + "}}"
+
+
+def _fee(amount: str) -> str:
+    return _native('{"new_items": [{"description": "Late fee", "amount": ' + amount + ', "taxed": false}]}')
+
+
+@pytest.mark.parametrize("number", ["99999999999999.99", "0.30000000000000001", "1234567.125"])
+def test_a_json_number_in_a_native_job_is_its_exact_decimal_text(tmp_path: Path, number: str) -> None:
+    """The docs: numbers are read by their decimal text, never a float (as the command line reads them).
+    Read as a float first, 99999999999999.99 became 99999999999999.98 and was sent so.
+    """
+    job = bulk.job_from_json(_fee(number))
+    assert job.change.args["new_items"][0].amount == Decimal(number)  # type: ignore[union-attr]
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(_fee(number) + "\n")
+    (read,) = bulk.from_jsonl(path)
+    assert read.change.args["new_items"][0].amount == Decimal(number)  # type: ignore[union-attr]
+
+
+def test_a_money_number_is_sent_as_written_not_rounded_through_a_float(tmp_path: Path) -> None:
+    fake = FakeWhmcs()
+    fake.add_invoice(1001, lines=[("Hosting", Decimal("10.00"), False)])
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(_fee("99999999999999.99") + "\n")
+    report = bulk.run(path, tmp_path / "run.db", clients={"whmcs": fake.async_client(retry=FAST)})
+    assert report.ok
+    amounts = [line.amount for line in fake.invoices[1001].lines.values() if line.description == "Late fee"]
+    assert amounts == [Decimal("99999999999999.99")]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_nan_and_infinity_are_refused_on_reading_the_line(tmp_path: Path, constant: str) -> None:
+    """Not JSON numbers (the command line refuses them on reading too): the line is refused, nothing runs."""
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(_fee(constant) + "\n")
+    with pytest.raises(ValidationError) as caught:
+        list(bulk.from_jsonl(path))
+    assert caught.value.field.startswith("line 1")
+    with pytest.raises(ValidationError):
+        bulk.job_from_json(_fee(constant))
+
+
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_money_text_that_is_not_a_finite_number_is_refused_naming_the_json_path(text: str) -> None:
+    """``"NaN"`` was read as Decimal('NaN'): the file was accepted and the job failed only when run."""
+    with pytest.raises(ValidationError) as caught:
+        bulk.job_from_json(_fee(f'"{text}"'))
+    assert caught.value.field == "job: change.args.new_items[0].amount"
+
+
+@pytest.mark.parametrize("key", ["1_0", " 1", "+1", "\\u0661"])
+def test_a_line_id_key_must_be_plain_ascii_digits(key: str) -> None:
+    """``{"items": {"1_0": ...}}`` was read as line 10 (int() takes underscores, spaces and any script's
+    digits): a typo edited another line of the invoice.
+    """
+    line = _native('{"items": {"' + key + '": {"description": "d", "amount": "1.00", "taxed": true}}}')
+    with pytest.raises(ValidationError) as caught:
+        bulk.job_from_json(line)
+    assert caught.value.field == "job: change.args.items"
+    assert "whole number" in caught.value.rule
+
+
+@pytest.mark.parametrize(
+    ("key", "line"),
+    [
+        ("invoice", '{"provider": "salesbricks", "invoice": "sb\\ud800", "change": {"memo": "x"}}'),
+        ("id", '{"id": "a\\ud800", "provider": "salesbricks", "invoice": "sb", "change": {"memo": "x"}}'),
+        ("account", '{"provider": "salesbricks", "account": "e\\ud800", "invoice": "sb", "change": {}}'),
+    ],
+)
+def test_a_lone_surrogate_in_a_job_key_is_a_validation_error_not_a_journal_crash(
+    tmp_path: Path, key: str, line: str
+) -> None:
+    """A JSON escape of a lone surrogate in the invoice, id or account reached SQLite, which raised
+    UnicodeEncodeError out of bulk.run (a raw exception, the journal left with a run started).
+    """
+    fake = FakeSalesbricks()
+    fake.add_invoice("sb")
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(line + "\n")
+    clients = {name: fake.async_client(retry=FAST) for name in ("salesbricks", "salesbricks:e\ud800")}
+    with pytest.raises(ValidationError) as caught:
+        bulk.run(path, tmp_path / "run.db", clients=clients)
+    assert caught.value.field.startswith("line 1: ")
+    assert key in caught.value.field
+    assert fake.requests == []
+
+
+def test_a_python_job_with_a_lone_surrogate_is_refused_when_made() -> None:
+    for made in (
+        lambda: bulk.Job("whmcs", "a\ud800", bulk.Native("update")),
+        lambda: bulk.Job("whmcs", 1, bulk.Native("update"), id="a\ud800"),
+        lambda: bulk.Job("whmcs", 1, bulk.Native("update"), account="e\ud800"),
+    ):
+        with pytest.raises(ValidationError):
+            made()
+
+
+def test_job_from_json_text_holding_a_raw_lone_surrogate_raises_validation_error_only() -> None:
+    """The line's text (hashed for the default id) held a lone surrogate: UnicodeEncodeError escaped."""
+    line = '{"provider": "whmcs", "invoice": 1, "change": {"op": "update", "args": {"notes": "\ud800"}}}'
+    try:
+        job = bulk.job_from_json(line)
+    except InvoiceKitError:
+        return
+    assert job.id  # a job (its notes are refused when it runs, as in Python)
+
+
+def test_a_relative_file_path_in_a_native_job_is_read_from_the_job_files_folder(tmp_path: Path) -> None:
+    """The change form's ``pdf`` is read relative to the file's folder; the native ``pdf`` was read relative
+    to the process's working directory: the same file, run from elsewhere, uploaded another PDF or failed.
+    """
+    folder = tmp_path / "batch"
+    (folder / "pdfs").mkdir(parents=True)
+    (folder / "pdfs" / "a.pdf").write_bytes(PDF)
+    jobs = folder / "jobs.jsonl"
+    jobs.write_text(
+        '{"id": "n", "provider": "upflow", "invoice": "inv", "change": '
+        '{"op": "upload_pdf", "args": {"pdf": "pdfs/a.pdf"}}}\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    fake = FakeUpflow()
+    fake.add_invoice("inv")
+    here = os.getcwd()
+    os.chdir(elsewhere)
+    try:
+        report = bulk.run(jobs, tmp_path / "run.db", clients={"upflow": fake.async_client(retry=FAST)})
+    finally:
+        os.chdir(here)
+    with sqlite3.connect(tmp_path / "run.db") as db:
+        errors = db.execute("SELECT state, error FROM jobs").fetchall()
+    assert report.ok, errors
+    assert fake.invoices["inv"].uploads == 1

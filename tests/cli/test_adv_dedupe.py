@@ -1,0 +1,19 @@
+"""Adversary tests for the command line's ``--input`` read by the one structurer (invoicekit._structure)."""
+
+from __future__ import annotations
+
+import json
+
+from cli_support import Served, cli
+
+
+def test_a_line_id_key_that_is_not_plain_digits_is_invalid_input_and_sends_nothing(served: Served) -> None:
+    """``{"items": {"1_0": ...}}`` was read as line 10 (int() takes underscores): a typo edited another
+    line."""
+    before = served.requests()["whmcs"]
+    change = {"items": {"1_0": {"description": "Hosting", "amount": "1.00", "taxed": False}}}
+    done = cli(served, "whmcs", "update", "1001", "--input", "-", "--dry-run", stdin=json.dumps(change))
+    assert done.code == 3, (done.out, done.err)
+    assert "--input $.items: key '1_0' must be a whole number" in done.err
+    assert done.out == ""
+    assert served.requests()["whmcs"] == before
