@@ -156,3 +156,22 @@ def test_a_relative_file_path_in_a_native_job_is_read_from_the_job_files_folder(
         errors = db.execute("SELECT state, error FROM jobs").fetchall()
     assert report.ok, errors
     assert fake.invoices["inv"].uploads == 1
+
+
+def test_job_from_json_takes_a_decoded_object_holding_decimals() -> None:
+    """An object decoded with ``parse_float=Decimal`` (as exact money is read): TypeError escaped (the
+    object was re-encoded with json.dumps to hash it).
+    """
+    change = {"op": "update", "args": {"credit": Decimal("1.10")}}
+    data = {"provider": "whmcs", "invoice": 1, "change": change}
+    job = bulk.job_from_json(data)
+    assert job.change.args == {"credit": Decimal("1.10")}  # type: ignore[union-attr]
+    assert job.id == bulk.job_from_json(data).id
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf")])
+def test_job_from_json_refuses_a_non_finite_float_for_money(number: float) -> None:
+    data = {"provider": "whmcs", "invoice": 1, "change": {"op": "update", "args": {"credit": number}}}
+    with pytest.raises(ValidationError) as caught:
+        bulk.job_from_json(data)
+    assert caught.value.field == "job: change.args.credit"
