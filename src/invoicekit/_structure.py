@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import os
 import re
 import types
 import typing
@@ -24,6 +25,7 @@ from typing import Any
 import attrs
 
 from ._errors import ValidationError
+from ._files import File
 from ._unset import UNSET
 
 __all__ = ["Naming", "Structurer", "keywords", "python_names"]
@@ -87,21 +89,28 @@ def _date(data: Any, kind: Any, path: str) -> Any:
 
 
 def _decimal(data: float | str, path: str) -> Decimal:
-    """A JSON number read as a float (its shortest text, never its binary value), or money as text."""
+    """A JSON number read as a float (its shortest text, never its binary value), or money as text; never
+    NaN nor an infinity (``"NaN"`` is text Decimal reads, not a number).
+    """
     try:
-        return Decimal(str(data) if isinstance(data, float) else data.strip())
+        number = Decimal(str(data) if isinstance(data, float) else data.strip())
     except InvalidOperation:
         raise ValidationError(path, f"{data!r} is not a number") from None
+    if not number.is_finite():
+        raise ValidationError(path, f"{data!r} is not a number")
+    return number
 
 
 class Structurer:
     """JSON data -> the library's models and argument types; *naming* says how the JSON names the fields
-    (:func:`python_names`, or a provider's wire names). Each method takes the JSON *path* of its data and
-    raises ValidationError naming the path below it.
+    (:func:`python_names`, or a provider's wire names); a relative path given for a file is read from the
+    folder *root* (bulk: the job file's folder), else from the working directory. Each method takes the
+    JSON *path* of its data and raises ValidationError naming the path below it.
     """
 
-    def __init__(self, naming: Naming = python_names) -> None:
+    def __init__(self, naming: Naming = python_names, root: str | os.PathLike[str] | None = None) -> None:
         self.naming = naming
+        self.root = root
 
     def arguments(
         self, data: Mapping[str, Any], hints: Mapping[str, Any], path: str, what: str
@@ -127,6 +136,8 @@ class Structurer:
         alts = _alternatives(hint)
         if isinstance(data, float | str) and Decimal in alts and str not in alts:
             return _decimal(data, path)
+        if isinstance(data, str) and File in alts and self.root is not None:
+            return os.path.join(self.root, data)  # an absolute path stays as it is
         if len(alts) > 1:
             return self._union(data, alts, path)
         hint = alts[0]
@@ -168,10 +179,9 @@ class Structurer:
     @staticmethod
     def _key(key: str, hint: Any, path: str) -> Any:
         if hint is int:
-            try:
-                return int(key)
-            except ValueError:
-                raise ValidationError(path, f"key {key!r} must be a whole number (a line id)") from None
+            if not (key.isascii() and key.isdigit()):  # int() also reads " 1", "1_0" and any script's digits
+                raise ValidationError(path, f"key {key!r} must be a whole number (a line id)")
+            return int(key)
         return key
 
     def model(self, data: Any, cls: type, path: str) -> Any:
