@@ -5,6 +5,7 @@ the JSON path before anything runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from decimal import Decimal
@@ -175,3 +176,35 @@ def test_job_from_json_refuses_a_non_finite_float_for_money(number: float) -> No
     with pytest.raises(ValidationError) as caught:
         bulk.job_from_json(data)
     assert caught.value.field == "job: change.args.credit"
+
+
+_EXTRA = '{"tax_rate": "7.5", "date_paid": "2026-01-02"}'
+_WITH_EXTRA = '{"provider": "whmcs", "invoice": 1001, "change": {"memo": "m"}, "extra": ' + _EXTRA + "}"
+
+
+def test_a_change_jobs_extra_is_read_as_the_command_lines_extra_is() -> None:
+    """``--extra`` on the command line makes these a Decimal and a date; a job's ``extra`` kept the text, so
+    the same JSON that the command line sends failed every job when it ran.
+    """
+    job = bulk.job_from_json(_WITH_EXTRA)
+    assert job.extra == {"tax_rate": Decimal("7.5"), "date_paid": dt.date(2026, 1, 2)}
+
+
+def test_a_change_job_with_extra_runs(tmp_path: Path) -> None:
+    fake = FakeWhmcs()
+    fake.add_invoice(1001, lines=[("Hosting", Decimal("10.00"), False)])
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(_WITH_EXTRA + "\n")
+    report = bulk.run(path, tmp_path / "run.db", clients={"whmcs": fake.async_client(retry=FAST)})
+    with sqlite3.connect(tmp_path / "run.db") as db:
+        errors = db.execute("SELECT state, error FROM jobs").fetchall()
+    assert report.ok, errors
+    assert fake.invoices[1001].tax_rate == Decimal("7.5")
+
+
+def test_a_bad_value_in_a_change_jobs_extra_is_refused_on_reading_naming_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(_WITH_EXTRA.replace("2026-01-02", "2026-13-01") + "\n")
+    with pytest.raises(ValidationError) as caught:
+        list(bulk.from_jsonl(path))
+    assert caught.value.field == "line 1: extra.date_paid"
