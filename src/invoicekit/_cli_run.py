@@ -28,7 +28,7 @@ from invoicekit import InvoiceKitError, ValidationError
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
 from ._errors import _CONTROLS
 from ._files import File
-from ._structure import Naming, Structurer, keywords, python_names
+from ._structure import Naming, Structurer, extra_hints, keywords, python_names
 from ._unset import UNSET
 
 __all__ = ["InputError", "run", "to_data"]
@@ -420,12 +420,9 @@ def _apply(args: argparse.Namespace) -> tuple[Any, Callable[[], Any], Callable[[
         data = load_json(args.extra, "--extra")
         if not isinstance(data, dict):
             raise InputError("--extra: must be a JSON object of native arguments")
-        native = {"upflow": "upload_pdf", "invoro": "update_draft"}.get(provider, "update")
-        hints = _keywords(client, native)
+        hints = extra_hints(provider, type(client.invoices))
         with _reading():
-            options["extra"] = {
-                k: Structurer().value(v, hints.get(k, Any), f"--extra $.{k}") for k, v in data.items()
-            }
+            options["extra"] = Structurer().apply_extra(data, hints, "--extra $")
     if args.base is not None:
         if provider != "invoro":
             raise InputError("--base: only Invoro takes the draft as it is now", EXIT["usage"])

@@ -28,7 +28,7 @@ from ._errors import ValidationError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["Naming", "Structurer", "keywords", "python_names"]
+__all__ = ["Naming", "Structurer", "extra_hints", "keywords", "python_names"]
 
 #: How the JSON names a model's field (or, with None, an argument): its Python name, or a wire name.
 Naming = Callable[[str, "attrs.Attribute[Any] | None"], str]
@@ -48,6 +48,16 @@ def keywords(method: Callable[..., Any]) -> dict[str, Any]:
     if parameters and parameters[0].name == "self":
         parameters = parameters[1:]
     return {p.name: p.annotation for p in parameters[1:] if p.name != "extra_headers"}
+
+
+def extra_hints(provider: str, invoices: type) -> dict[str, Any]:
+    """The keyword arguments ``apply`` takes in ``extra=`` for *provider*: those of the native operation it
+    calls (Upflow's ``upload_pdf``, Invoro's ``update_draft``, the others' ``update``); *invoices* is the
+    class of the client's ``invoices``.
+    """
+    return keywords(
+        getattr(invoices, {"upflow": "upload_pdf", "invoro": "update_draft"}.get(provider, "update"))
+    )
 
 
 _SEQUENCES = {list, tuple, Sequence, typing.get_origin(Sequence[int])}
@@ -129,6 +139,12 @@ class Structurer:
                 )
             out[name] = self.value(value, hints[name], f"{path}.{key}")
         return out
+
+    def apply_extra(self, data: Mapping[str, Any], hints: Mapping[str, Any], path: str) -> dict[str, Any]:
+        """*data* (a JSON object for ``apply``'s ``extra=``) by *hints* (:func:`extra_hints`); a key they do
+        not name is kept as it is (``apply`` refuses it, naming it).
+        """
+        return {k: self.value(v, hints.get(k, Any), f"{path}.{k}") for k, v in data.items()}
 
     def value(self, data: Any, hint: Any, path: str) -> Any:
         if data is None:

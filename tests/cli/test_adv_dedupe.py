@@ -17,3 +17,16 @@ def test_a_line_id_key_that_is_not_plain_digits_is_invalid_input_and_sends_nothi
     assert "--input $.items: key '1_0' must be a whole number" in done.err
     assert done.out == ""
     assert served.requests()["whmcs"] == before
+
+
+def test_extra_is_read_by_the_native_operations_annotations(served: Served) -> None:
+    """``--extra`` (the same reading as a bulk job's ``extra``): money text and a date, as WHMCS fields."""
+    extra = {"tax_rate": "7.5", "date_paid": "2026-01-02"}
+    apply = ("apply", "whmcs", "1001", "--extra", "-", "--dry-run")
+    done = cli(served, *apply, "--memo", "m", stdin=json.dumps(extra))
+    assert done.code == 0, done.err
+    (request,) = done.json["requests"]
+    assert {"taxrate", "datepaid", "notes"} <= set(request["fields"])
+    bad = cli(served, *apply, stdin='{"date_paid": "2026-13-01"}')
+    assert bad.code == 3, bad.err
+    assert "--extra $.date_paid: '2026-13-01' is not a date" in bad.err

@@ -226,6 +226,9 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
         if not isinstance(raw, dict):
             raise ValidationError("change", "must be a JSON object")
         change = _native(raw, data["provider"], root) if "op" in raw else _change(raw, root)
+        extra = data.get("extra")
+        if isinstance(extra, dict) and isinstance(change, InvoiceChange) and data["provider"] in PROVIDERS:
+            extra = _extra(data["provider"], extra, root)
         job_id = data.get("id", _digest(text))
         if not isinstance(job_id, str | int) or isinstance(job_id, bool) or job_id == "":
             raise ValidationError("id", f"must be a non-empty string, not {job_id!r}")
@@ -235,7 +238,7 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
             change,
             id=str(job_id),
             account=data.get("account") or "",
-            extra=data.get("extra"),
+            extra=extra,
             on_unsupported=data.get("on_unsupported", "raise"),
         )
     except ValidationError as exc:
@@ -269,6 +272,15 @@ def _structured(provider: str, op: str, args: dict[str, Any], root: Path) -> dic
         raise ValidationError("change.op", f"{provider} has no native operation {op!r}")
     structurer = Structurer(root=root)
     return structurer.arguments(args, keywords(method), "change.args", f"{provider} invoices.{op}")
+
+
+def _extra(provider: str, extra: dict[str, Any], root: Path) -> dict[str, Any]:
+    """A change job's ``extra`` read as the command line reads ``--extra`` (dates, money, models)."""
+    from .._structure import Structurer, extra_hints
+    from ._runner import _planner
+
+    hints = extra_hints(provider, type(_planner(provider).invoices))
+    return Structurer(root=root).apply_extra(extra, hints, "extra")
 
 
 def _change(raw: dict[str, Any], root: Path) -> InvoiceChange:
