@@ -5,6 +5,7 @@ the JSON path before anything runs.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import sqlite3
@@ -208,3 +209,38 @@ def test_a_bad_value_in_a_change_jobs_extra_is_refused_on_reading_naming_its_pat
     with pytest.raises(ValidationError) as caught:
         list(bulk.from_jsonl(path))
     assert caught.value.field == "line 1: extra.date_paid"
+
+
+_BAD_OPTIONS = [
+    ("total", "12"),
+    ("total", -1),
+    ("total", True),
+    ("retry_failed", "no"),
+    ("grace", -1.0),
+    ("grace", float("nan")),
+    ("grace", "5"),
+    ("shard_size", 0),
+    ("shard_size", True),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), _BAD_OPTIONS)
+def test_run_refuses_a_bad_option_naming_it(tmp_path: Path, name: str, value: object) -> None:
+    """``total="12"`` (read from a config file) with a progress callback raised a raw TypeError out of the
+    run once the first job had been sent; ``retry_failed="no"`` retried every failed job (it is truthy).
+    """
+    fake = FakeWhmcs()
+    fake.add_invoice(1001)
+    job = bulk.Job("whmcs", 1001, bulk.Native("update", notes="n"), id="n")
+    clients = {"whmcs": fake.async_client(retry=FAST)}
+    with pytest.raises(ValidationError) as caught:
+        bulk.run([job], tmp_path / "run.db", clients=clients, progress=lambda event: None, **{name: value})  # type: ignore[arg-type]
+    assert caught.value.field == name
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(("name", "value"), _BAD_OPTIONS)
+def test_arun_refuses_a_bad_option_naming_it(tmp_path: Path, name: str, value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        asyncio.run(bulk.arun([], tmp_path / "run.db", **{name: value}))  # type: ignore[arg-type]
+    assert caught.value.field == name
