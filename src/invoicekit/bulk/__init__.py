@@ -178,6 +178,18 @@ def status(journal: str | os.PathLike[str]) -> Report:
     return Report(os.fspath(journal), counts, None, elapsed, throughput, interrupted)
 
 
+def _check_run(total: object, retry_failed: object, grace: object, shard_size: object) -> None:
+    """The plain options of :func:`run` (and :func:`arun`), checked before anything runs."""
+    if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
+        raise ValidationError("total", f"must be None or a whole number of jobs, not {total!r}")
+    if not isinstance(retry_failed, bool):  # "no" would be taken as True
+        raise ValidationError("retry_failed", f"must be True or False, not {type(retry_failed).__name__}")
+    if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace < float("inf"):
+        raise ValidationError("grace", f"must be a number of seconds, at least 0, not {grace!r}")
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
+        raise ValidationError("shard_size", f"must be a whole number of jobs, at least 1, not {shard_size!r}")
+
+
 def _settings(
     rate: Mapping[str, str] | None,
     concurrency: Mapping[str, int] | int | None,
@@ -313,6 +325,7 @@ def run(
     """
     from ._jobs import jobs_from
 
+    _check_run(total, retry_failed, grace, shard_size)
     stop = threading.Event()
     loop_stop: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
@@ -385,6 +398,7 @@ async def arun(*args: Any, **kwargs: Any) -> Report:
     given = inspect.signature(run).bind(*args, **kwargs)
     given.apply_defaults()
     options = dict(given.arguments)
+    _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
     if options.pop("executor") is not None:
         return await asyncio.to_thread(run, *args, **kwargs)
     del options["shard_size"]  # shards are the executor's
