@@ -244,3 +244,16 @@ def test_arun_refuses_a_bad_option_naming_it(tmp_path: Path, name: str, value: o
     with pytest.raises(ValidationError) as caught:
         asyncio.run(bulk.arun([], tmp_path / "run.db", **{name: value}))  # type: ignore[arg-type]
     assert caught.value.field == name
+
+
+@pytest.mark.parametrize("journal", ["run\ud800.db", "run\0.db", 123, None])
+def test_a_journal_path_that_cannot_be_a_file_is_a_validation_error(journal: object) -> None:
+    """The journal's path went to SQLite unchecked: a lone surrogate raised UnicodeEncodeError, a NUL
+    ValueError, a number TypeError, out of bulk.run and bulk.status.
+    """
+    with pytest.raises(ValidationError) as caught:
+        bulk.run([], journal)  # type: ignore[arg-type]
+    assert caught.value.field == "journal"
+    with pytest.raises(ValidationError) as caught:
+        bulk.status(journal)  # type: ignore[arg-type]
+    assert caught.value.field == "journal"
