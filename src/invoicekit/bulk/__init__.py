@@ -24,7 +24,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from pathlib import Path
 from types import FrameType
 from typing import IO, Any, ParamSpec
 
@@ -34,7 +33,7 @@ from .._errors import ValidationError
 from .._retry import RetryPolicy
 from ._jobs import Job, Native, from_csv, from_jsonl, job_from_json
 from ._journal import STATES as _STATES
-from ._journal import Journal, Record, write_records
+from ._journal import Journal, Record, journal_path, write_records
 from ._progress import Counts, Event, Tracker, log_progress, tqdm_progress
 from ._progress import EventKind as _EventKind
 from ._progress import Progress as _Progress
@@ -161,7 +160,7 @@ def status(journal: str | os.PathLike[str]) -> Report:
     """Read a journal: counts by state and the last run's figures; sends nothing. A path that does not
     exist raises ValidationError.
     """
-    if not Path(journal).exists():
+    if not journal_path(journal).exists():
         raise ValidationError("journal", f"{os.fspath(journal)!r} does not exist")
     opened = Journal(journal)
     try:
