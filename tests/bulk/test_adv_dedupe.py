@@ -6,11 +6,13 @@ the JSON path before anything runs.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures as cf
 import datetime as dt
 import os
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,3 +259,42 @@ def test_a_journal_path_that_cannot_be_a_file_is_a_validation_error(journal: obj
     with pytest.raises(ValidationError) as caught:
         bulk.status(journal)  # type: ignore[arg-type]
     assert caught.value.field == "journal"
+
+
+_SLOW_WHMCS: list[FakeWhmcs] = []
+
+
+def _slow_whmcs(account: str) -> object:
+    """A picklable client factory (an executor takes no client objects): the test's fake."""
+    return _SLOW_WHMCS[0].async_client(retry=FAST)
+
+
+def test_cancelling_arun_with_an_executor_stops_the_run(tmp_path: Path) -> None:
+    """arun's docs: cancelling it stops the run, queued jobs stay pending. With an executor it awaited
+    run() in a thread, which the cancellation left running: jobs were still sent after it.
+    """
+    fake = FakeWhmcs()
+    for i in range(40):
+        fake.add_invoice(1000 + i)
+    _SLOW_WHMCS[:] = [fake]
+    jobs = [bulk.Job("whmcs", 1000 + i, bulk.Native("update", notes=f"n{i}"), id=f"j{i}") for i in range(40)]
+    options: dict[str, Any] = {"clients": _slow_whmcs, "shard_size": 2, "rate": {"whmcs": "10/second"}}
+
+    async def main() -> int:
+        with cf.ThreadPoolExecutor(2) as pool:
+            task = asyncio.ensure_future(bulk.arun(jobs, tmp_path / "run.db", executor=pool, **options))
+            while not fake.requests:
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            sent = len(fake.requests)  # the run is over once the cancelled arun has returned
+            await asyncio.sleep(0.5)
+            return sent
+
+    sent = asyncio.run(main())
+    assert len(fake.requests) == sent < 40
+    with sqlite3.connect(tmp_path / "run.db") as db:
+        states = dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+    assert states.get("pending", 0) > 0, states
+    assert "sent" not in states, states
