@@ -322,8 +322,6 @@ def run(
     (unsafe ones as unknown), then raises KeyboardInterrupt; a second Ctrl-C stops at once. Returns a
     :class:`Report`. Bad arguments raise ValidationError; a bad job line is journaled as failed.
     """
-    from ._jobs import jobs_from
-
     _check_run(total, retry_failed, grace, shard_size)
     stop = threading.Event()
     loop_stop: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
@@ -340,16 +338,10 @@ def run(
         previous = signal.signal(signal.SIGINT, interrupt)
     try:
         if executor is not None:
-            from ._executor import check_clients, run_with_executor
-
-            check_clients(clients)
-            settings = _settings(rate, concurrency, storage, retry, clients)  # type: ignore[arg-type]
-            with _Journaled(journal, progress, total) as opened:
-                opened.interrupted = run_with_executor(
-                    jobs_from(jobs), opened.journal, settings, executor, opened.tracker, stop,
-                    retry_failed=retry_failed, grace=grace, shard_size=shard_size,
-                )  # fmt: skip
-            report = opened.report
+            report = _sharded(jobs, journal, clients=clients, rate=rate, concurrency=concurrency,
+                              storage=storage, progress=progress, executor=executor, total=total,
+                              retry_failed=retry_failed, retry=retry, grace=grace, shard_size=shard_size,
+                              stop=stop)  # fmt: skip
         else:
 
             async def main() -> Report:
@@ -375,6 +367,27 @@ def run(
     return report
 
 
+def _sharded(
+    jobs: JobSource, journal: str | os.PathLike[str], *, clients: ClientSource,
+    rate: Mapping[str, str] | None, concurrency: Mapping[str, int] | int | None, storage: str,
+    progress: Progress | None,
+    executor: cf.Executor, total: int | None, retry_failed: bool, retry: RetryPolicy | None, grace: float,
+    shard_size: int, stop: threading.Event,
+) -> Report:  # fmt: skip
+    """:func:`run` with an executor, until it is done or *stop* is set."""
+    from ._executor import check_clients, run_with_executor
+    from ._jobs import jobs_from
+
+    check_clients(clients)
+    settings = _settings(rate, concurrency, storage, retry, clients)  # type: ignore[arg-type]
+    with _Journaled(journal, progress, total) as opened:
+        opened.interrupted = run_with_executor(
+            jobs_from(jobs), opened.journal, settings, executor, opened.tracker, stop,
+            retry_failed=retry_failed, grace=grace, shard_size=shard_size,
+        )  # fmt: skip
+    return opened.report
+
+
 _Awaited = Coroutine[Any, Any, Report]
 
 
@@ -398,7 +411,14 @@ async def arun(*args: Any, **kwargs: Any) -> Report:
     given.apply_defaults()
     options = dict(given.arguments)
     _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
-    if options.pop("executor") is not None:
-        return await asyncio.to_thread(run, *args, **kwargs)
-    del options["shard_size"]  # shards are the executor's
+    if options["executor"] is not None:  # run in a thread, told to stop when this is cancelled
+        stop = threading.Event()
+        running = asyncio.ensure_future(asyncio.to_thread(_sharded, **options, stop=stop))
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            stop.set()  # as Ctrl-C: reading stops, in-flight shards get *grace*, the rest stays pending
+            await asyncio.wait({running})
+            raise
+    del options["executor"], options["shard_size"]  # shards are the executor's
     return await _arun(**options, stop=asyncio.Event())
