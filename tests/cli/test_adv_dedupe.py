@@ -30,3 +30,13 @@ def test_extra_is_read_by_the_native_operations_annotations(served: Served) -> N
     bad = cli(served, *apply, stdin='{"date_paid": "2026-13-01"}')
     assert bad.code == 3, bad.err
     assert "--extra $.date_paid: '2026-13-01' is not a date" in bad.err
+
+
+def test_a_delete_line_id_that_is_not_plain_digits_is_invalid_input(served: Served) -> None:
+    """``--delete-line-id 1_0`` deleted line 10 (int() takes underscores and any script's digits)."""
+    before = served.requests()["whmcs"]
+    for raw in ("1_0", "\u0663"):
+        done = cli(served, "whmcs", "update", "1001", "--delete-line-id", raw, "--dry-run")
+        assert done.code == 3, (done.out, done.err)
+        assert f"--delete-line-id: {raw!r} is not a whole number" in done.err
+    assert served.requests()["whmcs"] == before
