@@ -232,13 +232,20 @@ def flag_value(flag: Flag, raw: Any) -> Any:
         if flag.kind == "decimal":
             return Decimal(raw)
         if flag.kind == "int":
-            return int(raw)
+            return _whole(raw)
         if flag.kind == "ints":
-            return [int(v) for v in raw]
+            return [_whole(v) for v in raw]
     except (ValueError, InvalidOperation):
         what = {"date": "a date (YYYY-MM-DD)", "decimal": "a number"}.get(flag.kind, "a whole number")
         raise InputError(f"invalid input: {flag.flag}: {raw!r} is not {what} (nothing was sent)") from None
     return raw
+
+
+def _whole(raw: str) -> int:
+    """ASCII digits as an int (int() also reads "1_0" as 10, and any script's digits)."""
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(raw)
+    return int(raw)
 
 
 # -- the commands -----------------------------------------------------------------------------------

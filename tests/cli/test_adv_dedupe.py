@@ -38,5 +38,5 @@ def test_a_delete_line_id_that_is_not_plain_digits_is_invalid_input(served: Serv
     for raw in ("1_0", "\u0663"):
         done = cli(served, "whmcs", "update", "1001", "--delete-line-id", raw, "--dry-run")
         assert done.code == 3, (done.out, done.err)
-        assert f"--delete-line-id: {raw!r} is not a whole number" in done.err
+        assert f"invalid input: --delete-line-id: [{raw!r}] is not a whole number" in done.err
     assert served.requests()["whmcs"] == before
