@@ -305,8 +305,7 @@ def _renamed(exc: ValidationError, table: ProviderTable, applied: list[str], bas
     for name in applied:
         native = table.cells[name].target or ""
         if table.name == "invoro" and native == "attachments":  # the PDF comes after base's others
-            kept = getattr(base, "attachments", None) or ()
-            native = f"attachments[{sum(_mime(a) != 'application/pdf' for a in kept)}]"
+            native = f"attachments[{len(_native('invoro', '_rules').kept_attachments(base))}]"
         elif table.cells[name].shape == "list":  # the change's one item
             native += "[0]"
         if path == native or path.startswith((f"{native}.", f"{native}[")):
@@ -350,9 +349,11 @@ def _merge(args: dict[str, Any], extra: object, allowed: tuple[str, ...], title:
 
 
 @functools.cache
-def _native(provider: str) -> Any:
-    """The provider's client module, imported once (an import statement per call costs microseconds)."""
-    return importlib.import_module(f"invoicekit.{provider}._client")
+def _native(provider: str, module: str = "_client") -> Any:
+    """The provider's client module (or *module*), imported once (an import statement per call costs
+    microseconds).
+    """
+    return importlib.import_module(f"invoicekit.{provider}.{module}")
 
 
 def _upflow(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
@@ -364,56 +365,14 @@ def _salesbricks(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
 
 
 def _payabli(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    native = _native("payabli")
-
-    def model(key: str, cls: Callable[..., Any]) -> Any:
-        value = args.get(key, UNSET)
-        if not isinstance(value, dict):
-            return value
-        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
-        unknown = [name for name in value if name not in known]
-        if unknown:  # only an extra= dict can hold one
-            raise ValidationError(
-                f"extra[{key!r}]", f"{unknown[0]!r} is not a field of payabli.{cls.__name__}"
-            )
-        return cls(**value)
-
-    return native.update_call(  # type: ignore[no-any-return]
-        invoice,
-        invoice_data=model("invoice_data", native.BillData),
-        customer_data=model("customer_data", native.PayorData),
-        scheduled_options=args.get("scheduled_options", UNSET),
-        force_customer_creation=args.get("force_customer_creation", UNSET),
-    )
+    native = _native("payabli", "_models").change_args(args)  # dicts made BillData / PayorData
+    return _native("payabli").update_call(invoice, **native)  # type: ignore[no-any-return]
 
 
 def _invoro(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:
-    native = _native("invoro")
-    DraftInvoice, Header, Attachment = native.DraftInvoice, native.Header, native.Attachment
-
-    if base is None or base is UNSET:
-        raise ValidationError(
-            "base",
-            "Invoro's PUT replaces the whole draft: pass base=<the draft as it is now> (an "
-            "invoro.DraftInvoice) and the change is applied onto it",
-        )
-    if not isinstance(base, DraftInvoice):
-        raise ValidationError("base", f"must be an invoro.DraftInvoice, not {type(base).__name__}")
-    draft = base
-    if "header" in args:
-        header = base.header if isinstance(base.header, Header) else Header()
-        draft = attrs.evolve(draft, header=attrs.evolve(header, **args["header"]))
-    if "attachments" in args:
-        kept = [a for a in (base.attachments or ()) if _mime(a) != "application/pdf"]
-        pdf = args["attachments"]
-        draft = attrs.evolve(draft, attachments=kept + ([] if pdf is None else [Attachment(content=pdf)]))
-    totals = args.get("calculate_totals", UNSET)
-    return native.update_draft_call(invoice, draft, calculate_totals=totals)  # type: ignore[no-any-return]
-
-
-def _mime(attachment: Any) -> str:
-    mime = attachment.mime_type if isinstance(attachment.mime_type, str) else attachment.content.content_type
-    return str(mime).split(";")[0].strip().lower()
+    draft = _native("invoro", "_rules").draft_with(base, args)  # the PUT replaces the draft: *base* changed
+    build = _native("invoro").update_draft_call
+    return build(invoice, draft, calculate_totals=args.get("calculate_totals", UNSET))  # type: ignore[no-any-return]
 
 
 def _whmcs(invoice: Any, args: dict[str, Any], base: object) -> Call[Any]:

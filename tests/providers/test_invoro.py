@@ -39,7 +39,7 @@ from invoicekit import (
     invoro,
 )
 from invoicekit._call import JsonStream, Safety
-from invoicekit.invoro import _client as invoro_client
+from invoicekit.invoro import _rules as invoro_rules
 from invoicekit.invoro._client import parse_invoice, update_draft_call
 
 KEY = "ak_test_" + "f" * 56
@@ -681,7 +681,7 @@ def test_rounding_mode_is_one_constant(monkeypatch: pytest.MonkeyPatch) -> None:
 
     line = invoro.Line(quantity=Decimal("0.5"), price=Decimal("0.05"))  # 0.025
     assert invoro.expected_line_total(line) == Decimal("0.03")
-    monkeypatch.setattr(invoro_client, "LINE_ROUNDING", ROUND_HALF_EVEN)
+    monkeypatch.setattr(invoro_rules, "LINE_ROUNDING", ROUND_HALF_EVEN)
     assert invoro.expected_line_total(line) == Decimal("0.02")
 
 

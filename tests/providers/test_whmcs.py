@@ -40,7 +40,8 @@ from invoicekit import (
 from invoicekit._call import Form, Safety
 from invoicekit._forms import php_form, urlencoded
 from invoicekit.whmcs import ItemChange, NewItem, UpdateInvoiceResult
-from invoicekit.whmcs._client import RESERVED, action_call, update_invoice_call
+from invoicekit.whmcs._client import action_call, update_invoice_call
+from invoicekit.whmcs._rules import RESERVED
 from phpform import parse_str
 
 URL = "https://billing.example.com"
@@ -235,6 +236,26 @@ def test_bad_client_settings(options: dict[str, Any], field: str) -> None:
         Whmcs(**settings)
     assert info.value.field == field
     assert "pw" not in str(info.value)
+
+
+@pytest.mark.parametrize("client_class", [Whmcs, AsyncWhmcs])
+@pytest.mark.parametrize("url_env", [None, URL])
+def test_base_url_says_whmcs_takes_url(
+    client_class: type[Whmcs | AsyncWhmcs], url_env: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``base_url=`` (every other client's keyword) said "url: missing: pass url=", or, with WHMCS_URL set,
+    raised TypeError "got multiple values for keyword argument 'base_url'": now it names WHMCS's ``url=``.
+    """
+    if url_env is None:
+        monkeypatch.delenv("WHMCS_URL", raising=False)
+    else:
+        monkeypatch.setenv("WHMCS_URL", url_env)
+    with pytest.raises(ValidationError) as info:
+        client_class(base_url=URL, identifier=IDENTIFIER, secret=SECRET)  # type: ignore[call-arg]
+    assert info.value.field == "base_url"
+    assert str(info.value) == (
+        "base_url: WHMCS takes url=, not base_url= (your install, e.g. https://billing.example.com)"
+    )
 
 
 @pytest.mark.parametrize(

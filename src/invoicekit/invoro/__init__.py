@@ -21,14 +21,12 @@ from __future__ import annotations
 
 from ._client import (
     AUTH_SCHEMES,
-    LINE_ROUNDING,
     MAX_ATTACHMENT_BYTES,
     AsyncInvoices,
     AsyncInvoro,
     AuthScheme,
     Invoices,
     Invoro,
-    expected_line_total,
 )
 from ._models import (
     CREDIT_NOTE_TYPES,
@@ -48,6 +46,7 @@ from ._models import (
     Payment,
     Totals,
 )
+from ._rules import LINE_ROUNDING, expected_line_total
 
 __all__ = [
     "AUTH_SCHEMES",

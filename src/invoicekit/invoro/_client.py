@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import httpx
@@ -18,18 +18,11 @@ from .._checks import boolean, choice, uuid_text
 from .._client import AsyncClient, Provider, SyncClient
 from .._convert import json_kind, make_converter, structure
 from .._errors import ValidationError, bad_answer
-from .._fields import sets_something, write
+from .._fields import write
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
-from ._models import Attachment as Attachment  # read by the unified layer (_change.py)
-from ._models import (
-    DraftInvoice,
-    Header,
-    Invoice,
-    Line,
-    Totals,
-    check_profile,
-)
+from ._models import DraftInvoice, Invoice
+from ._rules import check_draft
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -38,7 +31,6 @@ __all__ = [
     "AUTH_SCHEMES",
     "CALCULATE_TOTALS_KEY",
     "INVORO",
-    "LINE_ROUNDING",
     "MAX_ATTACHMENT_BYTES",
     "RESPONSE_KEYS",
     "AsyncInvoices",
@@ -47,8 +39,6 @@ __all__ = [
     "Invoices",
     "Invoro",
     "check_envelope",
-    "check_line_totals",
-    "expected_line_total",
     "read_error",
     "update_draft_call",
 ]
@@ -62,10 +52,6 @@ AUTH_SCHEMES: tuple[AuthScheme, ...] = ("bearer", "x-api-key")
 #: Update reads it from the body too is inferred from "same payload as Create ... optionally set
 #: calculate_totals" [INF].
 CALCULATE_TOTALS_KEY = "calculate_totals"
-
-#: How ``quantity x price`` is rounded to the cent for a line total. EN 16931 fixes 2 decimals but no
-#: rounding mode; half-up is the commercial norm and what the checks here assume [INF].
-LINE_ROUNDING = ROUND_HALF_UP
 
 #: Largest attachment sent, in bytes; None = no limit. Invoro documents none [UNK].
 MAX_ATTACHMENT_BYTES: int | None = None
@@ -94,87 +80,7 @@ _MESSAGE_HINTS = Hints(
     (re.compile(r"\bnot found\b|does not belong", re.IGNORECASE), 404),
 )
 
-#: Why a draft that sets nothing is refused: the PUT replaces the stored draft with what is sent.
-_EMPTY_DRAFT = (
-    "sets nothing (every part UNSET or empty): the PUT replaces the stored draft, so it would erase it; "
-    "send the complete draft"
-)
 _CONVERTER = make_converter()  # reads answers
-
-
-# -- checks before sending ---------------------------------------------------------------------------
-
-
-def expected_line_total(line: Line) -> Decimal | None:
-    """What a line's net amount must be (BR-CO-10 style), or None when quantity or price is not given:
-    ``quantity x price / base_quantity`` rounded to the cent (:data:`LINE_ROUNDING`), minus allowances,
-    plus charges.
-    """
-    quantity, price = _amount(line.quantity), _amount(line.price)
-    if quantity is None or price is None:
-        return None
-    base = _amount(line.base_quantity) or Decimal(1)
-    with localcontext() as exact:
-        exact.prec = 200  # no digit of quantity x price is lost before the one rounding
-        net = (quantity * price / base).quantize(Decimal("0.01"), LINE_ROUNDING)
-        for sign, parts in ((-1, line.allowances), (1, line.charges)):
-            for part in parts if is_set(parts) else ():
-                net += sign * (_amount(part.amount) or 0)
-    return net
-
-
-def check_line_totals(invoice: DraftInvoice, path: str = "invoice") -> None:
-    """Refuse a draft whose line totals do not add up, naming the first line that is off.
-
-    Each line with a ``line_total`` must equal :func:`expected_line_total`; when ``totals.line_total``
-    is given, every line needs a ``line_total`` and their sum must equal it exactly (Peppol BR-CO-10).
-    """
-    lines: Sequence[Line] = invoice.lines if is_set(invoice.lines) else ()
-    for i, line in enumerate(lines):
-        try:
-            given, expected = _amount(line.line_total), expected_line_total(line)
-        except ArithmeticError:
-            raise ValidationError(
-                f"{path}.lines[{i}].quantity", "quantity x price is too large to check"
-            ) from None
-        if given is not None and expected is not None and given != expected:
-            raise ValidationError(
-                f"{path}.lines[{i}].line_total",
-                f"is {given} but quantity x price (rounded half-up to the cent) with allowances "
-                f"and charges gives {expected}; fix it or pass calculate_totals=True",
-            )
-    wanted = _amount(invoice.totals.line_total) if isinstance(invoice.totals, Totals) else None
-    if wanted is None:
-        return
-    total = Decimal(0)
-    for i, line in enumerate(lines):
-        given = _amount(line.line_total)
-        if given is None:
-            raise ValidationError(
-                f"{path}.lines[{i}].line_total",
-                "is needed to check totals.line_total (or pass calculate_totals=True to let Invoro "
-                "compute the totals)",
-            )
-        total += given
-    if total != wanted:
-        raise ValidationError(
-            f"{path}.totals.line_total",
-            f"is {wanted} but the lines add up to {total}; fix it or pass calculate_totals=True",
-        )
-
-
-def _amount(value: object) -> Decimal | None:
-    """A set amount as a Decimal (None for UNSET or None)."""
-    return Decimal(value) if isinstance(value, Decimal | int) else None
-
-
-def _check_attachments(invoice: DraftInvoice, path: str) -> None:
-    for i, attachment in enumerate(invoice.attachments if is_set(invoice.attachments) else ()):
-        where = f"{path}.attachments[{i}].content"
-        mime = attachment.mime_type if is_set(attachment.mime_type) else attachment.content.content_type
-        attachment.content.check(
-            where, max_size=MAX_ATTACHMENT_BYTES, pdf=mime == "application/pdf", sized=True
-        )
 
 
 def update_draft_call(
@@ -207,17 +113,7 @@ def update_draft_call(
     if is_set(calculate_totals):
         boolean(calculate_totals, "calculate_totals")
     body = write(invoice, "invoice")  # every field checked, and the JSON written, in one pass
-    if isinstance(invoice.header, Header):
-        check_profile(invoice.header, "invoice.header")
-    if "payment" in invoice.extra_fields and is_set(invoice.payments):
-        raise ValidationError(
-            "invoice.extra_fields['payment']", "send payments or the legacy single payment, not both"
-        )
-    _check_attachments(invoice, "invoice")
-    if calculate_totals is not True:
-        check_line_totals(invoice)
-    if not sets_something(invoice):
-        raise ValidationError("invoice", _EMPTY_DRAFT)
+    check_draft(invoice, "invoice", MAX_ATTACHMENT_BYTES, totals=calculate_totals is not True)
     if is_set(calculate_totals):
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
     return Call(

@@ -18,18 +18,16 @@ from .._client import AsyncClient, Provider, SyncClient
 from .._convert import amount, camel, json_kind, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._fields import write
-from .._files import File
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._models import (
     BillData,
     BillOptions,
-    FileContent,
-    FileType,
     InvoiceRecord,
     InvoiceRecordItem,
     InvoiceResponse,
     PayorData,
+    with_files,
 )
 
 if TYPE_CHECKING:
@@ -61,17 +59,6 @@ MAX_ATTACHMENT_BYTES: Final = MAX_UPLOAD_BASE64 // 4 * 3
 #: Payabli has a separate "delete attached file" endpoint, which suggests it adds [INF]; so an update
 #: with attachments is not resent after it may have run (a retry could attach the files twice).
 ATTACHMENTS_APPEND: Final = True
-
-#: The ``ftype`` a file's content type stands for, when the attachment does not say.
-_FTYPES: Final = {
-    "application/pdf": FileType.PDF,
-    "application/msword": FileType.DOC,
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": FileType.DOCX,
-    "image/jpeg": FileType.JPG,
-    "image/png": FileType.PNG,
-    "image/gif": FileType.GIF,
-    "text/plain": FileType.TXT,
-}
 
 #: How a failure envelope (``isSuccess: false``) maps to the status of its HTTP twin. Payabli documents
 #: no "not found" or "conflict" code for invoices [UNK]; these are read from responseCode, then from
@@ -250,7 +237,7 @@ def update_call(
                 raise ValidationError(name, f"must be a payabli.{kind.__name__}, not {type(value).__name__}")
             body[key] = write(value, name)
     if isinstance(invoice_data, BillData) and invoice_data.attachments:
-        invoice_data = _with_files(invoice_data)
+        invoice_data = with_files(invoice_data, MAX_ATTACHMENT_BYTES, MAX_UPLOAD_BASE64)
         body["invoiceData"]["attachments"] = write(invoice_data, "invoice_data")["attachments"]
     query: dict[str, str] = {}
     if force_customer_creation is not UNSET:
@@ -357,49 +344,6 @@ def call_safety(invoice_data: BillData | None, force_customer_creation: bool | U
     if ATTACHMENTS_APPEND and invoice_data is not None and invoice_data.attachments:
         return Safety.UNSAFE
     return Safety.IDEMPOTENT
-
-
-def _with_files(bill: BillData) -> BillData:
-    """Check every attached file (type, size) and fill in the ftype and filename they imply."""
-    if not bill.attachments:
-        return bill
-    done: list[FileContent] = []
-    total = 0
-    for i, attachment in enumerate(bill.attachments):
-        field = f"invoice_data.attachments[{i}]"
-        file = attachment.f_content
-        if isinstance(file, File):
-            completed = _complete(attachment, file, field)
-            size = file.check(
-                f"{field}.f_content",
-                max_size=MAX_ATTACHMENT_BYTES,
-                pdf=completed.ftype is FileType.PDF,
-                sized=True,
-            )
-            total += 4 * -(-size // 3)
-            attachment = completed
-        done.append(attachment)
-    if total > MAX_UPLOAD_BASE64:
-        raise ValidationError(
-            "invoice_data.attachments",
-            f"{total} characters of base64 in one update is over Payabli's limit of {MAX_UPLOAD_BASE64}; "
-            "send the files in separate updates",
-        )
-    return attrs.evolve(bill, attachments=tuple(done))
-
-
-def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
-    ftype = attachment.ftype
-    if ftype is UNSET:
-        ftype = _FTYPES.get(file.content_type.split(";")[0].strip().lower())
-        if ftype is None:
-            raise ValidationError(
-                f"{field}.ftype", f"cannot tell the file type of {file.content_type!r}; set ftype"
-            )
-    filename = attachment.filename
-    if filename is UNSET:
-        filename = file.name_or(f"attachment.{(ftype or FileType.PDF).value}")
-    return attrs.evolve(attachment, ftype=ftype, filename=filename)
 
 
 def _auth(api_key: str | None) -> HeaderAuth:

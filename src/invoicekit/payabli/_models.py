@@ -340,6 +340,92 @@ class BillOptions:
     include_pdf: bool | None | Unset = _f(boolean)  #: the emailed invoice carries its PDF
 
 
+# -- the unified change (invoices.apply / plan) -----------------------------------------------------------
+
+
+def change_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """``update_call``'s keywords for a unified change's native *args*: ``invoice_data`` and ``customer_data``
+    given as dicts (the capability table's, with ``extra=``'s merged in) become :class:`BillData` and
+    :class:`PayorData`; a key that is no field of theirs is refused (only an ``extra=`` dict can hold one).
+    """
+    return {
+        "invoice_data": _model(args, "invoice_data", BillData),
+        "customer_data": _model(args, "customer_data", PayorData),
+        "scheduled_options": args.get("scheduled_options", UNSET),
+        "force_customer_creation": args.get("force_customer_creation", UNSET),
+    }
+
+
+def _model(args: Mapping[str, Any], key: str, cls: type[BillData | PayorData]) -> Any:
+    value = args.get(key, UNSET)
+    if not isinstance(value, dict):
+        return value
+    known = attrs.fields_dict(cls)
+    unknown = [name for name in value if name not in known]
+    if unknown:
+        raise ValidationError(f"extra[{key!r}]", f"{unknown[0]!r} is not a field of payabli.{cls.__name__}")
+    return cls(**value)
+
+
+# -- attached files: checked, and completed from the file ----------------------------------------------
+
+#: The ``ftype`` a file's content type stands for, when the attachment does not say.
+_FTYPES: Final[dict[str, FileType]] = {
+    "application/pdf": FileType.PDF,
+    "application/msword": FileType.DOC,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": FileType.DOCX,
+    "image/jpeg": FileType.JPG,
+    "image/png": FileType.PNG,
+    "image/gif": FileType.GIF,
+    "text/plain": FileType.TXT,
+}
+
+
+def with_files(bill: BillData, max_file_bytes: int, max_base64: int) -> BillData:
+    """*bill* with every attached file checked (type, at most *max_file_bytes*, all files together at
+    most *max_base64* characters of base64) and the ftype and filename they imply filled in.
+    """
+    if not bill.attachments:
+        return bill
+    done: list[FileContent] = []
+    total = 0
+    for i, attachment in enumerate(bill.attachments):
+        field = f"invoice_data.attachments[{i}]"
+        file = attachment.f_content
+        if isinstance(file, File):
+            completed = _complete(attachment, file, field)
+            size = file.check(
+                f"{field}.f_content",
+                max_size=max_file_bytes,
+                pdf=completed.ftype is FileType.PDF,
+                sized=True,
+            )
+            total += 4 * -(-size // 3)
+            attachment = completed
+        done.append(attachment)
+    if total > max_base64:
+        raise ValidationError(
+            "invoice_data.attachments",
+            f"{total} characters of base64 in one update is over Payabli's limit of {max_base64}; "
+            "send the files in separate updates",
+        )
+    return attrs.evolve(bill, attachments=tuple(done))
+
+
+def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
+    ftype = attachment.ftype
+    if ftype is UNSET:
+        ftype = _FTYPES.get(file.content_type.split(";")[0].strip().lower())
+        if ftype is None:
+            raise ValidationError(
+                f"{field}.ftype", f"cannot tell the file type of {file.content_type!r}; set ftype"
+            )
+    filename = attachment.filename
+    if filename is UNSET:
+        filename = file.name_or(f"attachment.{(ftype or FileType.PDF).value}")
+    return attrs.evolve(attachment, ftype=ftype, filename=filename)
+
+
 # -- the answer -------------------------------------------------------------------------------------------
 
 

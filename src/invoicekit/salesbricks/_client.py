@@ -19,20 +19,10 @@ from .._call import Call, Multipart, Safety, new_idempotency_key
 from .._checks import header_value, some_change, text
 from .._client import AsyncClient, Provider, SyncClient
 from .._convert import make_converter, structure
-from .._errors import ValidationError
-from .._files import File, FileInput
+from .._files import FileInput
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
-from ._models import (
-    TARGETS,
-    UPDATE_FIELDS,
-    Add,
-    InvoiceUpdateResult,
-    Keep,
-    compact_json,
-    sequence,
-    update_parts,
-)
+from ._models import UPDATE_FIELDS, Add, InvoiceUpdateResult, Keep, attachment_parts, update_parts
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -83,59 +73,6 @@ SALESBRICKS: Final = Provider(
 
 IDEMPOTENCY_HEADER: Final = "X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"
 _CONVERTER = make_converter()
-
-
-def _files(
-    pdf_attachments: object, attachments: object
-) -> tuple[list[tuple[str, str]], list[tuple[str, File, str]]]:
-    """The ``pdf_attachments`` file parts and the ``pdf_attachments_config`` part, all checked."""
-    if is_set(pdf_attachments) and is_set(attachments):
-        raise ValidationError(
-            "attachments", "give attachments (the ordered list) or pdf_attachments, not both"
-        )
-    if is_set(pdf_attachments):
-        given = [] if pdf_attachments is None else sequence(pdf_attachments, "pdf_attachments")
-        if not given:
-            raise ValidationError(
-                "pdf_attachments",
-                "must list at least one PDF; to remove attachments, "
-                "pass attachments=[...] with the ones to keep",
-            )
-        return [], [_file_part(f, f"pdf_attachments[{i}]", i) for i, f in enumerate(given)]
-    if not is_set(attachments):
-        return [], []
-    if attachments is None:
-        raise ValidationError("attachments", "pass the list of attachments to keep ([] deletes them all)")
-    config: list[dict[str, object]] = []
-    files: list[tuple[str, File, str]] = []
-    for i, item in enumerate(sequence(attachments, "attachments")):
-        config.append(_config_item(item, f"attachments[{i}]", files, config))
-    return [("pdf_attachments_config", compact_json(config))], files
-
-
-def _config_item(
-    item: object, field: str, files: list[tuple[str, File, str]], config: list[dict[str, object]]
-) -> dict[str, object]:
-    if isinstance(item, Keep):
-        if any(c.get("attachment_id") == item.attachment_id for c in config):
-            raise ValidationError(field, f"attachment {item.attachment_id!r} is listed twice")
-        return {"attachment_id": item.attachment_id, "target": _target(item.target, field)}
-    if isinstance(item, Add):
-        files.append(_file_part(item.file, f"{field}.file", len(files)))
-        return {"new_file_index": len(files) - 1, "target": _target(item.target, field)}
-    raise ValidationError(field, f"must be salesbricks.Keep or salesbricks.Add, not {type(item).__name__}")
-
-
-def _target(value: str, field: str) -> str:
-    if value not in TARGETS:  # Keep/Add check it too; this catches instances built around attrs
-        raise ValidationError(f"{field}.target", f"{value!r} is not one of {', '.join(TARGETS)}")
-    return value
-
-
-def _file_part(value: Any, field: str, index: int) -> tuple[str, File, str]:
-    file = File.coerce(value, field)
-    file.check(field, pdf=True)  # size and count limits: [UNK], none enforced
-    return ("pdf_attachments", file, f"attachment-{index + 1}.pdf")
 
 
 def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, str | None]:
@@ -215,7 +152,7 @@ def update_call(
     fields: dict[str, object] = {name: given[name] for name in UPDATE_FIELDS}
     text(invoice_id, "invoice_id", allow_empty=False)
     parts = update_parts(fields)
-    config, files = _files(pdf_attachments, attachments)
+    config, files = attachment_parts(pdf_attachments, attachments)
     some_change([*parts, *config, *files])
     safety, key = _safety(fields.get("send_invoice", UNSET), idempotency_key)
     return Call(

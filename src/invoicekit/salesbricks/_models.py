@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 import attrs
@@ -15,6 +15,7 @@ from .._convert import extra
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._repr import set_fields_repr
+from .._unset import is_set
 
 __all__ = ["TARGETS", "Add", "Attachment", "InvoiceUpdateResult", "Keep", "Target"]
 
@@ -188,6 +189,57 @@ def update_parts(changes: Mapping[str, object]) -> list[tuple[str, str]]:
     return parts
 
 
-def sequence(value: object, field: str) -> Sequence[Any]:
-    """*value* as a list (the core's one "must be a list" check)."""
-    return fields.sequence(value, field)
+# -- the attachment list: its checks and its multipart parts ----------------------------------------
+
+
+def attachment_parts(
+    pdf_attachments: object, attachments: object
+) -> tuple[list[tuple[str, str]], list[tuple[str, File, str]]]:
+    """The ``pdf_attachments`` file parts and the ``pdf_attachments_config`` part, all checked."""
+    if is_set(pdf_attachments) and is_set(attachments):
+        raise ValidationError(
+            "attachments", "give attachments (the ordered list) or pdf_attachments, not both"
+        )
+    if is_set(pdf_attachments):
+        given = [] if pdf_attachments is None else fields.sequence(pdf_attachments, "pdf_attachments")
+        if not given:
+            raise ValidationError(
+                "pdf_attachments",
+                "must list at least one PDF; to remove attachments, "
+                "pass attachments=[...] with the ones to keep",
+            )
+        return [], [_file_part(f, f"pdf_attachments[{i}]", i) for i, f in enumerate(given)]
+    if not is_set(attachments):
+        return [], []
+    if attachments is None:
+        raise ValidationError("attachments", "pass the list of attachments to keep ([] deletes them all)")
+    config: list[dict[str, object]] = []
+    files: list[tuple[str, File, str]] = []
+    for i, item in enumerate(fields.sequence(attachments, "attachments")):
+        config.append(_config_item(item, f"attachments[{i}]", files, config))
+    return [("pdf_attachments_config", _json(config))], files
+
+
+def _config_item(
+    item: object, field: str, files: list[tuple[str, File, str]], config: list[dict[str, object]]
+) -> dict[str, object]:
+    if isinstance(item, Keep):
+        if any(c.get("attachment_id") == item.attachment_id for c in config):
+            raise ValidationError(field, f"attachment {item.attachment_id!r} is listed twice")
+        return {"attachment_id": item.attachment_id, "target": _checked_target(item.target, field)}
+    if isinstance(item, Add):
+        files.append(_file_part(item.file, f"{field}.file", len(files)))
+        return {"new_file_index": len(files) - 1, "target": _checked_target(item.target, field)}
+    raise ValidationError(field, f"must be salesbricks.Keep or salesbricks.Add, not {type(item).__name__}")
+
+
+def _checked_target(value: str, field: str) -> str:
+    if value not in TARGETS:  # Keep/Add check it too; this catches instances built around attrs
+        raise ValidationError(f"{field}.target", f"{value!r} is not one of {', '.join(TARGETS)}")
+    return value
+
+
+def _file_part(value: Any, field: str, index: int) -> tuple[str, File, str]:
+    file = File.coerce(value, field)
+    file.check(field, pdf=True)  # size and count limits: [UNK], none enforced
+    return ("pdf_attachments", file, f"attachment-{index + 1}.pdf")

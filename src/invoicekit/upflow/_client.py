@@ -9,12 +9,11 @@ import httpx
 
 from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Multipart, Safety
-from .._checks import choice, text
+from .._checks import choice
 from .._client import AsyncClient, Provider, SyncClient
-from .._errors import ValidationError
 from .._files import File, FileInput
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
-from ._models import EXTERNAL_PREFIX, ExternalId
+from ._models import ExternalId, invoice_segment
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -37,22 +36,6 @@ MAX_PDF_BYTES: int | None = None
 DEFAULT_FILENAME = "invoice.pdf"
 
 
-def invoice_segment(invoice: str | ExternalId) -> str:
-    """The ``{invoiceId}`` path value: Upflow's id as given, or ``external:<id>`` for an external id.
-
-    A plain string that already starts with ``external:`` is how Upflow's own docs address an external
-    id, and Upflow reads it that way whatever we do, so it is accepted as one: ``"external:A/B"`` sends
-    exactly what ``ExternalId("A/B")`` sends. Escaping is the core's job: the whole value becomes one
-    percent-encoded segment with ``:`` kept literal.
-    """
-    if isinstance(invoice, ExternalId):
-        return str(invoice)
-    value = text(invoice, "invoice", allow_empty=False)
-    if value.startswith(EXTERNAL_PREFIX) and not value[len(EXTERNAL_PREFIX) :].strip():
-        raise ValidationError("invoice", f"{value!r} names no external id after {EXTERNAL_PREFIX!r}")
-    return value
-
-
 def upload_pdf_call(
     invoice: str | ExternalId,
     pdf: FileInput,
@@ -62,34 +45,29 @@ def upload_pdf_call(
 ) -> Call[None]:
     """Upload the invoice's PDF, or replace the one it has (``POST /invoices/{id}/pdf``).
 
-    *invoice* is Upflow's invoice id (``str``) or ``ExternalId("ERP-42")`` for the id the invoice has
-    in your own system (a ``str`` starting with ``external:`` is read the same way). *pdf* is a
-    ``File``, a path, ``bytes`` or a binary file object; it must be a non-empty PDF. *encoding* is
-    ``"multipart"`` (one form part named ``file``, streamed; the default) or ``"base64"`` (JSON
-    ``{"data": "<base64>"}``, streamed too, a third larger on the wire). *extra_headers* are added
-    to every attempt (checked: no CR/LF, no credential or framing header).
+    *invoice* is Upflow's invoice id (``str``) or ``ExternalId("ERP-42")``, the id the invoice has in your
+    own system (a ``str`` starting with ``external:`` is read the same way). *pdf* is a ``File``, a path,
+    ``bytes`` or a binary file object: a non-empty PDF. *encoding* is ``"multipart"`` (the default: one form
+    part named ``file``) or ``"base64"`` (JSON ``{"data": "<base64>"}``, a third larger); both stream the
+    file. *extra_headers* are added to every attempt (checked: no CR/LF, no credential or framing header).
 
-    Returns None once Upflow accepted the file (204, or any other 2xx). Replacing a PDF is
-    idempotent, so timeouts, 5xx and 429 answers are retried under the client's RetryPolicy.
+    Returns None once Upflow accepted the file (204, or any other 2xx). Replacing a PDF is idempotent:
+    timeouts, 5xx and 429 answers are retried under the client's RetryPolicy.
 
-    Raises ValidationError (bad id, missing, empty or non-PDF file, unknown encoding: nothing is
-    sent), NotFoundError (no such invoice), AuthenticationError (wrong key or secret),
-    RateLimitError, another APIError, or TransportError.
+    Raises ValidationError (bad id, missing, empty or non-PDF file, unknown encoding: nothing is sent),
+    NotFoundError (no such invoice), AuthenticationError (wrong key or secret), RateLimitError, another
+    APIError, or TransportError.
     """
     choice(encoding, "encoding", ENCODINGS)
     file = File.coerce(pdf, "pdf")
-    file.check("pdf", max_size=MAX_PDF_BYTES, sized=encoding == "base64")
-    body: Json | Multipart
-    if encoding == "multipart":
-        body = Multipart(files=[("file", file, DEFAULT_FILENAME)])
-    else:
-        body = Json({"data": file})
+    multipart = encoding == "multipart"
+    file.check("pdf", max_size=MAX_PDF_BYTES, sized=not multipart)
     return Call(
         "POST",
         "/invoices/{invoice}/pdf",
         parse=_none,
         ids={"invoice": invoice_segment(invoice)},
-        body=body,
+        body=Multipart(files=[("file", file, DEFAULT_FILENAME)]) if multipart else Json({"data": file}),
         safety=Safety.IDEMPOTENT,
         ignore_answer=True,
         extra_headers=extra_headers,
@@ -98,12 +76,6 @@ def upload_pdf_call(
 
 def _none(data: Any) -> None:
     return None
-
-
-def _auth(api_key: str | None, api_secret: str | None) -> HeaderAuth:
-    key = credential(api_key, param="api_key", env="UPFLOW_API_KEY")
-    secret = credential(api_secret, param="api_secret", env="UPFLOW_API_SECRET")
-    return HeaderAuth({"X-API-KEY": key, "X-API-SECRET": secret})
 
 
 class _Invoices(Resource[M]):
@@ -135,7 +107,9 @@ class _Upflow(Client[M, HC]):
     def __init__(
         self, api_key: str | None = None, api_secret: str | None = None, **options: Unpack[Options[HC]]
     ) -> None:
-        super().__init__(UPFLOW, _auth(api_key, api_secret), **options)
+        key = credential(api_key, param="api_key", env="UPFLOW_API_KEY")
+        secret = credential(api_secret, param="api_secret", env="UPFLOW_API_SECRET")
+        super().__init__(UPFLOW, HeaderAuth({"X-API-KEY": key, "X-API-SECRET": secret}), **options)
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import attrs
 
 from .._checks import text
+from .._errors import ValidationError
 from .._repr import set_fields_repr
 
-__all__ = ["EXTERNAL_PREFIX", "ExternalId"]
+__all__ = ["EXTERNAL_PREFIX", "ExternalId", "invoice_segment"]
 
 #: How Upflow addresses a record by the id it has in your own system: ``/invoices/external:<id>/pdf``.
 EXTERNAL_PREFIX = "external:"
@@ -32,3 +33,19 @@ class ExternalId:
 
     def __str__(self) -> str:
         return EXTERNAL_PREFIX + self.value
+
+
+def invoice_segment(invoice: str | ExternalId) -> str:
+    """The ``{invoiceId}`` path value: Upflow's id as given, or ``external:<id>`` for an external id.
+
+    A plain string that already starts with ``external:`` is how Upflow's own docs address an external
+    id, and Upflow reads it that way whatever we do, so it is accepted as one: ``"external:A/B"`` sends
+    exactly what ``ExternalId("A/B")`` sends. Escaping is the core's job: the whole value becomes one
+    percent-encoded segment with ``:`` kept literal.
+    """
+    if isinstance(invoice, ExternalId):
+        return str(invoice)
+    value = text(invoice, "invoice", allow_empty=False)
+    if value.startswith(EXTERNAL_PREFIX) and not value[len(EXTERNAL_PREFIX) :].strip():
+        raise ValidationError("invoice", f"{value!r} names no external id after {EXTERNAL_PREFIX!r}")
+    return value

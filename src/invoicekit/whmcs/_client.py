@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -21,12 +20,11 @@ from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
-from .._checks import boolean, int_id, some_change, text, utf8
-from .._client import AsyncClient, Provider, SyncClient, check_base_url
+from .._checks import boolean, int_id, some_change
+from .._client import AsyncClient, Provider, SyncClient
 from .._convert import amount, make_converter, structure, whole
 from .._errors import ValidationError, bad_answer
 from .._forms import form_size
-from .._money import money
 from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._models import (
@@ -39,6 +37,7 @@ from ._models import (
     UpdateInvoiceResult,
     update_fields,
 )
+from ._rules import action_name, action_params, install_url
 
 if TYPE_CHECKING:
     from .._operations import InstallOptions, Unpack
@@ -49,7 +48,6 @@ __all__ = [
     "Whmcs",
     "action_call",
     "get_invoice_call",
-    "install_url",
     "parse_invoice",
     "update_invoice_call",
 ]
@@ -58,10 +56,6 @@ R = TypeVar("R")
 
 #: The API script, appended to the install's URL.
 ENDPOINT: Final = "/includes/api.php"
-#: Form fields the client writes itself; ``call()`` refuses them as parameters.
-RESERVED: Final = frozenset(
-    {"action", "identifier", "secret", "accesskey", "responsetype", "username", "password"}
-)
 #: PHP's default ``max_input_vars`` [DOC php.net]: PHP silently drops every form field past it, so a
 #: bigger request is refused before it is sent. An install may raise the limit; change it here.
 MAX_INPUT_VARS: Final = 1000
@@ -341,9 +335,6 @@ def update_invoice_call(
     return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), "items", extra_headers)
 
 
-_ACTION_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-
-
 def action_call(
     action: str,
     /,
@@ -365,89 +356,12 @@ def action_call(
     names are lower-case words without underscores (``invoiceid``, ``itemdescription``), so neither
     name can shadow one.
     """
-    name = text(action, "action", allow_empty=False)
-    if not _ACTION_NAME.fullmatch(name):
-        raise ValidationError(
-            "action", f"{name!r} is not a WHMCS action name (letters and digits, e.g. 'GetInvoice')"
-        )
+    name = action_name(action)
     safety = Safety.IDEMPOTENT if boolean(idempotent, "idempotent") else Safety.UNSAFE
-    fields: dict[str, object] = {}
-    for key, value in params.items():
-        if key.lower() in RESERVED:
-            raise ValidationError(
-                key,
-                "is written by the client (action, credentials, responsetype); "
-                "pass it to Whmcs(...) or call() instead",
-            )
-        if not (key.isascii() and key.isidentifier()):
-            raise ValidationError(
-                key,
-                "must be a plain parameter name; pass arrays as dicts or lists, "
-                "e.g. itemdescription={13: 'Hosting'}",
-            )
-        fields[key] = _param(value, key)
-    return _action_call(name, fields, _success, safety, "params", extra_headers)
-
-
-#: How deep a call() parameter may nest (``a[k][0]...``): beyond any WHMCS action, below the stack.
-_MAX_PARAM_DEPTH: Final = 16
-
-
-def _param(value: object, field: str, depth: int = 0) -> object:
-    """A ``call()`` parameter, checked so that the form encoder can write it exactly."""
-    if isinstance(value, str):
-        return utf8(value, field)
-    if value is UNSET or isinstance(value, bool | int):
-        return value
-    if depth >= _MAX_PARAM_DEPTH:
-        raise ValidationError(field, f"nested more than {_MAX_PARAM_DEPTH} levels deep")
-    if value is None:
-        raise ValidationError(
-            field, "a form cannot say None: pass '' to send an empty value, or leave it out"
-        )
-    if isinstance(value, float):
-        raise ValidationError(field, "floats are refused: pass a decimal.Decimal (or a str)")
-    if isinstance(value, Decimal):
-        return money(value, field, generic=True)  # any action's number, not only money
-    if isinstance(value, dt.datetime):
-        raise ValidationError(field, "pass a datetime as a str in the format the action documents")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, Mapping):
-        return {_key(k, field): _param(v, f"{field}[{k}]", depth + 1) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, bytes):
-        return [_param(v, f"{field}[{i}]", depth + 1) for i, v in enumerate(value)]
-    raise ValidationError(field, f"a {type(value).__name__} cannot be sent in a form")
-
-
-def _key(key: object, field: str) -> int | str:
-    if isinstance(key, int) and not isinstance(key, bool):
-        return key
-    if isinstance(key, str) and key and not any(c in key for c in "[]\0"):
-        return utf8(key, field)
-    raise ValidationError(field, f"array key {key!r} must be an int or a non-empty str without brackets")
+    return _action_call(name, action_params(params), _success, safety, "params", extra_headers)
 
 
 # -- the clients -----------------------------------------------------------------------------------------
-
-
-def install_url(url: str | None, *, sandbox: bool = False) -> str:
-    """The install's base URL from *url* or ``WHMCS_URL``, without ``/includes/api.php`` or a trailing /."""
-    if sandbox is not False:
-        raise ValidationError("sandbox", "WHMCS has no sandbox: point url= at a test install of your own")
-    raw = url if url is not None else os.environ.get("WHMCS_URL")
-    given = "" if raw is None else text(raw, "url").strip()
-    if not given:
-        raise ValidationError(
-            "url",
-            "missing: pass url= (your WHMCS install, e.g. https://billing.example.com) "
-            "or set the environment variable WHMCS_URL",
-        )
-    parsed = httpx.URL(check_base_url(given, "url"))  # the core's one check: no userinfo, query, …
-    path = parsed.path.rstrip("/")
-    if path.endswith(ENDPOINT):
-        path = path[: -len(ENDPOINT)]
-    return str(parsed.copy_with(path=path or "/")).rstrip("/")
 
 
 def _auth(identifier: str | None, secret: str | None, access_key: str | None) -> FormAuth:
@@ -505,7 +419,8 @@ class _Whmcs(Client[M, HC], _Actions[M]):
         access_key: str | None = None,
         **options: Unpack[InstallOptions[HC]],
     ) -> None:
-        base_url = install_url(url, sandbox=options.pop("sandbox", False))
+        base_url = install_url(url, ENDPOINT, options)  # refuses sandbox=True and base_url=
+        options.pop("sandbox", None)
         super().__init__(WHMCS, _auth(identifier, secret, access_key), base_url=base_url, **options)
         self.invoices: _Invoices[M] = _Invoices._of(self)
 
