@@ -40,3 +40,14 @@ def test_a_delete_line_id_that_is_not_plain_digits_is_invalid_input(served: Serv
         assert done.code == 3, (done.out, done.err)
         assert f"invalid input: --delete-line-id: [{raw!r}] is not a whole number" in done.err
     assert served.requests()["whmcs"] == before
+
+
+def test_payabli_input_takes_payablis_own_key_for_bill_additional_data(served: Served) -> None:
+    """``--input`` holds Payabli's body, where a bill's additional data is ``AdditionalData`` (capital A,
+    as the library sends it): that key was refused as "not a key of BillData" (the command line looked for
+    a wire name where the field layer no longer keeps it) and ``additionalData`` taken instead.
+    """
+    body = {"invoiceData": {"AdditionalData": {"costCenter": "R&D"}}}
+    done = cli(served, "payabli", "update", "1001", "--input", "-", "--dry-run", stdin=json.dumps(body))
+    assert done.code == 0, done.err
+    assert "invoiceData.AdditionalData.costCenter" in done.json["request"]["fields"]
