@@ -192,9 +192,11 @@ def _no_constant(name: str) -> Any:
 
 def _payabli_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
     from ._convert import camel
+    from ._fields import wire_key
 
-    if attribute is not None and "invoicekit.wire" in attribute.metadata:
-        return str(attribute.metadata["invoicekit.wire"])
+    if attribute is not None:
+        with contextlib.suppress(KeyError):  # KeyError: a field not declared through the field layer
+            return wire_key(attribute)  # the field's own wire key (a bill's AdditionalData)
     return camel(name)
 
 
