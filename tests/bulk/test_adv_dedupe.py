@@ -300,3 +300,23 @@ def test_cancelling_arun_with_an_executor_stops_the_run(tmp_path: Path) -> None:
     again = bulk.run(jobs, tmp_path / "run.db", clients={"whmcs": fake.async_client(retry=FAST)})
     assert again.counts["pending"] == again.counts["sent"] == 0
     assert len(fake.requests) == 40 - again.counts["unknown"]  # the rest, once each
+
+
+def test_a_key_given_twice_in_a_job_line_is_refused(tmp_path: Path) -> None:
+    """``{"amount": "15.00", "amount": "150.00"}``: the last one won, silently (JSON leaves it undefined)."""
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(_native('{"credit": "15.00", "credit": "150.00"}') + "\n")
+    with pytest.raises(ValidationError) as caught:
+        list(bulk.from_jsonl(path))
+    assert caught.value.field == "line 1"
+    assert "'credit' given twice" in caught.value.rule
+    with pytest.raises(ValidationError):
+        bulk.job_from_json(_native('{"credit": "15.00", "credit": "150.00"}'))
+
+
+def test_a_csv_column_given_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.csv"
+    path.write_text("provider,invoice,memo,memo\nwhmcs,1001,a,b\n")
+    with pytest.raises(ValidationError) as caught:
+        list(bulk.from_csv(path))
+    assert "memo" in str(caught.value)

@@ -51,3 +51,12 @@ def test_payabli_input_takes_payablis_own_key_for_bill_additional_data(served: S
     done = cli(served, "payabli", "update", "1001", "--input", "-", "--dry-run", stdin=json.dumps(body))
     assert done.code == 0, done.err
     assert "invoiceData.AdditionalData.costCenter" in done.json["request"]["fields"]
+
+
+def test_a_key_given_twice_in_input_is_invalid_input(served: Served) -> None:
+    before = served.requests()["whmcs"]
+    twice = '{"notes": "a", "notes": "b"}'
+    done = cli(served, "whmcs", "update", "1001", "--input", "-", "--dry-run", stdin=twice)
+    assert done.code == 3, (done.out, done.err)
+    assert "'notes' given twice" in done.err
+    assert served.requests()["whmcs"] == before
