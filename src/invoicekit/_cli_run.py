@@ -28,7 +28,7 @@ from invoicekit import InvoiceKitError, ValidationError
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
 from ._errors import _CONTROLS
 from ._files import File
-from ._structure import Naming, Structurer, extra_hints, keywords, python_names
+from ._structure import Naming, Structurer, extra_hints, keywords, loads, python_names
 from ._unset import UNSET
 
 __all__ = ["InputError", "run", "to_data"]
@@ -173,7 +173,7 @@ def load_json(source: str, option: str) -> Any:
     except UnicodeDecodeError:
         raise InputError(f"{option} {source}: not UTF-8 text") from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        return loads(text)
     except json.JSONDecodeError as exc:
         where = "stdin" if source == "-" else source
         raise InputError(
@@ -184,10 +184,6 @@ def load_json(source: str, option: str) -> Any:
         raise InputError(f"{option} {where}: nested too deeply to read") from None
     except ValueError as exc:
         raise InputError(f"{option} {source}: {exc}") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _payabli_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 import os
 import re
 import types
@@ -28,10 +29,33 @@ from ._errors import ValidationError
 from ._files import File
 from ._unset import UNSET
 
-__all__ = ["Naming", "Structurer", "extra_hints", "keywords", "python_names"]
+__all__ = ["Naming", "Structurer", "extra_hints", "keywords", "loads", "python_names"]
 
 #: How the JSON names a model's field (or, with None, an argument): its Python name, or a wire name.
 Naming = Callable[[str, "attrs.Attribute[Any] | None"], str]
+
+
+def loads(text: str) -> Any:
+    """JSON text as the command line and bulk read it: a number with a fraction or an exponent is its exact
+    Decimal (never a float's rounding); NaN, the infinities and a key given twice in one object (JSON
+    leaves its meaning undefined: the last one would win, silently) raise ValueError.
+    """
+    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"{key!r} given twice in one object")
+            seen.add(key)
+    return out
 
 
 def python_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:

@@ -123,14 +123,10 @@ def _digest(text: str) -> str:
 
 
 def _loads(text: str) -> Any:
-    """A job's JSON: numbers with a fraction or an exponent are exact Decimals (never a float's rounding, as
-    the command line reads them); NaN and Infinity are not JSON numbers.
-    """
-    return json.loads(text, parse_float=Decimal, parse_constant=_not_a_number)
+    """A job's JSON, read as the command line reads it (exact Decimals; no NaN, no key given twice)."""
+    from .._structure import loads
 
-
-def _not_a_number(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    return loads(text)
 
 
 def jobs_from(source: Iterable[Job] | str | os.PathLike[str]) -> Iterator[Job]:
@@ -192,6 +188,11 @@ def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:
     path = Path(path)
     with path.open(encoding="utf-8-sig", newline="") as rows:  # -sig: a BOM is not part of the header
         reader = csv.DictReader(_text_lines(rows, path))
+        seen: set[str] = set()
+        for name in reader.fieldnames or ():
+            if name in seen:  # DictReader would keep the last column of the name, silently
+                raise ValidationError(f"line 1: {name}", "is a CSV column given twice")
+            seen.add(name)
         for number, row in enumerate(reader, 2):
             where = f"line {number}"
             unknown = sorted(set(row) - {"id", "provider", "invoice", "account", *_CHANGE_FIELDS})
