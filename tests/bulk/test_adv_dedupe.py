@@ -320,3 +320,24 @@ def test_a_csv_column_given_twice_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as caught:
         list(bulk.from_csv(path))
     assert "memo" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        '{"x\\r\\n2026-11-30 INFO all good": 1}',
+        '{"\\ud800": 1}',
+        '{"invoice_data": {"x\\u001b[2J": 1}}',
+        '{"items": {"1": {"description": "d", "amount": "1", "taxed": true, "x\\ny": 1}}}',
+    ],
+)
+def test_an_unknown_key_is_named_printably_in_the_error(args: str) -> None:
+    """A key from the file went into the error's field as it was: CR/LF forged log lines, a lone surrogate
+    made the message unprintable (UnicodeEncodeError on print or logging), ESC reached the terminal.
+    """
+    line = _native(args).replace('"whmcs"', '"payabli"') if "invoice_data" in args else _native(args)
+    with pytest.raises(ValidationError) as caught:
+        bulk.job_from_json(line)
+    message = str(caught.value)
+    assert message.isprintable(), message
+    message.encode()
