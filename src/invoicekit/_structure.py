@@ -113,6 +113,14 @@ def _item(hint: Any) -> Any:
     return args[-1] if typing.get_origin(hint) in _MAPPINGS else args[0]
 
 
+def _at(path: str, key: object) -> str:
+    """*path* and one key more: ``.key``, or ``['…']`` (escaped) for a key that would not print as it is
+    (CR/LF, ESC, a lone surrogate: the error is printed and logged).
+    """
+    shown = str(key)
+    return f"{path}.{shown}" if shown.isprintable() else f"{path}[{shown!r}]"
+
+
 def _date(data: Any, kind: Any, path: str) -> Any:
     if not isinstance(data, str):
         raise ValidationError(path, "must be a date as text (YYYY-MM-DD)")
@@ -159,16 +167,16 @@ class Structurer:
             name = names.get(key)
             if name is None:
                 raise ValidationError(
-                    f"{path}.{key}", f"is not an argument of {what} (one of: {', '.join(names)})"
+                    _at(path, key), f"is not an argument of {what} (one of: {', '.join(names)})"
                 )
-            out[name] = self.value(value, hints[name], f"{path}.{key}")
+            out[name] = self.value(value, hints[name], _at(path, key))
         return out
 
     def apply_extra(self, data: Mapping[str, Any], hints: Mapping[str, Any], path: str) -> dict[str, Any]:
         """*data* (a JSON object for ``apply``'s ``extra=``) by *hints* (:func:`extra_hints`); a key they do
         not name is kept as it is (``apply`` refuses it, naming it).
         """
-        return {k: self.value(v, hints.get(k, Any), f"{path}.{k}") for k, v in data.items()}
+        return {k: self.value(v, hints.get(k, Any), _at(path, k)) for k, v in data.items()}
 
     def value(self, data: Any, hint: Any, path: str) -> Any:
         if data is None:
@@ -193,7 +201,7 @@ class Structurer:
             if not isinstance(data, dict):
                 raise ValidationError(path, "must be a JSON object")
             key, item = typing.get_args(hint) or (str, Any)
-            return {self._key(k, key, path): self.value(v, item, f"{path}.{k}") for k, v in data.items()}
+            return {self._key(k, key, path): self.value(v, item, _at(path, k)) for k, v in data.items()}
         if hint is dt.date or hint is dt.datetime:
             return _date(data, hint, path)
         return data  # str, bool, int, Decimal, files (a path), enums by value: the library checks them
@@ -217,9 +225,11 @@ class Structurer:
         return data
 
     @staticmethod
-    def _key(key: str, hint: Any, path: str) -> Any:
+    def _key(key: object, hint: Any, path: str) -> Any:
         if hint is int:
-            if not (key.isascii() and key.isdigit()):  # int() also reads " 1", "1_0" and any script's digits
+            if isinstance(key, int) and not isinstance(key, bool):  # a Python mapping's own int keys
+                return key
+            if not (isinstance(key, str) and key.isascii() and key.isdigit()):  # int() reads "1_0", " 1"
                 raise ValidationError(path, f"key {key!r} must be a whole number (a line id)")
             return int(key)
         return key
@@ -237,12 +247,12 @@ class Structurer:
             if a is None:
                 unknown[key] = item
                 continue
-            kwargs[a.name] = self.value(item, hints[a.name], f"{path}.{key}")
+            kwargs[a.name] = self.value(item, hints[a.name], _at(path, key))
         if unknown:
             if bag is None:
                 first = next(iter(unknown))
                 known = ", ".join(by_key)
-                raise ValidationError(f"{path}.{first}", f"not a key of {cls.__name__} (one of: {known})")
+                raise ValidationError(_at(path, first), f"not a key of {cls.__name__} (one of: {known})")
             kwargs[bag] = unknown
         missing = [k for k, a in by_key.items() if a.default is attrs.NOTHING and a.name not in kwargs]
         if missing:

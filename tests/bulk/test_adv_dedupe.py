@@ -341,3 +341,13 @@ def test_an_unknown_key_is_named_printably_in_the_error(args: str) -> None:
     message = str(caught.value)
     assert message.isprintable(), message
     message.encode()
+
+
+def test_job_from_json_takes_a_python_mapping_with_int_line_ids() -> None:
+    item = {"description": "d", "amount": Decimal("1.00"), "taxed": True}
+    data = {"provider": "whmcs", "invoice": 1, "change": {"op": "update", "args": {"items": {13: item}}}}
+    job = bulk.job_from_json(data)
+    assert list(job.change.args["items"]) == [13]  # type: ignore[union-attr]
+    with pytest.raises(ValidationError) as caught:
+        bulk.job_from_json({**data, "change": {"op": "update", "args": {"items": {True: item}}}})
+    assert caught.value.field == "job: change.args.items"
