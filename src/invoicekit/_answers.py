@@ -96,22 +96,26 @@ class Hints:
 
     def __init__(self, *rules: tuple[str | re.Pattern[str], int]) -> None:
         self.rules = rules
-        self._compiled = tuple(
-            (
-                re.compile(text.pattern, text.flags | re.IGNORECASE)
-                if isinstance(text, re.Pattern)
-                else re.compile(re.escape(text), re.IGNORECASE),
-                status,
-            )
-            for text, status in rules
-        )
+        #: The rules compiled, on the first failure read (a table is made at import, and read only then).
+        self._compiled: tuple[tuple[re.Pattern[str], int], ...] | None = None
 
     def __repr__(self) -> str:
         return f"Hints{self.rules!r}"
 
     def __call__(self, message: str, default: int | None = None) -> int | None:
         """The status of the first rule (in table order) that *message* matches, else *default*."""
-        return next((status for pattern, status in self._compiled if pattern.search(message)), default)
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = tuple(
+                (
+                    re.compile(text.pattern, text.flags | re.IGNORECASE)
+                    if isinstance(text, re.Pattern)
+                    else re.compile(re.escape(text), re.IGNORECASE),
+                    status,
+                )
+                for text, status in self.rules
+            )
+        return next((status for pattern, status in compiled if pattern.search(message)), default)
 
 
 #: An answer the JSON parser read but that is nested deeper than any walk of it (scrubbing, reading the
@@ -137,16 +141,16 @@ def excerpt(text: str, limit: int = 200) -> str:
     lowered = text.lower()
     if "<html" in lowered or "<!doctype html" in lowered:
         # Searched in *text* itself: lower() may change its length ("İ" becomes two characters).
-        start = _TITLE_OPEN.search(text)
-        end = _TITLE_CLOSE.search(text, start.end()) if start else None
+        start = re.compile(_TITLE_OPEN, re.IGNORECASE).search(text)  # compiled once, by re's cache
+        end = re.compile(_TITLE_CLOSE, re.IGNORECASE).search(text, start.end()) if start else None
         title = " ".join(text[start.end() : end.start()].split()) if start and end else ""
         return f"an HTML page{f' ({title[:limit]})' if title else ''} instead of JSON"
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-_TITLE_OPEN = re.compile("<title>", re.IGNORECASE)
-_TITLE_CLOSE = re.compile("</title>", re.IGNORECASE)
+_TITLE_OPEN = "<title>"  # compiled on the first HTML answer, not at import
+_TITLE_CLOSE = "</title>"
 
 
 def no_envelope(data: Any) -> Failure | None:

@@ -218,6 +218,7 @@ class Redactor:
         "_probes",
         "_raws",
         "_short",
+        "_text_probes",
     )
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
@@ -242,7 +243,8 @@ class Redactor:
             probes.add(run.encode())
         # PHP's json_encode writes "/" as "\\/": a base64 form holding "/" is probed as written so too.
         probes |= {probe.replace(b"/", b"\\/") for probe in probes if b"/" in probe}
-        self._probes = tuple(probes)
+        self._probes = tuple(probe for probe in probes if probe)
+        self._text_probes = tuple(probe.decode("latin-1") for probe in self._probes)
         self._always = always
         self._probe_pattern: re.Pattern[bytes] | None = None  # compiled on the first answer
 
@@ -306,6 +308,16 @@ class Redactor:
             return True
         if raw[:1] == b"\x00" or raw[1:2] == b"\x00" or raw[:2] in _UTF16_BOMS:
             return True  # UTF-16 or UTF-32 JSON (json.loads reads it): the probes are UTF-8 bytes
+        if raw.isascii() and 0x5C not in raw and 0x25 not in raw and 0x26 not in raw and 0x7F not in raw:
+            # No escape (each needs a backslash, % or &), no invisible character (each needs a byte of
+            # 0x80 or more), no DEL: only a probe as it is can be here. Most answers; a few substring
+            # tests instead of the search below, whose first step matches at almost every byte. (Bytes
+            # searched for an int, text for text: ``bytes in bytes`` raises and clears a TypeError first.)
+            text = raw.decode("latin-1")  # byte for character: a probe is in it iff its bytes are in raw
+            for probe in self._text_probes:  # noqa: SIM110 - a loop: any() of a generator costs more
+                if probe in text:
+                    return True
+            return False
         # One search for any of: an escape that may spell a character (or an invisible one inserted)
         # anywhere, a hidden character (zero-width, bidirectional, C1, soft hyphen) splitting a
         # credential, or a probe (a run of letters and digits, or a base64 core, every form keeps).

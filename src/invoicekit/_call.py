@@ -75,8 +75,8 @@ class Multipart:
 Body = Json | Form | Multipart
 
 
-@attrs.frozen
-class Call(Generic[R]):
+@attrs.frozen(slots=False)  # one is made per call: a frozen dict class sets its fields as dict items,
+class Call(Generic[R]):  # where a slotted one calls object.__setattr__ once per field (twice the cost)
     """One HTTP operation as data. *parse* turns the decoded answer (``None`` when empty) into the result."""
 
     method: str
@@ -238,10 +238,11 @@ def _merged(*layers: Mapping[str, str]) -> dict[str, str]:
     spelling: dict[str, str] = {}
     for layer in layers:
         for name, value in layer.items():
-            old = spelling.get(name.lower())
+            low = name.lower()
+            old = spelling.get(low)
             if old is not None and old != name:
                 del merged[old]
-            spelling[name.lower()] = name
+            spelling[low] = name
             merged[name] = value
     return merged
 
@@ -338,7 +339,12 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             reason = ""
         if reason:  # raised outside the handler: nothing chained
             raise ValidationError("body", f"not JSON data ({reason})")
-        self._parts: list[bytes | int] = []  # text, or the index of a file
+        if not self._tag:  # no file and no Decimal (most bodies): the document as written, nothing to open
+            self._parts: list[bytes | int] = [data]  # text, or the index of a file
+            self._readers: list[tuple[bytes | BinaryIO, int]] = []
+            self.length = len(data)
+            return
+        self._parts = []
         self._split(data)
         # Each file is opened and measured once per attempt, here, before anything is sent: the
         # Content-Length and the bytes streamed come from the same reader (see File.open).

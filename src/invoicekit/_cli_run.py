@@ -26,7 +26,7 @@ import invoicekit
 from invoicekit import InvoiceKitError, ValidationError
 
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
-from ._errors import _CONTROLS
+from ._errors import controls
 from ._files import File
 from ._structure import Naming, Structurer, extra_hints, keywords, loads, python_names
 from ._unset import UNSET
@@ -111,7 +111,7 @@ def _visible(text: str) -> str:
     """
     if text.isprintable():
         return text
-    return _CONTROLS.sub(
+    return controls().sub(
         lambda m: "".join(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in m[0]), text
     )
 

@@ -283,8 +283,14 @@ def _rebuild(cls: type[InvoiceKitError], args: tuple[Any, ...], state: dict[str,
 
 # CSI (colours, cursor moves) and OSC (window titles, hyperlinks) sequences, whole; then any other C0/C1
 # control, DEL, the Unicode line and paragraph separators and the bidirectional overrides.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+# Compiled on first use (text that is not printable: never on a call that succeeds), not at import.
+_ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]"
+_CONTROLS = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+"
+
+
+def controls() -> re.Pattern[str]:
+    """Runs of control characters (and the separators and bidirectional overrides), compiled once."""
+    return re.compile(_CONTROLS)  # re's own cache keeps it
 
 
 def clean_text(text: str) -> str:
@@ -293,7 +299,7 @@ def clean_text(text: str) -> str:
     """
     if text.isprintable():  # the common case: nothing to do (isprintable is False for every control)
         return text
-    return _CONTROLS.sub(" ", _ESCAPES.sub("", text)).strip()
+    return controls().sub(" ", re.sub(_ESCAPES, "", text)).strip()
 
 
 # Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do; the

@@ -63,7 +63,7 @@ class File:
     ValidationError. A file object must be opened in binary mode.
     """
 
-    __slots__ = ("_content_type", "_field", "_filename", "_start", "source")
+    __slots__ = ("_content_type", "_field", "_filename", "_kept", "_start", "source")
 
     def __init__(
         self,
@@ -78,6 +78,9 @@ class File:
         self.content_type = content_type
         self._start: int | None = None
         self._field: str | None = None  # set by check(); a checked file that is empty later has changed
+        #: A small path's content as check() read it, and what os.stat said then: the next snapshot()
+        #: sends it (one open per call, not two) if the file is still the one that was read.
+        self._kept: tuple[tuple[int, ...], bytes] | None = None
 
     @property
     def filename(self) -> str | None:
@@ -161,9 +164,15 @@ class File:
             return source[:5], len(source)
         if isinstance(source, str | os.PathLike):
             try:
-                handle, size = _open_path(source)
+                handle, info = _open_path_info(source)
+                size = info.st_size
                 with handle:
-                    return handle.read(5), size
+                    if not 0 < size <= _KEEP:
+                        return handle.read(5), size
+                    data = handle.read(_KEEP + 1)
+                if len(data) == size:  # (else it changed while read: not kept, read again when sent)
+                    self._kept = (_identity(info), data)
+                return data[:5], size
             except OSError as exc:
                 raise ValidationError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
         try:
@@ -239,8 +248,11 @@ class File:
         ``FileReadError`` as :meth:`open` does.
         """
         source, field = self.source, self._field or "file"
+        kept, self._kept = self._kept, None  # taken once: a retry reads the file again
         if isinstance(source, bytes):
             data = source
+        elif kept is not None and len(kept[1]) <= limit and _unchanged(source, kept[0]):
+            data = kept[1]  # what check() read, and the file is still that one, unmodified
         elif isinstance(source, str | os.PathLike):
             try:
                 handle, _ = _open_path(source)
@@ -409,10 +421,36 @@ def _detail(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+#: A path this small is read whole by check() and kept for the upload (httpx's multipart chunk).
+_KEEP = 64 * 1024
+
+
+def _identity(info: os.stat_result) -> tuple[int, ...]:
+    """What changes when a file is replaced (device, inode) or written (size, modification and change
+    times in nanoseconds)."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _unchanged(source: object, identity: tuple[int, ...]) -> bool:
+    """Whether the path *source* still names the file check() read, unmodified (one stat, no open)."""
+    if not isinstance(source, str | os.PathLike):
+        return False
+    try:
+        return _identity(os.stat(source)) == identity
+    except (OSError, ValueError):
+        return False  # gone or unusable now: read again, which reports it
+
+
 def _open_path(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
     """Open a regular file for reading, never waiting: a FIFO with no writer would block ``open()``
     forever, and a device or directory is no document. Anything else raises OSError. Returns the reader
     and the file's size when opened."""
+    handle, info = _open_path_info(path)
+    return handle, info.st_size
+
+
+def _open_path_info(path: str | os.PathLike[str]) -> tuple[BinaryIO, os.stat_result]:
+    """:func:`_open_path`, with the file's ``os.fstat`` when opened."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except ValueError:  # a NUL byte, a lone surrogate: no file has that name
@@ -425,7 +463,7 @@ def _open_path(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
             os.set_blocking(fd, True)
         # The buffer size given: open() would otherwise ask the file whether it is a terminal and
         # stat it again for its block size, two system calls per open on every upload.
-        return open(fd, "rb", buffering=_BUFFER), info.st_size  # the caller closes it
+        return open(fd, "rb", buffering=_BUFFER), info  # the caller closes it
     except BaseException:
         os.close(fd)
         raise

@@ -19,7 +19,6 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import httpcore
 import httpx
 
 from ._checks import header_value
@@ -166,7 +165,7 @@ def check_default_headers(
 
 
 _PRODUCT = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?"
-_APP_INFO = re.compile(rf"{_PRODUCT}(?: {_PRODUCT})*(?: \([\x20-\x27\x2a-\x5b\x5d-\x7e]*\))?")
+_APP_INFO = rf"{_PRODUCT}(?: {_PRODUCT})*(?: \([\x20-\x27\x2a-\x5b\x5d-\x7e]*\))?"  # compiled when used
 
 
 def check_app_info(value: object) -> str | None:
@@ -177,7 +176,7 @@ def check_app_info(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError("app_info", f"must be a str, not {type(value).__name__}")
-    if len(value) > 200 or not _APP_INFO.fullmatch(value):
+    if len(value) > 200 or not re.fullmatch(_APP_INFO, value):
         raise ValidationError(
             "app_info",
             f"{value!r} is not a User-Agent product such as 'myapp/1.2' or 'myapp/1.2 (+https://x.example)' "
@@ -220,13 +219,21 @@ def longest(timeout: httpx.Timeout) -> float:
     return math.inf if any(v is None for v in parts) else max(v for v in parts if v is not None)
 
 
-def _left(timeout: float | None, what: type[Exception]) -> float | None:
+def _left(timeout: float | None, what: str) -> float | None:
+    """*timeout* clipped to the call's deadline; past it, raises httpcore's exception named *what*.
+
+    httpcore (with h11, anyio, certifi: ~20 ms of a cold start) is named, not imported here: httpx imports
+    it when it makes a connection pool, the only thing these classes wrap, so a program whose httpx client
+    has another transport never loads it.
+    """
     deadline = DEADLINE.get()
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
-        raise what("the call's deadline passed")
+        import httpcore
+
+        raise getattr(httpcore, what)("the call's deadline passed")
     return left if timeout is None or timeout > left else timeout
 
 
@@ -237,11 +244,11 @@ class DeadlineStream:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+        data: bytes = self._inner.read(max_bytes, _left(timeout, "ReadTimeout"))
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, _left(timeout, "WriteTimeout"))
 
     def close(self) -> None:
         self._inner.close()
@@ -250,7 +257,7 @@ class DeadlineStream:
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> Any:
         return DeadlineStream(
-            self._inner.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout))
+            self._inner.start_tls(ssl_context, server_hostname, _left(timeout, "ConnectTimeout"))
         )
 
     def get_extra_info(self, info: str) -> Any:
@@ -266,11 +273,11 @@ class DeadlineBackend:
     def connect_tcp(
         self, host: str, port: int, timeout: float | None = None, **kwargs: Any
     ) -> DeadlineStream:
-        timeout = _left(timeout, httpcore.ConnectTimeout)
+        timeout = _left(timeout, "ConnectTimeout")
         return DeadlineStream(self._inner.connect_tcp(host, port, timeout, **kwargs))
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, **kwargs: Any) -> DeadlineStream:
-        timeout = _left(timeout, httpcore.ConnectTimeout)
+        timeout = _left(timeout, "ConnectTimeout")
         return DeadlineStream(self._inner.connect_unix_socket(path, timeout, **kwargs))
 
     def sleep(self, seconds: float) -> None:

@@ -34,8 +34,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec
 
 import httpx
 
-from ._change import Applied, InvoiceChange, OnUnsupported, Plan, prepare
-from ._change import plan as plan_change
 from ._client import BaseClient
 from ._errors import ValidationError
 from ._response import RawResponse, async_raw_response, raw_response
@@ -48,6 +46,7 @@ if TYPE_CHECKING:
 
     from ._auth import Auth
     from ._call import Call
+    from ._change import Applied, InvoiceChange, OnUnsupported, Plan
     from ._client import Provider
 
 __all__ = [
@@ -120,7 +119,9 @@ class Operations(Generic[M]):
         for klass in cls.__mro__:
             for name, value in vars(klass).items():
                 if name not in done and isinstance(value, _Op):
-                    setattr(cls, name, value.method(cls, name))
+                    # made when first looked up: a program pays only for the operations it uses, and
+                    # never loads the unified change (_change.py) unless it applies or plans one
+                    setattr(cls, name, _Later(value, cls, name))
                 done.add(name)
 
     if not TYPE_CHECKING:  # each class declares its own, typed ``with_raw_response: _X[Raw[M]]``
@@ -136,6 +137,24 @@ class Operations(Generic[M]):
                     f"{type(self).__name__} has no operations of its own: no with_raw_response"
                 )
             return _RawView(self, names)
+
+
+class _Later:
+    """Strictly private: an operation of a class that binds the mode, until first looked up; then the
+    method (made as :meth:`_Op.method` makes it) replaces this in the class, as if made with it.
+    """
+
+    __slots__ = ("name", "op", "owner")
+
+    def __init__(self, op: _Op[Any, Any, Any, Any], owner: type[Operations[Any]], name: str) -> None:
+        self.op, self.owner, self.name = op, owner, name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        method = vars(self.owner).get(self.name)
+        if method is self:  # not made yet (another thread may be making it: the same method either way)
+            method = self.op.method(self.owner, self.name)
+            setattr(self.owner, self.name, method)
+        return method.__get__(obj, owner)
 
 
 def _bound_mode(cls: type) -> type | None:
@@ -385,6 +404,8 @@ def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = F
 
 def _prepared(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Any:
     """The checked change and its native Call, from ``apply``'s or ``plan``'s keyword *options*."""
+    from ._change import prepare  # loaded with the method (see _Later)
+
     on_unsupported, extra = options.pop("on_unsupported", "raise"), options.pop("extra", None)
     base = options.pop("base", UNSET) if onto else UNSET
     if options:
@@ -414,6 +435,8 @@ def _async_apply(onto: bool) -> Callable[..., Any]:
 
 
 def _plan(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Plan:
+    from ._change import plan as plan_change
+
     headers = options.pop("extra_headers", None)
     return plan_change(self._client, _prepared(self, invoice, change, options, onto), headers)
 
@@ -487,6 +510,8 @@ def _with_self(sig: inspect.Signature) -> inspect.Signature:
 
 
 def _unified_signature(kind: str, native: Callable[..., Any], base: type | None) -> inspect.Signature:
+    from ._change import InvoiceChange, OnUnsupported, Plan
+
     resolved = _resolved(native)
     first = next(iter(resolved.parameters.values()))
     kw = inspect.Parameter.KEYWORD_ONLY
@@ -507,6 +532,8 @@ def _unified_signature(kind: str, native: Callable[..., Any], base: type | None)
 
 
 def _applied(result: Any) -> Any:
+    from ._change import Applied
+
     return Applied[result]
 
 

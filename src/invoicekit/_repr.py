@@ -15,11 +15,17 @@ _NOTHING: Any = object()
 
 
 def set_fields_repr(cls: C) -> C:
-    """Class decorator, written above ``@attrs.frozen``: the repr leaves out every field that is UNSET,
-    and a field with a factory default (an empty dict or list) while it still holds that default.
+    """Class decorator, written above ``@attrs.frozen(repr=False)``: the repr leaves out every field that
+    is UNSET, and a field with a factory default (an empty dict or list) while it still holds that default.
 
     Fields declared ``repr=False`` stay hidden and a field's own ``repr=`` callable is used, as attrs does.
+    attrs must not write a repr of its own (``repr=False``): this one replaces it, and generating it costs
+    about a fifth of making the class (cold start, docs/performance.md); a class with one is refused.
     """
+    if getattr(cls.__repr__, "__code__", None) is not None and cls.__repr__.__code__.co_filename.startswith(
+        "<attrs generated"
+    ):
+        raise TypeError(f"{cls.__qualname__}: write @attrs.frozen(repr=False) under @set_fields_repr")
     shown = [(a.name, a.repr if callable(a.repr) else repr, _empty(a)) for a in attrs.fields(cls) if a.repr]
 
     def __repr__(self: Any) -> str:

@@ -149,6 +149,32 @@ def test_the_compiled_echo_search_answers_as_the_probe_by_probe_one(
         assert redactor.may_hold(raw)  # the credential as it is is always found
 
 
+#: Answers with no backslash, %, &, DEL or byte of 0x80 or more: may_hold answers them by substring tests
+#: alone (the probes), without the compiled search.
+_PLAIN_ANSWER = st.binary(max_size=80).map(lambda b: bytes(c for c in b if c < 0x7F and c not in b"\\%&"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SECRETS), _PLAIN_ANSWER, _PLAIN_ANSWER, st.booleans())
+@example("pk-test-0123", b'{"isSuccess": true, "responseText": "', b'"}', True)
+@example("pk-test-0123", b'{"responseText": "0123"}', b"", False)  # a short run of the key is no probe
+@example("s3cr3t/key+x", b'{"a":"', b'"}', True)
+@example("pktest0123abcd", b'{"a":"pktest0\\n123abcd"}', b"", False)  # split by an escape: the search
+@example("pktest0123abcd", b'{"a":"pktest0\x7f123abcd"}', b"", False)  # split by DEL: the search
+@example("pktest0123abcd", b'{"a":"pktest0\xc2\xad123abcd"}', b"", False)  # split by a soft hyphen
+@example("pktest0123abcd", b'{"a":"pktest%30123abcd"}', b"", False)  # URL-encoded: the search
+@example("pktest0123abcd", b'{"a":"&#112;ktest0123abcd"}', b"", False)  # HTML entity: the search
+@example("pktest0123abcd", b"\x00{", b"", False)  # UTF-16/32: always walked
+def test_the_plain_answer_shortcut_answers_as_the_probe_by_probe_search(
+    secret: str, before: bytes, after: bytes, echo: bool
+) -> None:
+    redactor = Redactor([Secret(secret)])
+    raw = before + (secret.encode() if echo else b"") + after
+    assert redactor.may_hold(raw) is _reference_may_hold(redactor, raw)
+    if echo:
+        assert redactor.may_hold(raw)  # the credential as it is is always found
+
+
 # -- PHP forms -----------------------------------------------------------------------------------------------
 
 

@@ -193,7 +193,7 @@ MAX_EXTRA_DEPTH = 64
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Identifier:
     """A scheme-qualified identifier: Peppol endpoint ``{"scheme": "0208", "value": "0123456789"}`` [DOC]."""
 
@@ -203,7 +203,7 @@ class Identifier:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Address:
     """A postal address. ``street`` and ``additional_line`` are documented [DOC]; the rest [INF]."""
 
@@ -217,7 +217,7 @@ class Address:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Party:
     """The seller (documented [DOC]) or the buyer (same shape assumed [INF])."""
 
@@ -235,7 +235,7 @@ class Party:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class InvoicePeriod:
     """The period invoiced (``header.invoice_period``) [DOC]."""
 
@@ -246,7 +246,7 @@ class InvoicePeriod:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Header:
     """The document header [DOC]: number, type, profile, dates, currency, references."""
 
@@ -275,7 +275,7 @@ class Header:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ItemAttribute:
     """An item attribute, name and value ("Item attributes" [SEED]; names [INF])."""
 
@@ -285,7 +285,7 @@ class ItemAttribute:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AllowanceCharge:
     """A line allowance or charge ("Line allowances" / "Line charges" [SEED]; names [INF])."""
 
@@ -297,7 +297,7 @@ class AllowanceCharge:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Line:
     """An invoice line (sent in the ``items`` array; [SEED] outline, names [INF]).
 
@@ -325,7 +325,7 @@ class Line:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Totals:
     """Document totals, all sent as integer cents ([SEED] descriptions, names [INF])."""
 
@@ -339,7 +339,7 @@ class Totals:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Payment:
     """One payment instruction (the ``payments`` array [SEED]; names [INF], after EN 16931 BG-16)."""
 
@@ -368,7 +368,7 @@ def _default_mime_type(attachment: Attachment) -> str:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Attachment:
     """A supporting document, embedded as base64 ("Base64 encoded" [SEED]; names [INF]).
 
@@ -390,7 +390,7 @@ class Attachment:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class DraftInvoice:
     """The full draft invoice that ``update_draft`` sends: ``PUT`` replaces the draft with it.
 
@@ -417,7 +417,7 @@ class DraftInvoice:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Invoice:
     """The invoice Invoro answers with (inside the envelope's ``data``).
 

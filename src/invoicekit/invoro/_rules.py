@@ -120,8 +120,8 @@ def _amount(value: object) -> Decimal | None:
 def _check_attachments(invoice: DraftInvoice, path: str, max_bytes: int | None) -> None:
     for i, attachment in enumerate(invoice.attachments if is_set(invoice.attachments) else ()):
         where = f"{path}.attachments[{i}].content"
-        mime = attachment.mime_type if is_set(attachment.mime_type) else attachment.content.content_type
-        attachment.content.check(where, max_size=max_bytes, pdf=mime == "application/pdf", sized=True)
+        pdf = _mime(attachment) == "application/pdf"  # as draft_with reads it: any case, no parameters
+        attachment.content.check(where, max_size=max_bytes, pdf=pdf, sized=True)
 
 
 def draft_with(base: object, args: Mapping[str, Any]) -> DraftInvoice:

@@ -191,7 +191,7 @@ def _string_map(value: Any, field: str) -> dict[str, str]:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class BillItem:
     """One invoice line (``invoiceData.items[]``).
 
@@ -219,7 +219,7 @@ class BillItem:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class FileContent:
     """A file attached to the invoice (``invoiceData.attachments[]``).
 
@@ -240,7 +240,7 @@ class FileContent:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class BillData:
     """What to change on the invoice (``invoiceData``).
 
@@ -298,7 +298,7 @@ class BillData:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class PayorData:
     """The invoice's customer (``customerData``).
 
@@ -332,7 +332,7 @@ class PayorData:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class BillOptions:
     """Options of a scheduled invoice (``scheduledOptions``)."""
 
@@ -430,7 +430,7 @@ def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class InvoiceResponse:
     """Payabli's answer to an update (only successful ones: a failed one raises an APIError).
 
@@ -451,7 +451,7 @@ class InvoiceResponse:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class InvoiceRecordItem:
     """One line of an :class:`InvoiceRecord`, as Payabli lists it (the ``BillItem`` keys)."""
 
@@ -465,7 +465,7 @@ class InvoiceRecordItem:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class InvoiceRecord:
     """What ``GET /Invoice/{idInvoice}`` answers, typed: ``client.invoices.get(id_invoice)``.
 

@@ -38,7 +38,7 @@ def _file(value: FileInput) -> File:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Keep:
     """Keep an existing attachment (by its ``attachment_id``) at this place in the list.
 
@@ -51,7 +51,7 @@ class Keep:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Add:
     """Upload a new PDF at this place in the list. *file* is a path, bytes, a binary file or a
     :class:`~invoicekit.File`; *target* is ``"invoice"`` (default) or ``"subscription"``.
@@ -62,7 +62,7 @@ class Add:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Attachment:
     """One attachment of the updated invoice, in PDF merge order."""
 
@@ -74,7 +74,7 @@ class Attachment:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class InvoiceUpdateResult:
     """Salesbricks' answer to an update.
 

@@ -19,7 +19,7 @@ def _check_value(instance: ExternalId, attribute: attrs.Attribute[str], value: o
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ExternalId:
     """An invoice addressed by the id it has in your own system (ERP, accounting tool), not Upflow's id.
 

@@ -35,7 +35,7 @@ STATUSES: Final[tuple[str, ...]] = (
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ItemChange:
     """New values for an existing invoice line, given in ``items={line_id: ItemChange(...)}``.
 
@@ -50,7 +50,7 @@ class ItemChange:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class NewItem:
     """A line to append, given in ``new_items=[NewItem(...)]``. Appending makes the call unsafe to resend."""
 
@@ -60,7 +60,7 @@ class NewItem:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class UpdateInvoiceResult:
     """What ``UpdateInvoice`` answers: the id of the invoice it updated (WHMCS sends it as a string)."""
 
@@ -68,7 +68,7 @@ class UpdateInvoiceResult:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class InvoiceItem:
     """One line of an invoice as ``GetInvoice`` lists it (``items.item[]``) [DOC W6].
 
@@ -85,7 +85,7 @@ class InvoiceItem:
 
 
 @set_fields_repr
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Invoice:
     """What ``GetInvoice`` answers, typed [DOC W6]: ``client.invoices.get(invoice_id)``.
 

@@ -83,17 +83,28 @@ def _param(value: object, field: str, depth: int = 0) -> object:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, Mapping):
-        return {_key(k, field): _param(v, f"{field}[{k}]", depth + 1) for k, v in value.items()}
+        array: dict[int | str, object] = {}
+        written: dict[str, int | str] = {}  # a key as the form writes it: PHP reads 1 and "1" as one key
+        for k, v in value.items():
+            key = _key(k, field)
+            where = f"{field}[{key}]"
+            if (earlier := written.setdefault(str(key), key)) is not key:
+                raise ValidationError(
+                    where, f"PHP reads it as the same key as {earlier!r}, keeping only the last: give it once"
+                )
+            array[key] = _param(v, where, depth + 1)
+        return array
     if isinstance(value, Sequence) and not isinstance(value, bytes):
         return [_param(v, f"{field}[{i}]", depth + 1) for i, v in enumerate(value)]
     raise ValidationError(field, f"a {type(value).__name__} cannot be sent in a form")
 
 
 def _key(key: object, field: str) -> int | str:
+    """An array key as the plain int or str it is (a subclass's own ``__str__`` is not what PHP keys by)."""
     if isinstance(key, int) and not isinstance(key, bool):
-        return key
+        return int(key)
     if isinstance(key, str) and key and not any(c in key for c in "[]\0"):
-        return utf8(key, field)
+        return str.__str__(utf8(key, field))
     raise ValidationError(field, f"array key {key!r} must be an int or a non-empty str without brackets")
 
 

@@ -1,0 +1,199 @@
+"""Cold-start guard (issue 19): a plain call loads only what it needs.
+
+One fresh interpreter per mode imports one provider, builds its client on an ``httpx.Client`` with a
+``MockTransport`` and makes one call; then none of the modules below may be in ``sys.modules``. Each was
+deferred to win cold-start time (docs/performance.md); a change that loads one again at import, at
+construction or on the first call fails here, naming the provider and the module.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+#: What a plain call never needs, and what loads it when it is needed.
+DEFERRED: dict[str, str] = {
+    # httpx imports these when it makes a connection pool (a client given no transport); the deadline
+    # backend that wraps a pool names httpcore's exceptions without importing it.
+    "httpcore": "a connection pool",
+    "h11": "a connection pool",
+    "anyio": "a connection pool, or an async call off asyncio",
+    "certifi": "a connection pool (the SSL context)",
+    # the unified change: apply and plan are made when first looked up (_operations._Later)
+    "invoicekit._change": "apply or plan",
+    "invoicekit._capabilities": "apply, plan or invoicekit.capabilities()",
+}
+
+_SCRIPT = r"""
+import json, os, sys, tempfile
+
+import httpx
+
+ANSWERS = {
+    "upflow": (204, None),
+    "salesbricks": (200, {"invoice_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+                          "signed_pdf_url": "https://files.example/i.pdf", "attachments": []}),
+    "payabli": (200, {"isSuccess": True, "responseCode": 1, "responseData": 3625, "responseText": "Success",
+                      "roomId": 0}),
+    "invoro": (200, {"success": True, "data": {"id": "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", "state": "draft",
+                     "direction": "outgoing", "total": 12100, "currency": "EUR", "network": None,
+                     "invoice_number": "INV-42"}, "message": "ok", "errors": None}),
+    "whmcs": (200, {"result": "success", "invoiceid": 42}),
+}
+mode, deferred = sys.argv[1], json.loads(sys.argv[2])
+fd, pdf = tempfile.mkstemp(suffix=".pdf")
+os.write(fd, b"%PDF-1.4\n%%EOF\n")
+os.close(fd)
+prefix = "Async" if mode == "async" else ""
+
+
+def client_and_call(provider, http):
+    if provider == "upflow":
+        from invoicekit import upflow
+        client = getattr(upflow, prefix + "Upflow")(api_key="k", api_secret="s", base_url="https://u.test/v1",
+                                                    http_client=http)
+        return lambda: client.invoices.upload_pdf("inv_123", pdf)
+    if provider == "salesbricks":
+        from invoicekit import salesbricks
+        client = getattr(salesbricks, prefix + "Salesbricks")(api_key="k", base_url="https://s.test/api/v2",
+                                                              http_client=http)
+        return lambda: client.invoices.update("3c90c3cc-0d44-4b50-8888-8dd25736052a", invoice_memo="Net 30")
+    if provider == "payabli":
+        from invoicekit import payabli
+        client = getattr(payabli, prefix + "Payabli")(api_key="k", base_url="https://p.test",
+                                                      http_client=http)
+        data = payabli.BillData(notes="Q3", invoice_number="INV-42")
+        return lambda: client.invoices.update(3625, invoice_data=data)
+    if provider == "invoro":
+        import datetime as dt
+        from decimal import Decimal
+        from invoicekit import invoro
+        client = getattr(invoro, prefix + "Invoro")(api_key="k", base_url="https://i.test/invoice-api",
+                                                    http_client=http)
+        draft = invoro.DraftInvoice(
+            header=invoro.Header(invoice_number="INV-42", issue_date=dt.date(2025, 9, 30),
+                                 due_date=dt.date(2025, 10, 30), currency="EUR"),
+            lines=[invoro.Line(name="Q3 services", quantity=Decimal(1), price=Decimal("100.00"))],
+        )
+        return lambda: client.invoices.update_draft("7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", draft)
+    from invoicekit import whmcs
+    client = getattr(whmcs, prefix + "Whmcs")(url="https://w.test", identifier="i", secret="s",
+                                              http_client=http)
+    return lambda: client.invoices.update(42, status="Unpaid", notes="Q3")
+
+
+report = {}
+for provider in sys.argv[3:]:  # one after another: a module is charged to the first provider that loads it
+    status, body = ANSWERS[provider]
+    seen = []
+
+    def handler(request, status=status, body=body, seen=seen):
+        seen.append(request.method)
+        content = b"" if body is None else json.dumps(body).encode()
+        headers = {} if body is None else {"content-type": "application/json"}
+        return httpx.Response(status, content=content, headers=headers)
+
+    transport = httpx.MockTransport(handler)
+    http = httpx.AsyncClient(transport=transport) if mode == "async" else httpx.Client(transport=transport)
+    call = client_and_call(provider, http)
+    if mode == "async":
+        import asyncio
+
+        async def main():
+            await call()
+
+        asyncio.run(main())
+    else:
+        call()
+    report[provider] = {"requests": seen, "loaded": sorted(m for m in deferred if m in sys.modules)}
+os.remove(pdf)
+
+import re
+
+from invoicekit import _answers, _errors, _limits, _operations
+
+# patterns compiled on first use: re's cache holds each once compiled (absent from it: never compiled)
+cache = {key[1] for key in getattr(re, "_cache", {})}
+lazy = {"_errors._ESCAPES": _errors._ESCAPES, "_errors._CONTROLS": _errors._CONTROLS,
+        "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO}
+report["compiled patterns"] = sorted(name for name, pattern in lazy.items() if pattern in cache)
+tables = {"payabli": "_TEXT_HINTS", "invoro": "_MESSAGE_HINTS", "whmcs": "_HINTS"}
+hints = {p: getattr(sys.modules[f"invoicekit.{p}._client"], t) for p, t in tables.items() if p in sys.argv}
+report["compiled hints"] = sorted(p for p, table in hints.items() if table._compiled is not None)
+# operations: made on first lookup; the ones this program never looked up are still _Later
+made = set()
+for provider in sys.argv[3:]:
+    for cls in vars(sys.modules[f"invoicekit.{provider}._client"]).values():
+        if isinstance(cls, type) and issubclass(cls, _operations.Operations) and _operations._bound_mode(cls):
+            for name, value in vars(cls).items():
+                if not name.startswith("_") and callable(value) and not isinstance(value, _operations._Later):
+                    made.add(f"{provider}:{'async' if cls._async else 'sync'}:{name}")
+report["made methods"] = sorted(made)
+print(json.dumps(report))
+"""
+
+PROVIDERS = ("upflow", "salesbricks", "payabli", "invoro", "whmcs")
+_CALLED = {"upflow": "upload_pdf", "salesbricks": "update", "payabli": "update", "invoro": "update_draft",
+           "whmcs": "update"}  # fmt: skip
+_METHODS = {"upflow": "POST", "salesbricks": "PATCH", "payabli": "PUT", "invoro": "PUT", "whmcs": "POST"}
+
+
+def _run(mode: str, deferred: list[str], providers: tuple[str, ...] = PROVIDERS) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, mode, json.dumps(deferred), *providers],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report: dict[str, Any] = json.loads(out.stdout)
+    return report
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_plain_call_loads_none_of_the_deferred_modules(mode: str) -> None:
+    report = _run(mode, list(DEFERRED))
+    # regular expressions of failure and rare paths, compiled on first use (not at import)
+    assert report.pop("compiled patterns") == []
+    assert report.pop("compiled hints") == []
+    # each operation's method is made on first lookup: only the one called was
+    assert report.pop("made methods") == sorted(f"{p}:{mode}:{_CALLED[p]}" for p in PROVIDERS)
+    assert list(report) == list(PROVIDERS)
+    for provider, seen in report.items():
+        assert seen["requests"] == [_METHODS[provider]], (provider, seen)  # the call was made, once
+        loaded = {m: DEFERRED[m] for m in seen["loaded"]}
+        assert loaded == {}, f"after one {mode} {provider} call: {loaded}"
+
+
+def test_the_guard_sees_a_loaded_module() -> None:
+    """The script reports what is loaded (so an empty report means absent, not unchecked)."""
+    report = _run("sync", ["httpx", "invoicekit._client", "nope"], ("payabli",))
+    assert report["payabli"]["loaded"] == ["httpx", "invoicekit._client"]
+
+
+def test_a_provider_model_with_attrs_own_repr_is_refused() -> None:
+    """set_fields_repr replaces the repr: a model must not pay for attrs generating one (repr=False)."""
+    import attrs
+
+    from invoicekit._repr import set_fields_repr
+
+    with pytest.raises(TypeError, match=r"Model: write @attrs.frozen\(repr=False\) under @set_fields_repr"):
+
+        @set_fields_repr
+        @attrs.frozen
+        class Model:
+            x: int = 1
+
+    @set_fields_repr
+    @attrs.frozen(repr=False)
+    class Quiet:
+        x: int = 1
+        y: str = "a"
+
+    assert (
+        repr(Quiet(y="b"))
+        == "test_a_provider_model_with_attrs_own_repr_is_refused.<locals>.Quiet(x=1, y='b')"
+    )
