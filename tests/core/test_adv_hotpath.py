@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from invoicekit import File, InvoiceChange, InvoiceKitError, upflow
+from invoicekit import File, InvoiceChange, InvoiceKitError, payabli, upflow
 
 COUNT = 120
 BODY = 48 * 1024  # under the 64 KiB kept by check(): 120 of them is 5.9 MB if kept
@@ -105,6 +105,33 @@ def test_a_call_refused_after_the_check_keeps_no_content(
     files = [File(path) for path in paths]
     for file in files:
         _refused(lambda file=file: REFUSALS[how](client, file))  # type: ignore[misc]
+    assert traced() < LIMIT
+
+
+def test_an_attachment_checked_before_another_is_refused_keeps_no_content(
+    paths: list[Path], tmp_path: Path, traced: Callable[[], int]
+) -> None:
+    """Payabli checks attachments in order: the first (a PDF) passes and is kept, the second is not a
+    PDF, so nothing is sent; the first's content must not stay on its File (nested in the caller's
+    BillData, several levels down)."""
+    bad = tmp_path / "not.pdf"
+    bad.write_bytes(b"GIF89a" + b"x" * 100)
+    client = payabli.Payabli(
+        api_key="k-123456",
+        base_url="https://api.test",
+        http_client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json={}))),
+    )
+    bills = [
+        payabli.BillData(
+            attachments=[
+                payabli.FileContent(f_content=File(path), filename="a.pdf"),
+                payabli.FileContent(f_content=File(bad), filename="b.pdf"),
+            ]
+        )
+        for path in paths
+    ]
+    for bill in bills:
+        _refused(lambda bill=bill: client.invoices.update(1, invoice_data=bill))  # type: ignore[misc]
     assert traced() < LIMIT
 
 
