@@ -122,7 +122,7 @@ lazy = {"_errors._ESCAPES": _errors._ESCAPES, "_errors._CONTROLS": _errors._CONT
         "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO}
 report["compiled patterns"] = sorted(name for name, pattern in lazy.items() if pattern in cache)
 tables = {"payabli": "_TEXT_HINTS", "invoro": "_MESSAGE_HINTS", "whmcs": "_HINTS"}
-hints = {p: getattr(sys.modules[f"invoicekit.{p}._client"], t) for p, t in tables.items() if p in sys.argv}
+hints = {p: getattr(sys.modules[f"invoicekit.{p}._answers"], t) for p, t in tables.items() if p in sys.argv}
 report["compiled hints"] = sorted(p for p, table in hints.items() if table._compiled is not None)
 # operations: made on first lookup; the ones this program never looked up are still _Later
 made = set()

@@ -29,6 +29,8 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
+import threading
+import types
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
@@ -143,19 +145,51 @@ class Operations(Generic[M]):
 class _Later:
     """Strictly private: an operation of a class that binds the mode, until first looked up; then the
     method (made as :meth:`_Op.method` makes it) replaces this in the class, as if made with it.
+
+    Made once, under a lock: threads looking it up first together all get the one method the class keeps.
+    Until then this stands for that method to whatever reads the class without looking it up
+    (``inspect.getattr_static``, ``unittest.mock.patch.object(..., autospec=True)``): it reads as a
+    function, and any attribute read or call makes the method and answers with it.
     """
 
-    __slots__ = ("name", "op", "owner")
+    __slots__ = ("made", "name", "op", "owner")
 
     def __init__(self, op: _Op[Any, Any, Any, Any], owner: type[Operations[Any]], name: str) -> None:
         self.op, self.owner, self.name = op, owner, name
+        self.made: Callable[..., Any] | None = None
+
+    def method(self) -> Any:
+        """The method, made on the first call of this (by one thread), and put in the class for this."""
+        get = object.__getattribute__
+        method = get(self, "made")
+        if method is None:
+            with _MAKING:
+                method = get(self, "made")
+                if method is None:
+                    owner, name = get(self, "owner"), get(self, "name")
+                    method = self.made = get(self, "op").method(owner, name)
+        owner, name = get(self, "owner"), get(self, "name")
+        if vars(owner).get(name) is self:  # (not over a test double put in its place since)
+            setattr(owner, name, method)
+        return method
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:
-        method = vars(self.owner).get(self.name)
-        if method is self:  # not made yet (another thread may be making it: the same method either way)
-            method = self.op.method(self.owner, self.name)
-            setattr(self.owner, self.name, method)
-        return method.__get__(obj, owner)
+        return _Later.method(self).__get__(obj, owner)
+
+    def __getattribute__(self, attr: str) -> Any:
+        if attr == "__class__":  # what it stands for (an isinstance check against any class makes nothing)
+            return types.FunctionType
+        return getattr(_Later.method(self), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _Later.method(self)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return repr(_Later.method(self))
+
+
+#: Held while an operation's method is made (re-entrant: making one may look another up).
+_MAKING = threading.RLock()
 
 
 def _bound_mode(cls: type) -> type | None:

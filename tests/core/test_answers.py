@@ -124,10 +124,10 @@ def test_hints_first_rule_wins_case_insensitive_phrases_and_patterns() -> None:
 @pytest.mark.parametrize(
     ("module", "message", "status"),
     [
-        ("invoicekit.whmcs._client", "Invoice ID Not Found", 404),
-        ("invoicekit.whmcs._client", "Invalid IP 1.2.3.4", 403),
-        ("invoicekit.payabli._client", "Invoice is paid", 409),
-        ("invoicekit.invoro._client", "Invoice is not a draft", 409),
+        ("invoicekit.whmcs._answers", "Invoice ID Not Found", 404),
+        ("invoicekit.whmcs._answers", "Invalid IP 1.2.3.4", 403),
+        ("invoicekit.payabli._answers", "Invoice is paid", 409),
+        ("invoicekit.invoro._answers", "Invoice is not a draft", 409),
     ],
 )
 def test_each_providers_table_is_a_hints(module: str, message: str, status: int) -> None:

@@ -40,7 +40,8 @@ from invoicekit import (
 )
 from invoicekit._call import JsonStream, Safety
 from invoicekit.invoro import _rules as invoro_rules
-from invoicekit.invoro._client import parse_invoice, update_draft_call
+from invoicekit.invoro._answers import parse_invoice
+from invoicekit.invoro._client import update_draft_call
 
 KEY = "ak_test_" + "f" * 56
 ID = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"

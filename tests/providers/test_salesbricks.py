@@ -37,7 +37,8 @@ from invoicekit import (
 )
 from invoicekit._call import Safety, build_request
 from invoicekit.salesbricks import Add, Keep
-from invoicekit.salesbricks._client import read_error, update_call
+from invoicekit.salesbricks._answers import read_error
+from invoicekit.salesbricks._client import update_call
 from invoicekit.testing._salesbricks import Part, parse_multipart
 
 KEY = "sb-key-0123456789abcdef"

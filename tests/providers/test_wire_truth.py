@@ -29,7 +29,7 @@ from invoicekit import (
     invoro,
     salesbricks,
 )
-from invoicekit._convert import make_converter, structure
+from invoicekit._read import reader
 from invoicekit.payabli import BillData, BillItem, BillOptions, PayorData
 from invoicekit.whmcs import NewItem
 from phpform import parse_str
@@ -92,20 +92,20 @@ INVOICE = {"id": INVORO_ID, "status": "draft", "total": 1000}
 # -- 1. success is JSON true, nothing else --------------------------------------------------------------
 
 
-def test_the_core_converter_never_reads_a_bool_from_a_string() -> None:
-    """cattrs alone turns "false" into True; the core's bool hook refuses every non-bool."""
+def test_the_core_reader_never_reads_a_bool_from_a_string() -> None:
+    """bool("false") is True; the core's answer reader refuses every non-bool."""
     import attrs
 
     @attrs.frozen
     class Flagged:
         flag: bool | None = None
 
-    conv = make_converter()
-    assert structure(conv, {"flag": False}, Flagged, provider="p", status=200) == Flagged(False)
+    read = reader(Flagged)
+    assert read({"flag": False}) == Flagged(False)
     wrongs: list[object] = ["false", "true", 0, 1, "", [], {}]
     for wrong in wrongs:
         with pytest.raises(DecodeError, match="Flagged"):
-            structure(conv, {"flag": wrong}, Flagged, provider="p", status=200)
+            read({"flag": wrong})
 
 
 @pytest.mark.parametrize(

@@ -422,7 +422,7 @@ class Invoice:
     """The invoice Invoro answers with (inside the envelope's ``data``).
 
     Property names are not shown in Invoro's reference; the ones read are listed in
-    ``invoro._client.RESPONSE_KEYS`` [INF]. Keys not modelled are kept in :attr:`extra`.
+    ``invoro._answers.RESPONSE_KEYS`` [INF]. Keys not modelled are kept in :attr:`extra`.
     """
 
     id: str | None = None

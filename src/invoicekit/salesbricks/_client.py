@@ -7,60 +7,25 @@ check and wire encoding of each field are declared once, in ``_models._Update``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final
 
-import attrs
 import httpx
 
-from .._answers import Failure, excerpt
 from .._auth import HeaderAuth, credential
 from .._call import Call, Multipart, Safety, new_idempotency_key
 from .._checks import header_value, some_change, text
 from .._client import AsyncClient, Provider, SyncClient
-from .._convert import make_converter, structure
 from .._files import FileInput
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
+from ._answers import keyed_result, parse_result, read_error
 from ._models import UPDATE_FIELDS, Add, InvoiceUpdateResult, Keep, attachment_parts, update_parts
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
 
-__all__ = ["AsyncSalesbricks", "Salesbricks", "read_error", "update_call"]
-
-
-def read_error(status: int, data: Any) -> Failure:
-    """Read a Django REST Framework error answer: ``{"detail": "..."}`` (a ``code`` beside it is not a
-    field), ``{"field": ["msg", ...]}`` (nested for list items and objects), ``{"non_field_errors": [...]}``
-    or a bare list of messages. Field messages land in ``errors`` under dotted paths.
-    """
-    if isinstance(data, str) and data.strip():
-        return Failure(excerpt(data))
-    if not isinstance(data, dict | list):
-        return Failure(f"HTTP {status} with no message")
-    detail = data.get("detail") if isinstance(data, dict) else None
-    if isinstance(detail, str) and isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k != "detail" and isinstance(v, list | dict)}
-    errors: dict[str, list[str]] = {}
-    _flatten_errors(data, "", errors)
-    parts = [f"{k}: {'; '.join(v)}" if k != "non_field_errors" else "; ".join(v) for k, v in errors.items()]
-    message = "; ".join(([detail] if isinstance(detail, str) else []) + parts)
-    return Failure(excerpt(message, 500) if message else f"HTTP {status} with no message", errors=errors)
-
-
-def _flatten_errors(value: Any, path: str, out: dict[str, list[str]]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _flatten_errors(item, f"{path}.{key}" if path else str(key), out)
-    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        out.setdefault(path or "non_field_errors", []).extend(value)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if item:  # DRF puts {} for the list items that were fine
-                _flatten_errors(item, f"{path}[{index}]", out)
-    elif value is not None:
-        out.setdefault(path or "non_field_errors", []).append(str(value))
+__all__ = ["AsyncSalesbricks", "Salesbricks", "update_call"]
 
 
 SALESBRICKS: Final = Provider(
@@ -72,7 +37,6 @@ SALESBRICKS: Final = Provider(
 )
 
 IDEMPOTENCY_HEADER: Final = "X-SALESBRICKS-IDEMPOTENT-OPERATION-KEY"
-_CONVERTER = make_converter()
 
 
 def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, str | None]:
@@ -91,14 +55,6 @@ def _safety(send_invoice: object, idempotency_key: object) -> tuple[Safety, str 
         IDEMPOTENCY_HEADER,
     )
     return Safety.IDEMPOTENT_WITH_KEY, key
-
-
-def _result(data: Any) -> InvoiceUpdateResult:
-    return structure(_CONVERTER, data, InvoiceUpdateResult)
-
-
-def _keyed_result(key: str) -> Callable[[Any], InvoiceUpdateResult]:
-    return lambda data: attrs.evolve(_result(data), idempotency_key=key)
 
 
 def update_call(
@@ -158,7 +114,7 @@ def update_call(
     return Call(
         "PATCH",
         "/invoices/{invoice_id}",
-        parse=_result if key is None else _keyed_result(key),
+        parse=parse_result if key is None else keyed_result(key),
         ids={"invoice_id": invoice_id},
         headers={} if key is None else {IDEMPOTENCY_HEADER: key},
         body=Multipart(fields=parts + config, files=files),

@@ -10,7 +10,8 @@
         client.invoices.update(42, status="Unpaid", items={13: line})
 """
 
-from ._client import MAX_INPUT_VARS, MESSAGE_HINTS, AsyncWhmcs, Whmcs
+from ._answers import MESSAGE_HINTS
+from ._client import MAX_INPUT_VARS, AsyncWhmcs, Whmcs
 from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
 
 __all__ = [

@@ -16,21 +16,18 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
 
-from .._answers import Failure, Hints
-from .._answers import read_error as default_read_error
 from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Provider, SyncClient
-from .._convert import amount, make_converter, structure, whole
-from .._errors import ValidationError, bad_answer
+from .._errors import ValidationError
 from .._forms import form_size
 from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
+from ._answers import check_envelope, parse_invoice, parse_update, read_error, success
 from ._models import (
     UPDATE_FIELDS,
     Invoice,
-    InvoiceItem,
     ItemChange,
     NewItem,
     Status,
@@ -48,7 +45,6 @@ __all__ = [
     "Whmcs",
     "action_call",
     "get_invoice_call",
-    "parse_invoice",
     "update_invoice_call",
 ]
 
@@ -60,189 +56,9 @@ ENDPOINT: Final = "/includes/api.php"
 #: bigger request is refused before it is sent. An install may raise the limit; change it here.
 MAX_INPUT_VARS: Final = 1000
 _AUTH_FIELDS: Final = 3  # identifier, secret, accesskey: counted against MAX_INPUT_VARS
-#: Error messages -> the HTTP status whose error class they raise (first match wins, case-insensitive).
-#: [DOC UpdateInvoice] "Invoice ID Not Found", "Invoice must be in Draft status to be published";
-#: [3P] "Authentication Failed", "Invalid or missing credentials", "Invalid IP <ip>", "Forbidden IP <ip>",
-#: "Invalid Permissions: API action ... is not allowed", "Access Denied". Anything else: 400.
-MESSAGE_HINTS: Final[tuple[tuple[str, int], ...]] = (
-    ("authentication failed", 401),
-    ("invalid or missing credentials", 401),
-    ("invalid ip", 403),
-    ("forbidden ip", 403),
-    ("invalid permissions", 403),
-    ("access denied", 403),
-    ("not found", 404),
-    ("must be in draft status", 409),
-)
-_HINTS: Final = Hints(*MESSAGE_HINTS)
-
-
-# -- answers ---------------------------------------------------------------------------------------------
-
-
-_VERDICTS: Final = ("success", "error")
-
-
-def outcome(data: Any) -> str | None:
-    """WHMCS's verdict on a call: ``result``, else ``status`` when it says success/error (``GetEmails``
-    and a few other actions use it), else ``"error"`` for an answer that carries only a ``warning``.
-
-    ``result`` is the string ``"success"`` or ``"error"`` by WHMCS's spec, and is read as exactly that:
-    any other value (``true``, ``1``, ``"ok"``) is no verdict, so None, and the parser raises DecodeError
-    rather than guess. None too when the answer is not a WHMCS result at all.
-    """
-    if not isinstance(data, dict):
-        return None
-    verdict = data.get("result")
-    if verdict is None and data.get("status") in _VERDICTS:
-        verdict = data["status"]
-    if verdict is None and "warning" in data:
-        return "error"
-    return verdict if verdict in _VERDICTS else None
-
-
-def hint_for(message: str) -> int | None:
-    """The HTTP status whose error class a WHMCS error message raises, from :data:`MESSAGE_HINTS`."""
-    return _HINTS(message)
-
-
-def _message(data: dict[str, Any]) -> str:
-    parts = [
-        data[k].strip() for k in ("message", "warning") if isinstance(data.get(k), str) and data[k].strip()
-    ]
-    return "; ".join(parts) or "result=error with no message"
-
-
-def check_envelope(data: Any) -> Failure | None:
-    """An HTTP-2xx answer saying ``result=error``: a Failure whose class comes from its message."""
-    verdict = outcome(data)
-    if verdict is None or verdict == "success":
-        return None  # success, or no verdict at all (the parser raises DecodeError for that)
-    message = _message(data)
-    return Failure(message, hint=hint_for(message) or 400)
-
-
-def read_error(status: int, data: Any) -> Failure:
-    """An HTTP-error answer (e.g. 403 + ``result=error`` for bad credentials, or a web server's page)."""
-    if isinstance(data, dict) and outcome(data) not in (None, "success"):
-        message = _message(data)
-    else:
-        message = default_read_error(status, data).message
-    return Failure(message, hint=hint_for(message) if status < 500 else None)
 
 
 WHMCS: Final = Provider("whmcs", None, read_error=read_error, check_envelope=check_envelope)
-_CONVERTER: Final = make_converter()
-
-
-def _success(data: Any) -> dict[str, Any]:
-    if isinstance(data, dict) and outcome(data) == "success":
-        return data
-    if data is None:
-        why = "the answer was empty (WHMCS printed nothing; its PHP error log may say why)"
-    elif isinstance(data, dict) and data.get("result") is not None:
-        why = f"its result is {data['result']!r}, not 'success' or 'error'"
-    elif isinstance(data, dict):
-        keys = ", ".join(sorted(str(k) for k in data)[:10])
-        why = f"the answer has no result field (keys: {keys or 'none'})"
-    else:
-        why = f"the answer is a JSON {type(data).__name__}, not a WHMCS result object"
-    raise bad_answer(why)
-
-
-def _parse_update(data: Any) -> UpdateInvoiceResult:
-    return structure(_CONVERTER, _success(data), UpdateInvoiceResult)
-
-
-#: The GetInvoice keys :class:`Invoice` reads (wire name -> attribute); the rest land in ``Invoice.extra``.
-_INVOICE_FIELDS: Final = {
-    "invoicenum": "invoice_num",
-    "paymentmethod": "payment_method",
-    "notes": "notes",
-    "status": "status",
-}
-_INVOICE_MONEY: Final = {
-    "subtotal": "subtotal",
-    "credit": "credit",
-    "tax": "tax",
-    "tax2": "tax2",
-    "total": "total",
-    "balance": "balance",
-    "taxrate": "tax_rate",
-    "taxrate2": "tax_rate2",
-}
-_INVOICE_DATES: Final = {"date": "date", "duedate": "due_date"}
-_ENVELOPE: Final = frozenset({"result", "invoiceid", "userid", "datepaid", "items", *_INVOICE_FIELDS,
-                              *_INVOICE_MONEY, *_INVOICE_DATES})  # fmt: skip
-
-
-def parse_invoice(data: Any) -> Invoice:
-    """Read a ``GetInvoice`` answer into :class:`Invoice`; a shape it cannot read is a DecodeError.
-
-    WHMCS writes an empty collection as ``""`` (so ``items`` is ``""`` for an invoice without lines), a
-    single element sometimes as an object rather than a list, numbers as text, and "never" as
-    ``0000-00-00``: each is read here, once.
-    """
-    answer = _success(data)
-    try:
-        values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
-        for key, name in _INVOICE_FIELDS.items():
-            values[name] = str(answer.get(key) or "")
-        for key, name in _INVOICE_MONEY.items():
-            values[name] = _decimal(answer.get(key, "0"))
-        for key, name in _INVOICE_DATES.items():
-            values[name] = _when(answer.get(key), dt.date.fromisoformat)
-        values["date_paid"] = _when(answer.get("datepaid"), _datetime)
-        values["user_id"] = None if answer.get("userid") in (None, "") else whole(answer["userid"])
-        values["items"] = tuple(_item(raw) for raw in _collection(answer.get("items"), "item"))
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise bad_answer(
-            f"the GetInvoice answer does not fit Invoice ({type(exc).__name__}: {exc})"
-        ) from None
-    values["extra"] = {k: v for k, v in answer.items() if k not in _ENVELOPE}
-    return Invoice(**values)
-
-
-def _collection(value: Any, key: str) -> list[Any]:
-    if value in (None, "", []):  # WHMCS: "" for an empty collection
-        return []
-    if not isinstance(value, dict):
-        raise TypeError(f"items is a {type(value).__name__}, not an object")
-    inner = value.get(key, [])
-    if inner in (None, ""):
-        return []
-    return [inner] if isinstance(inner, dict) else list(inner)
-
-
-def _item(raw: Any) -> InvoiceItem:
-    if not isinstance(raw, dict):
-        raise TypeError(f"an item is a {type(raw).__name__}, not an object")
-    return InvoiceItem(
-        id=whole(raw["id"]),
-        description=str(raw.get("description") or ""),
-        amount=_decimal(raw.get("amount", "0")),
-        taxed=str(raw.get("taxed", "0")).strip().lower() in {"1", "true"},
-        type=str(raw.get("type") or ""),
-        rel_id=whole(raw.get("relid") or 0),
-    )
-
-
-def _decimal(value: Any) -> Decimal:
-    return amount("0" if isinstance(value, str) and not value.strip() else value)
-
-
-def _when(value: Any, read: Callable[[str], R]) -> R | None:
-    if value in (None, "") or str(value).startswith("0000-00-00"):
-        return None
-    return read(str(value))
-
-
-def _datetime(value: str) -> dt.datetime:
-    return (
-        dt.datetime.fromisoformat(value.replace(" ", "T"))
-        if " " in value
-        else dt.datetime.fromisoformat(value)
-    )
 
 
 def get_invoice_call(invoice_id: int, *, extra_headers: Mapping[str, str] | None = None) -> Call[Invoice]:
@@ -332,7 +148,7 @@ def update_invoice_call(
     if not form_size(form):  # nothing that reaches WHMCS
         some_change(())
     fields = {"invoiceid": invoice, **form}
-    return _action_call("UpdateInvoice", fields, _parse_update, update_safety(fields), "items", extra_headers)
+    return _action_call("UpdateInvoice", fields, parse_update, update_safety(fields), "items", extra_headers)
 
 
 def action_call(
@@ -358,7 +174,7 @@ def action_call(
     """
     name = action_name(action)
     safety = Safety.IDEMPOTENT if boolean(idempotent, "idempotent") else Safety.UNSAFE
-    return _action_call(name, action_params(params), _success, safety, "params", extra_headers)
+    return _action_call(name, action_params(params), success, safety, "params", extra_headers)
 
 
 # -- the clients -----------------------------------------------------------------------------------------

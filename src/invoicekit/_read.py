@@ -1,0 +1,301 @@
+"""Answers -> attrs result classes: one function per class, generated (``exec``) on its first use.
+
+A provider declares a reader once, ``READ = reader(InvoiceResponse, wire_name=camel)``, and its parser
+calls ``READ(data)``. The first call generates, for the class and every class nested in it, a function
+that reads a decoded JSON object in one pass: each field's wire key (the provider's naming rule, or
+``wire("name")`` in the field's metadata), its type checked as written, a missing key -> the field's
+default (a field without one is required), unknown keys -> the ``extra()`` bag when the class has one.
+No cattrs: nothing is imported on the first answer, and a call pays a few dict lookups per field.
+
+What each annotation accepts (a decoded JSON value; anything else is a mismatch):
+
+- ``str``, ``bool``: exactly that JSON type; ``int``: a JSON integer (never ``true``) or its decimal text
+  (WHMCS sends ids as text), at most :data:`~invoicekit._convert.MAX_DIGITS` digits.
+- ``Decimal``: :func:`~invoicekit._convert.amount` (a number or its text, finite); ``datetime``: ISO 8601
+  text (``Z`` read); ``date``: ISO text (the first 10 characters, so a date-time reads as its date).
+- an ``Enum``: one of its values; ``list[T]``, ``tuple[T, ...]``, ``Sequence[T]``: a JSON list;
+  ``dict[str, Any]`` / ``Mapping[str, Any]``: a JSON object (copied); ``Any``: the value as decoded.
+- ``T | None``: null or a ``T``; a union of ``str``/``int``/``bool``(/``None``) takes exactly those JSON
+  types, as they are (no text read as a number); ``Unset`` in a union is ignored (an answer never holds
+  it); a nested attrs class: its own generated reader.
+
+A mismatch is a :class:`DecodeError` "the answer does not fit X (why @ $.where)" naming the wire path
+and the kind of value found (never the value: an answer may echo a credential), raised outside any
+``except`` so nothing is chained. The client core re-raises it with the real status and provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._convert import _EXTRA, _WIRE, MAX_DIGITS, amount, iso_datetime, json_kind
+from ._errors import bad_answer
+from ._unset import Unset
+
+__all__ = ["Reader", "reader"]
+
+T = TypeVar("T")
+_MISSING: Any = object()
+_LIMIT = 10**MAX_DIGITS
+_WHOLE = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}").fullmatch
+
+
+class _Mismatch(Exception):
+    """Internal: where (wire keys and indexes, innermost last) and why an answer does not fit."""
+
+    def __init__(self, why: str, where: tuple[str | int, ...]) -> None:
+        super().__init__(why)
+        self.why = why
+        self.where = where
+
+    def at(self, *outer: str | int) -> _Mismatch:
+        self.where = (*outer, *self.where)
+        return self
+
+    def text(self) -> str:
+        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.where)
+        return f"{self.why} @ {path}"
+
+
+class Reader(Generic[T]):
+    """Reads a decoded answer into *cls*; see :func:`reader`. Generated on the first call."""
+
+    __slots__ = ("_fn", "cls", "wire_name")
+
+    def __init__(self, cls: type[T], wire_name: Callable[[str], str]) -> None:
+        self.cls = cls
+        self.wire_name = wire_name
+        self._fn: Callable[[Any], T] | None = None
+
+    def __repr__(self) -> str:
+        return f"Reader({self.cls.__qualname__})"
+
+    def __call__(self, data: Any) -> T:
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = _generate(self.cls, self.wire_name, {})
+        try:
+            return fn(data)
+        except _Mismatch as exc:
+            why = exc.text()
+        # Raised here, outside the handler: no __cause__, no __context__ (the answer may echo a secret).
+        raise bad_answer(f"the answer does not fit {self.cls.__name__} ({why})")
+
+
+def reader(cls: type[T], *, wire_name: Callable[[str], str] = str) -> Reader[T]:
+    """A reader of answers into the attrs class *cls*; *wire_name* maps attribute names to wire keys
+    (``camel`` for Payabli), for *cls* and the classes nested in it. Nothing is generated until it is
+    first called.
+    """
+    return Reader(cls, wire_name)
+
+
+def _fail(why: str, value: Any, where: tuple[str | int, ...]) -> _Mismatch:
+    return _Mismatch(f"expected {why}, got {json_kind(value)}", where)
+
+
+def _decimal(value: Any, where: tuple[str | int, ...]) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and (not value or value.adjusted() < MAX_DIGITS):
+        return value  # what amount() gives for it, without the round trip through text
+    try:
+        return amount(value)
+    except (TypeError, ValueError, ArithmeticError):
+        pass
+    raise _fail("a finite number", value, where)  # outside the handler: nothing chained
+
+
+def _moment(read: Callable[[str], Any], what: str) -> Callable[[Any, tuple[str | int, ...]], Any]:
+    def convert(value: Any, where: tuple[str | int, ...]) -> Any:
+        if isinstance(value, str):
+            try:
+                return read(value)
+            except ValueError:
+                pass
+        raise _fail(what, value, where)
+
+    return convert
+
+
+_datetime = _moment(iso_datetime, "an ISO 8601 date-time")
+_date = _moment(lambda text: dt.date.fromisoformat(text[:10]), "an ISO 8601 date")
+
+
+def _enum(kind: type[enum.Enum], value: Any, where: tuple[str | int, ...]) -> Any:
+    if not isinstance(value, bool):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    raise _Mismatch(f"expected one of the values of {kind.__name__}, got {json_kind(value)}", where)
+
+
+_SCALAR_CHECKS = {
+    str: ("isinstance({v}, str)", "a string"),
+    int: ("type({v}) is int", "an integer"),
+    bool: ("type({v}) is bool", "true or false"),
+    type(None): ("{v} is None", "null"),
+}
+
+
+def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str]) -> Callable[[Any], Any]:
+    """Write and exec one reader for *cls* (and, first, for the attrs classes its fields hold)."""
+    ns: dict[str, Any] = {
+        "_M": _Mismatch,
+        "_fail": _fail,
+        "_MISSING": _MISSING,
+        "_LIMIT": _LIMIT,
+        "_WHOLE": _WHOLE,
+        "_decimal": _decimal,
+        "_datetime": _datetime,
+        "_date": _date,
+        "_enum": _enum,
+        "cls": cls,
+    }
+    done[cls] = "busy"
+    hints = typing.get_type_hints(cls)
+    fields = [a for a in attrs.fields(cls) if a.init]
+    bag = next((a for a in fields if a.metadata.get(_EXTRA)), None)
+    lines = [
+        "def read(data):",
+        "    if type(data) is not dict:",
+        "        raise _fail('an object', data, ())",
+    ]
+    if bag is not None:
+        lines.append("    n = 0")
+    known: set[str] = set()
+    args: list[str] = []
+    counter = iter(range(1_000_000))
+
+    def convert(kind: Any, src: str, dst: str, where: str, ind: str) -> list[str]:
+        origin, params = typing.get_origin(kind), typing.get_args(kind)
+        if kind is Any or kind is object:
+            return [f"{ind}{dst} = {src}"]
+        if origin in (typing.Union, types.UnionType):
+            members = [p for p in params if p is not Unset]
+            rest = [p for p in members if p is not type(None)]
+            if len(rest) == 1 and len(members) == 2:
+                inner = convert(rest[0], src, dst, where, ind + "    ")
+                return [f"{ind}if {src} is None:", f"{ind}    {dst} = None", f"{ind}else:", *inner]
+            if len(rest) == 1:
+                return convert(rest[0], src, dst, where, ind)
+            if all(p in _SCALAR_CHECKS for p in members):
+                test = " or ".join(_SCALAR_CHECKS[p][0].format(v=src) for p in members)
+                what = " or ".join(_SCALAR_CHECKS[p][1] for p in members)
+                return [
+                    f"{ind}if not ({test}):",
+                    f"{ind}    raise _fail({what!r}, {src}, {where})",
+                    f"{ind}{dst} = {src}",
+                ]
+            raise TypeError(f"{cls.__name__}: no reader for the union {kind}")
+        if kind is str:
+            return [
+                f"{ind}if not isinstance({src}, str):",
+                f"{ind}    raise _fail('a string', {src}, {where})",
+                f"{ind}{dst} = {src}",
+            ]
+        if kind is bool:
+            return [
+                f"{ind}if type({src}) is not bool:",
+                f"{ind}    raise _fail('true or false', {src}, {where})",
+                f"{ind}{dst} = {src}",
+            ]
+        if kind is int:
+            return [
+                f"{ind}if type({src}) is int and -_LIMIT < {src} < _LIMIT:",
+                f"{ind}    {dst} = {src}",
+                f"{ind}elif type({src}) is str and _WHOLE({src}):",
+                f"{ind}    {dst} = int({src})",
+                f"{ind}else:",
+                f"{ind}    raise _fail('a whole number of at most {MAX_DIGITS} digits', {src}, {where})",
+            ]
+        if kind is Decimal:
+            return [f"{ind}{dst} = _decimal({src}, {where})"]
+        if kind is dt.datetime:
+            return [f"{ind}{dst} = _datetime({src}, {where})"]
+        if kind is dt.date:
+            return [f"{ind}{dst} = _date({src}, {where})"]
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            name = f"e{next(counter)}"
+            ns[name] = kind
+            return [f"{ind}{dst} = _enum({name}, {src}, {where})"]
+        if isinstance(kind, type) and attrs.has(kind):
+            if done.get(kind) == "busy":
+                raise TypeError(f"{cls.__name__}: a class that holds itself ({kind.__name__}) has no reader")
+            name = f"r{next(counter)}"
+            ns[name] = _generate(kind, wire_name, done)
+            return [
+                f"{ind}try:",
+                f"{ind}    {dst} = {name}({src})",
+                f"{ind}except _M as exc:",
+                f"{ind}    raise exc.at(*{where})",
+            ]
+        if origin in (dict, Mapping) or kind is dict:
+            if params and (params[0] is not str or params[1] not in (Any, object)):
+                raise TypeError(f"{cls.__name__}: no reader for {kind} (only dict[str, Any])")
+            return [
+                f"{ind}if type({src}) is not dict:",
+                f"{ind}    raise _fail('an object', {src}, {where})",
+                f"{ind}{dst} = dict({src})",
+            ]
+        if origin in (list, tuple, Sequence) or kind in (list, tuple):
+            item = params[0] if params else Any
+            if origin is tuple and not (len(params) == 2 and params[1] is Ellipsis):
+                raise TypeError(f"{cls.__name__}: no reader for {kind} (only tuple[T, ...])")
+            make = "tuple" if origin is tuple or kind is tuple else "list"
+            head = [f"{ind}if type({src}) is not list:", f"{ind}    raise _fail('a list', {src}, {where})"]
+            if item in (Any, object):
+                return [*head, f"{ind}{dst} = {make}({src})"]
+            i, x, out = (f"{s}{next(counter)}" for s in ("i", "x", "out"))
+            body = convert(item, x, x, f"(*{where}, {i})", ind + "    ")
+            return [
+                *head,
+                f"{ind}{out} = []",
+                f"{ind}for {i}, {x} in enumerate({src}):",
+                *body,
+                f"{ind}    {out}.append({x})",
+                f"{ind}{dst} = {out if make == 'list' else f'tuple({out})'}",
+            ]
+        raise TypeError(f"{cls.__name__}: no reader for {kind!r}")
+
+    for a in fields:
+        if a is bag:
+            continue
+        key = str(a.metadata.get(_WIRE, wire_name(a.name)))
+        known.add(key)
+        var = f"a{next(counter)}"
+        where = f"({key!r},)"
+        lines.append(f"    v = data.get({key!r}, _MISSING)")
+        lines.append("    if v is _MISSING:")
+        if a.default is attrs.NOTHING:
+            lines.append(f"        raise _M('required field missing', {where})")
+        elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
+            if a.default.takes_self:
+                raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
+            ns[f"f_{var}"] = a.default.factory
+            lines.append(f"        {var} = f_{var}()")
+        else:
+            ns[f"d_{var}"] = a.default
+            lines.append(f"        {var} = d_{var}")
+        lines.append("    else:")
+        if bag is not None:
+            lines.append("        n += 1")
+        lines.extend(convert(hints.get(a.name, a.type), "v", var, where, "        "))
+        args.append(f"{a.alias}={var}")
+    if bag is not None:
+        ns["_KNOWN"] = frozenset(known)
+        lines.append("    bag = {} if len(data) == n else {k: x for k, x in data.items() if k not in _KNOWN}")
+        args.append(f"{bag.alias}=bag")
+    lines.append(f"    return cls({', '.join(args)})")
+    exec(compile("\n".join(lines), f"<invoicekit reader of {cls.__qualname__}>", "exec"), ns)  # noqa: S102
+    done[cls] = "done"
+    fn: Callable[[Any], Any] = ns["read"]
+    return fn
