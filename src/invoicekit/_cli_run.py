@@ -28,7 +28,7 @@ from invoicekit import InvoiceKitError, ValidationError
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
 from ._errors import controls
 from ._files import File
-from ._structure import Naming, Structurer, keywords, python_names
+from ._structure import Naming, Structurer, extra_hints, keywords, loads, python_names
 from ._unset import UNSET
 
 __all__ = ["InputError", "run", "to_data"]
@@ -173,7 +173,7 @@ def load_json(source: str, option: str) -> Any:
     except UnicodeDecodeError:
         raise InputError(f"{option} {source}: not UTF-8 text") from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        return loads(text)
     except json.JSONDecodeError as exc:
         where = "stdin" if source == "-" else source
         raise InputError(
@@ -186,15 +186,13 @@ def load_json(source: str, option: str) -> Any:
         raise InputError(f"{option} {source}: {exc}") from None
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _payabli_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
     from ._convert import camel
+    from ._fields import wire_key
 
-    if attribute is not None and "invoicekit.wire" in attribute.metadata:
-        return str(attribute.metadata["invoicekit.wire"])
+    if attribute is not None:
+        with contextlib.suppress(KeyError):  # KeyError: a field not declared through the field layer
+            return wire_key(attribute)  # the field's own wire key (a bill's AdditionalData)
     return camel(name)
 
 
@@ -232,13 +230,20 @@ def flag_value(flag: Flag, raw: Any) -> Any:
         if flag.kind == "decimal":
             return Decimal(raw)
         if flag.kind == "int":
-            return int(raw)
+            return _whole(raw)
         if flag.kind == "ints":
-            return [int(v) for v in raw]
+            return [_whole(v) for v in raw]
     except (ValueError, InvalidOperation):
         what = {"date": "a date (YYYY-MM-DD)", "decimal": "a number"}.get(flag.kind, "a whole number")
         raise InputError(f"invalid input: {flag.flag}: {raw!r} is not {what} (nothing was sent)") from None
     return raw
+
+
+def _whole(raw: str) -> int:
+    """ASCII digits as an int (int() also reads "1_0" as 10, and any script's digits)."""
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(raw)
+    return int(raw)
 
 
 # -- the commands -----------------------------------------------------------------------------------
@@ -420,12 +425,9 @@ def _apply(args: argparse.Namespace) -> tuple[Any, Callable[[], Any], Callable[[
         data = load_json(args.extra, "--extra")
         if not isinstance(data, dict):
             raise InputError("--extra: must be a JSON object of native arguments")
-        native = {"upflow": "upload_pdf", "invoro": "update_draft"}.get(provider, "update")
-        hints = _keywords(client, native)
+        hints = extra_hints(provider, type(client.invoices))
         with _reading():
-            options["extra"] = {
-                k: Structurer().value(v, hints.get(k, Any), f"--extra $.{k}") for k, v in data.items()
-            }
+            options["extra"] = Structurer().apply_extra(data, hints, "--extra $")
     if args.base is not None:
         if provider != "invoro":
             raise InputError("--base: only Invoro takes the draft as it is now", EXIT["usage"])

@@ -27,14 +27,14 @@ import httpx
 
 from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
 from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
-from ._call import Call, Multipart, build_request, new_boundary, with_extra_headers
+from ._call import Call, Multipart, build_request, files_in, new_boundary, with_extra_headers
 from ._errors import (
     DecodeError,
     OutcomeUnknownError,
     TransportError,
     ValidationError,
 )
-from ._files import FileReadError
+from ._files import FileReadError, release
 from ._limits import (
     DEADLINE,
     DEFAULT_DEADLINE,
@@ -238,14 +238,18 @@ class BaseClient:
 
     def _begin(self, call: Call[R], extra_headers: Mapping[str, str] | None) -> tuple[Call[R], _Attempts]:
         """The call with the caller's *extra_headers* (checked here, before any request) and its counters."""
-        capture = DRY_RUN.get()
-        if capture is not None:  # a dry run (invoicekit._change.describe_send): described, never sent
-            capture(self, call, extra_headers)
-        if extra_headers is None:
-            extra_headers = call.extra_headers
-        if extra_headers is not None:
-            protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
-            call = with_extra_headers(call, extra_headers, protected=protected)
+        try:
+            capture = DRY_RUN.get()
+            if capture is not None:  # a dry run (invoicekit._change.describe_send): described, never sent
+                capture(self, call, extra_headers)
+            if extra_headers is None:
+                extra_headers = call.extra_headers
+            if extra_headers is not None:
+                protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
+                call = with_extra_headers(call, extra_headers, protected=protected)
+        except BaseException:
+            release(files_in(call.body))  # never sent: what the files' checks kept goes now
+            raise
         return call, _Attempts(deadline=_monotonic() + self._deadline)
 
     def _meta(self, response: httpx.Response, call: Call[Any], state: _Attempts) -> Meta:
@@ -364,6 +368,7 @@ class BaseClient:
             except FileReadError as exc:
                 failure = exc
         if not state.sent:
+            release(files_in(call.body))  # nothing sent: what the files' checks kept goes now
             field = failure.field if isinstance(failure, FileReadError) else "client"
             raise ValidationError(field, f"{failure} (nothing was sent)") from None
         raise _NotStarted(failure)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO, TypeAlias, Union, cast
 
+import attrs
+
 from ._errors import ValidationError
 
 __all__ = ["File", "FileInput", "FileReadError"]
@@ -147,18 +149,22 @@ class File:
         from ._checks import utf8  # loaded by then (every provider checks with it); keeps import light
 
         utf8(self.name_or(""), f"{field}.filename")
-        head, size = self._peek(field)
-        if sized and size < 0:
-            raise ValidationError(field, ONE_SHOT_IN_JSON)
-        if size == 0 or head == b"":
-            raise ValidationError(field, "the file is empty")
-        if pdf and not head.startswith(_PDF_MAGIC):
-            raise ValidationError(field, "not a PDF (a PDF file starts with '%PDF-')")
-        if max_size is not None and size > max_size:
-            raise ValidationError(field, f"{size} bytes is over the provider's limit of {max_size} bytes")
+        head, size = self._peek(field, keep=True)
+        try:
+            if sized and size < 0:
+                raise ValidationError(field, ONE_SHOT_IN_JSON)
+            if size == 0 or head == b"":
+                raise ValidationError(field, "the file is empty")
+            if pdf and not head.startswith(_PDF_MAGIC):
+                raise ValidationError(field, "not a PDF (a PDF file starts with '%PDF-')")
+            if max_size is not None and size > max_size:
+                raise ValidationError(field, f"{size} bytes is over the provider's limit of {max_size} bytes")
+        except ValidationError:
+            self._kept = None  # refused: nothing will send it
+            raise
         return size
 
-    def _peek(self, field: str) -> tuple[bytes, int]:
+    def _peek(self, field: str, *, keep: bool = False) -> tuple[bytes, int]:
         source = self.source
         if isinstance(source, bytes):
             return source[:5], len(source)
@@ -167,7 +173,7 @@ class File:
                 handle, info = _open_path_info(source)
                 size = info.st_size
                 with handle:
-                    if not 0 < size <= _KEEP:
+                    if not (keep and 0 < size <= _KEEP):
                         return handle.read(5), size
                     data = handle.read(_KEEP + 1)
                 if len(data) == size:  # (else it changed while read: not kept, read again when sent)
@@ -280,6 +286,28 @@ class File:
     def size(self) -> int:
         """Bytes from the start position to the end (``-1`` for a one-shot stream)."""
         return self._peek("file")[1]
+
+
+def release(value: object, depth: int = 0) -> None:
+    """Drop what :meth:`File.check` kept of each file in *value* (a ``File``, or one inside lists, tuples,
+    dict values or an attrs instance's fields, a few levels deep), for a call that will not send it: a
+    caller may hold its files long after (changes planned, calls refused before sending).
+    """
+    if isinstance(value, File):
+        value._kept = None
+        return
+    if depth >= 4:
+        return
+    try:  # a caller's odd container (a dict whose values() raises) never replaces the error under way
+        if isinstance(value, dict):
+            value = list(dict.values(value))
+        elif attrs.has(type(value)):
+            value = [getattr(value, f.name, None) for f in attrs.fields(cast(Any, type(value)))]
+        if isinstance(value, list | tuple):
+            for item in tuple(value):
+                release(item, depth + 1)
+    except Exception:  # noqa: S110 - nothing kept is then only memory, freed with the file
+        pass
 
 
 def _filename(value: str | None) -> str | None:

@@ -38,6 +38,7 @@ import httpx
 
 from ._client import BaseClient
 from ._errors import ValidationError
+from ._files import release
 from ._response import RawResponse, async_raw_response, raw_response
 from ._retry import RetryPolicy
 from ._unset import UNSET
@@ -390,19 +391,27 @@ def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[
 # -- the methods: made once per class, nothing but the call at call time -----------------------------------
 
 
+#: A builder that raises after checking a file (another argument is refused) leaves what the check kept
+#: on it: released, from the arguments, before the error goes on (no cost when it does not raise).
+_BUILT = (
+    "try:\n        __call = __builder({0})\n"
+    "    except BaseException:\n        __release([{1}])\n        raise\n    "
+)
+
+
 def _sync_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    return _forwarding(builder, "return self._send(__builder({}))")
+    return _forwarding(builder, _BUILT + "return self._send(__call)")
 
 
 def _async_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    return _forwarding(builder, "return await self._send(__builder({}))", is_async=True)
+    return _forwarding(builder, _BUILT + "return await self._send(__call)", is_async=True)
 
 
 def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = False) -> Callable[..., Any]:
     """A method taking *builder*'s own parameters (so a wrong call is Python's TypeError naming the
     method, not the builder) and passing them on as they came: compiled once, no binding at call time.
     """
-    params, passed, defaults = [], [], {}
+    params, passed, values, defaults = [], [], [], {}
     star = False
     for p in inspect.signature(builder).parameters.values():
         if p.default is not p.empty:
@@ -415,6 +424,8 @@ def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = F
         elif p.kind is p.VAR_KEYWORD:
             params.append(f"**{p.name}")
             passed.append(f"**{p.name}")
+            values.append(f"*{p.name}.values()")
+            continue
         elif p.kind is p.KEYWORD_ONLY:
             if not star:
                 params.append("*")
@@ -424,13 +435,14 @@ def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = F
         else:
             params.append(p.name + default)
             passed.append(p.name)
+        values.append(passed[-1].partition("=")[2] or passed[-1])
     only = [p for p in inspect.signature(builder).parameters.values() if p.kind is p.POSITIONAL_ONLY]
     # self is positional-only: a builder's own ``self=`` (WHMCS ``**params``) stays the builder's
     params.insert(len(only), "/")
     source = "{}def method(self, {}):\n    {}\n".format(
-        "async " if is_async else "", ", ".join(params), body.format(", ".join(passed))
+        "async " if is_async else "", ", ".join(params), body.format(", ".join(passed), ", ".join(values))
     )
-    namespace: dict[str, Any] = {"__builder": builder, "__defaults": defaults}
+    namespace: dict[str, Any] = {"__builder": builder, "__defaults": defaults, "__release": release}
     exec(compile(source, f"<invoicekit operation {builder.__qualname__}>", "exec"), namespace)  # noqa: S102
     method: Callable[..., Any] = namespace["method"]
     return method
@@ -444,7 +456,11 @@ def _prepared(self: Any, invoice: object, change: object, options: dict[str, Any
     base = options.pop("base", UNSET) if onto else UNSET
     if options:
         raise TypeError(f"got an unexpected keyword argument {next(iter(options))!r}")
-    return prepare(self._provider_name, invoice, change, on_unsupported, extra, base)
+    try:
+        return prepare(self._provider_name, invoice, change, on_unsupported, extra, base)
+    except BaseException:
+        release([change, extra])  # refused after a file was checked: what the check kept goes now
+        raise
 
 
 # The made functions take **options (not keywords with defaults): their signature is the one written out.

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
+import os
 import re
 import types
 import typing
@@ -24,12 +26,36 @@ from typing import Any
 import attrs
 
 from ._errors import ValidationError
+from ._files import File
 from ._unset import UNSET
 
-__all__ = ["Naming", "Structurer", "keywords", "python_names"]
+__all__ = ["Naming", "Structurer", "extra_hints", "keywords", "loads", "python_names"]
 
 #: How the JSON names a model's field (or, with None, an argument): its Python name, or a wire name.
 Naming = Callable[[str, "attrs.Attribute[Any] | None"], str]
+
+
+def loads(text: str) -> Any:
+    """JSON text as the command line and bulk read it: a number with a fraction or an exponent is its exact
+    Decimal (never a float's rounding); NaN, the infinities and a key given twice in one object (JSON
+    leaves its meaning undefined: the last one would win, silently) raise ValueError.
+    """
+    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"{key!r} given twice in one object")
+            seen.add(key)
+    return out
 
 
 def python_names(name: str, attribute: attrs.Attribute[Any] | None) -> str:
@@ -46,6 +72,16 @@ def keywords(method: Callable[..., Any]) -> dict[str, Any]:
     if parameters and parameters[0].name == "self":
         parameters = parameters[1:]
     return {p.name: p.annotation for p in parameters[1:] if p.name != "extra_headers"}
+
+
+def extra_hints(provider: str, invoices: type) -> dict[str, Any]:
+    """The keyword arguments ``apply`` takes in ``extra=`` for *provider*: those of the native operation it
+    calls (Upflow's ``upload_pdf``, Invoro's ``update_draft``, the others' ``update``); *invoices* is the
+    class of the client's ``invoices``.
+    """
+    return keywords(
+        getattr(invoices, {"upflow": "upload_pdf", "invoro": "update_draft"}.get(provider, "update"))
+    )
 
 
 _SEQUENCES = {list, tuple, Sequence, typing.get_origin(Sequence[int])}
@@ -77,6 +113,14 @@ def _item(hint: Any) -> Any:
     return args[-1] if typing.get_origin(hint) in _MAPPINGS else args[0]
 
 
+def _at(path: str, key: object) -> str:
+    """*path* and one key more: ``.key``, or ``['…']`` (escaped) for a key that would not print as it is
+    (CR/LF, ESC, a lone surrogate: the error is printed and logged).
+    """
+    shown = str(key)
+    return f"{path}.{shown}" if shown.isprintable() else f"{path}[{shown!r}]"
+
+
 def _date(data: Any, kind: Any, path: str) -> Any:
     if not isinstance(data, str):
         raise ValidationError(path, "must be a date as text (YYYY-MM-DD)")
@@ -87,21 +131,28 @@ def _date(data: Any, kind: Any, path: str) -> Any:
 
 
 def _decimal(data: float | str, path: str) -> Decimal:
-    """A JSON number read as a float (its shortest text, never its binary value), or money as text."""
+    """A JSON number read as a float (its shortest text, never its binary value), or money as text; never
+    NaN nor an infinity (``"NaN"`` is text Decimal reads, not a number).
+    """
     try:
-        return Decimal(str(data) if isinstance(data, float) else data.strip())
+        number = Decimal(str(data) if isinstance(data, float) else data.strip())
     except InvalidOperation:
         raise ValidationError(path, f"{data!r} is not a number") from None
+    if not number.is_finite():
+        raise ValidationError(path, f"{data!r} is not a number")
+    return number
 
 
 class Structurer:
     """JSON data -> the library's models and argument types; *naming* says how the JSON names the fields
-    (:func:`python_names`, or a provider's wire names). Each method takes the JSON *path* of its data and
-    raises ValidationError naming the path below it.
+    (:func:`python_names`, or a provider's wire names); a relative path given for a file is read from the
+    folder *root* (bulk: the job file's folder), else from the working directory. Each method takes the
+    JSON *path* of its data and raises ValidationError naming the path below it.
     """
 
-    def __init__(self, naming: Naming = python_names) -> None:
+    def __init__(self, naming: Naming = python_names, root: str | os.PathLike[str] | None = None) -> None:
         self.naming = naming
+        self.root = root
 
     def arguments(
         self, data: Mapping[str, Any], hints: Mapping[str, Any], path: str, what: str
@@ -116,10 +167,16 @@ class Structurer:
             name = names.get(key)
             if name is None:
                 raise ValidationError(
-                    f"{path}.{key}", f"is not an argument of {what} (one of: {', '.join(names)})"
+                    _at(path, key), f"is not an argument of {what} (one of: {', '.join(names)})"
                 )
-            out[name] = self.value(value, hints[name], f"{path}.{key}")
+            out[name] = self.value(value, hints[name], _at(path, key))
         return out
+
+    def apply_extra(self, data: Mapping[str, Any], hints: Mapping[str, Any], path: str) -> dict[str, Any]:
+        """*data* (a JSON object for ``apply``'s ``extra=``) by *hints* (:func:`extra_hints`); a key they do
+        not name is kept as it is (``apply`` refuses it, naming it).
+        """
+        return {k: self.value(v, hints.get(k, Any), _at(path, k)) for k, v in data.items()}
 
     def value(self, data: Any, hint: Any, path: str) -> Any:
         if data is None:
@@ -127,6 +184,8 @@ class Structurer:
         alts = _alternatives(hint)
         if isinstance(data, float | str) and Decimal in alts and str not in alts:
             return _decimal(data, path)
+        if isinstance(data, str) and File in alts and self.root is not None:
+            return os.path.join(self.root, data)  # an absolute path stays as it is
         if len(alts) > 1:
             return self._union(data, alts, path)
         hint = alts[0]
@@ -142,7 +201,7 @@ class Structurer:
             if not isinstance(data, dict):
                 raise ValidationError(path, "must be a JSON object")
             key, item = typing.get_args(hint) or (str, Any)
-            return {self._key(k, key, path): self.value(v, item, f"{path}.{k}") for k, v in data.items()}
+            return {self._key(k, key, path): self.value(v, item, _at(path, k)) for k, v in data.items()}
         if hint is dt.date or hint is dt.datetime:
             return _date(data, hint, path)
         return data  # str, bool, int, Decimal, files (a path), enums by value: the library checks them
@@ -166,12 +225,13 @@ class Structurer:
         return data
 
     @staticmethod
-    def _key(key: str, hint: Any, path: str) -> Any:
+    def _key(key: object, hint: Any, path: str) -> Any:
         if hint is int:
-            try:
-                return int(key)
-            except ValueError:
-                raise ValidationError(path, f"key {key!r} must be a whole number (a line id)") from None
+            if isinstance(key, int) and not isinstance(key, bool):  # a Python mapping's own int keys
+                return key
+            if not (isinstance(key, str) and key.isascii() and key.isdigit()):  # int() reads "1_0", " 1"
+                raise ValidationError(path, f"key {key!r} must be a whole number (a line id)")
+            return int(key)
         return key
 
     def model(self, data: Any, cls: type, path: str) -> Any:
@@ -187,12 +247,12 @@ class Structurer:
             if a is None:
                 unknown[key] = item
                 continue
-            kwargs[a.name] = self.value(item, hints[a.name], f"{path}.{key}")
+            kwargs[a.name] = self.value(item, hints[a.name], _at(path, key))
         if unknown:
             if bag is None:
                 first = next(iter(unknown))
                 known = ", ".join(by_key)
-                raise ValidationError(f"{path}.{first}", f"not a key of {cls.__name__} (one of: {known})")
+                raise ValidationError(_at(path, first), f"not a key of {cls.__name__} (one of: {known})")
             kwargs[bag] = unknown
         missing = [k for k, a in by_key.items() if a.default is attrs.NOTHING and a.name not in kwargs]
         if missing:

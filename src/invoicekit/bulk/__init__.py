@@ -24,7 +24,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from pathlib import Path
 from types import FrameType
 from typing import IO, Any, ParamSpec
 
@@ -34,7 +33,7 @@ from .._errors import ValidationError
 from .._retry import RetryPolicy
 from ._jobs import Job, Native, from_csv, from_jsonl, job_from_json
 from ._journal import STATES as _STATES
-from ._journal import Journal, Record, write_records
+from ._journal import Journal, Record, journal_path, write_records
 from ._progress import Counts, Event, Tracker, log_progress, tqdm_progress
 from ._progress import EventKind as _EventKind
 from ._progress import Progress as _Progress
@@ -161,7 +160,7 @@ def status(journal: str | os.PathLike[str]) -> Report:
     """Read a journal: counts by state and the last run's figures; sends nothing. A path that does not
     exist raises ValidationError.
     """
-    if not Path(journal).exists():
+    if not journal_path(journal).exists():
         raise ValidationError("journal", f"{os.fspath(journal)!r} does not exist")
     opened = Journal(journal)
     try:
@@ -176,6 +175,18 @@ def status(journal: str | os.PathLike[str]) -> Report:
         elapsed = (finished or time.time()) - started
         throughput = finished_jobs / elapsed if elapsed > 0 else 0.0
     return Report(os.fspath(journal), counts, None, elapsed, throughput, interrupted)
+
+
+def _check_run(total: object, retry_failed: object, grace: object, shard_size: object) -> None:
+    """The plain options of :func:`run` (and :func:`arun`), checked before anything runs."""
+    if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
+        raise ValidationError("total", f"must be None or a whole number of jobs, not {total!r}")
+    if not isinstance(retry_failed, bool):  # "no" would be taken as True
+        raise ValidationError("retry_failed", f"must be True or False, not {type(retry_failed).__name__}")
+    if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace < float("inf"):
+        raise ValidationError("grace", f"must be a number of seconds, at least 0, not {grace!r}")
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
+        raise ValidationError("shard_size", f"must be a whole number of jobs, at least 1, not {shard_size!r}")
 
 
 def _settings(
@@ -311,8 +322,7 @@ def run(
     (unsafe ones as unknown), then raises KeyboardInterrupt; a second Ctrl-C stops at once. Returns a
     :class:`Report`. Bad arguments raise ValidationError; a bad job line is journaled as failed.
     """
-    from ._jobs import jobs_from
-
+    _check_run(total, retry_failed, grace, shard_size)
     stop = threading.Event()
     loop_stop: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
@@ -328,16 +338,10 @@ def run(
         previous = signal.signal(signal.SIGINT, interrupt)
     try:
         if executor is not None:
-            from ._executor import check_clients, run_with_executor
-
-            check_clients(clients)
-            settings = _settings(rate, concurrency, storage, retry, clients)  # type: ignore[arg-type]
-            with _Journaled(journal, progress, total) as opened:
-                opened.interrupted = run_with_executor(
-                    jobs_from(jobs), opened.journal, settings, executor, opened.tracker, stop,
-                    retry_failed=retry_failed, grace=grace, shard_size=shard_size,
-                )  # fmt: skip
-            report = opened.report
+            report = _sharded(jobs, journal, clients=clients, rate=rate, concurrency=concurrency,
+                              storage=storage, progress=progress, executor=executor, total=total,
+                              retry_failed=retry_failed, retry=retry, grace=grace, shard_size=shard_size,
+                              stop=stop)  # fmt: skip
         else:
 
             async def main() -> Report:
@@ -363,6 +367,27 @@ def run(
     return report
 
 
+def _sharded(
+    jobs: JobSource, journal: str | os.PathLike[str], *, clients: ClientSource,
+    rate: Mapping[str, str] | None, concurrency: Mapping[str, int] | int | None, storage: str,
+    progress: Progress | None,
+    executor: cf.Executor, total: int | None, retry_failed: bool, retry: RetryPolicy | None, grace: float,
+    shard_size: int, stop: threading.Event,
+) -> Report:  # fmt: skip
+    """:func:`run` with an executor, until it is done or *stop* is set."""
+    from ._executor import check_clients, run_with_executor
+    from ._jobs import jobs_from
+
+    check_clients(clients)
+    settings = _settings(rate, concurrency, storage, retry, clients)  # type: ignore[arg-type]
+    with _Journaled(journal, progress, total) as opened:
+        opened.interrupted = run_with_executor(
+            jobs_from(jobs), opened.journal, settings, executor, opened.tracker, stop,
+            retry_failed=retry_failed, grace=grace, shard_size=shard_size,
+        )  # fmt: skip
+    return opened.report
+
+
 _Awaited = Coroutine[Any, Any, Report]
 
 
@@ -385,7 +410,15 @@ async def arun(*args: Any, **kwargs: Any) -> Report:
     given = inspect.signature(run).bind(*args, **kwargs)
     given.apply_defaults()
     options = dict(given.arguments)
-    if options.pop("executor") is not None:
-        return await asyncio.to_thread(run, *args, **kwargs)
-    del options["shard_size"]  # shards are the executor's
+    _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
+    if options["executor"] is not None:  # run in a thread, told to stop when this is cancelled
+        stop = threading.Event()
+        running = asyncio.ensure_future(asyncio.to_thread(_sharded, **options, stop=stop))
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            stop.set()  # as Ctrl-C: reading stops, in-flight shards get *grace*, the rest stays pending
+            await asyncio.wait({running})
+            raise
+    del options["executor"], options["shard_size"]  # shards are the executor's
     return await _arun(**options, stop=asyncio.Event())

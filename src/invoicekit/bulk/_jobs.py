@@ -11,12 +11,14 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from .._change import InvoiceChange
+from .._checks import utf8
 from .._errors import ValidationError
 
 __all__ = ["PROVIDERS", "Job", "Native", "from_csv", "from_jsonl", "job_from_json", "jobs_from"]
@@ -55,6 +57,9 @@ def _check_job(inst: Job, attribute: object, value: object) -> None:
     account: object = inst.account
     if not isinstance(account, str):
         raise ValidationError("account", f"must be a str, not {type(account).__name__}")
+    utf8(account, "account")  # the journal (SQLite) stores it as UTF-8
+    if isinstance(inst.id, str):
+        utf8(inst.id, "id")
     owner = account.split(":", 1)[0]
     if (":" in account or account in PROVIDERS) and owner != inst.provider:  # another provider's client
         raise ValidationError(
@@ -63,6 +68,8 @@ def _check_job(inst: Job, attribute: object, value: object) -> None:
     invoice: object = inst.invoice
     if isinstance(invoice, bool) or not isinstance(invoice, str | int) or invoice == "":
         raise ValidationError("invoice", f"must be a non-empty str or an int, not {inst.invoice!r}")
+    if isinstance(invoice, str):
+        utf8(invoice, "invoice")
 
 
 @attrs.frozen
@@ -111,7 +118,15 @@ class Job:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    # surrogatepass: a line's text may hold a lone surrogate (its value is refused where it is used)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _loads(text: str) -> Any:
+    """A job's JSON, read as the command line reads it (exact Decimals; no NaN, no key given twice)."""
+    from .._structure import loads
+
+    return loads(text)
 
 
 def jobs_from(source: Iterable[Job] | str | os.PathLike[str]) -> Iterator[Job]:
@@ -141,7 +156,7 @@ def from_jsonl(path: str | os.PathLike[str]) -> Iterator[Job]:
             if not text or text.startswith("#"):
                 continue
             try:
-                data = json.loads(text)
+                data = _loads(text)
             except (ValueError, RecursionError) as exc:
                 raise ValidationError(f"line {number}", f"is not JSON ({exc})") from None
             yield _job_from_json(data, text, path.parent, f"line {number}")
@@ -151,12 +166,18 @@ def job_from_json(data: str | Mapping[str, Any], *, root: str | os.PathLike[str]
     """One job from its JSON Lines form (a line of text, or the decoded object); a relative ``pdf`` path is
     read relative to *root*. Raises ValidationError naming the field.
     """
-    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
-    try:
-        decoded = json.loads(text) if isinstance(data, str) else dict(data)
-    except (ValueError, RecursionError) as exc:
+    try:  # a decoded object is hashed by its JSON text (a Decimal by its digits)
+        text = data if isinstance(data, str) else json.dumps(data, sort_keys=True, default=_number)
+        decoded = _loads(text) if isinstance(data, str) else dict(data)
+    except (ValueError, TypeError, RecursionError) as exc:
         raise ValidationError("job", f"is not JSON ({exc})") from None
     return _job_from_json(decoded, text.strip(), Path(root), "job")
+
+
+def _number(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:
@@ -167,6 +188,11 @@ def from_csv(path: str | os.PathLike[str]) -> Iterator[Job]:
     path = Path(path)
     with path.open(encoding="utf-8-sig", newline="") as rows:  # -sig: a BOM is not part of the header
         reader = csv.DictReader(_text_lines(rows, path))
+        seen: set[str] = set()
+        for name in reader.fieldnames or ():
+            if name in seen:  # DictReader would keep the last column of the name, silently
+                raise ValidationError(f"line 1: {name}", "is a CSV column given twice")
+            seen.add(name)
         for number, row in enumerate(reader, 2):
             where = f"line {number}"
             unknown = sorted(set(row) - {"id", "provider", "invoice", "account", *_CHANGE_FIELDS})
@@ -200,7 +226,10 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
         raw = data["change"]
         if not isinstance(raw, dict):
             raise ValidationError("change", "must be a JSON object")
-        change = _native(raw, data["provider"]) if "op" in raw else _change(raw, root)
+        change = _native(raw, data["provider"], root) if "op" in raw else _change(raw, root)
+        extra = data.get("extra")
+        if isinstance(extra, dict) and isinstance(change, InvoiceChange) and data["provider"] in PROVIDERS:
+            extra = _extra(data["provider"], extra, root)
         job_id = data.get("id", _digest(text))
         if not isinstance(job_id, str | int) or isinstance(job_id, bool) or job_id == "":
             raise ValidationError("id", f"must be a non-empty string, not {job_id!r}")
@@ -210,14 +239,14 @@ def _job_from_json(data: Any, text: str, root: Path, where: str) -> Job:
             change,
             id=str(job_id),
             account=data.get("account") or "",
-            extra=data.get("extra"),
+            extra=extra,
             on_unsupported=data.get("on_unsupported", "raise"),
         )
     except ValidationError as exc:
         raise ValidationError(f"{where}: {exc.field}", exc.rule) from None
 
 
-def _native(raw: dict[str, Any], provider: object) -> Native:
+def _native(raw: dict[str, Any], provider: object, root: Path) -> Native:
     unknown = sorted(set(raw) - {"op", "args"})
     if unknown:
         raise ValidationError(f"change.{unknown[0]}", "a native change has only 'op' and 'args'")
@@ -227,13 +256,14 @@ def _native(raw: dict[str, Any], provider: object) -> Native:
     op = Native(raw["op"]).op
     if provider not in PROVIDERS:
         raise ValidationError("provider", f"must be one of {', '.join(PROVIDERS)}, not {provider!r}")
-    return Native(op, **_structured(str(provider), op, args))
+    return Native(op, **_structured(str(provider), op, args, root))
 
 
-def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
+def _structured(provider: str, op: str, args: dict[str, Any], root: Path) -> dict[str, Any]:
     """JSON values made into what the native method takes, by its annotations (the structurer the command
     line uses too): ISO dates, money as text or numbers, the provider's models from objects with their
-    Python field names (``{"description": ..., "amount": "15.00"}``); errors name the JSON path.
+    Python field names (``{"description": ..., "amount": "15.00"}``), a relative file path read from
+    *root* (as the change form's ``pdf``); errors name the JSON path.
     """
     from .._structure import Structurer, keywords
     from ._runner import _planner
@@ -241,7 +271,17 @@ def _structured(provider: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
     method = getattr(type(_planner(provider).invoices), op, None)
     if method is None or op in {"plan", "apply", "with_raw_response"} or not callable(method):
         raise ValidationError("change.op", f"{provider} has no native operation {op!r}")
-    return Structurer().arguments(args, keywords(method), "change.args", f"{provider} invoices.{op}")
+    structurer = Structurer(root=root)
+    return structurer.arguments(args, keywords(method), "change.args", f"{provider} invoices.{op}")
+
+
+def _extra(provider: str, extra: dict[str, Any], root: Path) -> dict[str, Any]:
+    """A change job's ``extra`` read as the command line reads ``--extra`` (dates, money, models)."""
+    from .._structure import Structurer, extra_hints
+    from ._runner import _planner
+
+    hints = extra_hints(provider, type(_planner(provider).invoices))
+    return Structurer(root=root).apply_extra(extra, hints, "extra")
 
 
 def _change(raw: dict[str, Any], root: Path) -> InvoiceChange:

@@ -97,11 +97,25 @@ class Record:
         return attrs.asdict(self)
 
 
+def journal_path(path: object) -> Path:
+    """*path* (a str or a path) as the journal's Path, if a file can have it: no NUL, no lone surrogate."""
+    if not isinstance(path, str | os.PathLike):
+        raise ValidationError("journal", f"must be a path (str or os.PathLike), not {type(path).__name__}")
+    try:
+        text = os.fspath(path)
+        if not isinstance(text, str) or "\0" in text:
+            raise ValueError
+        text.encode()  # SQLite opens the path as UTF-8
+    except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        raise ValidationError("journal", f"{path!r} cannot be a file's path") from None
+    return Path(text)
+
+
 class Journal:
     """The journal file at *path* (created if missing). Not shared between threads: one runner owns it."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = journal_path(path)
         self._lock: int | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
