@@ -308,8 +308,8 @@ async def test_trickled_headers_are_cut_at_the_deadline_on_either_timeout(
     monkeypatch.setattr(_client, "_HAS_ASYNCIO_TIMEOUT", asyncio_timeout)
     with h.Hostile() as server:
         server.script = h.trickled_headers()
-        # 1.5 s: the request must have left before the deadline for the outcome to be unknown; on a loaded
-        # machine, making the pool and connecting once took more than 0.6 s (the test then saw a TransportError).
+        # 1.5 s: the request must have left before the deadline for the outcome to be unknown; on a
+        # loaded machine, making the pool and connecting once took more than 0.6 s (a TransportError then).
         outcome, took = await run(server, "async", unsafe=True, passed=passed, deadline=1.5)
     assert type(outcome) is ik.OutcomeUnknownError, outcome
     assert "deadline" in str(outcome)
