@@ -109,8 +109,9 @@ def converter(wire_name: Callable[[str], str] = str, *, fixed: bool = False) -> 
     conv.register_structure_hook(str, _str)
     conv.register_structure_hook(str | int | None, _response_data)
     if fixed:  # was: any iterable read as a list ("" and {} as []); true read as the enum member of 1
-        is_enum = lambda cl: isinstance(cl, type) and issubclass(cl, enum.Enum)  # noqa: E731
-        conv.register_structure_hook_func(is_enum, _enum)
+        # By base class (singledispatch), which every supported cattrs consults before its own enum hook
+        # (cattrs 23.2 keeps that one ahead of a predicate hook such as `issubclass(cl, Enum)`).
+        conv.register_structure_hook(enum.Enum, _enum)
         conv.register_structure_hook_func(
             lambda cl: getattr(cl, "__origin__", None) in (list, tuple),
             lambda value, cl: _lists(conv, value, cl),

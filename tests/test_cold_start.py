@@ -33,6 +33,9 @@ import json, os, sys, tempfile
 
 import httpx
 
+# httpx before 0.28 imports httpcore (and h11, anyio, certifi) itself: those are not invoicekit's doing
+by_httpx = sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)
+
 ANSWERS = {
     "upflow": (204, None),
     "salesbricks": (200, {"invoice_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
@@ -133,6 +136,7 @@ for provider in sys.argv[3:]:
                 if not name.startswith("_") and callable(value) and not isinstance(value, _operations._Later):
                     made.add(f"{provider}:{'async' if cls._async else 'sync'}:{name}")
 report["made methods"] = sorted(made)
+report["loaded by httpx"] = by_httpx
 print(json.dumps(report))
 """
 
@@ -161,10 +165,11 @@ def test_a_plain_call_loads_none_of_the_deferred_modules(mode: str) -> None:
     assert report.pop("compiled hints") == []
     # each operation's method is made on first lookup: only the one called was
     assert report.pop("made methods") == sorted(f"{p}:{mode}:{_CALLED[p]}" for p in PROVIDERS)
+    by_httpx = set(report.pop("loaded by httpx"))  # httpx < 0.28 loads httpcore & co. at its own import
     assert list(report) == list(PROVIDERS)
     for provider, seen in report.items():
         assert seen["requests"] == [_METHODS[provider]], (provider, seen)  # the call was made, once
-        loaded = {m: DEFERRED[m] for m in seen["loaded"]}
+        loaded = {m: DEFERRED[m] for m in seen["loaded"] if m not in by_httpx}
         assert loaded == {}, f"after one {mode} {provider} call: {loaded}"
 
 
