@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures as cf
 import inspect
 import os
+import re
 import signal
 import threading
 import time
@@ -228,11 +229,53 @@ def _settings(
     from limits.errors import ConfigurationError
     from limits.storage import storage_from_string
 
+    uri = storage if storage.startswith("async+") else f"async+{storage}"
     try:
-        storage_from_string(storage if storage.startswith("async+") else f"async+{storage}")
-    except ConfigurationError as exc:  # an unknown scheme, or its driver (coredis for redis://) missing
-        raise ValidationError("storage", f"is not a usable limits storage ({exc})") from None
+        storage_from_string(uri)
+    except (ConfigurationError, ValueError) as exc:  # an unknown scheme, its driver missing, a bad port
+        said = str(exc).replace(storage, _shown(storage))  # limits quotes the URI: never its password
+    else:
+        said = ""
+    if said:  # raised outside the handler: its __context__ would quote the URI, password and all
+        raise ValidationError("storage", f"is not a usable limits storage ({said})")
+    if uri.split("://", 1)[0] != "async+memory":
+        _reach(uri, _shown(storage))
     return Settings(dict(rate or {}), concurrency, storage, retry, clients)
+
+
+#: How long a shared storage (redis://) has to answer a PING before a run starts.
+_REACH_TIMEOUT = 5.0
+
+
+def _shown(uri: str) -> str:
+    """A storage URI as an error may show it: no user or password (``redis://:secret@host``)."""
+    return re.sub(r"//[^/?#]*@", "//***@", uri)
+
+
+def _reach(uri: str, shown: str) -> None:
+    """A shared storage must answer a PING (``limits``' ``check()``) within :data:`_REACH_TIMEOUT`, before
+    anything is journaled or sent: an unreachable Redis would otherwise fail every worker's first hit.
+    Pinged on a loop of its own, in a thread (the caller may be inside a running loop: ``arun``, Jupyter).
+    """
+    from limits.storage import storage_from_string
+
+    from ._runner import close_storage
+
+    async def ping() -> bool:
+        storage = storage_from_string(uri)
+        try:
+            checked: Any = storage.check()  # an async+ storage: a coroutine
+            return bool(await asyncio.wait_for(checked, _REACH_TIMEOUT))
+        finally:
+            await close_storage(storage)
+
+    with cf.ThreadPoolExecutor(1, thread_name_prefix="invoicekit-storage") as pool:
+        try:
+            answered = pool.submit(asyncio.run, ping()).result()
+        except Exception:  # a timeout, or a driver that raises where limits' check() says False
+            answered = False
+    if not answered:
+        raise ValidationError("storage", f"{shown} does not answer (is the server up, the URI right?)")
 
 
 def _finish(journal: Journal, tracker: Tracker, interrupted: bool) -> Report:
@@ -355,6 +398,10 @@ def run(
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
+                in_a_loop = False
+            else:
+                in_a_loop = True
+            if not in_a_loop:  # outside the handler: what the run raises is not chained to its RuntimeError
                 report = asyncio.run(main())
             else:  # a loop runs in this thread (a notebook): run in a thread of our own
                 with cf.ThreadPoolExecutor(1) as pool:
