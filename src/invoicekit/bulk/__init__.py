@@ -22,6 +22,7 @@ import inspect
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
@@ -450,14 +451,24 @@ def _awaited(sync: Callable[_P, Report]) -> Callable[[Callable[..., _Awaited]], 
 
 
 @_awaited(run)
-async def arun(*args: Any, **kwargs: Any) -> Report:
+def arun(*args: Any, **kwargs: Any) -> _Awaited:
     """:func:`run`, awaited (in a notebook, or inside an async application). Cancelling it stops the
     run: queued jobs stay pending, in-flight calls are cancelled and journaled (unsafe ones as unknown).
+    Its arguments are checked when it is called, as :func:`run`'s are: a wrong keyword is a TypeError and
+    a bad option a ValidationError there, not when the coroutine is first awaited.
     """
     given = inspect.signature(run).bind(*args, **kwargs)
     given.apply_defaults()
     options = dict(given.arguments)
     _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
+    return _arun_options(options)
+
+
+if sys.version_info >= (3, 12):  # inspect.iscoroutinefunction(bulk.arun), as for an async def
+    inspect.markcoroutinefunction(arun)
+
+
+async def _arun_options(options: dict[str, Any]) -> Report:
     if options["executor"] is not None:  # run in a thread, told to stop when this is cancelled
         stop = threading.Event()
         running = asyncio.ensure_future(asyncio.to_thread(_sharded, **options, stop=stop))
