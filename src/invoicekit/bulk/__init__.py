@@ -464,8 +464,11 @@ def arun(*args: Any, **kwargs: Any) -> _Awaited:
     return _arun_options(options)
 
 
-if sys.version_info >= (3, 12):  # inspect.iscoroutinefunction(bulk.arun), as for an async def
+# Still a coroutine function to asyncio.iscoroutinefunction (frameworks ask it), and to inspect's on 3.12+.
+if sys.version_info >= (3, 12):
     inspect.markcoroutinefunction(arun)
+else:
+    setattr(arun, "_is_coroutine", getattr(asyncio.coroutines, "_is_coroutine", None))  # noqa: B010
 
 
 async def _arun_options(options: dict[str, Any]) -> Report:
