@@ -11,6 +11,7 @@ CI installs redis-server (.ci/run) and fails these tests without it; elsewhere t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -289,3 +290,44 @@ def test_a_redis_lost_mid_run_fails_the_jobs_not_sent_and_a_rerun_finishes_them(
     assert rerun.ok, rerun.counts
     assert len(arrivals) == n  # the failed ones sent once now, the done ones not again
     assert all(fake.invoices[f"inv_{i}"].pdf == PDF for i in range(n))
+
+
+def test_a_redis_that_never_answers_is_a_validation_error_after_the_timeout_and_arun_s_loop_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that takes the connection and says nothing (a wrong port, a hung Redis): the PING gives up
+    after the timeout, and ``arun`` waits for it off its loop (the loop's other tasks go on meanwhile).
+    """
+    _needed()
+    from invoicekit import bulk as bulk_module
+
+    monkeypatch.setattr(bulk_module, "_REACH_TIMEOUT", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the backlog; nothing ever reads or answers
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}"
+        ticks = 0
+
+        async def main() -> BaseException:
+            nonlocal ticks
+
+            async def tick() -> None:
+                nonlocal ticks
+                while True:
+                    ticks += 1
+                    await asyncio.sleep(0.01)
+
+            ticker = asyncio.ensure_future(tick())
+            try:
+                await asyncio.wait_for(bulk.arun([], tmp_path / "run.db", storage=url), 30)
+            except ValidationError as exc:
+                return exc
+            finally:
+                ticker.cancel()
+            raise AssertionError("no ValidationError")
+
+        error = asyncio.run(main())
+    assert isinstance(error, ValidationError)
+    assert str(error) == f"storage: {url} does not answer (is the server up, the URI right?)"
+    assert ticks >= 5  # blocked, the loop would have ticked once
+    assert not (tmp_path / "run.db").exists()

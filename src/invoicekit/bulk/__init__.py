@@ -324,7 +324,12 @@ async def _arun(
     from ._jobs import jobs_from
     from ._runner import run_here
 
-    settings = _settings(rate, concurrency, storage, retry, None)
+    given: object = storage  # a wrong type is _settings' ValidationError
+    if isinstance(given, str) and not given.startswith(("memory://", "async+memory://")):
+        # a shared storage is pinged first (_reach): in a thread, so this loop goes on meanwhile
+        settings = await asyncio.to_thread(_settings, rate, concurrency, storage, retry, None)
+    else:
+        settings = _settings(rate, concurrency, storage, retry, None)
     with _Journaled(journal, progress, total) as opened:
         runs = run_here(jobs_from(jobs), opened.journal, settings, clients, opened.tracker, stop,
                         retry_failed=retry_failed, grace=grace)  # fmt: skip
