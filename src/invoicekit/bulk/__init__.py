@@ -20,7 +20,6 @@ import asyncio
 import concurrent.futures as cf
 import inspect
 import os
-import re
 import signal
 import sys
 import threading
@@ -41,6 +40,7 @@ from ._progress import EventKind as _EventKind
 from ._progress import Progress as _Progress
 from ._runner import DEFAULT_LIMITS as _DEFAULT_LIMITS
 from ._runner import ClientSource, Settings
+from ._runner import shown_uri as _shown
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -246,11 +246,6 @@ def _settings(
 
 #: How long a shared storage (redis://) has to answer a PING before a run starts.
 _REACH_TIMEOUT = 5.0
-
-
-def _shown(uri: str) -> str:
-    """A storage URI as an error may show it: no user or password (``redis://:secret@host``)."""
-    return re.sub(r"//[^/?#]*@", "//***@", uri)
 
 
 def _reach(uri: str, shown: str) -> None:
