@@ -25,8 +25,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from types import FrameType
-from typing import IO, Any, ParamSpec
+from types import CoroutineType, FrameType
+from typing import IO, Any, ParamSpec, cast
 
 import attrs
 
@@ -197,7 +197,12 @@ def _settings(
     storage: str,
     retry: RetryPolicy | None,
     clients: Callable[[str], Any] | None,
+    *,
+    reach: bool = True,
 ) -> Settings:
+    """The run's Settings, every option checked; a shared storage must also answer (unless not *reach*:
+    :func:`arun` checks the rest when called, and pings when awaited, off its loop).
+    """
     from ._runner import DEFAULT_LIMITS as limits
 
     for name, value in (rate or {}).items():
@@ -239,7 +244,7 @@ def _settings(
         said = ""
     if said:  # raised outside the handler: its __context__ would quote the URI, password and all
         raise ValidationError("storage", f"is not a usable limits storage ({said})")
-    if uri.split("://", 1)[0] != "async+memory":
+    if reach and uri.split("://", 1)[0] != "async+memory":
         _reach(uri, _shown(storage))
     return Settings(dict(rate or {}), concurrency, storage, retry, clients)
 
@@ -461,7 +466,18 @@ def arun(*args: Any, **kwargs: Any) -> _Awaited:
     given.apply_defaults()
     options = dict(given.arguments)
     _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
-    return _arun_options(options)
+    # The rest, as run checks it before anything runs, but the I/O: a shared storage is pinged when awaited.
+    _settings(
+        options["rate"], options["concurrency"], options["storage"], options["retry"], None, reach=False
+    )
+    journal_path(options["journal"])
+    if options["executor"] is not None:
+        from ._executor import check_clients
+
+        check_clients(options["clients"])
+    running = cast("CoroutineType[Any, Any, Report]", _arun_options(options))
+    running.__name__ = running.__qualname__ = "arun"  # what a never-awaited warning names: what was called
+    return running
 
 
 # Still a coroutine function to asyncio.iscoroutinefunction (frameworks ask it), and to inspect's on 3.12+.
