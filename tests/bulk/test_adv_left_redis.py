@@ -124,3 +124,27 @@ def test_the_settings_repr_shows_no_storage_password(storage: str) -> None:
     assert "SECRET" not in repr(Shard("upflow", (), settings))
     assert settings.storage == storage  # the workers still get the URI they connect with
     assert pickle.loads(pickle.dumps(settings)).storage == storage  # noqa: S301 (our own bytes)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ssl_cert_reqs=bogus",  # coredis: KeyError
+        "ssl_ca_certs=/nonexistent/ca.pem",  # FileNotFoundError
+        "protocol_version=9",  # AssertionError
+    ],
+)
+def test_a_storage_uri_its_driver_refuses_is_a_validation_error(tmp_path: Path, query: str) -> None:
+    """An option the Redis driver checks itself escaped run() as the driver's KeyError, FileNotFoundError
+    or AssertionError: nothing but an InvoiceKitError may leave a public call.
+    """
+    pytest.importorskip("coredis")
+    storage = f"rediss://:{SECRET}@127.0.0.1:{_closed()}/0?{query}"
+    error = _run_in_thread(jobs=[], journal=tmp_path / "run.db", storage=storage)
+    assert isinstance(error, ValidationError), repr(error)
+    assert error.field == "storage"
+    assert str(error).startswith("storage: is not a usable limits storage (")
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    assert "SECRET" not in "".join(traceback.format_exception(error))
+    assert not (tmp_path / "run.db").exists()
