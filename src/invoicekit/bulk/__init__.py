@@ -240,6 +240,8 @@ def _settings(
         storage_from_string(uri)
     except (ConfigurationError, ValueError) as exc:  # an unknown scheme, its driver missing, a bad port
         said = str(exc).replace(storage, _shown(storage))  # limits quotes the URI: never its password
+    except Exception as exc:  # an option the driver checks itself (coredis: KeyError, OSError, assert)
+        said = type(exc).__name__  # its text may quote the URI: the type only
     else:
         said = ""
     if said:  # raised outside the handler: its __context__ would quote the URI, password and all
