@@ -10,8 +10,10 @@ import os
 import pickle
 import signal
 import socket
+import subprocess
 import traceback
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -148,3 +150,59 @@ def test_a_storage_uri_its_driver_refuses_is_a_validation_error(tmp_path: Path, 
     assert error.__context__ is None
     assert "SECRET" not in "".join(traceback.format_exception(error))
     assert not (tmp_path / "run.db").exists()
+
+
+def test_a_percent_encoded_password_is_the_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A password with a reserved character ("/", "+", "#", "@", ":": base64 and generated passwords have
+    them) must be percent-encoded in a URI (RFC 3986), and written so it reached Redis still encoded: AUTH
+    failed and the run was refused ("does not answer"); written raw, the URI does not parse. So such a
+    Redis could not be used at all. Its password is now the decoded one (and never shown).
+    """
+    binary = _needed()
+    password = "ab/cd+ef#gh@ij:kl%mn"
+    (tmp_path / "redis").mkdir()
+    port = _free_port()
+    server = Redis.__new__(Redis)
+    server.port = port
+    server.process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path / "redis"), "--requirepass", password, "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for_auth_prompt(port)
+        fake, arrivals = _fake(2, monkeypatch)
+        jobs = [bulk.Job("upflow", f"external:ERP-{i}", InvoiceChange(pdf=PDF)) for i in range(2)]
+        for storage in (
+            f"redis://:{quote(password, safe='')}@127.0.0.1:{port}",
+            f"redis://default:{quote(password, safe='')}@127.0.0.1:{port}/0",
+        ):
+            journal = tmp_path / f"run{len(arrivals)}.db"
+            report = _run_in_thread(jobs=jobs, journal=journal, clients={"upflow": fake.async_client()},
+                                    storage=storage)  # fmt: skip
+            assert isinstance(report, bulk.Report), report
+            assert report.ok, report.counts
+        assert len(arrivals) == 4
+        wrong = f"redis://:{quote('not-' + password, safe='')}@127.0.0.1:{port}"
+        error = _run_in_thread(jobs=jobs, journal=tmp_path / "wrong.db", storage=wrong)
+        assert isinstance(error, ValidationError), error
+        assert "not-" not in str(error)
+    finally:
+        server.kill()
+
+
+def _wait_for_auth_prompt(port: int) -> None:
+    """Until the server answers (a NOAUTH error is an answer: it requires a password)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(64).startswith((b"+PONG", b"-NOAUTH")):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    pytest.fail(f"redis-server did not start on port {port}")
