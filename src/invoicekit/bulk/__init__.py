@@ -233,11 +233,12 @@ def _settings(
     if not isinstance(uri, str):
         raise ValidationError("storage", f"must be a limits storage URI, not {type(uri).__name__}")
     from limits.errors import ConfigurationError
-    from limits.storage import storage_from_string
+
+    from ._runner import open_storage
 
     uri = storage if storage.startswith("async+") else f"async+{storage}"
     try:
-        storage_from_string(uri)
+        open_storage(uri)
     except (ConfigurationError, ValueError) as exc:  # an unknown scheme, its driver missing, a bad port
         said = str(exc).replace(storage, _shown(storage))  # limits quotes the URI: never its password
     except Exception as exc:  # an option the driver checks itself (coredis: KeyError, OSError, assert)
@@ -260,12 +261,10 @@ def _reach(uri: str, shown: str) -> None:
     anything is journaled or sent: an unreachable Redis would otherwise fail every worker's first hit.
     Pinged on a loop of its own, in a thread (the caller may be inside a running loop: ``arun``, Jupyter).
     """
-    from limits.storage import storage_from_string
-
-    from ._runner import close_storage
+    from ._runner import close_storage, open_storage
 
     async def ping() -> bool:
-        storage = storage_from_string(uri)
+        storage = open_storage(uri)
         try:
             checked: Any = storage.check()  # an async+ storage: a coroutine
             return bool(await asyncio.wait_for(checked, _REACH_TIMEOUT))

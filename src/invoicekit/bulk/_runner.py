@@ -96,6 +96,23 @@ def shown_uri(uri: str) -> str:
     return f"{scheme}{sep}{head}{asked}{query}{'#***' if hashed else ''}"
 
 
+#: The schemes whose URI coredis reads in full (``Redis.from_url``): told to percent-decode it.
+_FROM_URL = ("async+redis://", "async+rediss://", "async+redis+unix://")
+
+
+def open_storage(uri: str) -> Any:
+    """The ``limits`` async storage of *uri* (``memory://``, ``redis://...``; ``async+`` is added). A Redis
+    URI's user, password, host and path are percent-decoded, as RFC 3986 writes a password holding a
+    reserved character (``redis://:ab%2Fcd@host`` is the password ``ab/cd``): coredis sent them as written.
+    """
+    from limits.storage import storage_from_string
+
+    uri = uri if uri.startswith("async+") else f"async+{uri}"
+    if uri.startswith(_FROM_URL):
+        return storage_from_string(uri, decode_components=True)
+    return storage_from_string(uri)
+
+
 @attrs.frozen
 class Settings:
     """What a run is allowed to do, per account; picklable, with no client in it, and no secret in its repr
@@ -444,12 +461,11 @@ class Accounts:
 
     def __init__(self, settings: Settings, clients: ClientSource) -> None:
         from limits.aio.strategies import MovingWindowRateLimiter
-        from limits.storage import storage_from_string
 
         self.settings = settings
         self.clients = clients
         uri = settings.storage
-        self.storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+        self.storage = open_storage(uri)
         _expire_lazily(self.storage)
         self.limiter: Any = MovingWindowRateLimiter(self.storage)
         if not uri.removeprefix("async+").startswith("memory://"):  # shared: a call that never answers
