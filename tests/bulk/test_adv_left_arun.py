@@ -53,7 +53,8 @@ def test_an_arun_never_awaited_is_named_arun_in_its_warning() -> None:
     """The RuntimeWarning named ``_arun_options``, a private helper the caller never called."""
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        bulk.arun([])
+        forgotten = bulk.arun([])  # the caller forgot the await
+        del forgotten
         gc.collect()
     said = [str(w.message) for w in seen if issubclass(w.category, RuntimeWarning)]
     assert said == ["coroutine 'arun' was never awaited"], said
