@@ -555,14 +555,28 @@ class AsyncClient(BaseClient):
 
     async def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
         call, state = self._begin(call, extra_headers)
-        while True:
-            outcome = await self._attempt(call, state)
-            wait = self._next_wait(call, state, outcome)
-            if wait is None:
-                return self._finish(call, outcome, state)
-            await _async_sleep(wait)
+        # On asyncio (3.11+), one timer cuts the whole call at its deadline, every attempt and wait; on
+        # trio (and 3.10), each attempt runs in anyio's scope instead (see _attempt).
+        timer = _CallTimer.start(state.deadline)
+        try:
+            while True:
+                outcome = await self._attempt(call, state, timer)
+                wait = self._next_wait(call, state, outcome)
+                if wait is None or (timer is not None and timer.fired):
+                    return self._finish(call, outcome, state)
+                try:
+                    await _async_sleep(wait)
+                except _CANCELLED:
+                    if timer is None or not timer.ours():
+                        raise  # the caller's own cancellation
+                    return self._finish(call, outcome, state)  # the deadline came during the wait
+        finally:
+            if timer is not None:
+                timer.close()
 
-    async def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
+    async def _attempt(
+        self, call: Call[Any], state: _Attempts, timer: _CallTimer | None = None
+    ) -> httpx.Response | Exception:
         with ExitStack() as stack:
             try:
                 request = self._prepare(call, state, stack)
@@ -572,25 +586,28 @@ class AsyncClient(BaseClient):
             started = time.perf_counter()
             try:
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
-                left = max(state.deadline - _monotonic(), 0.0)
-                timeout = _asyncio_timeout(left)
-                if timeout is not None:
-                    async with timeout:
-                        response = await self._http.send(request, stream=True, follow_redirects=False)
-                        await self._read(call, response, state)
+                if timer is not None:  # the call's one timer (asyncio) cuts it
+                    response = await self._http.send(request, stream=True, follow_redirects=False)
+                    await self._read(call, response, state)
                 else:
                     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
-                    with anyio.fail_after(left):
+                    with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)):
                         response = await self._http.send(request, stream=True, follow_redirects=False)
                         await self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
-            except TimeoutError:
+            except TimeoutError:  # anyio's scope (an asyncio.TimeoutError is a TimeoutError from 3.11)
                 outcome = sending.cut(self._deadline)
                 if sending.sent:
                     state.sent = True  # cut mid-flight: bytes may have left
             except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
+            except _CANCELLED:
+                if timer is None or not timer.ours():
+                    raise  # the caller's own cancellation (or another's): never swallowed
+                outcome = sending.cut(self._deadline)
+                if sending.sent:
+                    state.sent = True
             self._log(request, outcome, started, state)
             return outcome
 
@@ -628,20 +645,24 @@ class _Sending:
     to report: with any other, a cut counts as possibly sent.
     """
 
-    __slots__ = ("sent",)
+    __slots__ = ("_extensions", "sent")
 
     def __init__(self, http: httpx.AsyncClient, request: httpx.Request) -> None:
         self.sent = True
-        if "trace" in request.extensions:
+        self._extensions = extensions = request.extensions
+        if "trace" in extensions:
             return
         transport_for = getattr(http, "_transport_for_url", None)
         if transport_for is not None and type(transport_for(request.url)) is httpx.AsyncHTTPTransport:
             self.sent = False
-            request.extensions["trace"] = self._trace
+            extensions["trace"] = self._trace
 
     async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
         if event.endswith("send_request_headers.started"):
             self.sent = True
+            # Nothing more to learn: httpcore reads the extension at each later step, and skips the
+            # report (a string and a coroutine per step) once it is gone.
+            self._extensions.pop("trace", None)
 
     def cut(self, deadline: float) -> httpx.TransportError:
         if self.sent:
@@ -649,23 +670,67 @@ class _Sending:
         return httpx.PoolTimeout(f"the call's deadline ({deadline:g} s) passed before the request was sent")
 
 
-#: asyncio.timeout exists from Python 3.11.
+#: Task.cancelling/uncancel (what a timer needs to tell its own cut from a caller's cancel): Python 3.11.
 _HAS_ASYNCIO_TIMEOUT = sys.version_info >= (3, 11)
+#: What an asyncio cancel raises: set by _CallTimer.start once it sees an asyncio task (asyncio is never
+#: imported here; until then, nothing is caught).
+_CANCELLED: type[BaseException] | tuple[()] = ()
 
 
-def _asyncio_timeout(seconds: float) -> Any:
-    """On an asyncio task, asyncio's own timeout (one timer handle; anyio's cancel scope costs several
-    times as much on every call): raises TimeoutError when *seconds* pass, as ``anyio.fail_after`` does.
-    None elsewhere (trio, or Python 3.10), where the caller uses anyio's.
+class _CallTimer:
+    """Strictly private: on an asyncio task, the one timer that cuts a whole call at its deadline.
+
+    It does what ``asyncio.timeout`` does around the call (a timer handle that cancels the task, then
+    ``uncancel`` to tell its own cut from anyone else's cancel), with one handle per call instead of one
+    ``Timeout`` per attempt. A CancelledError seen while it ``fired`` is its cut only when :meth:`ours`
+    says so: a caller's own cancellation always goes on.
     """
-    asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
-    if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
-        return None
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no asyncio loop runs in this thread (trio)
-        return None
-    return None if task is None else asyncio.timeout(seconds)
+
+    __slots__ = ("_cancelling", "_done", "_handle", "_task", "fired")
+
+    @classmethod
+    def start(cls, deadline: float) -> _CallTimer | None:
+        """The timer of a call ending at *deadline* (``_monotonic()`` time), or None off asyncio (trio,
+        Python 3.10, no task), where each attempt uses anyio's scope.
+        """
+        asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
+        if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
+            return None
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no asyncio loop runs in this thread (trio)
+            return None
+        if task is None:
+            return None
+        global _CANCELLED
+        _CANCELLED = asyncio.CancelledError
+        return cls(task, deadline)
+
+    def __init__(self, task: Any, deadline: float) -> None:
+        self._task = task
+        self._cancelling: int = task.cancelling()
+        self._done = False
+        self.fired = False
+        loop = task.get_loop()
+        self._handle = loop.call_at(loop.time() + max(deadline - _monotonic(), 0.0), self._fire)
+
+    def _fire(self) -> None:
+        self.fired = True
+        self._task.cancel()
+
+    def ours(self) -> bool:
+        """On a CancelledError: whether it is this timer's cut (taken back, once) and not another cancel."""
+        if not self.fired or self._done:
+            return False
+        self._done = True
+        return bool(self._task.uncancel() <= self._cancelling)
+
+    def close(self) -> None:
+        """The call ended: the handle goes; a cut not seen as a CancelledError is taken back all the same."""
+        self._handle.cancel()
+        if self.fired and not self._done:
+            self._done = True
+            self._task.uncancel()
 
 
 async def _async_sleep(seconds: float) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import enum
 import re
 import threading
+import time
 import uuid
 from contextlib import ExitStack
 from decimal import Decimal
@@ -283,18 +284,21 @@ def test_a_boundary_is_made_only_for_a_multipart_call_and_kept_across_attempts()
 # -- the async deadline ------------------------------------------------------------------------------------
 
 
-def test_asyncio_timeout_is_used_only_on_an_asyncio_task() -> None:
+def test_the_call_timer_is_used_only_on_an_asyncio_task() -> None:
     found: list[Any] = []
-    thread = threading.Thread(target=lambda: found.append(_client._asyncio_timeout(1.0)))
+    thread = threading.Thread(target=lambda: found.append(_client._CallTimer.start(time.monotonic() + 1.0)))
     thread.start()
     thread.join()
     assert found == [None]  # no loop in that thread: anyio's scope is used
 
     async def inside() -> Any:
-        return _client._asyncio_timeout(1.0)
+        timer = _client._CallTimer.start(time.monotonic() + 1.0)
+        if timer is not None:
+            timer.close()
+        return timer
 
-    scope = asyncio.run(inside())
-    assert _client._HAS_ASYNCIO_TIMEOUT is False or type(scope).__name__ == "Timeout"
+    timer = asyncio.run(inside())
+    assert _client._HAS_ASYNCIO_TIMEOUT is False or type(timer) is _client._CallTimer
 
 
 @pytest.mark.anyio
