@@ -712,11 +712,9 @@ class _CallTimer:
         self._done = False
         self.fired = False
         loop = task.get_loop()
-        self._handle = loop.call_at(loop.time() + max(deadline - _monotonic(), 0.0), self._fire)
-
-    def _fire(self) -> None:
-        self.fired = True
-        self._task.cancel()
+        # A plain function, not a bound method: asyncio checks a callback is no coroutine function on
+        # every call_at, and that check costs less than half as much for a function.
+        self._handle = loop.call_at(loop.time() + max(deadline - _monotonic(), 0.0), _fire, self)
 
     def ours(self) -> bool:
         """On a CancelledError: whether it is this timer's cut (taken back, once) and not another cancel."""
@@ -731,6 +729,12 @@ class _CallTimer:
         if self.fired and not self._done:
             self._done = True
             self._task.uncancel()
+
+
+def _fire(timer: _CallTimer) -> None:
+    """The deadline of *timer*'s call passed: its task is cancelled (see _CallTimer.ours)."""
+    timer.fired = True
+    timer._task.cancel()
 
 
 async def _async_sleep(seconds: float) -> None:
