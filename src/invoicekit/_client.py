@@ -15,8 +15,9 @@ import os
 import sys
 import threading
 import time
+import types
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from contextlib import ExitStack
 from contextvars import ContextVar
 from types import TracebackType
@@ -558,21 +559,22 @@ class AsyncClient(BaseClient):
         # On asyncio (3.11+), one timer cuts the whole call at its deadline, every attempt and wait; on
         # trio (and 3.10), each attempt runs in anyio's scope instead (see _attempt).
         timer = _CallTimer.start(state.deadline)
-        try:
-            while True:
-                outcome = await self._attempt(call, state, timer)
-                wait = self._next_wait(call, state, outcome)
-                if wait is None or (timer is not None and timer.fired):
-                    return self._finish(call, outcome, state)
-                try:
-                    await _async_sleep(wait)
-                except _CANCELLED:
-                    if timer is None or not timer.ours():
-                        raise  # the caller's own cancellation
-                    return self._finish(call, outcome, state)  # the deadline came during the wait
-        finally:
-            if timer is not None:
-                timer.close()
+        if timer is None:
+            return await self._attempts(call, state, None)
+        return await _timed(timer, self._attempts(call, state, timer))
+
+    async def _attempts(self, call: Call[R], state: _Attempts, timer: _CallTimer | None) -> R:
+        while True:
+            outcome = await self._attempt(call, state, timer)
+            wait = self._next_wait(call, state, outcome)
+            if wait is None or (timer is not None and timer.fired):
+                return self._finish(call, outcome, state)
+            try:
+                await _async_sleep(wait)
+            except _CANCELLED:
+                if timer is None or not timer.ours():
+                    raise  # the caller's own cancellation
+                return self._finish(call, outcome, state)  # the deadline came during the wait
 
     async def _attempt(
         self, call: Call[Any], state: _Attempts, timer: _CallTimer | None = None
@@ -682,11 +684,12 @@ class _CallTimer:
 
     It does what ``asyncio.timeout`` does around the call (a timer handle that cancels the task, then
     ``uncancel`` to tell its own cut from anyone else's cancel), with one handle per call instead of one
-    ``Timeout`` per attempt. A CancelledError seen while it ``fired`` is its cut only when :meth:`ours`
-    says so: a caller's own cancellation always goes on.
+    ``Timeout`` per attempt, made only once the call first waits (see :func:`_timed`). A CancelledError
+    seen while it ``fired`` is its cut only when :meth:`ours` says so: a caller's own cancellation always
+    goes on.
     """
 
-    __slots__ = ("_cancelling", "_done", "_handle", "_task", "fired")
+    __slots__ = ("_cancelling", "_deadline", "_done", "_handle", "_task", "fired")
 
     @classmethod
     def start(cls, deadline: float) -> _CallTimer | None:
@@ -696,25 +699,38 @@ class _CallTimer:
         asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
         if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
             return None
-        try:
-            task = asyncio.current_task()
-        except RuntimeError:  # no asyncio loop runs in this thread (trio)
-            return None
-        if task is None:
-            return None
+        if "trio" in sys.modules:  # both loaded: is this call on an asyncio task?
+            try:
+                if asyncio.current_task() is None:
+                    return None
+            except RuntimeError:  # no asyncio loop runs in this thread (trio)
+                return None
         global _CANCELLED
         _CANCELLED = asyncio.CancelledError
-        return cls(task, deadline)
+        return cls(deadline)
 
-    def __init__(self, task: Any, deadline: float) -> None:
-        self._task = task
-        self._cancelling: int = task.cancelling()
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._task: Any = None
+        self._cancelling = 0
+        self._handle: Any = None
         self._done = False
         self.fired = False
+
+    def arm(self) -> None:
+        """The call waits for the first time: from now on the loop may run past the deadline."""
+        try:
+            task = sys.modules["asyncio"].current_task()
+        except RuntimeError:  # awaited on no loop at all (a coroutine driven by hand): nothing can cut
+            return
+        if task is None:
+            return
+        self._task = task
+        self._cancelling = task.cancelling()
         loop = task.get_loop()
         # A plain function, not a bound method: asyncio checks a callback is no coroutine function on
         # every call_at, and that check costs less than half as much for a function.
-        self._handle = loop.call_at(loop.time() + max(deadline - _monotonic(), 0.0), _fire, self)
+        self._handle = loop.call_at(loop.time() + max(self._deadline - _monotonic(), 0.0), _fire, self)
 
     def ours(self) -> bool:
         """On a CancelledError: whether it is this timer's cut (taken back, once) and not another cancel."""
@@ -725,10 +741,45 @@ class _CallTimer:
 
     def close(self) -> None:
         """The call ended: the handle goes; a cut not seen as a CancelledError is taken back all the same."""
-        self._handle.cancel()
+        if self._handle is not None:
+            self._handle.cancel()
         if self.fired and not self._done:
             self._done = True
             self._task.uncancel()
+
+
+@types.coroutine
+def _timed(timer: _CallTimer, calls: Coroutine[Any, Any, R]) -> Generator[Any, Any, R]:
+    """Await *calls* (a call's attempts and waits) under *timer*, armed when they first wait: until then
+    they run without giving the loop a turn, so nothing could cut them (an answer already in memory, as
+    from a test transport, needs no timer). After that first wait, they are awaited as any coroutine is.
+    """
+    try:
+        try:
+            waiting = calls.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        timer.arm()
+        while True:  # the first wait's outcome passed on by hand; the rest by `yield from`
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                calls.close()
+                raise
+            except BaseException as exc:  # thrown in by the task (a cancel): passed on
+                try:
+                    waiting = calls.throw(exc)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+                continue
+            if sent is None:  # what an asyncio task always sends: the rest runs as a plain await
+                return (yield from calls)  # type: ignore[no-any-return]
+            try:
+                waiting = calls.send(sent)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+    finally:
+        timer.close()
 
 
 def _fire(timer: _CallTimer) -> None:

@@ -162,6 +162,7 @@ def test_its_own_cut_is_taken_back() -> None:
         assert task is not None
         timer = _client._CallTimer.start(time.monotonic() + 30.0)
         assert timer is not None
+        timer.arm()
         _client._fire(timer)  # as the loop does at the deadline
         with pytest.raises(asyncio.CancelledError):
             await asyncio.sleep(5.0)
@@ -181,6 +182,7 @@ def test_a_callers_cancel_at_the_same_time_goes_on() -> None:
         assert task is not None
         timer = _client._CallTimer.start(time.monotonic() + 30.0)
         assert timer is not None
+        timer.arm()
         _client._fire(timer)
         task.cancel()  # the caller's own, in the same moment
         with pytest.raises(asyncio.CancelledError):
@@ -204,6 +206,7 @@ def test_a_timer_started_during_a_cancel_still_cuts() -> None:
             await asyncio.sleep(5.0)
         timer = _client._CallTimer.start(time.monotonic() + 30.0)
         assert timer is not None
+        timer.arm()
         _client._fire(timer)
         with pytest.raises(asyncio.CancelledError):
             await asyncio.sleep(5.0)
@@ -219,6 +222,7 @@ def test_a_timer_that_fires_cancels_the_task_at_the_deadline() -> None:
     async def check() -> None:
         timer = _client._CallTimer.start(time.monotonic() + 0.05)
         assert timer is not None
+        timer.arm()
         started = time.monotonic()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.sleep(30.0)
@@ -252,3 +256,86 @@ async def test_the_trace_is_dropped_once_the_request_starts_to_leave(monkeypatch
     assert "http11.send_request_headers.started" in events
     assert events[-1] == "http11.send_request_headers.complete", events
     assert not [e for e in events if "receive_response" in e or "send_request_body" in e], events
+
+
+# -- armed only once the call waits ----------------------------------------------------------------------
+
+
+def _mock_client(handler: Any, deadline: float = 30.0) -> ik.AsyncPayabli:
+    return ik.AsyncPayabli(
+        api_key="pk-test-0123",
+        base_url="https://payabli.test/api",
+        retry=FAST,
+        deadline=deadline,
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+
+
+@pytest.mark.anyio
+async def test_a_call_that_never_waits_makes_no_timer_handle(timers: list[_client._CallTimer]) -> None:
+    """An answer already in memory: the call runs without giving the loop a turn, nothing could cut it."""
+    async with _mock_client(lambda request: httpx.Response(200, content=SUCCESS)) as client:
+        result = await _payabli_call(client, unsafe=False)
+    assert result.response_data == 3625
+    assert timers[0]._handle is None
+    assert not timers[0].fired
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("waits", [1, 3])
+async def test_a_call_that_waits_is_armed_then_disarmed(timers: list[_client._CallTimer], waits: int) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        for _ in range(waits):
+            await asyncio.sleep(0)
+        return httpx.Response(200, content=SUCCESS)
+
+    async with _mock_client(handler) as client:
+        result = await _payabli_call(client, unsafe=False)
+    assert result.response_data == 3625
+    assert timers[0]._handle is not None
+    _assert_left_clean(timers)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+async def test_the_first_wait_is_cut_at_the_deadline(timers: list[_client._CallTimer], unsafe: bool) -> None:
+    """A transport that never answers (not httpx's own: whether it sent is unknown, so an unsafe call's
+    outcome is unknown)."""
+    seen: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        await asyncio.sleep(30.0)
+        raise AssertionError("not cut")
+
+    started = time.monotonic()
+    async with _mock_client(handler, deadline=0.3) as client:
+        with pytest.raises(ik.TransportError) as caught:
+            await _payabli_call(client, unsafe=unsafe)
+    assert type(caught.value) is (ik.OutcomeUnknownError if unsafe else ik.TransportError)
+    assert "deadline" in str(caught.value)
+    assert time.monotonic() - started < 0.3 + MARGIN
+    assert len(seen) == 1
+    _assert_left_clean(timers)
+    await asyncio.sleep(0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("waits", [0, 2], ids=["first-wait", "later-wait"])
+async def test_a_callers_cancel_at_any_wait_goes_on(waits: int) -> None:
+    started = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        for _ in range(waits):
+            await asyncio.sleep(0)
+        started.set()
+        await asyncio.sleep(30.0)
+        raise AssertionError("not cancelled")
+
+    async with _mock_client(handler) as client:
+        task = asyncio.ensure_future(_payabli_call(client, unsafe=False))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert task.cancelled()
