@@ -65,6 +65,16 @@ async def _call(server: h.Hostile, deadline: float, unsafe: bool = False) -> tup
             return exc, time.monotonic() - started
 
 
+def _mock_client(handler: Any, deadline: float = 30.0) -> ik.AsyncPayabli:
+    return ik.AsyncPayabli(
+        api_key="pk-test-0123",
+        base_url="https://payabli.test/api",
+        retry=FAST,
+        deadline=deadline,
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+
+
 def _assert_left_clean(timers: list[_client._CallTimer]) -> None:
     """One timer for the whole call, its handle cancelled, the task's cancel count back where it was."""
     assert len(timers) == 1
@@ -115,14 +125,19 @@ async def test_the_deadline_passing_during_a_wait_ends_the_call_with_the_last_an
         await asyncio.sleep(30.0)
 
     monkeypatch.setattr(_client, "_async_sleep", overrunning_sleep)
-    with h.Hostile() as server:
-        server.script = h.answer(503, b"{}")
-        outcome, took = await _call(server, deadline=0.5)
-        sent = len(server.requests)
-    assert isinstance(outcome, ik.InvoiceKitError), outcome
-    assert getattr(outcome, "status_code", None) == 503
-    assert sent == 1
-    assert took < 0.5 + MARGIN
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(503, content=b"{}")
+
+    started = time.monotonic()
+    async with _mock_client(handler, deadline=0.3) as client:  # the wait is the call's first
+        with pytest.raises(ik.InvoiceKitError) as caught:
+            await _payabli_call(client, unsafe=False)
+    assert getattr(caught.value, "status_code", None) == 503, caught.value
+    assert len(sent) == 1
+    assert time.monotonic() - started < 0.3 + MARGIN
     assert timers[0].fired
     _assert_left_clean(timers)
     await asyncio.sleep(0)
@@ -130,18 +145,17 @@ async def test_the_deadline_passing_during_a_wait_ends_the_call_with_the_last_an
 
 @pytest.mark.anyio
 async def test_a_callers_cancel_during_a_wait_is_never_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    waiting = asyncio.Event()
+
     async def long_sleep(seconds: float) -> None:
+        waiting.set()
         await asyncio.sleep(30.0)
 
     monkeypatch.setattr(_client, "_async_sleep", long_sleep)
     with h.Hostile() as server:
         server.script = h.answer(503, b"{}")
         task = asyncio.ensure_future(_call(server, deadline=60.0))
-        for _ in range(500):  # until the first answer came and the call waits
-            if server.requests:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(waiting.wait(), 30.0)  # the first answer came; the call waits to resend
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -259,16 +273,6 @@ async def test_the_trace_is_dropped_once_the_request_starts_to_leave(monkeypatch
 
 
 # -- armed only once the call waits ----------------------------------------------------------------------
-
-
-def _mock_client(handler: Any, deadline: float = 30.0) -> ik.AsyncPayabli:
-    return ik.AsyncPayabli(
-        api_key="pk-test-0123",
-        base_url="https://payabli.test/api",
-        retry=FAST,
-        deadline=deadline,
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-    )
 
 
 @pytest.mark.anyio
