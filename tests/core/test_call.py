@@ -14,9 +14,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from invoicekit import File, ValidationError
+from invoicekit import _json as ikjson
 from invoicekit._auth import FormAuth, Secret
 from invoicekit._call import Call, Form, Json, JsonStream, Multipart, Safety, build_request, files_in
-from invoicekit import _json as ikjson
 from invoicekit._money import decimal_text
 from support import OneShot
 
