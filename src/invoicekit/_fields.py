@@ -192,7 +192,8 @@ class Fields:
 
     def merged(self, rule: Callable[[Any, str, frozenset[str], type], Mapping[str, Any]]) -> Any:
         """A mapping merged into the model's object after its fields (checked and copied by *rule*, which
-        gets the keys the model's fields take, its ``reserved_keys`` included, and the model class)."""
+        gets the keys the model's fields take, its ``reserved_keys`` included, and the model class). An
+        empty plain dict (the default) merges nothing: the rule is not called for it."""
         spec = Spec(rule, None, self.clears, merge=True)  # type: ignore[arg-type]
         return attrs.field(factory=dict, kw_only=True, metadata={_SPEC: (self, spec)})
 
@@ -274,7 +275,8 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
         _, spec = spec_of(a)
         if spec.merge:
             ns[f"r{i}"] = spec.rule
-            merge.append(f"    out.update(r{i}({get}, {name}, taken, cls))")
+            merge.append(f"    v = {get}")
+            merge.append(f"    if type(v) is not dict or v: out.update(r{i}(v, {name}, taken, cls))")
             continue
         wire = wire_key(a)
         key = _literal(wire)
@@ -387,7 +389,19 @@ def file(value: Any, field: str) -> File:
 def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
     """A str (no NUL, no lone surrogate), at most *max_len* characters."""
 
+    limit = -1 if max_len is None else max_len
+
     def rule(value: Any, field: str) -> str:
+        # The usual value, checked in place: a plain ASCII str without NUL, within the limit, not blank
+        # where that is refused. Anything else takes the full check (and its message).
+        if (
+            type(value) is str
+            and value.isascii()
+            and "\0" not in value
+            and (limit < 0 or len(value) <= limit)
+            and (allow_empty or (not value.isspace() and value))
+        ):
+            return value
         return _checks.text(value, field, max_len=max_len, allow_empty=allow_empty)
 
     return rule

@@ -31,6 +31,7 @@ from invoicekit import (
     payabli,
     whmcs,
 )
+from invoicekit import _checks as checks
 from invoicekit import _fields as fields
 from invoicekit._fields import Fields, write
 from invoicekit.salesbricks import _models as sb_models
@@ -499,3 +500,37 @@ print("cattrs" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+class _Shouty(str):
+    def __len__(self) -> int:
+        return 0
+
+
+@given(
+    st.text(max_size=12) | st.sampled_from(["", " ", "\t\x1c", "a\0b", "\ud800", "é", "x" * 11, 5, None]),
+    st.sampled_from([None, 0, 3, 10]),
+    st.booleans(),
+)
+@example("", None, False)
+@example(" \t", 10, False)
+@example("a\0", None, True)
+@example("abcd", 3, True)
+@example("\ud800", None, True)
+@example(_Shouty("abcdef"), 3, True)
+def test_text_rule_fast_path_agrees_with_the_check(value: object, max_len: int | None, empty: bool) -> None:
+    """The text rule's in-place check of a plain ASCII str gives what the full check gives: the same
+    value, or the same refusal (a str subclass always takes the full check)."""
+    rule = fields.text(max_len, allow_empty=empty)
+    try:
+        expected: object = checks.text(value, "f", max_len=max_len, allow_empty=empty)
+    except ValidationError as exc:
+        expected = exc
+    if isinstance(expected, ValidationError):
+        with pytest.raises(ValidationError) as caught:
+            rule(value, "f")
+        assert (caught.value.field, caught.value.rule) == (expected.field, expected.rule)
+    else:
+        got = rule(value, "f")
+        assert got == expected
+        assert type(got) is str
