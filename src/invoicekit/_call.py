@@ -198,7 +198,9 @@ def build_request(
     *body* is the one to encode when not the call's own: the client passes what its auth made of it
     (``Auth.apply_body``); credential headers are the auth's to write into the result (``Auth.apply``).
     """
-    url = httpx.URL(base_url.rstrip("/") + call.path, params=dict(call.query) or None)
+    target = base_url.rstrip("/") + call.path
+    # No query: the URL from its text alone (params= of None still takes httpx's keyword path).
+    url = httpx.URL(target, params=dict(call.query)) if call.query else httpx.URL(target)
     all_headers = _merged({"Accept": "application/json"}, headers, call.headers)
     if body is UNSET:
         body = call.body
