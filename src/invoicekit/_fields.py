@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import types
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from keyword import iskeyword
@@ -65,6 +66,7 @@ __all__ = [
     "under",
     "wire_key",
     "write",
+    "write_values",
     "writer",
 ]
 
@@ -242,6 +244,28 @@ def write(obj: Any, path: str = "") -> dict[str, Any]:
         return writer(obj)
     except ValidationError as exc:
         raise under(exc, path) from None
+
+
+def write_values(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`write` gives for ``cls(**values)``, without making the instance: *values* names
+    every field of *cls* (a private model of an operation's keywords, such as Salesbricks' update),
+    read by *cls*'s writer from a plain namespace (a frozen attrs instance costs a setattr per field).
+    """
+    if values.keys() != _names(cls):
+        return write(cls(**values))  # a field missing or unknown: the class itself says how
+    return (_WRITERS.get(cls) or _compile(cls))(types.SimpleNamespace(**values))
+
+
+_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _names(cls: type) -> frozenset[str]:
+    names = _NAMES.get(cls)
+    if names is None:
+        if len(_NAMES) >= MAX_CACHED:
+            _NAMES.clear()
+        names = _NAMES[cls] = frozenset(a.name for a in attrs.fields(cls))
+    return names
 
 
 def writer(cls: type) -> Callable[[Any], dict[str, Any]]:

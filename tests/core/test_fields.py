@@ -534,3 +534,54 @@ def test_text_rule_fast_path_agrees_with_the_check(value: object, max_len: int |
         got = rule(value, "f")
         assert got == expected
         assert type(got) is str
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"invoice_memo": "Net 30", "purchase_order": "PO-42"},
+        {"invoice_memo": None, "accounts_payable_emails": []},
+        {"company_name": 5},  # refused: the same field and rule either way
+        {"due_at": dt.datetime(2026, 1, 1)},
+        {},
+    ],
+)
+def test_write_values_is_write_of_the_instance(given: dict[str, Any]) -> None:
+    """Writing a private model's keywords without making the instance gives what writing the instance
+    gives: the same wire object, or the same refusal."""
+    values = {name: UNSET for name in sb_models.UPDATE_FIELDS} | given
+
+    def outcome(fn: Any) -> Any:
+        try:
+            return fn()
+        except ValidationError as exc:
+            return (exc.field, exc.rule)
+
+    expected = outcome(lambda: write(sb_models._Update(**values)))
+    assert outcome(lambda: fields.write_values(sb_models._Update, values)) == expected
+
+
+def test_write_values_with_a_missing_or_unknown_name_goes_through_the_class() -> None:
+    """A mapping that does not name exactly the model's fields is the class's to judge (its defaults,
+    its TypeError for an unknown keyword), never read from a namespace missing an attribute."""
+    assert fields.write_values(sb_models._Update, {"invoice_memo": "x"}) == {"invoice_memo": "x"}
+    with pytest.raises(TypeError):
+        fields.write_values(sb_models._Update, {"nope": 1})
+
+
+@pytest.mark.parametrize(
+    ("changes", "changed"),
+    [
+        ([("invoice_memo", "x")], True),
+        (["", 0, None, (), {}], True),
+        ([], False),
+        ([UNSET], False),
+        ([UNSET, "x"], True),
+    ],
+)
+def test_some_change_reads_plain_data_as_a_change(changes: list[Any], changed: bool) -> None:
+    if changed:
+        checks.some_change(changes)
+    else:
+        with pytest.raises(ValidationError, match="nothing to change"):
+            checks.some_change(changes)
