@@ -153,3 +153,11 @@ def test_a_zero_of_usual_size_is_still_written(zero: str, json_path: str) -> Non
         data = b"".join(stream)
     text = format(Decimal(zero), "f")
     assert data == b'{"a":' + (b"0" if text in {"-0", "0"} else text.encode()) + b"}"
+
+
+@pytest.mark.parametrize("number", ["1E+309", "-1E+400", "12345E+400"])
+def test_both_json_paths_refuse_a_number_beyond_1e308(number: str, json_path: str) -> None:
+    """The standard library's path refused these (the JSON backstop); orjson's wrote 400 digits."""
+    with ExitStack() as stack, pytest.raises(ValidationError) as caught:
+        JsonStream({"a": [Decimal(number)]}, stack)
+    assert caught.value.field == "body"
