@@ -161,3 +161,33 @@ def test_both_json_paths_refuse_a_number_beyond_1e308(number: str, json_path: st
     with ExitStack() as stack, pytest.raises(ValidationError) as caught:
         JsonStream({"a": [Decimal(number)]}, stack)
     assert caught.value.field == "body"
+
+
+# -- Invoro's line-total checks ran in a copy of the caller's context ------------------------------------------
+
+
+@pytest.mark.parametrize("trap", [decimal.Inexact, decimal.Rounded])
+def test_a_line_total_that_adds_up_is_not_refused_under_a_trapping_context(trap: type[Exception]) -> None:
+    """1 x 1.00 / 3 is 0.33 (half-up): an inexact division is the rule's own business, not the caller's."""
+    sent: list[httpx.Request] = []
+    context = decimal.Context()
+    context.traps[trap] = True
+    line = invoro.Line(quantity=Decimal(1), price=Decimal("1.00"), base_quantity=Decimal(3), line_total=Decimal("0.33"))
+    with _invoro(sent) as client, decimal.localcontext(context):
+        client.invoices.update_draft(ID, invoro.DraftInvoice(lines=[line]))
+    assert json.loads(sent[0].content)["lines"][0]["line_total"] == 33
+
+
+def test_the_sum_of_line_totals_is_exact_under_a_low_precision_context() -> None:
+    """12.70 + 0.49 is 13.19, never 13 rounded to two digits: the draft is refused, nothing sent."""
+    sent: list[httpx.Request] = []
+    lines = [
+        invoro.Line(quantity=Decimal(1), price=Decimal("12.70"), line_total=Decimal("12.70")),
+        invoro.Line(quantity=Decimal(1), price=Decimal("0.49"), line_total=Decimal("0.49")),
+    ]
+    draft = invoro.DraftInvoice(lines=lines, totals=invoro.Totals(line_total=Decimal("13.00")))
+    with _invoro(sent) as client, decimal.localcontext(decimal.Context(prec=2)):
+        with pytest.raises(ValidationError) as caught:
+            client.invoices.update_draft(ID, draft)
+    assert caught.value.field == "invoice.totals.line_total"
+    assert sent == []
