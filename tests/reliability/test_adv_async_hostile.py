@@ -39,6 +39,7 @@ SCRIPTS: dict[str, Callable[[], h.Script]] = {
     "stalled-headers": h.stalled_headers,
     "trickled-body": lambda: h.trickled_body(200, 0.01),
     "endless-1xx": lambda: h.endless_informational(0.01),
+    "503-body-never-ends": lambda: h.claims_length(100, 503),
 }
 
 
@@ -143,6 +144,21 @@ async def test_a_callers_cancel_near_the_deadline_is_never_swallowed(
             assert (outcome, count) == ("cancelled", 1), (when, turns)
         else:  # the call had ended first: our cut, typed by whether bytes left (they did)
             assert (outcome, count) == (_cut_class(unsafe).__name__, 0), (when, turns)
+
+
+@pytest.mark.anyio
+async def test_a_cancel_asked_before_the_call_first_waits(server: h.Hostile) -> None:
+    """The task cancels itself, then calls: the cancel lands at the call's first wait, before a byte left."""
+    server.script = h.answer(200, b"{}")
+    task = asyncio.current_task()
+    assert task is not None
+    async with _client_for(server.url, 30.0) as client:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await _payabli_call(client, True)
+        assert task.uncancel() == 0
+    assert server.requests == []
+    assert not _live_timers(asyncio.get_running_loop())
 
 
 # -- the caller's own timeouts around the call ---------------------------------------------------------------
