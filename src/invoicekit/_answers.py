@@ -27,12 +27,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
 import httpx
 
 from ._call import Safety
 from ._errors import APIError, DecodeError, InvoiceKitError, OutcomeUnknownError, api_error, clean_text
 from ._json import loads
+from ._record import Record, _set
 from ._response import rate_limit, safe_headers
 
 if TYPE_CHECKING:
@@ -69,15 +69,22 @@ def may_have_run(status: int) -> bool:
     return status == 408 or (status >= 500 and status not in _NOT_RUN_5XX)
 
 
-@attrs.frozen
-class Failure:
+class Failure(Record):
     """What a provider's error reader found in an answer: its message, and optionally a status *hint*
     (so an HTTP-200 envelope failure raises the class of its HTTP twin) and field *errors*.
     """
 
+    __slots__ = ("message", "hint", "errors")  # noqa: RUF023 (__init__ order)
     message: str
-    hint: int | None = None
-    errors: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
+    hint: int | None
+    errors: Mapping[str, Sequence[str]]
+
+    def __init__(
+        self, message: str, hint: int | None = None, errors: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        _set(self, "message", message)
+        _set(self, "hint", hint)
+        _set(self, "errors", {} if errors is None else errors)
 
 
 class Hints:

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ._checks import header_value
 from ._errors import ValidationError
+from ._record import Record, _set
 
 if TYPE_CHECKING:
     import httpx
@@ -84,11 +83,14 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
     return Secret(value, param)
 
 
-@attrs.frozen
-class HeaderAuth:
+class HeaderAuth(Record):
     """Credentials sent as request headers (Upflow's two, Salesbricks', Payabli's ``requestToken``)."""
 
+    __slots__ = ("headers",)
     headers: Mapping[str, Secret]
+
+    def __init__(self, headers: Mapping[str, Secret]) -> None:
+        _set(self, "headers", headers)
 
     def apply_headers(self) -> dict[str, str]:
         return {name: secret.reveal() for name, secret in self.headers.items()}
@@ -105,12 +107,16 @@ class HeaderAuth:
         return self.headers.values()
 
 
-@attrs.frozen
-class BearerAuth:
+class BearerAuth(Record):
     """``Authorization: Bearer <token>``, or the token in another header when *header* is given."""
 
+    __slots__ = ("token", "header")  # noqa: RUF023 (__init__ order)
     token: Secret
-    header: str = "Authorization"
+    header: str
+
+    def __init__(self, token: Secret, header: str = "Authorization") -> None:
+        _set(self, "token", token)
+        _set(self, "header", header)
 
     def apply_headers(self) -> dict[str, str]:
         if self.header.lower() == "authorization":
@@ -131,11 +137,14 @@ class BearerAuth:
         return (self.token,)
 
 
-@attrs.frozen
-class FormAuth:
+class FormAuth(Record):
     """Credentials sent as form-body fields (WHMCS ``identifier``, ``secret``, ``accesskey``)."""
 
+    __slots__ = ("fields",)
     fields: Mapping[str, Secret]
+
+    def __init__(self, fields: Mapping[str, Secret]) -> None:
+        _set(self, "fields", fields)
 
     def apply_headers(self) -> dict[str, str]:
         return {}

@@ -1,0 +1,52 @@
+"""Strictly private: a small frozen record for the core's private value classes.
+
+The core's private classes (a body, an auth, a provider's declaration, a field's declaration) were attrs
+classes; each costs attrs several ``compile()`` calls when its module is imported, paid by every program's
+cold start. A :class:`Record` subclass lists its fields in ``__slots__`` and writes its own ``__init__``
+(setting them with ``object.__setattr__``); this base gives it what attrs gave: equality and a hash by
+field values, a repr naming the fields, immutability, and pickling. Public classes stay attrs classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Record"]
+
+_set = object.__setattr__
+
+
+class Record:
+    """Equality, hash, repr, immutability and pickling by the fields named in ``__slots__``."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        names: tuple[str, ...] = self.__slots__
+        return tuple([getattr(self, name) for name in names])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *self._values()))
+
+    def __repr__(self) -> str:
+        names: tuple[str, ...] = self.__slots__
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._values(), strict=True))
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{self.__class__.__qualname__} is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{self.__class__.__qualname__} is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, self._values())
