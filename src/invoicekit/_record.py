@@ -9,9 +9,10 @@ field values, a repr naming the fields, immutability, and pickling. Public class
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-__all__ = ["Record"]
+__all__ = ["Later", "Record"]
 
 _set = object.__setattr__
 
@@ -50,3 +51,33 @@ class Record:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, self._values())
+
+
+class Later:
+    """Strictly private: a model class named before its module is loaded (a provider's rarely first-needed
+    models live in a module imported on first use).
+
+    It stands where a field rule needs the class: ``isinstance(value, later)`` is false while the module is
+    not loaded (no instance of the class can exist yet) and the class's own check once it is; ``__name__``
+    is the class's name, for messages. :meth:`resolve` loads the module and gives the class.
+    """
+
+    __slots__ = ("__name__", "module")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.__name__ = name
+
+    def __repr__(self) -> str:
+        return f"Later({self.module!r}, {self.__name__!r})"
+
+    def resolve(self) -> type:
+        import importlib
+
+        cls: type = getattr(importlib.import_module(self.module), self.__name__)
+        return cls
+
+    def __instancecheck__(self, obj: object) -> bool:
+        module = sys.modules.get(self.module)
+        cls = getattr(module, self.__name__, None) if module is not None else None
+        return cls is not None and isinstance(obj, cls)

@@ -13,10 +13,12 @@ never by ``import invoicekit`` nor by a provider call.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import inspect
 import json
 import os
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -99,6 +101,11 @@ def _alternatives(hint: Any) -> list[Any]:
 
 
 def _hints(cls: type) -> dict[str, Any]:
+    # A provider's models whose annotations name classes of a module loaded on first use (its PARTS):
+    # loaded now, so the names resolve.
+    parts = getattr(sys.modules.get(cls.__module__), "PARTS", None)
+    if isinstance(parts, str):
+        importlib.import_module(parts)
     return {a.name: a.type for a in attrs.fields(attrs.resolve_types(cls))}
 
 
