@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -13,7 +13,10 @@ from .._answers import Failure, Hints
 from .._convert import amount, camel, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import reader
-from ._models import InvoiceRecord, InvoiceRecordItem, InvoiceResponse
+from ._models import InvoiceResponse
+
+if TYPE_CHECKING:
+    from ._parts import InvoiceRecord, InvoiceRecordItem
 
 __all__ = ["check_envelope", "envelope_hint", "parse_record", "parse_update", "read_error"]
 
@@ -158,6 +161,8 @@ _RECORD_ITEM: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
 
 def parse_record(data: Any) -> InvoiceRecord:
     """Read a ``GET /Invoice/{idInvoice}`` answer into :class:`InvoiceRecord` (else a DecodeError)."""
+    from ._parts import InvoiceRecord
+
     where = ["IdInvoice"]  # the path being read, for the error: never the value (it may echo a secret)
     try:
         if not isinstance(data, dict):
@@ -192,6 +197,8 @@ def parse_record(data: Any) -> InvoiceRecord:
 def _record_item(raw: Any, where: list[str]) -> InvoiceRecordItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
+    from ._parts import InvoiceRecordItem
+
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
