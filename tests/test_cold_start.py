@@ -26,6 +26,10 @@ DEFERRED: dict[str, str] = {
     # the unified change: apply and plan are made when first looked up (_operations._Later)
     "invoicekit._change": "apply or plan",
     "invoicekit._capabilities": "apply, plan or invoicekit.capabilities()",
+    # models a common first call does not need: loaded on first use of one of their names
+    "invoicekit.invoro._parts": "invoro.Party, Address, Identifier, InvoicePeriod, ItemAttribute, "
+    "AllowanceCharge, Totals, Payment or Attachment",
+    "invoicekit.payabli._parts": "payabli.PayorData, BillOptions, InvoiceRecord(Item) or invoices.get",
 }
 
 _SCRIPT = r"""
@@ -202,3 +206,17 @@ def test_a_provider_model_with_attrs_own_repr_is_refused() -> None:
         repr(Quiet(y="b"))
         == "test_a_provider_model_with_attrs_own_repr_is_refused.<locals>.Quiet(x=1, y='b')"
     )
+
+
+def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
+    """Each attrs class costs its module's import a compile() of generated methods: the core's private
+    value classes are plain records (invoicekit._record), the public ones (Meta, RetryPolicy, ...) stay attrs."""
+    import attrs
+
+    from invoicekit import _answers, _auth, _call, _client, _fields, _response, _retry
+
+    private = [_answers.Failure, _auth.HeaderAuth, _auth.BearerAuth, _auth.FormAuth, _call.Json, _call.Form,
+               _call.Multipart, _client.Provider, _client._Attempts, _fields.Clears, _fields.Spec, _fields.Fields]  # fmt: skip
+    assert [c.__name__ for c in private if attrs.has(c)] == []
+    public = [_response.Meta, _response.RateLimit, _response.RawResponse, _retry.RetryPolicy, _call.Call]
+    assert [c.__name__ for c in public if not attrs.has(c)] == []
