@@ -1,5 +1,5 @@
-"""Models loaded on first use (issue 19, cold start): Invoro's and Payabli's rarely first-needed models live in
-``<provider>._parts``, imported on the first lookup of one of their names. Each behaviour a user relies on
+"""Models loaded on first use (issue 19, cold start): Invoro's and Payabli's rarely first-needed models live
+in ``<provider>._parts``, imported on the first lookup of one of their names. Each behaviour a user relies on
 is checked in a fresh interpreter (where the module is surely not loaded yet): public names, star import,
 ``dir()``, the registry, pickling, ``isinstance`` of a model made before and after, the checks a call makes
 on a value of such a class before its module is loaded, and type hints. Also the private record class the
@@ -135,8 +135,8 @@ def test_a_lazily_loaded_model_pickles_and_unpickles_in_a_fresh_process() -> Non
 
     party = invoro.Party(name="ACME", address=invoro.Address(city="Gent"))
     payor = payabli.PayorData(first_name="Ada", customer_id=7)
-    assert pickle.loads(pickle.dumps(party)) == party
-    assert pickle.loads(pickle.dumps(payor)) == payor
+    assert pickle.loads(pickle.dumps(party)) == party  # noqa: S301
+    assert pickle.loads(pickle.dumps(payor)) == payor  # noqa: S301
     out = subprocess.run(
         [sys.executable, "-c", _UNPICKLE, pickle.dumps(party).hex()],
         capture_output=True,
@@ -161,18 +161,19 @@ def test_the_lazy_names_are_in_the_provider_packages_all() -> None:
 
 
 def test_a_later_class_reference_checks_instances_only_once_its_module_is_loaded() -> None:
-    later = _record.Later("invoicekit.invoro._parts", "Party")
+    later: Any = _record.Later("invoicekit.invoro._parts", "Party")  # isinstance takes it (__instancecheck__)
     from invoicekit import invoro
 
     assert later.resolve() is invoro.Party
     assert isinstance(invoro.Party(name="x"), later)
     assert not isinstance({"name": "x"}, later)
-    assert not isinstance(1, _record.Later("no_such_module_here", "Party"))
+    absent: Any = _record.Later("no_such_module_here", "Party")
+    assert not isinstance(1, absent)
     assert later.__name__ == "Party"
     assert repr(later) == "Later('invoicekit.invoro._parts', 'Party')"
 
 
-# -- the core's private records -------------------------------------------------------------------------------
+# -- the core's private records ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -192,7 +193,7 @@ def test_a_record_compares_pickles_and_is_frozen_as_the_attrs_class_was(
     assert one != 1 and (one == 1) is False
     if not isinstance(one, Failure):  # a Failure holds a dict: unhashable, as the attrs class was
         assert hash(one) == hash(same)
-    assert pickle.loads(pickle.dumps(one)) == one
+    assert pickle.loads(pickle.dumps(one)) == one  # noqa: S301
     name = type(one).__slots__[0]
     with pytest.raises(AttributeError, match="is immutable"):
         setattr(one, name, None)
@@ -203,4 +204,5 @@ def test_a_record_compares_pickles_and_is_frozen_as_the_attrs_class_was(
 def test_a_record_repr_names_its_fields_in_order() -> None:
     assert repr(Failure("no", 404)) == "Failure(message='no', hint=404, errors={})"
     assert repr(cannot_clear("why")) == "cannot_clear('why')"  # Clears keeps its own repr
-    assert Failure("x").errors == {} and Failure("x").errors is not Failure("x").errors
+    assert Failure("x").errors == {}
+    assert Failure("x").errors is not Failure("x").errors
