@@ -121,12 +121,13 @@ os.remove(pdf)
 
 import re
 
-from invoicekit import _answers, _errors, _limits, _operations
+from invoicekit import _answers, _checks, _errors, _limits, _operations, _registry
 
 # patterns compiled on first use: re's cache holds each once compiled (absent from it: never compiled)
 cache = {key[1] for key in getattr(re, "_cache", {})}
 lazy = {"_errors._ESCAPES": _errors._ESCAPES, "_errors._CONTROLS": _errors._CONTROLS,
-        "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO}
+        "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO,
+        "_checks._EMAIL": _checks._EMAIL, "_registry._NAME": _registry._NAME}
 report["compiled patterns"] = sorted(name for name, pattern in lazy.items() if pattern in cache)
 tables = {"payabli": "_TEXT_HINTS", "invoro": "_MESSAGE_HINTS", "whmcs": "_HINTS"}
 hints = {p: getattr(sys.modules[f"invoicekit.{p}._answers"], t) for p, t in tables.items() if p in sys.argv}
@@ -222,3 +223,38 @@ def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
     assert [c.__name__ for c in private if attrs.has(c)] == []
     public = [_response.Meta, _response.RateLimit, _response.RawResponse, _retry.RetryPolicy, _call.Call]
     assert [c.__name__ for c in public if not attrs.has(c)] == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "GetInvoice",
+        "a",
+        "A1",
+        "UpdateInvoice2",
+        "",
+        "1Get",
+        "Get-Invoice",
+        "Get_Invoice",
+        "Gét",
+        "Get\n",
+        "Ｇet",
+        "Get١",
+        "get invoice",
+        "ª",
+        "²",
+    ],  # fmt: skip
+)
+def test_the_whmcs_action_name_check_without_a_pattern_agrees_with_it(name: str) -> None:
+    """whmcs._rules checks an action name with str methods (no pattern compiled at import): the same
+    verdict as the ``[A-Za-z][A-Za-z0-9]*`` it replaced, for non-ASCII letters and digits too."""
+    import re
+
+    from invoicekit import ValidationError
+    from invoicekit.whmcs._rules import action_name
+
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
+        assert action_name(name) == name
+    else:
+        with pytest.raises(ValidationError):
+            action_name(name)

@@ -87,6 +87,15 @@ class Failure(Record):
         _set(self, "errors", {} if errors is None else errors)
 
 
+class Regex(str):
+    """A regular expression in a :class:`Hints` table, kept as text until the table is first read."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Regex({str.__repr__(self)})"
+
+
 class Hints:
     """A provider's message -> status table, declared once: the status whose error class a failure whose
     message says so raises (``NotFoundError`` for 404, ``ConflictError`` for 409, …)::
@@ -95,8 +104,9 @@ class Hints:
         HINTS("Invoice ID Not Found")          # 404
         HINTS("bad date", default=400)         # 400
 
-    Each rule is ``(text, status)``: *text* is a plain phrase found anywhere in the message, or a compiled
-    ``re.Pattern`` searched in it; case never matters; the first rule that matches wins.
+    Each rule is ``(text, status)``: *text* is a plain phrase found anywhere in the message, or a
+    :class:`Regex` (or a compiled ``re.Pattern``) searched in it; case never matters; the first rule that
+    matches wins. A ``Regex`` is compiled with the table, on the first failure read: not at import.
     """
 
     __slots__ = ("_compiled", "rules")
@@ -117,6 +127,8 @@ class Hints:
                 (
                     re.compile(text.pattern, text.flags | re.IGNORECASE)
                     if isinstance(text, re.Pattern)
+                    else re.compile(str.__str__(text), re.IGNORECASE)
+                    if isinstance(text, Regex)
                     else re.compile(re.escape(text), re.IGNORECASE),
                     status,
                 )

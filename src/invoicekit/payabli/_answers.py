@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .._answers import Failure, Hints
+from .._answers import Failure, Hints, Regex
 from .._convert import amount, camel, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import reader
@@ -25,12 +24,11 @@ __all__ = ["check_envelope", "envelope_hint", "parse_record", "parse_update", "r
 #: responseText and responseData. Anything else is a 400 (BadRequestError).
 _CODE_HINTS: Final[dict[int, int]] = {3001: 404}  # 3001: "Entrypoint specified in parameter doesn't exist"
 _TEXT_HINTS: Final = Hints(
-    (re.compile(r"not found|does ?n[o']t exist|no such|unknown invoice", re.IGNORECASE), 404),
+    (Regex(r"not found|does ?n[o']t exist|no such|unknown invoice"), 404),
     (
-        re.compile(
+        Regex(
             r"already|duplicate|conflict|cannot be (?:modified|updated|edited|changed)|not editable"
-            r"|is (?:paid|canceled|cancelled|closed)",
-            re.IGNORECASE,
+            r"|is (?:paid|canceled|cancelled|closed)"
         ),
         409,
     ),
