@@ -81,3 +81,22 @@ class Later:
         module = sys.modules.get(self.module)
         cls = getattr(module, self.__name__, None) if module is not None else None
         return cls is not None and isinstance(obj, cls)
+
+
+def publish(names: dict[str, Any], *modules: Any) -> None:
+    """Make a module loaded on first use (a provider's ``_parts``) look as if its *names* had been defined
+    in each of *modules* (its ``_models``, its ``_client``): set there, and in the globals attrs gave the
+    methods it generated for the classes defined there (a copy of the module's globals when the class was
+    made), so ``typing.get_type_hints`` of a model or of its ``__init__`` resolves them as before the split.
+    """
+    for module in modules:
+        if module is None:
+            continue
+        space = vars(module)
+        space.update(names)
+        for value in list(space.values()):
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                for member in vars(value).values():
+                    scope = getattr(member, "__globals__", None)
+                    if isinstance(scope, dict) and scope is not space:
+                        scope.update(names)

@@ -15,6 +15,7 @@ import attrs
 
 from .. import _fields as fields
 from .._files import File, FileInput
+from .._record import publish
 from .._repr import set_fields_repr
 from .._unset import Unset
 from . import _models
@@ -189,4 +190,4 @@ class Attachment:
 
 
 # Every name here is a name of _models too (its annotations and type-hint lookups name them there).
-vars(_models).update({name: globals()[name] for name in _models.PART_NAMES})
+publish({name: globals()[name] for name in _models.PART_NAMES}, _models)

@@ -7,6 +7,7 @@ answers (:class:`InvoiceRecord`). Declared exactly as the models of :mod:`invoic
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ import attrs
 
 from .. import _fields as fields
 from .._checks import boolean, int_id
+from .._record import publish
 from .._repr import set_fields_repr
 from .._unset import Unset
 from . import _models
@@ -108,6 +110,8 @@ class InvoiceRecord:
 
 # Every name here is a name of _models too (its annotations and type-hint lookups name them there), and of
 # _client when it is loaded (the update's signature names PayorData and BillOptions).
-for _module in (_models, __import__("sys").modules.get("invoicekit.payabli._client")):
-    if _module is not None:
-        vars(_module).update({name: globals()[name] for name in _models.PART_NAMES})
+publish(
+    {name: globals()[name] for name in _models.PART_NAMES},
+    _models,
+    sys.modules.get("invoicekit.payabli._client"),
+)
