@@ -30,6 +30,7 @@ DEFERRED: dict[str, str] = {
     "invoicekit.invoro._parts": "invoro.Party, Address, Identifier, InvoicePeriod, ItemAttribute, "
     "AllowanceCharge, Totals, Payment or Attachment",
     "invoicekit.payabli._parts": "payabli.PayorData, BillOptions, InvoiceRecord(Item) or invoices.get",
+    "invoicekit.whmcs._parts": "whmcs.ItemChange, NewItem, Invoice, InvoiceItem or invoices.get",
 }
 
 _SCRIPT = r"""

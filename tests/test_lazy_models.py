@@ -29,9 +29,9 @@ def loaded(provider):
     return f"invoicekit.{provider}._parts" in sys.modules
 
 import invoicekit
-from invoicekit import invoro, payabli
+from invoicekit import invoro, payabli, whmcs
 
-out["parts at import"] = [loaded("invoro"), loaded("payabli")]
+out["parts at import"] = [loaded("invoro"), loaded("payabli"), loaded("whmcs")]
 out["dir has lazy names"] = all(n in dir(invoro) for n in invoro.__all__) and "PayorData" in dir(payabli)
 # a draft made before the parts load: the same class after, and it still writes
 early = invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1"))
@@ -41,20 +41,24 @@ for provider, call in (
     ("invoro", lambda: write(invoro.DraftInvoice(seller={"name": "x"}), "invoice")),
     ("payabli", lambda: payabli.Payabli(api_key="k", base_url="https://p.test").invoices.update(
         1, customer_data={"first_name": "x"})),
+    ("whmcs", lambda: whmcs.Whmcs(url="https://w.test", identifier="i", secret="s").invoices.update(
+        42, new_items=[{"description": "x"}])),
 ):
     try:
         call()
     except invoicekit.ValidationError as exc:
         wrong[provider] = [exc.field, exc.rule]
 out["wrong type before load"] = wrong
-out["parts after wrong types"] = [loaded("invoro"), loaded("payabli")]
+out["parts after wrong types"] = [loaded("invoro"), loaded("payabli"), loaded("whmcs")]
 out["early draft"] = write(early)
 
 from invoicekit.invoro import *  # noqa: F403
 from invoicekit.payabli import *  # noqa: F403
-out["star import"] = [sorted(n for n in invoro.__all__ if n not in globals()),
-                      sorted(n for n in payabli.__all__ if n not in globals())]
-out["parts after star import"] = [loaded("invoro"), loaded("payabli")]
+from invoicekit.whmcs import *  # noqa: F403
+out["star import"] = [sorted(n for n in m.__all__ if n not in globals()) for m in (invoro, payabli, whmcs)]
+out["parts after star import"] = [loaded("invoro"), loaded("payabli"), loaded("whmcs")]
+out["whmcs"] = [whmcs.ItemChange is ItemChange is sys.modules["invoicekit.whmcs._parts"].ItemChange,
+                whmcs.Invoice.__module__, "Invoice" in dir(whmcs)]
 from invoicekit.invoro import _parts as iparts, _models as imodels
 from invoicekit.payabli import _parts as pparts, _models as pmodels
 out["same class everywhere"] = (
@@ -93,20 +97,22 @@ def report() -> dict[str, Any]:
 
 
 def test_the_parts_load_only_when_a_name_of_theirs_is_used(report: dict[str, Any]) -> None:
-    assert report["parts at import"] == [False, False]
+    assert report["parts at import"] == [False, False, False]
     assert report["dir has lazy names"] is True
     # a wrong type where a lazily loaded model belongs is named before the module loads, and loads nothing
     assert report["wrong type before load"] == {
         "invoro": ["invoice.seller", "must be an invoro.Party, not dict"],
         "payabli": ["customer_data", "must be a payabli.PayorData, not dict"],
+        "whmcs": ["new_items[0]", "must be a whmcs.NewItem(description, amount, taxed)"],
     }
-    assert report["parts after wrong types"] == [False, False]
+    assert report["parts after wrong types"] == [False, False, False]
     assert report["early draft"] == {"header": {"invoice_number": "INV-1"}}
 
 
 def test_star_import_and_every_public_name_give_the_one_class(report: dict[str, Any]) -> None:
-    assert report["star import"] == [[], []]
-    assert report["parts after star import"] == [True, True]
+    assert report["star import"] == [[], [], []]
+    assert report["parts after star import"] == [True, True, True]
+    assert report["whmcs"] == [True, "invoicekit.whmcs._parts", True]
     assert report["same class everywhere"] is True
     assert report["modules"] == [
         "invoicekit.invoro._parts",

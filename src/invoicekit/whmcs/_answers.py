@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._convert import amount, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import reader
-from ._models import Invoice, InvoiceItem, UpdateInvoiceResult
+from ._models import UpdateInvoiceResult
+
+if TYPE_CHECKING:
+    from ._parts import Invoice, InvoiceItem
 
 __all__ = [
     "MESSAGE_HINTS",
@@ -146,6 +149,8 @@ def parse_invoice(data: Any) -> Invoice:
     single element sometimes as an object rather than a list, numbers as text, and "never" as
     ``0000-00-00``: each is read here, once.
     """
+    from ._parts import Invoice  # the get call's answer: its module loads with it
+
     answer = success(data)
     where = "invoiceid"  # the key being read, for the error: never the value (it may echo a secret)
     try:
@@ -191,6 +196,8 @@ def _collection(value: Any, key: str) -> list[Any]:
 
 
 def _item(raw: Any) -> InvoiceItem:
+    from ._parts import InvoiceItem
+
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
     taxed = raw.get("taxed", "0")
