@@ -225,3 +225,22 @@ def test_a_record_repr_names_its_fields_in_order() -> None:
     assert repr(cannot_clear("why")) == "cannot_clear('why')"  # Clears keeps its own repr
     assert Failure("x").errors == {}
     assert Failure("x").errors is not Failure("x").errors
+
+
+_STRUCTURE = r"""
+import json, sys
+from invoicekit import whmcs
+from invoicekit._structure import Structurer, keywords
+
+method = type(whmcs.Whmcs(url="https://w.test", identifier="i", secret="s").invoices).update  # made now
+before = "invoicekit.whmcs._parts" in sys.modules
+args = Structurer().arguments({"new_items": [{"description": "Fee", "amount": "15.00", "taxed": False}]},
+                              keywords(method), "change.args", "whmcs invoices.update")
+print(json.dumps([before, type(args["new_items"][0]).__name__, str(args["new_items"][0].amount)]))
+"""
+
+
+def test_a_method_made_before_the_parts_loaded_still_structures_their_models() -> None:
+    """The command line and bulk jobs make models from JSON by the method's annotations: a method made on
+    first lookup before its provider's parts loaded kept those annotations as text; they resolve later."""
+    assert _fresh(_STRUCTURE) == [False, "NewItem", "15.00"]
