@@ -151,12 +151,14 @@ def _later(name: str) -> Later:
     return Later(PARTS, name)
 
 
-def __getattr__(name: str) -> Any:
-    if name in PART_NAMES:
-        import importlib
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
 
-        return getattr(importlib.import_module(PARTS), name)  # which also sets it here
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        if name in PART_NAMES:
+            import importlib
+
+            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _file(value: object, field: str) -> File:

@@ -49,12 +49,14 @@ PARTS: Final = "invoicekit.payabli._parts"
 PART_NAMES: Final = ("BillOptions", "InvoiceRecord", "InvoiceRecordItem", "PayorData")
 
 
-def __getattr__(name: str) -> Any:
-    if name in PART_NAMES:
-        import importlib
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
 
-        return getattr(importlib.import_module(PARTS), name)  # which also sets it here
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        if name in PART_NAMES:
+            import importlib
+
+            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 E = TypeVar("E", bound=enum.Enum)

@@ -34,15 +34,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """The models a common first call does not need, loaded on first use (``whmcs.ItemChange``)."""
-    from . import _models
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
 
-    if name in _models.PART_NAMES and name in __all__:
-        value = getattr(_models, name)
-        globals()[name] = value  # once: the next lookup is a plain attribute
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        """The models a common first call does not need, loaded on first use (``whmcs.ItemChange``)."""
+        from . import _models
+
+        if name in _models.PART_NAMES and name in __all__:
+            value = getattr(_models, name)
+            globals()[name] = value  # once: the next lookup is a plain attribute
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -26,12 +26,14 @@ _ITEM_CHANGE: Final[Any] = Later(PARTS, "ItemChange")
 _NEW_ITEM: Final[Any] = Later(PARTS, "NewItem")
 
 
-def __getattr__(name: str) -> Any:
-    if name in PART_NAMES:
-        import importlib
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
 
-        return getattr(importlib.import_module(PARTS), name)  # which also sets it here
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        if name in PART_NAMES:
+            import importlib
+
+            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 Status = Literal["Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending"]
