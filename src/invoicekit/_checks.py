@@ -125,7 +125,9 @@ def uuid_text(value: object, field: str) -> str:
     try:
         return str(uuid.UUID(text(value, field, allow_empty=False)))
     except ValueError:
-        raise ValidationError(field, f"{value!r} is not a UUID") from None
+        pass
+    # Raised outside the handler: `from None` would still keep uuid's ValueError as __context__.
+    raise ValidationError(field, f"{value!r} is not a UUID")
 
 
 NOTHING_TO_CHANGE = "nothing to change: pass at least one field (an empty update is never sent)"

@@ -26,6 +26,7 @@ import invoicekit
 from invoicekit import InvoiceKitError, ValidationError
 
 from ._cli import CHANGE_FLAGS, ENV, EXIT, OPERATIONS, Flag, Operation
+from ._convert import iso_date
 from ._errors import controls
 from ._files import File
 from ._structure import Naming, Structurer, extra_hints, keywords, loads, python_names
@@ -226,7 +227,7 @@ def flag_value(flag: Flag, raw: Any) -> Any:
     """A command-line value as the type the method takes; a bad one is an InputError naming the flag."""
     try:
         if flag.kind == "date":
-            return dt.date.fromisoformat(raw)
+            return iso_date(raw)
         if flag.kind == "decimal":
             return Decimal(raw)
         if flag.kind == "int":

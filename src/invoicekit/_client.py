@@ -15,8 +15,9 @@ import os
 import sys
 import threading
 import time
+import types
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from contextlib import ExitStack
 from contextvars import ContextVar
 from types import TracebackType
@@ -577,14 +578,29 @@ class AsyncClient(BaseClient):
 
     async def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
         call, state = self._begin(call, extra_headers)
-        while True:
-            outcome = await self._attempt(call, state)
-            wait = self._next_wait(call, state, outcome)
-            if wait is None:
-                return self._finish(call, outcome, state)
-            await _async_sleep(wait)
+        # On asyncio (3.11+), one timer cuts the whole call at its deadline, every attempt and wait; on
+        # trio (and 3.10), each attempt runs in anyio's scope instead (see _attempt).
+        timer = _CallTimer.start(state.deadline)
+        if timer is None:
+            return await self._attempts(call, state, None)
+        return await _timed(timer, self._attempts(call, state, timer))
 
-    async def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
+    async def _attempts(self, call: Call[R], state: _Attempts, timer: _CallTimer | None) -> R:
+        while True:
+            outcome = await self._attempt(call, state, timer)
+            wait = self._next_wait(call, state, outcome)
+            if wait is None or (timer is not None and timer.fired):
+                return self._finish(call, outcome, state)
+            try:
+                await _async_sleep(wait)
+            except _CANCELLED:
+                if timer is None or not timer.ours():
+                    raise  # the caller's own cancellation
+                return self._finish(call, outcome, state)  # the deadline came during the wait
+
+    async def _attempt(
+        self, call: Call[Any], state: _Attempts, timer: _CallTimer | None = None
+    ) -> httpx.Response | Exception:
         with ExitStack() as stack:
             try:
                 request = self._prepare(call, state, stack)
@@ -594,25 +610,28 @@ class AsyncClient(BaseClient):
             started = time.perf_counter()
             try:
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
-                left = max(state.deadline - _monotonic(), 0.0)
-                timeout = _asyncio_timeout(left)
-                if timeout is not None:
-                    async with timeout:
-                        response = await self._http.send(request, stream=True, follow_redirects=False)
-                        await self._read(call, response, state)
+                if timer is not None:  # the call's one timer (asyncio) cuts it
+                    response = await self._http.send(request, stream=True, follow_redirects=False)
+                    await self._read(call, response, state)
                 else:
                     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
-                    with anyio.fail_after(left):
+                    with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)):
                         response = await self._http.send(request, stream=True, follow_redirects=False)
                         await self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
-            except TimeoutError:
+            except TimeoutError:  # anyio's scope (an asyncio.TimeoutError is a TimeoutError from 3.11)
                 outcome = sending.cut(self._deadline)
                 if sending.sent:
                     state.sent = True  # cut mid-flight: bytes may have left
             except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
+            except _CANCELLED:
+                if timer is None or not timer.ours():
+                    raise  # the caller's own cancellation (or another's): never swallowed
+                outcome = sending.cut(self._deadline)
+                if sending.sent:
+                    state.sent = True
             self._log(request, outcome, started, state)
             return outcome
 
@@ -650,20 +669,24 @@ class _Sending:
     to report: with any other, a cut counts as possibly sent.
     """
 
-    __slots__ = ("sent",)
+    __slots__ = ("_extensions", "sent")
 
     def __init__(self, http: httpx.AsyncClient, request: httpx.Request) -> None:
         self.sent = True
-        if "trace" in request.extensions:
+        self._extensions = extensions = request.extensions
+        if "trace" in extensions:
             return
         transport_for = getattr(http, "_transport_for_url", None)
         if transport_for is not None and type(transport_for(request.url)) is httpx.AsyncHTTPTransport:
             self.sent = False
-            request.extensions["trace"] = self._trace
+            extensions["trace"] = self._trace
 
     async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
         if event.endswith("send_request_headers.started"):
             self.sent = True
+            # Nothing more to learn: httpcore reads the extension at each later step, and skips the
+            # report (a string and a coroutine per step) once it is gone.
+            self._extensions.pop("trace", None)
 
     def cut(self, deadline: float) -> httpx.TransportError:
         if self.sent:
@@ -671,23 +694,120 @@ class _Sending:
         return httpx.PoolTimeout(f"the call's deadline ({deadline:g} s) passed before the request was sent")
 
 
-#: asyncio.timeout exists from Python 3.11.
+#: Task.cancelling/uncancel (what a timer needs to tell its own cut from a caller's cancel): Python 3.11.
 _HAS_ASYNCIO_TIMEOUT = sys.version_info >= (3, 11)
+#: What an asyncio cancel raises: set by _CallTimer.start once it sees an asyncio task (asyncio is never
+#: imported here; until then, nothing is caught).
+_CANCELLED: type[BaseException] | tuple[()] = ()
 
 
-def _asyncio_timeout(seconds: float) -> Any:
-    """On an asyncio task, asyncio's own timeout (one timer handle; anyio's cancel scope costs several
-    times as much on every call): raises TimeoutError when *seconds* pass, as ``anyio.fail_after`` does.
-    None elsewhere (trio, or Python 3.10), where the caller uses anyio's.
+class _CallTimer:
+    """Strictly private: on an asyncio task, the one timer that cuts a whole call at its deadline.
+
+    It does what ``asyncio.timeout`` does around the call (a timer handle that cancels the task, then
+    ``uncancel`` to tell its own cut from anyone else's cancel), with one handle per call instead of one
+    ``Timeout`` per attempt, made only once the call first waits (see :func:`_timed`). A CancelledError
+    seen while it ``fired`` is its cut only when :meth:`ours` says so: a caller's own cancellation always
+    goes on.
     """
-    asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
-    if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
-        return None
+
+    __slots__ = ("_cancelling", "_deadline", "_done", "_handle", "_task", "fired")
+
+    @classmethod
+    def start(cls, deadline: float) -> _CallTimer | None:
+        """The timer of a call ending at *deadline* (``_monotonic()`` time), or None off asyncio (trio,
+        Python 3.10, no task), where each attempt uses anyio's scope.
+        """
+        asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
+        if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
+            return None
+        if "trio" in sys.modules:  # both loaded: is this call on an asyncio task?
+            try:
+                if asyncio.current_task() is None:
+                    return None
+            except RuntimeError:  # no asyncio loop runs in this thread (trio)
+                return None
+        global _CANCELLED
+        _CANCELLED = asyncio.CancelledError
+        return cls(deadline)
+
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._task: Any = None
+        self._cancelling = 0
+        self._handle: Any = None
+        self._done = False
+        self.fired = False
+
+    def arm(self) -> None:
+        """The call waits for the first time: from now on the loop may run past the deadline."""
+        try:
+            task = sys.modules["asyncio"].current_task()
+        except RuntimeError:  # awaited on no loop at all (a coroutine driven by hand): nothing can cut
+            return
+        if task is None:
+            return
+        self._task = task
+        self._cancelling = task.cancelling()
+        loop = task.get_loop()
+        # A plain function, not a bound method: asyncio checks a callback is no coroutine function on
+        # every call_at, and that check costs less than half as much for a function.
+        self._handle = loop.call_at(loop.time() + max(self._deadline - _monotonic(), 0.0), _fire, self)
+
+    def ours(self) -> bool:
+        """On a CancelledError: whether it is this timer's cut (taken back, once) and not another cancel."""
+        if not self.fired or self._done:
+            return False
+        self._done = True
+        return bool(self._task.uncancel() <= self._cancelling)
+
+    def close(self) -> None:
+        """The call ended: the handle goes; a cut not seen as a CancelledError is taken back all the same."""
+        if self._handle is not None:
+            self._handle.cancel()
+        if self.fired and not self._done:
+            self._done = True
+            self._task.uncancel()
+
+
+@types.coroutine
+def _timed(timer: _CallTimer, calls: Coroutine[Any, Any, R]) -> Generator[Any, Any, R]:
+    """Await *calls* (a call's attempts and waits) under *timer*, armed when they first wait: until then
+    they run without giving the loop a turn, so nothing could cut them (an answer already in memory, as
+    from a test transport, needs no timer). After that first wait, they are awaited as any coroutine is.
+    """
     try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no asyncio loop runs in this thread (trio)
-        return None
-    return None if task is None else asyncio.timeout(seconds)
+        try:
+            waiting = calls.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        timer.arm()
+        while True:  # the first wait's outcome passed on by hand; the rest by `yield from`
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                calls.close()
+                raise
+            except BaseException as exc:  # thrown in by the task (a cancel): passed on
+                try:
+                    waiting = calls.throw(exc)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+                continue
+            if sent is None:  # what an asyncio task always sends: the rest runs as a plain await
+                return (yield from calls)  # type: ignore[no-any-return]
+            try:
+                waiting = calls.send(sent)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+    finally:
+        timer.close()
+
+
+def _fire(timer: _CallTimer) -> None:
+    """The deadline of *timer*'s call passed: its task is cancelled (see _CallTimer.ours)."""
+    timer.fired = True
+    timer._task.cancel()
 
 
 async def _async_sleep(seconds: float) -> None:

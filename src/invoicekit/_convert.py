@@ -13,12 +13,24 @@ Requests are written by the field layer (``_fields.py``) and answers read by rea
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-__all__ = ["MAX_DIGITS", "amount", "camel", "extra", "iso_datetime", "json_kind", "text", "whole", "wire"]
+__all__ = [
+    "MAX_DIGITS",
+    "amount",
+    "camel",
+    "extra",
+    "iso_date",
+    "iso_datetime",
+    "json_kind",
+    "text",
+    "whole",
+    "wire",
+]
 
 _WIRE = "invoicekit.wire"
 _EXTRA = "invoicekit.extra"
@@ -79,6 +91,19 @@ def text(value: Any) -> str:
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     raise TypeError(f"expected text, got {json_kind(value)}")
+
+
+_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(text: str) -> dt.date:
+    """A date written exactly ``YYYY-MM-DD`` (what the docs promise for every date given to us), else
+    ValueError. ``date.fromisoformat`` alone also reads ``20240101`` and ISO week dates (``2024-W01-1``) from
+    Python 3.11 on, not on 3.10: the same input must mean the same on every Python we support.
+    """
+    if not _YYYY_MM_DD.fullmatch(text):
+        raise ValueError("not YYYY-MM-DD")
+    return dt.date.fromisoformat(text)
 
 
 def iso_datetime(text: str) -> dt.datetime:

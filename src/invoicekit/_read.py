@@ -41,7 +41,7 @@ from ._convert import _EXTRA, _WIRE, MAX_DIGITS, amount, iso_datetime, json_kind
 from ._errors import bad_answer
 from ._unset import Unset
 
-__all__ = ["Reader", "reader"]
+__all__ = ["Path", "Reader", "by_hand", "reader"]
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -62,8 +62,11 @@ class _Mismatch(Exception):
         return self
 
     def text(self) -> str:
-        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.where)
-        return f"{self.why} @ {path}"
+        return f"{self.why} @ {_path_text(self.where)}"
+
+
+def _path_text(where: Sequence[str | int]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where)
 
 
 class Reader(Generic[T]):
@@ -97,6 +100,29 @@ def reader(cls: type[T], *, wire_name: Callable[[str], str] = str) -> Reader[T]:
     first called.
     """
     return Reader(cls, wire_name)
+
+
+#: The path a hand-written reader is at (wire keys and list indexes, outermost first), set as it goes.
+Path = list[str | int]
+#: What reading by hand may raise on an answer of the wrong shape (``int("x")``, ``None["k"]``, ``NaN`` ...).
+_BY_HAND_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError)
+
+
+def by_hand(what: str, read: Callable[[Any, Path], T], data: Any) -> T:
+    """``read(data, where)`` for an answer read by hand (not by a generated :class:`Reader`), *read* keeping
+    *where* at the path it reads. A TypeError, ValueError, ArithmeticError, AttributeError, KeyError or
+    IndexError it raises becomes the DecodeError "the answer does not fit *what* (ValueError @ $.items[0].x)":
+    the exception's type name and the path, never its text (``int()``'s message quotes the value, and an
+    answer may echo a credential). The DecodeError is raised after the handler has ended, so neither its
+    ``__cause__`` nor its ``__context__`` holds the original (a context manager raising from ``__exit__``
+    would chain it as ``__context__``: hence a function).
+    """
+    where: Path = []
+    try:
+        return read(data, where)
+    except _BY_HAND_ERRORS as exc:
+        why = type(exc).__name__
+    raise bad_answer(f"the answer does not fit {what} ({why} @ {_path_text(where)})")
 
 
 def _fail(why: str, value: Any, where: tuple[str | int, ...]) -> _Mismatch:

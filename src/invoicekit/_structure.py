@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from ._convert import iso_date
 from ._errors import ValidationError
 from ._files import File
 from ._unset import UNSET
@@ -146,7 +147,7 @@ def _date(data: Any, kind: Any, path: str) -> Any:
     if not isinstance(data, str):
         raise ValidationError(path, "must be a date as text (YYYY-MM-DD)")
     try:
-        return kind.fromisoformat(data)
+        return iso_date(data) if kind is dt.date else kind.fromisoformat(data)
     except ValueError:
         raise ValidationError(path, f"{data!r} is not a date (YYYY-MM-DD)") from None
 

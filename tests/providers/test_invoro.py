@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import inspect
 import json
+import pickle
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -774,6 +775,25 @@ async def test_bad_input_fails_before_any_request(
     with pytest.raises(ValidationError) as caught:
         await update(kind, draft, invoice_id=invoice_id)
     assert caught.value.field == field
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("invoice_id", ["not-a-uuid", "", f"{ID}/../x", 42, ID[:-1] + "g"])
+async def test_a_non_uuid_id_is_a_validation_error_with_nothing_chained(
+    kind: str, invoice_id: Any, httpx_mock: HTTPXMock
+) -> None:
+    """The ValidationError kept uuid's own ValueError as ``__context__`` (``from None`` only hides it)."""
+    with pytest.raises(ValidationError) as caught:
+        await update(
+            kind, invoro.DraftInvoice(header=invoro.Header(invoice_number="INV-1")), invoice_id=invoice_id
+        )
+    assert caught.value.field == "invoice_id"
+    assert caught.value.rule == f"{invoice_id!r} is not a UUID"
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+    assert pickle.loads(pickle.dumps(caught.value)).rule == caught.value.rule  # noqa: S301 - our own bytes
     assert httpx_mock.get_requests() == []
 
 

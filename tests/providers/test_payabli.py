@@ -410,9 +410,43 @@ class TestAttachments:
         assert got == [
             {"filename": "attachment.pdf", "ftype": "pdf"},
             {"filename": "attachment.png", "ftype": "png"},
-            {"filename": "x.bin", "ftype": None},
+            {"filename": "x.bin", "ftype": "pdf"},  # None is the spec's default (null): filled in as unset
             {"filename": "a.txt", "ftype": "txt"},
         ]
+
+    def test_ftype_none_is_read_from_the_file_and_checked(self) -> None:
+        """``ftype=None`` sent ``"ftype": null`` and skipped the PDF check: Payabli's spec makes null the
+        default, so it is filled in from the file like an unset ftype, and a PDF checked as one.
+        """
+        page = FileContent(f_content=b"<html>error page</html>", ftype=None)
+        with pytest.raises(ValidationError, match="not a PDF") as caught:
+            update_call(1, invoice_data=BillData(attachments=[page]))
+        assert caught.value.field == "invoice_data.attachments[0].f_content"
+        webp = FileContent(f_content=File(b"RIFF", content_type="image/webp"), ftype=None)
+        with pytest.raises(ValidationError, match="set ftype") as caught:
+            update_call(1, invoice_data=BillData(attachments=[webp]))
+        assert caught.value.field == "invoice_data.attachments[0].ftype"
+
+    @pytest.mark.anyio
+    @pytest.mark.parametrize("kind", KINDS)
+    async def test_ftype_none_on_the_wire(self, httpx_mock: HTTPXMock, kind: str) -> None:
+        """A file with ftype None is sent with the type its content type says; a link alone keeps null."""
+        png = FileContent(f_content=File(b"\x89PNG", content_type="image/png"), ftype=None)
+        online = FileContent(furl="https://example.com/terms.pdf", ftype=None)  # no file: nothing to read
+        httpx_mock.add_response(json=OK)
+        await update(kind, invoice_data=BillData(attachments=[png, online]))
+        assert body_of(sent(httpx_mock)) == {
+            "invoiceData": {
+                "attachments": [
+                    {
+                        "fContent": base64.b64encode(b"\x89PNG").decode(),
+                        "filename": "attachment.png",
+                        "ftype": "png",
+                    },
+                    {"furl": "https://example.com/terms.pdf", "ftype": None},
+                ]
+            }
+        }
 
     @pytest.mark.anyio
     async def test_a_seekable_file_object_is_resent_whole_on_retry(self, httpx_mock: HTTPXMock) -> None:

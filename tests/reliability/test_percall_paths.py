@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import enum
 import re
+import sys
 import threading
+import time
+import types
 import uuid
 from contextlib import ExitStack
 from decimal import Decimal
@@ -283,18 +286,26 @@ def test_a_boundary_is_made_only_for_a_multipart_call_and_kept_across_attempts()
 # -- the async deadline ------------------------------------------------------------------------------------
 
 
-def test_asyncio_timeout_is_used_only_on_an_asyncio_task() -> None:
+def test_the_call_timer_is_used_only_on_an_asyncio_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "trio", sys.modules.get("trio") or types.ModuleType("trio"))
     found: list[Any] = []
-    thread = threading.Thread(target=lambda: found.append(_client._asyncio_timeout(1.0)))
+    thread = threading.Thread(target=lambda: found.append(_client._CallTimer.start(time.monotonic() + 1.0)))
     thread.start()
     thread.join()
-    assert found == [None]  # no loop in that thread: anyio's scope is used
+    assert found == [None]  # trio loaded and no asyncio loop in that thread: anyio's scope is used
 
     async def inside() -> Any:
-        return _client._asyncio_timeout(1.0)
+        return _client._CallTimer.start(time.monotonic() + 1.0)
 
-    scope = asyncio.run(inside())
-    assert _client._HAS_ASYNCIO_TIMEOUT is False or type(scope).__name__ == "Timeout"
+    timer = asyncio.run(inside())
+    assert _client._HAS_ASYNCIO_TIMEOUT is False or type(timer) is _client._CallTimer
+
+
+def test_a_call_timer_armed_where_no_loop_runs_makes_no_handle() -> None:
+    timer = _client._CallTimer(time.monotonic() + 1.0)
+    timer.arm()  # a coroutine driven by hand: no loop, no task
+    assert timer._handle is None
+    timer.close()
 
 
 @pytest.mark.anyio

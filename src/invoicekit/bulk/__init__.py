@@ -20,7 +20,9 @@ import asyncio
 import concurrent.futures as cf
 import inspect
 import os
+import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
@@ -228,11 +230,53 @@ def _settings(
     from limits.errors import ConfigurationError
     from limits.storage import storage_from_string
 
+    uri = storage if storage.startswith("async+") else f"async+{storage}"
     try:
-        storage_from_string(storage if storage.startswith("async+") else f"async+{storage}")
-    except ConfigurationError as exc:  # an unknown scheme, or its driver (coredis for redis://) missing
-        raise ValidationError("storage", f"is not a usable limits storage ({exc})") from None
+        storage_from_string(uri)
+    except (ConfigurationError, ValueError) as exc:  # an unknown scheme, its driver missing, a bad port
+        said = str(exc).replace(storage, _shown(storage))  # limits quotes the URI: never its password
+    else:
+        said = ""
+    if said:  # raised outside the handler: its __context__ would quote the URI, password and all
+        raise ValidationError("storage", f"is not a usable limits storage ({said})")
+    if uri.split("://", 1)[0] != "async+memory":
+        _reach(uri, _shown(storage))
     return Settings(dict(rate or {}), concurrency, storage, retry, clients)
+
+
+#: How long a shared storage (redis://) has to answer a PING before a run starts.
+_REACH_TIMEOUT = 5.0
+
+
+def _shown(uri: str) -> str:
+    """A storage URI as an error may show it: no user or password (``redis://:secret@host``)."""
+    return re.sub(r"//[^/?#]*@", "//***@", uri)
+
+
+def _reach(uri: str, shown: str) -> None:
+    """A shared storage must answer a PING (``limits``' ``check()``) within :data:`_REACH_TIMEOUT`, before
+    anything is journaled or sent: an unreachable Redis would otherwise fail every worker's first hit.
+    Pinged on a loop of its own, in a thread (the caller may be inside a running loop: ``arun``, Jupyter).
+    """
+    from limits.storage import storage_from_string
+
+    from ._runner import close_storage
+
+    async def ping() -> bool:
+        storage = storage_from_string(uri)
+        try:
+            checked: Any = storage.check()  # an async+ storage: a coroutine
+            return bool(await asyncio.wait_for(checked, _REACH_TIMEOUT))
+        finally:
+            await close_storage(storage)
+
+    with cf.ThreadPoolExecutor(1, thread_name_prefix="invoicekit-storage") as pool:
+        try:
+            answered = pool.submit(asyncio.run, ping()).result()
+        except Exception:  # a timeout, or a driver that raises where limits' check() says False
+            answered = False
+    if not answered:
+        raise ValidationError("storage", f"{shown} does not answer (is the server up, the URI right?)")
 
 
 def _finish(journal: Journal, tracker: Tracker, interrupted: bool) -> Report:
@@ -280,7 +324,12 @@ async def _arun(
     from ._jobs import jobs_from
     from ._runner import run_here
 
-    settings = _settings(rate, concurrency, storage, retry, None)
+    given: object = storage  # a wrong type is _settings' ValidationError
+    if isinstance(given, str) and not given.startswith(("memory://", "async+memory://")):
+        # a shared storage is pinged first (_reach): in a thread, so this loop goes on meanwhile
+        settings = await asyncio.to_thread(_settings, rate, concurrency, storage, retry, None)
+    else:
+        settings = _settings(rate, concurrency, storage, retry, None)
     with _Journaled(journal, progress, total) as opened:
         runs = run_here(jobs_from(jobs), opened.journal, settings, clients, opened.tracker, stop,
                         retry_failed=retry_failed, grace=grace)  # fmt: skip
@@ -355,6 +404,10 @@ def run(
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
+                in_a_loop = False
+            else:
+                in_a_loop = True
+            if not in_a_loop:  # outside the handler: what the run raises is not chained to its RuntimeError
                 report = asyncio.run(main())
             else:  # a loop runs in this thread (a notebook): run in a thread of our own
                 with cf.ThreadPoolExecutor(1) as pool:
@@ -403,14 +456,27 @@ def _awaited(sync: Callable[_P, Report]) -> Callable[[Callable[..., _Awaited]], 
 
 
 @_awaited(run)
-async def arun(*args: Any, **kwargs: Any) -> Report:
+def arun(*args: Any, **kwargs: Any) -> _Awaited:
     """:func:`run`, awaited (in a notebook, or inside an async application). Cancelling it stops the
     run: queued jobs stay pending, in-flight calls are cancelled and journaled (unsafe ones as unknown).
+    Its arguments are checked when it is called, as :func:`run`'s are: a wrong keyword is a TypeError and
+    a bad option a ValidationError there, not when the coroutine is first awaited.
     """
     given = inspect.signature(run).bind(*args, **kwargs)
     given.apply_defaults()
     options = dict(given.arguments)
     _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
+    return _arun_options(options)
+
+
+# Still a coroutine function to asyncio.iscoroutinefunction (frameworks ask it), and to inspect's on 3.12+.
+if sys.version_info >= (3, 12):
+    inspect.markcoroutinefunction(arun)
+else:
+    setattr(arun, "_is_coroutine", getattr(asyncio.coroutines, "_is_coroutine", None))  # noqa: B010
+
+
+async def _arun_options(options: dict[str, Any]) -> Report:
     if options["executor"] is not None:  # run in a thread, told to stop when this is cancelled
         stop = threading.Event()
         running = asyncio.ensure_future(asyncio.to_thread(_sharded, **options, stop=stop))

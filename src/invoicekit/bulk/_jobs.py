@@ -6,7 +6,6 @@ Readers are generators: a file of a million lines is read one line at a time, ne
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 import os
@@ -19,6 +18,7 @@ import attrs
 
 from .._change import InvoiceChange
 from .._checks import utf8
+from .._convert import iso_date
 from .._errors import ValidationError
 
 __all__ = ["PROVIDERS", "Job", "Native", "from_csv", "from_jsonl", "job_from_json", "jobs_from"]
@@ -293,7 +293,7 @@ def _change(raw: dict[str, Any], root: Path) -> InvoiceChange:
         value = fields.get(name)
         if isinstance(value, str):
             try:
-                fields[name] = dt.date.fromisoformat(value)
+                fields[name] = iso_date(value)
             except ValueError:
                 raise ValidationError(f"change.{name}", f"must be a date YYYY-MM-DD, not {value!r}") from None
     pdf = fields.get("pdf")

@@ -33,7 +33,9 @@ __all__ = ["STATES", "Journal", "Record"]
 
 STATES = ("pending", "sent", "done", "failed", "unknown")
 #: Error classes after which a rerun tries the job again (nothing was applied, and it may pass now).
-TRANSIENT = frozenset({"TransportError", "RateLimitError", "ServerError", "ShardLost", "Interrupted"})
+TRANSIENT = frozenset(
+    {"TransportError", "RateLimitError", "ServerError", "ShardLost", "Interrupted", "StorageError"}
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (

@@ -9,6 +9,7 @@ wait the provider asked for and puts the job back in line: a busy provider slows
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import time
@@ -43,6 +44,7 @@ DEFAULT_LIMITS: dict[str, tuple[str, int]] = {
     "whmcs": ("60/minute", 2),
 }
 _STOPPED = "the run stopped while this call was in flight"
+_NO_STORAGE = "not sent: the rate-limit storage failed ({}); a rerun tries it again"
 _REFUSED = "not sent: the provider refused this account's credentials earlier in this run"
 #: The share of a rate-limit window the runner waits past its reset before taking a freed slot: a safety
 #: margin for the latency jitter between the runner's clock and the provider's (3 %, at most 1 s).
@@ -291,7 +293,12 @@ class Account:
             if self.refused:
                 return Outcome(prepared.job.id, "failed", None, "AuthenticationError", _REFUSED,
                                attempts, throttles, sent=False)  # fmt: skip
-            await self.acquire()
+            try:
+                await self.acquire()
+            except Exception as exc:  # the shared storage (redis://) failed: nothing was sent
+                why = _NO_STORAGE.format(type(exc).__name__)
+                return Outcome(prepared.job.id, "failed", None, "StorageError", why, attempts, throttles,
+                               sent=False)  # fmt: skip
             sink.sent(prepared)
             attempts += 1
             try:
@@ -358,6 +365,24 @@ def _expire_lazily(storage: Any) -> None:
     storage._MemoryStorage__schedule_expiry = once_a_second
 
 
+async def close_storage(storage: Any) -> None:
+    """``limits`` has no way to close a storage: disconnect its Redis driver's pool (coredis; redis-py's
+    client is closed), or its sockets are left open when the run ends. Memory has nothing to close.
+    """
+    client = getattr(getattr(storage, "bridge", storage), "storage", None)  # limits >= 4.2 has a bridge
+    if client is None:
+        return
+    aclose = getattr(client, "aclose", None)
+    if aclose is not None:  # redis-py
+        await aclose()
+        return
+    pool = getattr(client, "connection_pool", None)
+    if pool is not None:  # coredis (a cluster client has none: it closes with its nodes)
+        done = pool.disconnect()
+        if inspect.isawaitable(done):
+            await done
+
+
 class Accounts:
     """The accounts of a run, made on first use; closes the clients it built."""
 
@@ -368,9 +393,9 @@ class Accounts:
         self.settings = settings
         self.clients = clients
         uri = settings.storage
-        storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
-        _expire_lazily(storage)
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+        _expire_lazily(self.storage)
+        self.limiter = MovingWindowRateLimiter(self.storage)
         self.accounts: dict[str, Account] = {}
         self._owned: list[Any] = []
 
@@ -409,8 +434,11 @@ class Accounts:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def aclose(self) -> None:
-        for client in self._owned:
-            await client.aclose()
+        try:
+            for client in self._owned:
+                await client.aclose()
+        finally:
+            await close_storage(self.storage)
 
 
 # -- a run in this process ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import attrs
 from .._answers import Failure, Hints, Regex
 from .._convert import amount, camel, json_kind, text, whole
 from .._errors import bad_answer
-from .._read import reader
+from .._read import Path, by_hand, reader
 from ._models import InvoiceResponse
 
 if TYPE_CHECKING:
@@ -159,40 +159,38 @@ _RECORD_ITEM: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
 
 def parse_record(data: Any) -> InvoiceRecord:
     """Read a ``GET /Invoice/{idInvoice}`` answer into :class:`InvoiceRecord` (else a DecodeError)."""
-    from ._parts import InvoiceRecord
+    return by_hand("InvoiceRecord", _record, data)
 
-    where = ["IdInvoice"]  # the path being read, for the error: never the value (it may echo a secret)
-    try:
-        if not isinstance(data, dict):
-            raise TypeError(f"the answer is a JSON {type(data).__name__}, not an object")
-        values: dict[str, Any] = {"id_invoice": whole(_ci(data, "IdInvoice"))}
-        extra: dict[str, Any] = {}
-        for key, value in data.items():
-            known = _RECORD.get(key.lower())
-            if known is not None:
-                where[:] = [key]
-                values[known[0]] = known[1](value)
-            elif key.lower() not in {"idinvoice", "items", "documentsref"}:
-                extra[key] = value
-        items = []
-        for index, raw in enumerate(_ci(data, "items") or ()):
-            where[:] = [f"items[{index}]"]
-            items.append(_record_item(raw, where))
-        values["items"] = tuple(items)
-        where[:] = ["DocumentsRef"]
-        documents = _ci(data, "DocumentsRef")
-        listed = (_ci(documents, "filelist") or ()) if isinstance(documents, dict) else ()
-        values["files"] = tuple(text(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
-    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        why = type(exc).__name__
-    else:
-        why = ""
-    if why:  # raised outside the handler: nothing chained, and the exception's text (the value) dropped
-        raise bad_answer(f"the answer does not fit InvoiceRecord ({why} @ $.{'.'.join(where)})")
+
+def _record(data: Any, where: Path) -> InvoiceRecord:
+    from ._parts import InvoiceRecord  # the get call's answer: its module loads with it
+
+    where[:] = ["IdInvoice"]  # the path being read, for the error: never the value (it may echo a secret)
+    if not isinstance(data, dict):
+        where.clear()
+        raise TypeError(f"the answer is a JSON {type(data).__name__}, not an object")
+    values: dict[str, Any] = {"id_invoice": whole(_ci(data, "IdInvoice"))}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        known = _RECORD.get(key.lower())
+        if known is not None:
+            where[:] = [key]
+            values[known[0]] = known[1](value)
+        elif key.lower() not in {"idinvoice", "items", "documentsref"}:
+            extra[key] = value
+    items = []
+    for index, raw in enumerate(_ci(data, "items") or ()):
+        where[:] = ["items", index]
+        items.append(_record_item(raw, where))
+    values["items"] = tuple(items)
+    where[:] = ["DocumentsRef"]
+    documents = _ci(data, "DocumentsRef")
+    listed = (_ci(documents, "filelist") or ()) if isinstance(documents, dict) else ()
+    values["files"] = tuple(text(_ci(f, "zipName")) for f in listed if _ci(f, "zipName"))
     return InvoiceRecord(**values, extra=extra)
 
 
-def _record_item(raw: Any, where: list[str]) -> InvoiceRecordItem:
+def _record_item(raw: Any, where: Path) -> InvoiceRecordItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
     from ._parts import InvoiceRecordItem
@@ -202,7 +200,7 @@ def _record_item(raw: Any, where: list[str]) -> InvoiceRecordItem:
     for key, value in raw.items():
         known = _RECORD_ITEM.get(key.lower())
         if known is not None:
-            where[1:] = [key]
+            where[2:] = [key]
             values[known[0]] = known[1](value)
         else:
             extra[key] = value

@@ -241,8 +241,9 @@ class FileContent:
 
     *f_content* is the file itself: a path, ``bytes``, a binary file object or a
     :class:`~invoicekit.File`. invoicekit base64-encodes it while sending (streamed, never held whole in
-    memory); do not pass base64 text (a ``str`` is a path). *ftype* defaults to the file's content type
-    (a path, bytes or file object counts as a PDF) and *filename* to the path's name, else
+    memory); do not pass base64 text (a ``str`` is a path). *ftype* (unset or None: Payabli's default is
+    null) defaults to the file's content type (a path, bytes or file object counts as a PDF) and *filename*
+    to the path's name, else
     ``attachment.<ftype>``. A file whose *ftype* is ``pdf`` must start with ``%PDF-``. *furl* points
     Payabli at a file online instead (Payabli ignores *f_content* when *furl* is set).
     """
@@ -389,7 +390,10 @@ def with_files(bill: BillData, max_file_bytes: int, max_base64: int) -> BillData
 
 def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
     ftype = attachment.ftype
-    if ftype is UNSET:
+    # The spec makes ftype nullable with null its default (specs/payabli_invoice_sdk_1.0.19.schema.json,
+    # FileContent.ftype): null says no more than leaving it out. So None is filled in from the file like an
+    # unset ftype, and a file so typed as a PDF is checked as one (null was sent as it was, unchecked).
+    if ftype is UNSET or ftype is None:
         ftype = _FTYPES.get(file.content_type.split(";")[0].strip().lower())
         if ftype is None:
             raise ValidationError(

@@ -11,7 +11,7 @@ from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._convert import amount, json_kind, text, whole
 from .._errors import bad_answer
-from .._read import reader
+from .._read import Path, by_hand, reader
 from ._models import UpdateInvoiceResult
 
 if TYPE_CHECKING:
@@ -149,37 +149,33 @@ def parse_invoice(data: Any) -> Invoice:
     single element sometimes as an object rather than a list, numbers as text, and "never" as
     ``0000-00-00``: each is read here, once.
     """
+    return by_hand("Invoice", _invoice, success(data))
+
+
+def _invoice(answer: dict[str, Any], where: Path) -> Invoice:
     from ._parts import Invoice  # the get call's answer: its module loads with it
 
-    answer = success(data)
-    where = "invoiceid"  # the key being read, for the error: never the value (it may echo a secret)
-    try:
-        values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
-        for key, name in _INVOICE_FIELDS.items():
-            where = key
-            values[name] = text(answer.get(key) or "")
-        for key, name in _INVOICE_MONEY.items():
-            where = key
-            values[name] = _decimal(answer.get(key, "0"))
-        for key, name in _INVOICE_DATES.items():
-            where = key
-            values[name] = _when(answer.get(key), dt.date.fromisoformat)
-        where = "datepaid"
-        values["date_paid"] = _when(answer.get("datepaid"), _datetime)
-        where = "userid"
-        values["user_id"] = None if answer.get("userid") in (None, "") else whole(answer["userid"])
-        where = "items"
-        items = []
-        for index, raw in enumerate(_collection(answer.get("items"), "item")):
-            where = f"items.item[{index}]"
-            items.append(_item(raw))
-        values["items"] = tuple(items)
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        why = type(exc).__name__
-    else:
-        why = ""
-    if why:  # raised outside the handler: nothing chained, and the exception's text (the value) dropped
-        raise bad_answer(f"the GetInvoice answer does not fit Invoice ({why} @ $.{where})")
+    where[:] = ["invoiceid"]  # the key being read, for the error: never the value (it may echo a secret)
+    values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
+    for key, name in _INVOICE_FIELDS.items():
+        where[:] = [key]
+        values[name] = text(answer.get(key) or "")
+    for key, name in _INVOICE_MONEY.items():
+        where[:] = [key]
+        values[name] = _decimal(answer.get(key, "0"))
+    for key, name in _INVOICE_DATES.items():
+        where[:] = [key]
+        values[name] = _when(answer.get(key), dt.date.fromisoformat)
+    where[:] = ["datepaid"]
+    values["date_paid"] = _when(answer.get("datepaid"), _datetime)
+    where[:] = ["userid"]
+    values["user_id"] = None if answer.get("userid") in (None, "") else whole(answer["userid"])
+    where[:] = ["items"]
+    items = []
+    for index, raw in enumerate(_collection(answer.get("items"), "item")):
+        where[:] = ["items", "item", index]
+        items.append(_item(raw))
+    values["items"] = tuple(items)
     values["extra"] = {k: v for k, v in answer.items() if k not in _ENVELOPE}
     return Invoice(**values)
 
