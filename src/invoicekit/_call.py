@@ -211,7 +211,9 @@ def build_request(
     *body* is the one to encode when not the call's own: the client passes what its auth made of it
     (``Auth.apply_body``); credential headers are the auth's to write into the result (``Auth.apply``).
     """
-    url = httpx.URL(base_url.rstrip("/") + call.path, params=dict(call.query) or None)
+    target = base_url.rstrip("/") + call.path
+    # No query: the URL from its text alone (params= of None still takes httpx's keyword path).
+    url = httpx.URL(target, params=dict(call.query)) if call.query else httpx.URL(target)
     all_headers = _merged({"Accept": "application/json"}, headers, call.headers)
     if body is UNSET:
         body = call.body
@@ -366,7 +368,13 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             len(p) if isinstance(p, bytes) else 4 * -(-self._readers[p][1] // 3) for p in self._parts
         )
 
-    def _mark(self, value: Any) -> str:
+    def _mark(self, value: Any) -> Any:
+        if type(value) is Decimal and _whole(value):
+            # A whole number written without a fraction (Decimal(1), Decimal("1E+2")): its plain int
+            # is the same digits (decimal_text writes -0 as 0, as int does), so JSON writes it in
+            # place: no placeholder to split out, no random tag drawn.
+            json_number(value, "body")
+            return int(value)
         if not self._tag:
             self._tag = os.urandom(16).hex()
         if isinstance(value, File):
@@ -412,6 +420,12 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self:
             yield chunk
+
+
+def _whole(value: Decimal) -> bool:
+    """Whether a plain Decimal has no digits after the point (exponent >= 0: ``1``, ``1E+2``, not ``1.0``)."""
+    exponent = value.as_tuple().exponent  # "n", "N" or "F" for the non-finite
+    return isinstance(exponent, int) and exponent >= 0
 
 
 def _json_reader(file: File, stack: ExitStack) -> tuple[bytes | BinaryIO, int]:

@@ -143,8 +143,16 @@ def some_change(changes: Collection[object], field: str = "update", rule: str = 
     ``extra_fields``, sets nothing either). Anything else (``None`` that clears, ``[]`` that empties a
     list, a scalar) is a change.
     """
-    if not any(_sets_something(c) for c in changes):
-        raise ValidationError(field, rule)
+    for change in changes:
+        # Plain data (a wire part, a written object) is a change, as _sets_something says, without its
+        # attribute probes (each a caught AttributeError on a plain type).
+        if type(change) in _PLAIN or _sets_something(change):
+            return
+    raise ValidationError(field, rule)
+
+
+#: Types whose values are always a change (never UNSET, never an attrs model).
+_PLAIN: frozenset[type] = frozenset({str, int, bool, tuple, list, dict, type(None), Decimal})
 
 
 def _sets_something(value: Any, default: Any = UNSET) -> bool:

@@ -55,6 +55,7 @@ def camel(name: str) -> str:
 #: The most integer digits a number read from an answer may have: far above any real id or amount, far
 #: below what makes ``int()`` of a text such as ``1e999999999999`` exhaust memory.
 MAX_DIGITS = 40
+_WHOLE_LIMIT = 10**MAX_DIGITS
 
 
 def _number(value: Any, what: str) -> Decimal:
@@ -70,6 +71,8 @@ def whole(value: Any) -> int:
     """A whole number from an answer: an int, or its text (``"12"``, ``"12.0"``); else TypeError, ValueError
     or ArithmeticError, which a typed read turns into a DecodeError.
     """
+    if type(value) is int and -_WHOLE_LIMIT < value < _WHOLE_LIMIT:
+        return value  # what the round trip through Decimal gives for a plain int within MAX_DIGITS
     number = _number(value, "a whole number")
     if number != number.to_integral_value():
         raise ValueError(f"{value!r} is not a whole number")

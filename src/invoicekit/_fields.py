@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import types
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from keyword import iskeyword
@@ -66,6 +67,7 @@ __all__ = [
     "under",
     "wire_key",
     "write",
+    "write_values",
     "writer",
 ]
 
@@ -220,7 +222,8 @@ class Fields(Record):
 
     def merged(self, rule: Callable[[Any, str, frozenset[str], type], Mapping[str, Any]]) -> Any:
         """A mapping merged into the model's object after its fields (checked and copied by *rule*, which
-        gets the keys the model's fields take, its ``reserved_keys`` included, and the model class)."""
+        gets the keys the model's fields take, its ``reserved_keys`` included, and the model class). An
+        empty plain dict (the default) merges nothing: the rule is not called for it."""
         spec = Spec(rule, None, self.clears, merge=True)  # type: ignore[arg-type]
         return attrs.field(factory=dict, kw_only=True, metadata={_SPEC: (self, spec)})
 
@@ -271,6 +274,28 @@ def write(obj: Any, path: str = "") -> dict[str, Any]:
         raise under(exc, path) from None
 
 
+def write_values(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`write` gives for ``cls(**values)``, without making the instance: *values* names
+    every field of *cls* (a private model of an operation's keywords, such as Salesbricks' update),
+    read by *cls*'s writer from a plain namespace (a frozen attrs instance costs a setattr per field).
+    """
+    if values.keys() != _names(cls):
+        return write(cls(**values))  # a field missing or unknown: the class itself says how
+    return (_WRITERS.get(cls) or _compile(cls))(types.SimpleNamespace(**values))
+
+
+_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _names(cls: type) -> frozenset[str]:
+    names = _NAMES.get(cls)
+    if names is None:
+        if len(_NAMES) >= MAX_CACHED:
+            _NAMES.clear()
+        names = _NAMES[cls] = frozenset(a.name for a in attrs.fields(cls))
+    return names
+
+
 def writer(cls: type) -> Callable[[Any], dict[str, Any]]:
     """The one function that checks and writes a model of *cls* (generated on first use, then cached)."""
     return _WRITERS.get(cls) or _compile(cls)
@@ -302,7 +327,8 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
         _, spec = spec_of(a)
         if spec.merge:
             ns[f"r{i}"] = spec.rule
-            merge.append(f"    out.update(r{i}({get}, {name}, taken, cls))")
+            merge.append(f"    v = {get}")
+            merge.append(f"    if type(v) is not dict or v: out.update(r{i}(v, {name}, taken, cls))")
             continue
         wire = wire_key(a)
         key = _literal(wire)
@@ -415,7 +441,19 @@ def file(value: Any, field: str) -> File:
 def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
     """A str (no NUL, no lone surrogate), at most *max_len* characters."""
 
+    limit = -1 if max_len is None else max_len
+
     def rule(value: Any, field: str) -> str:
+        # The usual value, checked in place: a plain ASCII str without NUL, within the limit, not blank
+        # where that is refused. Anything else takes the full check (and its message).
+        if (
+            type(value) is str
+            and value.isascii()
+            and "\0" not in value
+            and (limit < 0 or len(value) <= limit)
+            and (allow_empty or (not value.isspace() and value))
+        ):
+            return value
         return _checks.text(value, field, max_len=max_len, allow_empty=allow_empty)
 
     return rule

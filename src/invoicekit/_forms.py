@@ -71,6 +71,8 @@ def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str
         kind = type(item)  # the exact types first: no ABC isinstance for what the SDK itself writes
         if kind is str:
             pairs.append((name, str.__str__(item)))
+        elif kind is int:  # a plain int (ids): what form_scalar writes for it, without its type walk
+            pairs.append((name, int.__repr__(item)))
         elif item is UNSET or item is None:
             continue
         elif kind is dict:

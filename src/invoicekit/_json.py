@@ -100,18 +100,19 @@ def _exact_for_orjson(data: bytes) -> bool:
     return not (b"0." in outside or b"0e" in outside or b"0E" in outside or _NINETEEN_DIGITS in outside)
 
 
-def dumps(value: Any, mark: Callable[[Any], str]) -> bytes:
+def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
     """Compact UTF-8 JSON of *value* (``ensure_ascii=False``, no spaces), as ``json.dumps`` writes it.
 
-    *mark* is called for each value JSON has no type for (finite ``Decimal``, files) and returns the
-    string to write in its place (a placeholder the caller replaces later), or raises ``TypeError``. On
+    *mark* is called for each value JSON has no type for (finite ``Decimal``, files) and returns what to
+    write in its place (a placeholder string the caller replaces later, or a plain JSON value such as
+    the int of a whole Decimal), or raises ``TypeError``. On
     the orjson path a plain ``Decimal`` is written as its exact digits instead, which is what the caller
     puts in place of its placeholder. *mark* may be called twice for a value (when orjson's attempt is
     dropped). What is not JSON (NaN, infinities, lone surrogates, nesting beyond the stack) is a
     :class:`ValidationError` naming ``body``.
     """
 
-    def finite(obj: Any) -> str:
+    def finite(obj: Any) -> Any:
         if isinstance(obj, Decimal) and not obj.is_finite():
             raise ValueError(f"Decimal({str(obj)!r}) is not a JSON number")
         return mark(obj)

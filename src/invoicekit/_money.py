@@ -22,6 +22,7 @@ __all__ = [
 #: it is a mistake, not money (``10**5000`` would be 5,001 digits on the wire, ``Decimal("1E+999999999")``
 #: a billion). Providers may hold less; this is the core's outer bound, checked before any request.
 MAX_AMOUNT = Decimal(10) ** 15
+_MAX_INT = 10**15  # MAX_AMOUNT as an int
 #: The most decimal places an amount (or quantity) may carry.
 MAX_PLACES = 12
 #: The most digits a number that need not be money is written with (Python's own int/str limit).
@@ -65,6 +66,20 @@ def bounded(number: Decimal, field: str) -> Decimal:
 
 def to_cents(value: object, field: str, *, allow_negative: bool = True) -> int:
     """Money as integer cents; an amount with a fraction of a cent is refused, not rounded."""
+    # The usual amounts, in place: a plain int, or a plain Decimal of at most two places, within the
+    # bounds (what the full checks below would accept, as the same cents). Anything else takes them.
+    if type(value) is int:
+        if -_MAX_INT <= value <= _MAX_INT and (allow_negative or value >= 0):
+            return value * 100
+    elif type(value) is Decimal:
+        exponent = value.as_tuple().exponent
+        if (
+            isinstance(exponent, int)
+            and -2 <= exponent <= 15
+            and value.copy_abs() <= MAX_AMOUNT
+            and (allow_negative or not value < 0)
+        ):
+            return int(value.scaleb(2))
     amount = money(value, field, allow_negative=allow_negative)
     try:
         cents = amount.scaleb(2)

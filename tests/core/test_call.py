@@ -10,12 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from invoicekit import File, ValidationError
+from invoicekit import _json as ikjson
 from invoicekit._auth import FormAuth, Secret
 from invoicekit._call import Call, Form, Json, JsonStream, Multipart, Safety, build_request, files_in
+from invoicekit._money import decimal_text
 from support import OneShot
 
 
@@ -88,6 +90,51 @@ def test_json_body_decimals_and_files() -> None:
     assert decoded["s"] == "é"
     assert request.headers["Content-Type"] == "application/json"
     assert str(request.url) == "https://api.test/v1/x/7"
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**20), max_value=10**20)
+    | st.integers(min_value=-(10**30), max_value=10**30).map(Decimal)
+    | st.builds(Decimal, st.sampled_from(["-0", "0E+5", "-0E+3", "1E+2", "-7E+10", "1.0", "-0.00", "5E-3"]))
+)
+@example(Decimal("-0"))
+@example(Decimal("1E+2"))
+@example(Decimal("1.0"))
+@example(Decimal(1))
+def test_whole_decimals_are_written_as_their_digits(value: Decimal) -> None:
+    """Every finite Decimal is written as decimal_text's digits, whether it takes the placeholder (a
+    fraction) or is written in place as an int (exponent >= 0: no random tag drawn for it), on the
+    standard library's path and on orjson's (when installed)."""
+    for module in (None, ikjson._orjson):
+        saved, ikjson._orjson = ikjson._orjson, module
+        try:
+            with ExitStack() as stack:
+                stream = JsonStream({"v": [value]}, stack)
+                body = b"".join(stream)
+        finally:
+            ikjson._orjson = saved
+        assert body == b'{"v":[' + decimal_text(value).encode() + b"]}"
+        assert len(body) == stream.length
+        if module is None:
+            assert (stream._tag == "") == (value.as_tuple().exponent >= 0)  # type: ignore[operator]
+
+
+def test_whole_decimal_subclass_takes_the_placeholder() -> None:
+    """A Decimal subclass is never turned into an int through its own methods: the placeholder path
+    writes the plain Decimal's digits."""
+
+    class Odd(Decimal):
+        def __int__(self) -> int:
+            return 666
+
+    saved, ikjson._orjson = ikjson._orjson, None
+    try:
+        with ExitStack() as stack:
+            stream = JsonStream({"v": Odd(5)}, stack)
+            assert b"".join(stream) == b'{"v":5}'
+            assert stream._tag != ""
+    finally:
+        ikjson._orjson = saved
 
 
 def test_json_body_refuses_one_shot_stream() -> None:

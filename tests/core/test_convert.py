@@ -79,6 +79,28 @@ def test_small_readers() -> None:
     assert iso_datetime("2026-01-02T03:04:05Z").tzinfo == dt.timezone.utc
 
 
+@pytest.mark.parametrize(
+    "value", [0, 7, -7, 10**40 - 1, -(10**40) + 1, 10**40, -(10**40), 10**41, True, False]
+)
+def test_whole_reads_a_plain_int_as_the_decimal_round_trip_does(value: int) -> None:
+    """A plain int within MAX_DIGITS digits is read in place; what it gives (or refuses) is what the
+    round trip through Decimal text gives: 40 digits and more, and bools, are refused."""
+    expected: object
+    try:
+        number = Decimal(str(value))
+        ok = not isinstance(value, bool) and (not number or number.adjusted() < 40)
+        expected = int(number) if ok else ValueError
+    except ArithmeticError:
+        expected = ValueError
+    if expected is ValueError:
+        with pytest.raises((TypeError, ValueError)):
+            whole(value)
+    else:
+        got = whole(value)
+        assert got == expected
+        assert type(got) is int
+
+
 class Freq(str, enum.Enum):
     WEEKLY = "weekly"
 

@@ -31,6 +31,7 @@ from invoicekit import (
     payabli,
     whmcs,
 )
+from invoicekit import _checks as checks
 from invoicekit import _fields as fields
 from invoicekit._fields import Fields, write
 from invoicekit.salesbricks import _models as sb_models
@@ -499,3 +500,88 @@ print("cattrs" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+class _Shouty(str):
+    def __len__(self) -> int:
+        return 0
+
+
+@given(
+    st.text(max_size=12) | st.sampled_from(["", " ", "\t\x1c", "a\0b", "\ud800", "é", "x" * 11, 5, None]),
+    st.sampled_from([None, 0, 3, 10]),
+    st.booleans(),
+)
+@example("", None, False)
+@example(" \t", 10, False)
+@example("a\0", None, True)
+@example("abcd", 3, True)
+@example("\ud800", None, True)
+@example(_Shouty("abcdef"), 3, True)
+def test_text_rule_fast_path_agrees_with_the_check(value: object, max_len: int | None, empty: bool) -> None:
+    """The text rule's in-place check of a plain ASCII str gives what the full check gives: the same
+    value, or the same refusal (a str subclass always takes the full check)."""
+    rule = fields.text(max_len, allow_empty=empty)
+    try:
+        expected: object = checks.text(value, "f", max_len=max_len, allow_empty=empty)
+    except ValidationError as exc:
+        expected = exc
+    if isinstance(expected, ValidationError):
+        with pytest.raises(ValidationError) as caught:
+            rule(value, "f")
+        assert (caught.value.field, caught.value.rule) == (expected.field, expected.rule)
+    else:
+        got = rule(value, "f")
+        assert got == expected
+        assert type(got) is str
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"invoice_memo": "Net 30", "purchase_order": "PO-42"},
+        {"invoice_memo": None, "accounts_payable_emails": []},
+        {"company_name": 5},  # refused: the same field and rule either way
+        {"due_at": dt.datetime(2026, 1, 1)},
+        {},
+    ],
+)
+def test_write_values_is_write_of_the_instance(given: dict[str, Any]) -> None:
+    """Writing a private model's keywords without making the instance gives what writing the instance
+    gives: the same wire object, or the same refusal."""
+    values = {name: UNSET for name in sb_models.UPDATE_FIELDS} | given
+
+    def outcome(fn: Any) -> Any:
+        try:
+            return fn()
+        except ValidationError as exc:
+            return (exc.field, exc.rule)
+
+    expected = outcome(lambda: write(sb_models._Update(**values)))
+    assert outcome(lambda: fields.write_values(sb_models._Update, values)) == expected
+
+
+def test_write_values_with_a_missing_or_unknown_name_goes_through_the_class() -> None:
+    """A mapping that does not name exactly the model's fields is the class's to judge (its defaults,
+    its TypeError for an unknown keyword), never read from a namespace missing an attribute."""
+    assert fields.write_values(sb_models._Update, {"invoice_memo": "x"}) == {"invoice_memo": "x"}
+    with pytest.raises(TypeError):
+        fields.write_values(sb_models._Update, {"nope": 1})
+
+
+@pytest.mark.parametrize(
+    ("changes", "changed"),
+    [
+        ([("invoice_memo", "x")], True),
+        (["", 0, None, (), {}], True),
+        ([], False),
+        ([UNSET], False),
+        ([UNSET, "x"], True),
+    ],
+)
+def test_some_change_reads_plain_data_as_a_change(changes: list[Any], changed: bool) -> None:
+    if changed:
+        checks.some_change(changes)
+    else:
+        with pytest.raises(ValidationError, match="nothing to change"):
+            checks.some_change(changes)

@@ -140,3 +140,22 @@ def test_php_form_round_trips_through_php_parse_str(fields: dict[str, Any]) -> N
     parsed = parse_str(urlencoded(php_form(fields)))
     expected = _expected(fields)
     assert _same(parsed, {} if expected is _MISSING else expected), (parsed, expected)
+
+
+def test_ints_are_written_as_their_digits() -> None:
+    """A plain int (in place) and an int subclass (through form_scalar) are both written as the digits
+    they hold, never a subclass's own text; a bool stays 1/0."""
+
+    class Loud(int):
+        def __repr__(self) -> str:
+            return "evil"
+
+        __str__ = __repr__
+
+    assert php_form({"a": 42, "b": -(10**20), "c": Loud(7), "d": True, "e": [0]}) == [
+        ("a", "42"),
+        ("b", "-100000000000000000000"),
+        ("c", "7"),
+        ("d", "1"),
+        ("e[0]", "0"),
+    ]

@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from invoicekit import ValidationError
@@ -125,3 +125,65 @@ def test_header_value_refuses_what_http_cannot_carry(bad: str) -> None:
 def test_header_value_accepts_printable_ascii() -> None:
     """Printable ASCII with inner spaces passes unchanged."""
     assert checks.header_value("k3y with inner space!", "api_key", "X-Key") == "k3y with inner space!"
+
+
+def _cents_as_documented(value: object, allow_negative: bool) -> int | str:
+    """The cents rule written out from its documentation, as the judge of to_cents' fast paths: the
+    cents, or the refusal (``"refused"``)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return "refused"
+    amount = Decimal(value)
+    if not amount.is_finite():
+        return "refused"
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent > 15 or abs(amount) > Decimal(10) ** 15 or exponent < -12:
+        return "refused"
+    if not allow_negative and amount < 0:
+        return "refused"
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        return "refused"
+    return int(cents)
+
+
+@given(
+    st.integers(min_value=-(10**17), max_value=10**17)
+    | st.decimals(allow_nan=True, allow_infinity=True, places=None)
+    | st.decimals(min_value=-(10**16), max_value=10**16, places=2)
+    | st.sampled_from(
+        [
+            Decimal("-0"),
+            Decimal("-0.00"),
+            Decimal("1E+15"),
+            Decimal("1E+16"),
+            Decimal("1.000"),
+            Decimal("0E+20"),
+            Decimal("-1E+15"),
+            10**15,
+            -(10**15),
+            10**15 + 1,
+            True,
+        ]
+    ),
+    st.booleans(),
+)
+@example(10**15, True)
+@example(10**15 + 1, True)
+@example(-1, False)
+@example(Decimal("-0"), False)
+@example(Decimal("-0.01"), False)
+@example(Decimal("1E+15"), True)
+@example(Decimal("1.005"), True)
+@example(Decimal("1.000"), True)
+def test_to_cents_fast_paths_agree_with_the_rule(value: object, allow_negative: bool) -> None:
+    """Plain ints and Decimals of at most two places are converted in place; every value gets the cents
+    (or the refusal, naming the field) the documented rule gives."""
+    expected = _cents_as_documented(value, allow_negative)
+    if expected == "refused":
+        with pytest.raises(ValidationError, match=r"^amount: "):
+            to_cents(value, "amount", allow_negative=allow_negative)
+    else:
+        got = to_cents(value, "amount", allow_negative=allow_negative)
+        assert got == expected
+        assert type(got) is int

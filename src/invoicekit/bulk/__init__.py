@@ -20,14 +20,13 @@ import asyncio
 import concurrent.futures as cf
 import inspect
 import os
-import re
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from types import FrameType
-from typing import IO, Any, ParamSpec
+from types import CoroutineType, FrameType
+from typing import IO, Any, ParamSpec, cast
 
 import attrs
 
@@ -41,6 +40,7 @@ from ._progress import EventKind as _EventKind
 from ._progress import Progress as _Progress
 from ._runner import DEFAULT_LIMITS as _DEFAULT_LIMITS
 from ._runner import ClientSource, Settings
+from ._runner import shown_uri as _shown
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -197,7 +197,12 @@ def _settings(
     storage: str,
     retry: RetryPolicy | None,
     clients: Callable[[str], Any] | None,
+    *,
+    reach: bool = True,
 ) -> Settings:
+    """The run's Settings, every option checked; a shared storage must also answer (unless not *reach*:
+    :func:`arun` checks the rest when called, and pings when awaited, off its loop).
+    """
     from ._runner import DEFAULT_LIMITS as limits
 
     for name, value in (rate or {}).items():
@@ -228,18 +233,21 @@ def _settings(
     if not isinstance(uri, str):
         raise ValidationError("storage", f"must be a limits storage URI, not {type(uri).__name__}")
     from limits.errors import ConfigurationError
-    from limits.storage import storage_from_string
+
+    from ._runner import open_storage
 
     uri = storage if storage.startswith("async+") else f"async+{storage}"
     try:
-        storage_from_string(uri)
+        open_storage(uri)
     except (ConfigurationError, ValueError) as exc:  # an unknown scheme, its driver missing, a bad port
         said = str(exc).replace(storage, _shown(storage))  # limits quotes the URI: never its password
+    except Exception as exc:  # an option the driver checks itself (coredis: KeyError, OSError, assert)
+        said = type(exc).__name__  # its text may quote the URI: the type only
     else:
         said = ""
     if said:  # raised outside the handler: its __context__ would quote the URI, password and all
         raise ValidationError("storage", f"is not a usable limits storage ({said})")
-    if uri.split("://", 1)[0] != "async+memory":
+    if reach and uri.split("://", 1)[0] != "async+memory":
         _reach(uri, _shown(storage))
     return Settings(dict(rate or {}), concurrency, storage, retry, clients)
 
@@ -248,22 +256,15 @@ def _settings(
 _REACH_TIMEOUT = 5.0
 
 
-def _shown(uri: str) -> str:
-    """A storage URI as an error may show it: no user or password (``redis://:secret@host``)."""
-    return re.sub(r"//[^/?#]*@", "//***@", uri)
-
-
 def _reach(uri: str, shown: str) -> None:
     """A shared storage must answer a PING (``limits``' ``check()``) within :data:`_REACH_TIMEOUT`, before
     anything is journaled or sent: an unreachable Redis would otherwise fail every worker's first hit.
     Pinged on a loop of its own, in a thread (the caller may be inside a running loop: ``arun``, Jupyter).
     """
-    from limits.storage import storage_from_string
-
-    from ._runner import close_storage
+    from ._runner import close_storage, open_storage
 
     async def ping() -> bool:
-        storage = storage_from_string(uri)
+        storage = open_storage(uri)
         try:
             checked: Any = storage.check()  # an async+ storage: a coroutine
             return bool(await asyncio.wait_for(checked, _REACH_TIMEOUT))
@@ -466,7 +467,18 @@ def arun(*args: Any, **kwargs: Any) -> _Awaited:
     given.apply_defaults()
     options = dict(given.arguments)
     _check_run(options["total"], options["retry_failed"], options["grace"], options["shard_size"])
-    return _arun_options(options)
+    # The rest, as run checks it before anything runs, but the I/O: a shared storage is pinged when awaited.
+    _settings(
+        options["rate"], options["concurrency"], options["storage"], options["retry"], None, reach=False
+    )
+    journal_path(options["journal"])
+    if options["executor"] is not None:
+        from ._executor import check_clients
+
+        check_clients(options["clients"])
+    running = cast("CoroutineType[Any, Any, Report]", _arun_options(options))
+    running.__name__ = running.__qualname__ = "arun"  # what a never-awaited warning names: what was called
+    return running
 
 
 # Still a coroutine function to asyncio.iscoroutinefunction (frameworks ask it), and to inspect's on 3.12+.

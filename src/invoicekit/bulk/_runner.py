@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
@@ -79,13 +80,48 @@ def default_client(account: str) -> Any:
 ClientSource = Mapping[str, Any] | Callable[[str], Any] | None
 
 
+def shown_uri(uri: str) -> str:
+    """A storage URI as an error or a repr may show it: no user or password, however it is written
+    (``redis://:secret@host``, percent-encoded or not, even with a ``/``, ``?`` or ``#`` in it: everything
+    before the last ``@`` goes), and no query or fragment value (``?password=secret``, which redis-py reads).
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        scheme, rest = "", uri
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    rest, hashed, _ = rest.partition("#")
+    head, asked, query = rest.partition("?")
+    query = re.sub(r"=[^&;]*", "=***", query)
+    return f"{scheme}{sep}{head}{asked}{query}{'#***' if hashed else ''}"
+
+
+#: The schemes whose URI coredis reads in full (``Redis.from_url``): told to percent-decode it.
+_FROM_URL = ("async+redis://", "async+rediss://", "async+redis+unix://")
+
+
+def open_storage(uri: str) -> Any:
+    """The ``limits`` async storage of *uri* (``memory://``, ``redis://...``; ``async+`` is added). A Redis
+    URI's user, password, host and path are percent-decoded, as RFC 3986 writes a password holding a
+    reserved character (``redis://:ab%2Fcd@host`` is the password ``ab/cd``): coredis sent them as written.
+    """
+    from limits.storage import storage_from_string
+
+    uri = uri if uri.startswith("async+") else f"async+{uri}"
+    if uri.startswith(_FROM_URL):
+        return storage_from_string(uri, decode_components=True)
+    return storage_from_string(uri)
+
+
 @attrs.frozen
 class Settings:
-    """What a run is allowed to do, per account; picklable, with no client and no secret in it."""
+    """What a run is allowed to do, per account; picklable, with no client in it, and no secret in its repr
+    (the storage URI's password, which the workers need, is shown as ``***``).
+    """
 
     rate: Mapping[str, str] = attrs.field(factory=dict)
     concurrency: Mapping[str, int] | int | None = None
-    storage: str = "memory://"
+    storage: str = attrs.field(default="memory://", repr=lambda uri: repr(shown_uri(uri)))
     retry: RetryPolicy | None = None
     clients: Callable[[str], Any] | None = None
 
@@ -365,6 +401,43 @@ def _expire_lazily(storage: Any) -> None:
     storage._MemoryStorage__schedule_expiry = once_a_second
 
 
+#: How long a shared storage (redis://) has to answer each call of a run, in seconds.
+STORAGE_TIMEOUT = 5.0
+_HUNG = "the rate-limit storage stopped answering earlier in this run"
+
+
+class _Answering:
+    """The rate limiter of a shared storage (redis://), each of whose calls answers within
+    :data:`STORAGE_TIMEOUT` or raises TimeoutError (the job then fails unsent: StorageError). A Redis that
+    keeps its connections open and never answers (hung, or cut off without a reset) would otherwise hold
+    the run for ever. After one timeout every later call fails at once: a hung server costs the run one
+    wait, not one per job, and a connection whose answer never came (the next command on it would read
+    that answer) is not asked again.
+    """
+
+    def __init__(self, limiter: Any) -> None:
+        self.limiter = limiter
+        self.hung = False
+
+    async def hit(self, item: Any, *identifiers: str) -> bool:
+        return bool(await self._answer(self.limiter.hit, item, *identifiers))
+
+    async def test(self, item: Any, *identifiers: str) -> bool:
+        return bool(await self._answer(self.limiter.test, item, *identifiers))
+
+    async def get_window_stats(self, item: Any, *identifiers: str) -> Any:
+        return await self._answer(self.limiter.get_window_stats, item, *identifiers)
+
+    async def _answer(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        if self.hung:
+            raise asyncio.TimeoutError(_HUNG)
+        try:
+            return await asyncio.wait_for(call(*args), STORAGE_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.hung = True
+            raise
+
+
 async def close_storage(storage: Any) -> None:
     """``limits`` has no way to close a storage: disconnect its Redis driver's pool (coredis; redis-py's
     client is closed), or its sockets are left open when the run ends. Memory has nothing to close.
@@ -388,14 +461,15 @@ class Accounts:
 
     def __init__(self, settings: Settings, clients: ClientSource) -> None:
         from limits.aio.strategies import MovingWindowRateLimiter
-        from limits.storage import storage_from_string
 
         self.settings = settings
         self.clients = clients
         uri = settings.storage
-        self.storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+        self.storage = open_storage(uri)
         _expire_lazily(self.storage)
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.limiter: Any = MovingWindowRateLimiter(self.storage)
+        if not uri.removeprefix("async+").startswith("memory://"):  # shared: a call that never answers
+            self.limiter = _Answering(self.limiter)
         self.accounts: dict[str, Account] = {}
         self._owned: list[Any] = []
 

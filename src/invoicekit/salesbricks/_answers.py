@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-import attrs
-
 from .._answers import Failure, excerpt
 from .._read import reader
 from ._models import InvoiceUpdateResult
@@ -54,4 +52,11 @@ def parse_result(data: Any) -> InvoiceUpdateResult:
 
 
 def keyed_result(key: str) -> Callable[[Any], InvoiceUpdateResult]:
-    return lambda data: attrs.evolve(parse_result(data), idempotency_key=key)
+    def parse(data: Any) -> InvoiceUpdateResult:
+        result = _READ(data)
+        # The result was made just now and no one else holds it: the key is set in place (what
+        # attrs.evolve would copy the whole result for, ~10x the cost).
+        object.__setattr__(result, "idempotency_key", key)
+        return result
+
+    return parse

@@ -186,7 +186,7 @@ UPDATE_FIELDS: Final = frozenset(a.name for a in attrs.fields(_Update))
 
 def update_fields(changes: Mapping[str, object]) -> dict[str, Any]:
     """The form fields of ``UpdateInvoice``'s *changes*, each checked (ValidationError naming it)."""
-    form = fields.write(_Update(**changes))
+    form = fields.write_values(_Update, changes)
     if form.get("publish") == "1" and form.get("publishandsendemail") == "1":
         raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
     ids = form.get("deletelineids", ())
