@@ -23,7 +23,6 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
 import httpx
 
 from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
@@ -54,6 +53,7 @@ from ._limits import (
     passed_headers,
     retry_option,
 )
+from ._record import Record, _set
 from ._response import Meta, rate_limit, record, safe_headers
 from ._retry import NOT_SENT, RetryPolicy
 
@@ -76,36 +76,58 @@ DRY_RUN: ContextVar[Callable[[BaseClient, Call[Any], Mapping[str, str] | None], 
 )
 
 
-@attrs.frozen
-class Provider:
+class Provider(Record):
     """What a provider declares: its name, URLs, how to read an error and how to spot a failed envelope."""
 
+    __slots__ = ("name", "base_url", "sandbox_url", "read_error", "check_envelope", "base_url_env")  # noqa: RUF023 (__init__ order)
     name: str
     base_url: str | None
-    sandbox_url: str | None = None
-    read_error: Callable[[int, Any], Failure] = read_error
-    check_envelope: Callable[[Any], Failure | None] = no_envelope
+    sandbox_url: str | None
+    read_error: Callable[[int, Any], Failure]
+    check_envelope: Callable[[Any], Failure | None]
     #: The environment variable read for the base URL when the caller passes no ``base_url=``.
-    base_url_env: str | None = None
+    base_url_env: str | None
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str | None,
+        sandbox_url: str | None = None,
+        read_error: Callable[[int, Any], Failure] = read_error,
+        check_envelope: Callable[[Any], Failure | None] = no_envelope,
+        base_url_env: str | None = None,
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "base_url", base_url)
+        _set(self, "sandbox_url", sandbox_url)
+        _set(self, "read_error", read_error)
+        _set(self, "check_envelope", check_envelope)
+        _set(self, "base_url_env", base_url_env)
 
 
-@attrs.define
 class _Attempts:
     """Strictly private: the counters of one logical call across its attempts."""
 
-    tries: int = 0
-    rate_limited: int = 0
-    #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
-    sent: bool = False
-    #: The multipart boundary of every attempt, made on the first multipart attempt (a JSON or form call
-    #: needs none).
-    boundary: str = ""
-    #: The time.monotonic() by which the call must end (every attempt and every wait).
-    deadline: float = math.inf
-    #: Set when the last answer's body could not be read (too large, corrupt encoding).
-    unread: DecodeError | None = None
-    #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
-    may_have_run: bool = False
+    __slots__ = ("boundary", "deadline", "may_have_run", "rate_limited", "sent", "tries", "unread")
+
+    def __init__(self, deadline: float = math.inf) -> None:
+        self.tries = 0
+        self.rate_limited = 0
+        #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
+        self.sent = False
+        #: The multipart boundary of every attempt, made on the first multipart attempt (a JSON or form
+        #: call needs none).
+        self.boundary = ""
+        #: The time.monotonic() by which the call must end (every attempt and every wait).
+        self.deadline = deadline
+        #: Set when the last answer's body could not be read (too large, corrupt encoding).
+        self.unread: DecodeError | None = None
+        #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
+        self.may_have_run = False
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"_Attempts({shown})"
 
 
 class ClientClosed(RuntimeError):
