@@ -26,6 +26,11 @@ DEFERRED: dict[str, str] = {
     # the unified change: apply and plan are made when first looked up (_operations._Later)
     "invoicekit._change": "apply or plan",
     "invoicekit._capabilities": "apply, plan or invoicekit.capabilities()",
+    # models a common first call does not need: loaded on first use of one of their names
+    "invoicekit.invoro._parts": "invoro.Party, Address, Identifier, InvoicePeriod, ItemAttribute, "
+    "AllowanceCharge, Totals, Payment or Attachment",
+    "invoicekit.payabli._parts": "payabli.PayorData, BillOptions, InvoiceRecord(Item) or invoices.get",
+    "invoicekit.whmcs._parts": "whmcs.ItemChange, NewItem, Invoice, InvoiceItem or invoices.get",
 }
 
 _SCRIPT = r"""
@@ -117,12 +122,13 @@ os.remove(pdf)
 
 import re
 
-from invoicekit import _answers, _errors, _limits, _operations
+from invoicekit import _answers, _checks, _errors, _limits, _operations, _registry
 
 # patterns compiled on first use: re's cache holds each once compiled (absent from it: never compiled)
 cache = {key[1] for key in getattr(re, "_cache", {})}
 lazy = {"_errors._ESCAPES": _errors._ESCAPES, "_errors._CONTROLS": _errors._CONTROLS,
-        "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO}
+        "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO,
+        "_checks._EMAIL": _checks._EMAIL, "_registry._NAME": _registry._NAME}
 report["compiled patterns"] = sorted(name for name, pattern in lazy.items() if pattern in cache)
 tables = {"payabli": "_TEXT_HINTS", "invoro": "_MESSAGE_HINTS", "whmcs": "_HINTS"}
 hints = {p: getattr(sys.modules[f"invoicekit.{p}._answers"], t) for p, t in tables.items() if p in sys.argv}
@@ -202,3 +208,54 @@ def test_a_provider_model_with_attrs_own_repr_is_refused() -> None:
         repr(Quiet(y="b"))
         == "test_a_provider_model_with_attrs_own_repr_is_refused.<locals>.Quiet(x=1, y='b')"
     )
+
+
+def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
+    """Each attrs class costs its module's import a compile() of generated methods: the core's private
+    value classes are plain records (invoicekit._record); the public ones (Meta, RetryPolicy) stay attrs."""
+    import attrs
+
+    from invoicekit import _answers, _auth, _call, _client, _fields, _response, _retry
+
+    private = [
+        *(_answers.Failure, _auth.HeaderAuth, _auth.BearerAuth, _auth.FormAuth, _call.Json, _call.Form),
+        *(_call.Multipart, _client.Provider, _client._Attempts, _fields.Clears, _fields.Spec, _fields.Fields),
+    ]
+    assert [c.__name__ for c in private if attrs.has(c)] == []
+    public = [_response.Meta, _response.RateLimit, _response.RawResponse, _retry.RetryPolicy, _call.Call]
+    assert [c.__name__ for c in public if not attrs.has(c)] == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "GetInvoice",
+        "a",
+        "A1",
+        "UpdateInvoice2",
+        "",
+        "1Get",
+        "Get-Invoice",
+        "Get_Invoice",
+        "Gét",
+        "Get\n",
+        "\uff27et",
+        "Get\u0661",
+        "get invoice",
+        "ª",
+        "²",
+    ],
+)
+def test_the_whmcs_action_name_check_without_a_pattern_agrees_with_it(name: str) -> None:
+    """whmcs._rules checks an action name with str methods (no pattern compiled at import): the same
+    verdict as the ``[A-Za-z][A-Za-z0-9]*`` it replaced, for non-ASCII letters and digits too."""
+    import re
+
+    from invoicekit import ValidationError
+    from invoicekit.whmcs._rules import action_name
+
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
+        assert action_name(name) == name
+    else:
+        with pytest.raises(ValidationError):
+            action_name(name)

@@ -27,12 +27,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
 import httpx
 
 from ._call import Safety
 from ._errors import APIError, DecodeError, InvoiceKitError, OutcomeUnknownError, api_error, clean_text
 from ._json import loads
+from ._record import Record, _set
 from ._response import rate_limit, safe_headers
 
 if TYPE_CHECKING:
@@ -69,15 +69,31 @@ def may_have_run(status: int) -> bool:
     return status == 408 or (status >= 500 and status not in _NOT_RUN_5XX)
 
 
-@attrs.frozen
-class Failure:
+class Failure(Record):
     """What a provider's error reader found in an answer: its message, and optionally a status *hint*
     (so an HTTP-200 envelope failure raises the class of its HTTP twin) and field *errors*.
     """
 
+    __slots__ = ("message", "hint", "errors")  # noqa: RUF023 (__init__ order)
     message: str
-    hint: int | None = None
-    errors: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
+    hint: int | None
+    errors: Mapping[str, Sequence[str]]
+
+    def __init__(
+        self, message: str, hint: int | None = None, errors: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        _set(self, "message", message)
+        _set(self, "hint", hint)
+        _set(self, "errors", {} if errors is None else errors)
+
+
+class Regex(str):
+    """A regular expression in a :class:`Hints` table, kept as text until the table is first read."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Regex({str.__repr__(self)})"
 
 
 class Hints:
@@ -88,8 +104,9 @@ class Hints:
         HINTS("Invoice ID Not Found")          # 404
         HINTS("bad date", default=400)         # 400
 
-    Each rule is ``(text, status)``: *text* is a plain phrase found anywhere in the message, or a compiled
-    ``re.Pattern`` searched in it; case never matters; the first rule that matches wins.
+    Each rule is ``(text, status)``: *text* is a plain phrase found anywhere in the message, or a
+    :class:`Regex` (or a compiled ``re.Pattern``) searched in it; case never matters; the first rule that
+    matches wins. A ``Regex`` is compiled with the table, on the first failure read: not at import.
     """
 
     __slots__ = ("_compiled", "rules")
@@ -110,6 +127,8 @@ class Hints:
                 (
                     re.compile(text.pattern, text.flags | re.IGNORECASE)
                     if isinstance(text, re.Pattern)
+                    else re.compile(str.__str__(text), re.IGNORECASE)
+                    if isinstance(text, Regex)
                     else re.compile(re.escape(text), re.IGNORECASE),
                     status,
                 )

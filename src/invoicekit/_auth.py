@@ -14,10 +14,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ._checks import header_value
 from ._errors import ValidationError
+from ._record import Record, _set
 
 if TYPE_CHECKING:
     import httpx
@@ -84,11 +83,14 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
     return Secret(value, param)
 
 
-@attrs.frozen
-class HeaderAuth:
+class HeaderAuth(Record):
     """Credentials sent as request headers (Upflow's two, Salesbricks', Payabli's ``requestToken``)."""
 
+    __slots__ = ("headers",)
     headers: Mapping[str, Secret]
+
+    def __init__(self, headers: Mapping[str, Secret]) -> None:
+        _set(self, "headers", headers)
 
     def apply_headers(self) -> dict[str, str]:
         return {name: secret.reveal() for name, secret in self.headers.items()}
@@ -105,12 +107,16 @@ class HeaderAuth:
         return self.headers.values()
 
 
-@attrs.frozen
-class BearerAuth:
+class BearerAuth(Record):
     """``Authorization: Bearer <token>``, or the token in another header when *header* is given."""
 
+    __slots__ = ("token", "header")  # noqa: RUF023 (__init__ order)
     token: Secret
-    header: str = "Authorization"
+    header: str
+
+    def __init__(self, token: Secret, header: str = "Authorization") -> None:
+        _set(self, "token", token)
+        _set(self, "header", header)
 
     def apply_headers(self) -> dict[str, str]:
         if self.header.lower() == "authorization":
@@ -131,11 +137,14 @@ class BearerAuth:
         return (self.token,)
 
 
-@attrs.frozen
-class FormAuth:
+class FormAuth(Record):
     """Credentials sent as form-body fields (WHMCS ``identifier``, ``secret``, ``accesskey``)."""
 
+    __slots__ = ("fields",)
     fields: Mapping[str, Secret]
+
+    def __init__(self, fields: Mapping[str, Secret]) -> None:
+        _set(self, "fields", fields)
 
     def apply_headers(self) -> dict[str, str]:
         return {}
@@ -270,7 +279,7 @@ class Redactor:
                     value = value.replace(needle, "***")
             return value
         pattern = self._compiled()
-        if not _HIDDEN.search(value):
+        if not re.search(_HIDDEN, value):
             return pattern.sub("***", value)
         # Characters that do not show (controls, zero-width and bidirectional marks, ANSI sequences) may
         # be slipped into a credential: match on the text without them, and mask the original span.
@@ -323,8 +332,8 @@ class Redactor:
         # credential, or a probe (a run of letters and digits, or a base64 core, every form keeps).
         pattern = self._probe_pattern
         if pattern is None:
-            alternatives = [re.escape(m) for m in _MARKERS] + [b"(?:" + _INVISIBLE_UTF8.pattern + b")"]
-            alternatives.append(_SPLIT_BY_ESCAPE.pattern)
+            alternatives = [re.escape(m) for m in _MARKERS] + [b"(?:" + _INVISIBLE_UTF8 + b")"]
+            alternatives.append(_SPLIT_BY_ESCAPE)
             alternatives += [re.escape(p) for p in self._probes if p]
             pattern = self._probe_pattern = re.compile(b"|".join(alternatives))
         return pattern.search(raw) is not None
@@ -335,7 +344,7 @@ def _visible(value: str) -> tuple[str, list[int]]:
     pieces: list[str] = []
     index: list[int] = []
     pos = 0
-    for match in _HIDDEN.finditer(value):
+    for match in re.finditer(_HIDDEN, value):
         pieces.append(value[pos : match.start()])
         index.extend(range(pos, match.start()))
         pos = match.end()
@@ -400,10 +409,11 @@ def _base64_needles(raw: str, *, cores: bool = False) -> set[str]:
 #: hyphen, zero-width and bidirectional marks, the line/paragraph separators, word joiners, the byte-order
 #: mark, and ANSI CSI sequences.
 _HIDDEN_CHARS = "\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_HIDDEN = re.compile(f"\x1b\\[[0-?]*[ -/]*[@-~]|[{_HIDDEN_CHARS}]+")
+#: Compiled on first use (an answer with an escape or a hidden character), by re's cache.
+_HIDDEN = f"\x1b\\[[0-?]*[ -/]*[@-~]|[{_HIDDEN_CHARS}]+"
 #: What any escaped or hidden form of a credential contains (``%``, ``&``, ``\\``, ``+``, a hidden character).
 _ESCAPE_HINT = re.compile(f"[%&\\\\+{_HIDDEN_CHARS}]")
-_INVISIBLE_UTF8 = re.compile(
+_INVISIBLE_UTF8 = (  # a pattern's text: compiled into the probe pattern, never alone
     b"\xc2[\x80-\x9f\xad]|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf"
 )
 #: Escapes that may spell a letter or digit: when present, the letters-and-digits probe cannot tell.
@@ -411,7 +421,7 @@ _MARKERS = (b"\\u", b"%", b"&#")
 #: A control JSON writes as a short escape (``\\n``, ``\\t``...), or DEL (which JSON leaves raw), between two
 #: characters of a probe (letters, digits, base64's): text() scrubs a credential split so, and no probe
 #: survives it.
-_SPLIT_BY_ESCAPE = re.compile(rb"[A-Za-z0-9+/_-](?:\\[nrtbf]|\x7f)+(?:[A-Za-z0-9+/_-]|\\/)")
+_SPLIT_BY_ESCAPE = rb"[A-Za-z0-9+/_-](?:\\[nrtbf]|\x7f)+(?:[A-Za-z0-9+/_-]|\\/)"  # a pattern's text, as above
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SHORT_ESCAPES: dict[str, tuple[str, ...]] = {
     "/": (r"\\/",),

@@ -27,6 +27,7 @@ from ._forms import php_form, urlencoded
 from ._json import dumps
 from ._money import decimal_text
 from ._paths import render_path
+from ._record import Record, _set
 from ._unset import UNSET, Unset
 
 __all__ = ["Call", "Form", "Json", "Multipart", "Safety", "build_request", "files_in", "with_extra_headers"]
@@ -46,30 +47,42 @@ class Safety(enum.Enum):
         return self is not Safety.UNSAFE
 
 
-@attrs.frozen
-class Json:
+class Json(Record):
     """A JSON body. *value* is plain JSON data, which may also hold ``Decimal`` (written as a JSON number,
     digit for digit) and :class:`File` (written as a base64 string, streamed in chunks from its source).
     """
 
+    __slots__ = ("value",)
     value: Any
 
+    def __init__(self, value: Any) -> None:
+        _set(self, "value", value)
 
-@attrs.frozen
-class Form:
+
+class Form(Record):
     """An ``application/x-www-form-urlencoded`` body, flattened PHP-style (``a[13]=…``, ``a[0]=…``)."""
 
+    __slots__ = ("fields",)
     fields: Mapping[str, Any]
 
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        _set(self, "fields", fields)
 
-@attrs.frozen
-class Multipart:
+
+class Multipart(Record):
     """A ``multipart/form-data`` body: text *fields* (a key may repeat) then *files* (name, File, default
     filename). Files are streamed from their source.
     """
 
-    fields: Sequence[tuple[str, str]] = ()
-    files: Sequence[tuple[str, File, str]] = ()
+    __slots__ = ("fields", "files")
+    fields: Sequence[tuple[str, str]]
+    files: Sequence[tuple[str, File, str]]
+
+    def __init__(
+        self, fields: Sequence[tuple[str, str]] = (), files: Sequence[tuple[str, File, str]] = ()
+    ) -> None:
+        _set(self, "fields", fields)
+        _set(self, "files", files)
 
 
 Body = Json | Form | Multipart

@@ -30,7 +30,7 @@ __all__ = [
 
 T = TypeVar("T")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$")
+_EMAIL = r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$"  # compiled on first use (re's cache)
 
 
 def int_id(value: object, field: str) -> int:
@@ -75,7 +75,7 @@ def utf8(value: str, field: str) -> str:
 def email(value: object, field: str) -> str:
     """An email address (a pragmatic check: one ``@``, a dotted domain, no spaces or separators)."""
     address = text(value, field, max_len=254, allow_empty=False)
-    if not _EMAIL.match(address):
+    if not re.match(_EMAIL, address):
         raise ValidationError(field, f"{address!r} is not an email address")
     return address
 

@@ -23,7 +23,6 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
 import httpx
 
 from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
@@ -54,6 +53,7 @@ from ._limits import (
     passed_headers,
     retry_option,
 )
+from ._record import Record, _set
 from ._response import Meta, rate_limit, record, safe_headers
 from ._retry import NOT_SENT, RetryPolicy
 
@@ -76,36 +76,58 @@ DRY_RUN: ContextVar[Callable[[BaseClient, Call[Any], Mapping[str, str] | None], 
 )
 
 
-@attrs.frozen
-class Provider:
+class Provider(Record):
     """What a provider declares: its name, URLs, how to read an error and how to spot a failed envelope."""
 
+    __slots__ = ("name", "base_url", "sandbox_url", "read_error", "check_envelope", "base_url_env")  # noqa: RUF023 (__init__ order)
     name: str
     base_url: str | None
-    sandbox_url: str | None = None
-    read_error: Callable[[int, Any], Failure] = read_error
-    check_envelope: Callable[[Any], Failure | None] = no_envelope
+    sandbox_url: str | None
+    read_error: Callable[[int, Any], Failure]
+    check_envelope: Callable[[Any], Failure | None]
     #: The environment variable read for the base URL when the caller passes no ``base_url=``.
-    base_url_env: str | None = None
+    base_url_env: str | None
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str | None,
+        sandbox_url: str | None = None,
+        read_error: Callable[[int, Any], Failure] = read_error,
+        check_envelope: Callable[[Any], Failure | None] = no_envelope,
+        base_url_env: str | None = None,
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "base_url", base_url)
+        _set(self, "sandbox_url", sandbox_url)
+        _set(self, "read_error", read_error)
+        _set(self, "check_envelope", check_envelope)
+        _set(self, "base_url_env", base_url_env)
 
 
-@attrs.define
 class _Attempts:
     """Strictly private: the counters of one logical call across its attempts."""
 
-    tries: int = 0
-    rate_limited: int = 0
-    #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
-    sent: bool = False
-    #: The multipart boundary of every attempt, made on the first multipart attempt (a JSON or form call
-    #: needs none).
-    boundary: str = ""
-    #: The time.monotonic() by which the call must end (every attempt and every wait).
-    deadline: float = math.inf
-    #: Set when the last answer's body could not be read (too large, corrupt encoding).
-    unread: DecodeError | None = None
-    #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
-    may_have_run: bool = False
+    __slots__ = ("boundary", "deadline", "may_have_run", "rate_limited", "sent", "tries", "unread")
+
+    def __init__(self, deadline: float = math.inf) -> None:
+        self.tries = 0
+        self.rate_limited = 0
+        #: Whether any attempt may have put bytes on the wire (anything but a surely-not-sent failure).
+        self.sent = False
+        #: The multipart boundary of every attempt, made on the first multipart attempt (a JSON or form
+        #: call needs none).
+        self.boundary = ""
+        #: The time.monotonic() by which the call must end (every attempt and every wait).
+        self.deadline = deadline
+        #: Set when the last answer's body could not be read (too large, corrupt encoding).
+        self.unread: DecodeError | None = None
+        #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
+        self.may_have_run = False
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"_Attempts({shown})"
 
 
 class ClientClosed(RuntimeError):
@@ -590,7 +612,7 @@ class AsyncClient(BaseClient):
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
                 if timer is not None:  # the call's one timer (asyncio) cuts it
                     response = await self._http.send(request, stream=True, follow_redirects=False)
-                    await self._read(call, response, state)
+                    await self._read(call, response, state, timer)
                 else:
                     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
@@ -613,8 +635,12 @@ class AsyncClient(BaseClient):
             self._log(request, outcome, started, state)
             return outcome
 
-    async def _read(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> None:
+    async def _read(
+        self, call: Call[Any], response: httpx.Response, state: _Attempts, timer: _CallTimer | None = None
+    ) -> None:
         """Read the body as it streams in, within max_response_bytes; then close."""
+        if timer is not None:
+            timer.answer = response  # once it is being closed, the deadline cuts nothing (see _fire)
         try:
             reader = self._take_body(call, response, state)
             if reader is not None:
@@ -623,7 +649,11 @@ class AsyncClient(BaseClient):
                         return
                 self._body_done(call, response, reader, state)
         finally:
-            await response.aclose()
+            try:
+                await response.aclose()
+            finally:
+                if timer is not None:
+                    timer.answer = None
 
     async def aclose(self) -> None:
         """Close the connection pool, if this client opened it."""
@@ -689,7 +719,7 @@ class _CallTimer:
     goes on.
     """
 
-    __slots__ = ("_cancelling", "_deadline", "_done", "_handle", "_task", "fired")
+    __slots__ = ("_cancelling", "_cut", "_deadline", "_done", "_handle", "_task", "answer", "fired")
 
     @classmethod
     def start(cls, deadline: float) -> _CallTimer | None:
@@ -716,6 +746,9 @@ class _CallTimer:
         self._handle: Any = None
         self._done = False
         self.fired = False
+        self._cut = False  # whether it cancelled the task (what ours and close take back)
+        #: The answer the call is reading (AsyncClient._read), if any: see _fire.
+        self.answer: httpx.Response | None = None
 
     def arm(self) -> None:
         """The call waits for the first time: from now on the loop may run past the deadline."""
@@ -734,7 +767,7 @@ class _CallTimer:
 
     def ours(self) -> bool:
         """On a CancelledError: whether it is this timer's cut (taken back, once) and not another cancel."""
-        if not self.fired or self._done:
+        if not self._cut or self._done:
             return False
         self._done = True
         return bool(self._task.uncancel() <= self._cancelling)
@@ -743,7 +776,7 @@ class _CallTimer:
         """The call ended: the handle goes; a cut not seen as a CancelledError is taken back all the same."""
         if self._handle is not None:
             self._handle.cancel()
-        if self.fired and not self._done:
+        if self._cut and not self._done:
             self._done = True
             self._task.uncancel()
 
@@ -783,9 +816,16 @@ def _timed(timer: _CallTimer, calls: Coroutine[Any, Any, R]) -> Generator[Any, A
 
 
 def _fire(timer: _CallTimer) -> None:
-    """The deadline of *timer*'s call passed: its task is cancelled (see _CallTimer.ours)."""
+    """The deadline of *timer*'s call passed: its task is cancelled (see _CallTimer.ours), unless its answer
+    is being closed. Closing waits on no network, but gives the loop a turn (httpcore takes a lock): a cut
+    there would lose an answer read whole, and httpcore would never take the connection's pool slot back
+    (it marks the stream closed first). The call then ends with that answer, once the attempt returns.
+    """
     timer.fired = True
-    timer._task.cancel()
+    answer = timer.answer
+    if answer is None or not answer.is_closed:
+        timer._cut = True
+        timer._task.cancel()
 
 
 async def _async_sleep(seconds: float) -> None:

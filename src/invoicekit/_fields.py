@@ -32,6 +32,7 @@ import attrs
 from . import _checks, _money
 from ._errors import ValidationError
 from ._files import File
+from ._record import Record, _set
 from ._unset import UNSET
 
 __all__ = [
@@ -80,16 +81,20 @@ _SPEC: Final = "invoicekit.field"
 # -- how None clears ----------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Clears:
+class Clears(Record):
     """How ``None`` clears a field in one provider: the wire value it writes, or why it cannot.
 
     *value* is written for ``None`` (a list, tuple or dict is copied each time); *refused*, when set, is
     the rule of the ValidationError ``None`` raises instead (the provider has no way to clear the field).
     """
 
-    value: Any = None
-    refused: str | None = None
+    __slots__ = ("value", "refused")  # noqa: RUF023 (__init__ order)
+    value: Any
+    refused: str | None
+
+    def __init__(self, value: Any = None, refused: str | None = None) -> None:
+        _set(self, "value", value)
+        _set(self, "refused", refused)
 
     def __repr__(self) -> str:
         if self.refused is not None:
@@ -125,33 +130,56 @@ def cannot_clear(why: str) -> Clears:
 # -- the declaration -------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Spec:
+class Spec(Record):
     """One field, as declared: see :meth:`Fields.field`."""
 
+    __slots__ = ("rule", "wire", "clears", "required", "when_unset", "spread", "merge")  # noqa: RUF023 (__init__ order)
     rule: Rule
     wire: str | None
     clears: Clears
-    required: str | None = None
+    required: str | None
     #: Written after the other fields, when the field is UNSET: ``when_unset(model)`` (a default the
     #: provider needs, derived from another field).
-    when_unset: Callable[[Any], Any] | None = None
+    when_unset: Callable[[Any], Any] | None
     #: The rule returns several wire keys (a mapping), written in the field's place.
-    spread: bool = False
+    spread: bool
     #: The field's value is a mapping merged into the model's object (``extra_fields``); its rule is
     #: called as ``rule(value, field, taken_keys, model_class)``.
-    merge: bool = False
+    merge: bool
+
+    def __init__(
+        self,
+        rule: Rule,
+        wire: str | None,
+        clears: Clears,
+        required: str | None = None,
+        when_unset: Callable[[Any], Any] | None = None,
+        spread: bool = False,
+        merge: bool = False,
+    ) -> None:
+        _set(self, "rule", rule)
+        _set(self, "wire", wire)
+        _set(self, "clears", clears)
+        _set(self, "required", required)
+        _set(self, "when_unset", when_unset)
+        _set(self, "spread", spread)
+        _set(self, "merge", merge)
 
 
-@attrs.frozen
-class Fields:
+class Fields(Record):
     """One provider's field declarations: its name (for messages such as ``must be a payabli.BillItem``),
     its wire naming rule and how ``None`` clears a field there by default.
     """
 
+    __slots__ = ("provider", "clears", "wire_name")  # noqa: RUF023 (__init__ order)
     provider: str
     clears: Clears
-    wire_name: Callable[[str], str] = str
+    wire_name: Callable[[str], str]
+
+    def __init__(self, provider: str, clears: Clears, wire_name: Callable[[str], str] = str) -> None:
+        _set(self, "provider", provider)
+        _set(self, "clears", clears)
+        _set(self, "wire_name", wire_name)
 
     def field(
         self,

@@ -121,7 +121,7 @@ BUILTIN: tuple[str, ...] = tuple(_PROVIDERS)
 #: a registration from another thread never breaks a loop over it.
 _LOCK = threading.Lock()
 #: What a provider's name may be: it keys the fake server's path, fixtures and the CLI's faults.
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_NAME = r"[A-Za-z][A-Za-z0-9_]*"  # compiled on first use (re's cache): only register() reads it
 
 
 def providers(*, builtin_only: bool = False) -> tuple[ProviderSpec, ...]:
@@ -201,7 +201,7 @@ def register(spec: ProviderSpec) -> Registration:
 
     from ._errors import ValidationError
 
-    if not _NAME.fullmatch(spec.name):
+    if not re.fullmatch(_NAME, spec.name):
         raise ValidationError(
             "spec.name",
             "must be an ASCII identifier starting with a letter (it names the fake server's path, the "

@@ -13,10 +13,12 @@ never by ``import invoicekit`` nor by a provider call.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import inspect
 import json
 import os
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -69,10 +71,19 @@ def keywords(method: Callable[..., Any]) -> dict[str, Any]:
     resolved annotations, in order: its signature's parameters but ``self``, the first (the invoice) and
     ``extra_headers``. Generated operations declare the signature they present.
     """
+    builder = inspect.unwrap(method)
+    _load_parts(getattr(builder, "__module__", None))
     parameters = list(inspect.signature(method, eval_str=True).parameters.values())
     if parameters and parameters[0].name == "self":
         parameters = parameters[1:]
-    return {p.name: p.annotation for p in parameters[1:] if p.name != "extra_headers"}
+    # A method made (on first lookup) before its provider's lazily loaded models were: the annotations
+    # naming them were left as text then; they resolve now, in the builder's module.
+    namespace = getattr(builder, "__globals__", {})
+    return {
+        p.name: eval(p.annotation, namespace) if isinstance(p.annotation, str) else p.annotation  # noqa: S307
+        for p in parameters[1:]
+        if p.name != "extra_headers"
+    }
 
 
 def extra_hints(provider: str, invoices: type) -> dict[str, Any]:
@@ -99,7 +110,17 @@ def _alternatives(hint: Any) -> list[Any]:
     return [hint]
 
 
+def _load_parts(module: str | None) -> None:
+    """A provider's models that load on first use (``<provider>._models.PARTS``), loaded now: the annotations
+    of its models and operations name them, and are about to be resolved."""
+    package = (module or "").rpartition(".")[0]
+    parts = getattr(sys.modules.get(f"{package}._models"), "PARTS", None)
+    if isinstance(parts, str):
+        importlib.import_module(parts)
+
+
 def _hints(cls: type) -> dict[str, Any]:
+    _load_parts(cls.__module__)
     return {a.name: a.type for a in attrs.fields(attrs.resolve_types(cls))}
 
 

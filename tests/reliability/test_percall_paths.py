@@ -124,9 +124,9 @@ def _reference_may_hold(redactor: Redactor, raw: bytes) -> bool:
         return True
     if any(marker in raw for marker in _MARKERS):
         return True
-    if _INVISIBLE_UTF8.search(raw):
+    if re.search(_INVISIBLE_UTF8, raw):  # pattern texts, compiled only into the probe pattern
         return True
-    if _SPLIT_BY_ESCAPE.search(raw):
+    if re.search(_SPLIT_BY_ESCAPE, raw):
         return True
     return any(probe in raw for probe in redactor._probes)
 

@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import (
     AUTH_SCHEMES,
     MAX_ATTACHMENT_BYTES,
@@ -32,21 +34,25 @@ from ._models import (
     CREDIT_NOTE_TYPES,
     DOCUMENT_TYPES,
     INVOICE_TYPES,
-    Address,
-    AllowanceCharge,
-    Attachment,
     DraftInvoice,
     Header,
-    Identifier,
     Invoice,
-    InvoicePeriod,
-    ItemAttribute,
     Line,
-    Party,
-    Payment,
-    Totals,
 )
 from ._rules import LINE_ROUNDING, expected_line_total
+
+if TYPE_CHECKING:
+    from ._parts import (
+        Address,
+        AllowanceCharge,
+        Attachment,
+        Identifier,
+        InvoicePeriod,
+        ItemAttribute,
+        Party,
+        Payment,
+        Totals,
+    )
 
 __all__ = [
     "AUTH_SCHEMES",
@@ -75,3 +81,20 @@ __all__ = [
     "Totals",
     "expected_line_total",
 ]
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> Any:
+        """The models a common first call does not need, loaded on first use (``invoro.Party``)."""
+        from . import _models
+
+        if name in _models.PART_NAMES and name in __all__:
+            value = getattr(_models, name)
+            globals()[name] = value  # once: the next lookup is a plain attribute
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

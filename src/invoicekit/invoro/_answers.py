@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from .._answers import Failure, Hints
+from .._answers import Failure, Hints, Regex
 from .._answers import read_error as default_read_error
 from .._convert import json_kind, whole
 from .._errors import bad_answer
@@ -36,9 +35,9 @@ RESPONSE_KEYS: Mapping[str, tuple[str, ...]] = {
 #: An error message that names its own class [INF: Invoro's wording is not documented]. A draft-state
 #: refusal is a ConflictError whatever status carries it.
 _MESSAGE_HINTS = Hints(
-    (re.compile(r"\bdraft\b", re.IGNORECASE), 409),
-    (re.compile(r"not associated with a company", re.IGNORECASE), 403),
-    (re.compile(r"\bnot found\b|does not belong", re.IGNORECASE), 404),
+    (Regex(r"\bdraft\b"), 409),
+    (Regex(r"not associated with a company"), 403),
+    (Regex(r"\bnot found\b|does not belong"), 404),
 )
 _READ: Final = reader(Invoice)
 

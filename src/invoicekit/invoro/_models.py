@@ -18,7 +18,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
@@ -26,28 +26,32 @@ from .. import _fields as fields
 from .._checks import text, uuid_text
 from .._convert import extra
 from .._errors import ValidationError
-from .._files import File, FileInput
+from .._files import File
 from .._money import bounded, to_cents
+from .._record import Later
 from .._repr import set_fields_repr
 from .._unset import Unset
+
+if TYPE_CHECKING:
+    from ._parts import (
+        AllowanceCharge,
+        Attachment,
+        Identifier,
+        InvoicePeriod,
+        ItemAttribute,
+        Party,
+        Payment,
+        Totals,
+    )
 
 __all__ = [
     "CREDIT_NOTE_TYPES",
     "DOCUMENT_TYPES",
     "INVOICE_TYPES",
-    "Address",
-    "AllowanceCharge",
-    "Attachment",
     "DraftInvoice",
     "Header",
-    "Identifier",
     "Invoice",
-    "InvoicePeriod",
-    "ItemAttribute",
     "Line",
-    "Party",
-    "Payment",
-    "Totals",
     "check_profile",
     "type_code_for",
     "wire_keys",
@@ -117,12 +121,44 @@ def _positive_quantity(value: object, field: str) -> Decimal:
     return number
 
 
-def _one(cls: type) -> Rule:
-    return fields.model(cls, "invoro")
+def _one(cls: type | Later) -> Rule:
+    return fields.model(cls, "invoro")  # type: ignore[arg-type]  # a Later stands in for the class
 
 
-def _many(cls: type) -> Rule:
-    return fields.models(cls, "invoro")
+def _many(cls: type | Later) -> Rule:
+    return fields.models(cls, "invoro")  # type: ignore[arg-type]
+
+
+#: The module of the models a common first call does not need (a party, an address, totals, payments,
+#: attachments, a line's details): loaded on first use, so a cold start does not create their classes.
+PARTS: Final = "invoicekit.invoro._parts"
+#: The names it defines, each reachable here too (``from ._models import Party`` loads it).
+PART_NAMES: Final = (
+    "DEFAULT_ATTACHMENT_NAME",
+    "Address",
+    "AllowanceCharge",
+    "Attachment",
+    "Identifier",
+    "InvoicePeriod",
+    "ItemAttribute",
+    "Party",
+    "Payment",
+    "Totals",
+)
+
+
+def _later(name: str) -> Later:
+    return Later(PARTS, name)
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> Any:
+        if name in PART_NAMES:
+            import importlib
+
+            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _file(value: object, field: str) -> File:
@@ -193,59 +229,6 @@ MAX_EXTRA_DEPTH = 64
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
-class Identifier:
-    """A scheme-qualified identifier: Peppol endpoint ``{"scheme": "0208", "value": "0123456789"}`` [DOC]."""
-
-    scheme: str = _req(_text(10))
-    value: str = _req(_text(255))
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class Address:
-    """A postal address. ``street`` and ``additional_line`` are documented [DOC]; the rest [INF]."""
-
-    street: str | None | Unset = _opt(_text(255))
-    additional_line: str | None | Unset = _opt(_text(255))
-    city: str | None | Unset = _opt(_text())
-    postal_code: str | None | Unset = _opt(_text())
-    country_subdivision: str | None | Unset = _opt(_text())
-    country_code: str | None | Unset = _opt(_code(2))
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class Party:
-    """The seller (documented [DOC]) or the buyer (same shape assumed [INF])."""
-
-    endpoint_id: Identifier | Unset = _opt(_one(Identifier), nullable=False)
-    identifiers: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
-    name: str | None | Unset = _opt(_text(255))
-    legal_name: str | None | Unset = _opt(_text(255))
-    trading_name: str | None | Unset = _opt(_text(255))
-    company_id: Identifier | Unset = _opt(_one(Identifier), nullable=False)
-    vat_number: str | None | Unset = _opt(_text(50))
-    tax_registration_id: Identifier | Unset = _opt(_one(Identifier), nullable=False)
-    legal_information: str | None | Unset = _opt(_text())
-    address: Address | Unset = _opt(_one(Address), nullable=False)
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class InvoicePeriod:
-    """The period invoiced (``header.invoice_period``) [DOC]."""
-
-    start_date: dt.date | None | Unset = _opt(_moment)
-    end_date: dt.date | None | Unset = _opt(_moment)
-    description: str | None | Unset = _opt(_text(255))
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
 @attrs.frozen(kw_only=True, repr=False)
 class Header:
     """The document header [DOC]: number, type, profile, dates, currency, references."""
@@ -270,29 +253,7 @@ class Header:
     #: Sent as integer cents.
     rounding_amount: Decimal | int | None | Unset = _opt(_MONEY)
     notes: Sequence[str] | None | Unset = _opt(fields.texts)
-    invoice_period: InvoicePeriod | Unset = _opt(_one(InvoicePeriod), nullable=False)
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class ItemAttribute:
-    """An item attribute, name and value ("Item attributes" [SEED]; names [INF])."""
-
-    name: str | Unset = _opt(_text(), nullable=False)
-    value: str | Unset = _opt(_text(), nullable=False)
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class AllowanceCharge:
-    """A line allowance or charge ("Line allowances" / "Line charges" [SEED]; names [INF])."""
-
-    #: Sent as integer cents; never negative (an allowance is subtracted, a charge added).
-    amount: Decimal | int | Unset = _opt(_non_negative_money, nullable=False)
-    reason: str | None | Unset = _opt(_text())
-    reason_code: str | None | Unset = _opt(_text())
+    invoice_period: InvoicePeriod | Unset = _opt(_one(_later("InvoicePeriod")), nullable=False)
     extra_fields: Mapping[str, Any] = _extra()
 
 
@@ -316,76 +277,11 @@ class Line:
     base_quantity: Decimal | int | Unset = _opt(_positive_quantity, nullable=False)
     #: Sent as integer cents.
     line_total: Decimal | int | None | Unset = _opt(_MONEY)
-    identifiers: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
-    classifications: Sequence[Identifier] | Unset = _opt(_many(Identifier), nullable=False)
-    attributes: Sequence[ItemAttribute] | Unset = _opt(_many(ItemAttribute), nullable=False)
-    allowances: Sequence[AllowanceCharge] | Unset = _opt(_many(AllowanceCharge), nullable=False)
-    charges: Sequence[AllowanceCharge] | Unset = _opt(_many(AllowanceCharge), nullable=False)
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class Totals:
-    """Document totals, all sent as integer cents ([SEED] descriptions, names [INF])."""
-
-    #: "Sum of line totals": must equal the sum of every line's ``line_total`` (BR-CO-10).
-    line_total: Decimal | int | None | Unset = _opt(_MONEY)
-    #: "Before tax".
-    tax_exclusive: Decimal | int | None | Unset = _opt(_MONEY)
-    #: "After tax".
-    tax_inclusive: Decimal | int | None | Unset = _opt(_MONEY)
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class Payment:
-    """One payment instruction (the ``payments`` array [SEED]; names [INF], after EN 16931 BG-16)."""
-
-    means_code: str | None | Unset = _opt(_text())
-    payment_id: str | None | Unset = _opt(_text())
-    account_id: str | None | Unset = _opt(_text())
-    account_name: str | None | Unset = _opt(_text())
-    bic: str | None | Unset = _opt(_text())
-    extra_fields: Mapping[str, Any] = _extra()
-
-
-def _as_file(value: FileInput) -> File:
-    return File.coerce(value, "content")
-
-
-#: The ``filename`` an attachment is sent with when its File has no name.
-DEFAULT_ATTACHMENT_NAME: Final = "attachment.pdf"
-
-
-def _default_filename(attachment: Attachment) -> str:
-    return attachment.content.name_or(DEFAULT_ATTACHMENT_NAME)
-
-
-def _default_mime_type(attachment: Attachment) -> str:
-    return attachment.content.content_type
-
-
-@set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
-class Attachment:
-    """A supporting document, embedded as base64 ("Base64 encoded" [SEED]; names [INF]).
-
-    *content* is a ``File``, a path, ``bytes`` or a seekable binary file; it is streamed as base64. The
-    ``filename`` sent defaults to the file's name (else ``attachment.pdf``), ``mime_type`` to the
-    ``File``'s content type (``application/pdf`` unless given).
-    """
-
-    content: File = attrs.field(
-        converter=_as_file,
-        kw_only=True,
-        metadata=FIELDS.meta(_file, required="is required", clears=fields.cannot_clear(_NOT_NULL)),
-    )
-    filename: str | Unset = _opt(_text(255), nullable=False, when_unset=_default_filename)
-    mime_type: str | Unset = _opt(_text(255), nullable=False, when_unset=_default_mime_type)
-    id: str | None | Unset = _opt(_text())
-    description: str | None | Unset = _opt(_text())
+    identifiers: Sequence[Identifier] | Unset = _opt(_many(_later("Identifier")), nullable=False)
+    classifications: Sequence[Identifier] | Unset = _opt(_many(_later("Identifier")), nullable=False)
+    attributes: Sequence[ItemAttribute] | Unset = _opt(_many(_later("ItemAttribute")), nullable=False)
+    allowances: Sequence[AllowanceCharge] | Unset = _opt(_many(_later("AllowanceCharge")), nullable=False)
+    charges: Sequence[AllowanceCharge] | Unset = _opt(_many(_later("AllowanceCharge")), nullable=False)
     extra_fields: Mapping[str, Any] = _extra()
 
 
@@ -402,12 +298,12 @@ class DraftInvoice:
     reserved_keys: ClassVar[tuple[str, ...]] = ("calculate_totals",)
 
     header: Header | Unset = _opt(_one(Header), nullable=False)
-    seller: Party | Unset = _opt(_one(Party), nullable=False)
-    buyer: Party | Unset = _opt(_one(Party), nullable=False)
+    seller: Party | Unset = _opt(_one(_later("Party")), nullable=False)
+    buyer: Party | Unset = _opt(_one(_later("Party")), nullable=False)
     lines: Sequence[Line] | Unset = _opt(_many(Line), nullable=False, wire_name="items")
-    totals: Totals | Unset = _opt(_one(Totals), nullable=False)
-    payments: Sequence[Payment] | Unset = _opt(_many(Payment), nullable=False)
-    attachments: Sequence[Attachment] | Unset = _opt(_many(Attachment), nullable=False)
+    totals: Totals | Unset = _opt(_one(_later("Totals")), nullable=False)
+    payments: Sequence[Payment] | Unset = _opt(_many(_later("Payment")), nullable=False)
+    attachments: Sequence[Attachment] | Unset = _opt(_many(_later("Attachment")), nullable=False)
     business_entity_id: str | None | Unset = _opt(_UUID)
     related_invoice_id: str | None | Unset = _opt(_UUID)
     extra_fields: Mapping[str, Any] = _extra()

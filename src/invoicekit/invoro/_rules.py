@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from .._errors import ValidationError
 from .._fields import sets_something
+from .._record import Later
 from .._unset import UNSET, is_set
-from ._models import Attachment, DraftInvoice, Header, Line, Totals, check_profile
+from ._models import PARTS, DraftInvoice, Header, Line, check_profile
+
+if TYPE_CHECKING:
+    pass
+
+#: The totals class, named before its module loads (a draft holding totals has loaded it).
+_TOTALS: Final[Any] = Later(PARTS, "Totals")
 
 __all__ = [
     "LINE_ROUNDING",
@@ -95,7 +102,7 @@ def check_line_totals(invoice: DraftInvoice, path: str = "invoice") -> None:
                 f"is {given} but quantity x price (rounded half-up to the cent) with allowances "
                 f"and charges gives {expected}; fix it or pass calculate_totals=True",
             )
-    wanted = _amount(invoice.totals.line_total) if isinstance(invoice.totals, Totals) else None
+    wanted = _amount(invoice.totals.line_total) if isinstance(invoice.totals, _TOTALS) else None
     if wanted is None:
         return
     total = Decimal(0)
@@ -145,6 +152,8 @@ def draft_with(base: object, args: Mapping[str, Any]) -> DraftInvoice:
         draft = attrs.evolve(draft, header=attrs.evolve(header, **args["header"]))
     if "attachments" in args:
         pdf = args["attachments"]
+        from ._parts import Attachment  # the unified change only
+
         added = [] if pdf is None else [Attachment(content=pdf)]
         draft = attrs.evolve(draft, attachments=kept_attachments(base) + added)
     return draft

@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import (
     ATTACHMENTS_APPEND,
     MAX_UPLOAD_BASE64,
@@ -31,16 +33,15 @@ from ._client import (
 from ._models import (
     BillData,
     BillItem,
-    BillOptions,
     FileContent,
     FileType,
     Frequency,
-    InvoiceRecord,
-    InvoiceRecordItem,
     InvoiceResponse,
     PaymentTerms,
-    PayorData,
 )
+
+if TYPE_CHECKING:
+    from ._parts import BillOptions, InvoiceRecord, InvoiceRecordItem, PayorData
 
 __all__ = [
     "ATTACHMENTS_APPEND",
@@ -61,3 +62,20 @@ __all__ = [
     "PaymentTerms",
     "PayorData",
 ]
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> Any:
+        """The models a common first call does not need, loaded on first use (``payabli.PayorData``)."""
+        from . import _models
+
+        if name in _models.PART_NAMES and name in __all__:
+            value = getattr(_models, name)
+            globals()[name] = value  # once: the next lookup is a plain attribute
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

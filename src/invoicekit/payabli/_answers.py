@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .._answers import Failure, Hints
+from .._answers import Failure, Hints, Regex
 from .._convert import amount, camel, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import Path, by_hand, reader
-from ._models import InvoiceRecord, InvoiceRecordItem, InvoiceResponse
+from ._models import InvoiceResponse
+
+if TYPE_CHECKING:
+    from ._parts import InvoiceRecord, InvoiceRecordItem
 
 __all__ = ["check_envelope", "envelope_hint", "parse_record", "parse_update", "read_error"]
 
@@ -22,12 +24,11 @@ __all__ = ["check_envelope", "envelope_hint", "parse_record", "parse_update", "r
 #: responseText and responseData. Anything else is a 400 (BadRequestError).
 _CODE_HINTS: Final[dict[int, int]] = {3001: 404}  # 3001: "Entrypoint specified in parameter doesn't exist"
 _TEXT_HINTS: Final = Hints(
-    (re.compile(r"not found|does ?n[o']t exist|no such|unknown invoice", re.IGNORECASE), 404),
+    (Regex(r"not found|does ?n[o']t exist|no such|unknown invoice"), 404),
     (
-        re.compile(
+        Regex(
             r"already|duplicate|conflict|cannot be (?:modified|updated|edited|changed)|not editable"
-            r"|is (?:paid|canceled|cancelled|closed)",
-            re.IGNORECASE,
+            r"|is (?:paid|canceled|cancelled|closed)"
         ),
         409,
     ),
@@ -169,6 +170,8 @@ def parse_record(data: Any) -> InvoiceRecord:
 
 
 def _record(data: Any, where: Path) -> InvoiceRecord:
+    from ._parts import InvoiceRecord  # the get call's answer: its module loads with it
+
     where[:] = ["IdInvoice"]  # the path being read, for the error: never the value (it may echo a secret)
     if not isinstance(data, dict):
         where.clear()
@@ -197,6 +200,8 @@ def _record(data: Any, where: Path) -> InvoiceRecord:
 def _record_item(raw: Any, where: Path) -> InvoiceRecordItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
+    from ._parts import InvoiceRecordItem
+
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():

@@ -14,19 +14,19 @@ from .._client import AsyncClient, Provider, SyncClient
 from .._errors import ValidationError
 from .._fields import write
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
+from .._record import Later
 from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_record, parse_update, read_error
-from ._models import (
-    BillData,
-    BillOptions,
-    InvoiceRecord,
-    InvoiceResponse,
-    PayorData,
-    with_files,
-)
+from ._models import PARTS, BillData, InvoiceResponse, with_files
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
+    from ._parts import BillOptions, InvoiceRecord, PayorData
+
+#: The customer and scheduled-options classes, named before their module loads (_models.PARTS: a call
+#: that passes one has loaded it).
+_PAYOR: Final[Any] = Later(PARTS, "PayorData")
+_OPTIONS: Final[Any] = Later(PARTS, "BillOptions")
 
 __all__ = [
     "ATTACHMENTS_APPEND",
@@ -96,9 +96,9 @@ def update_call(
     ids = {"idInvoice": int_id(id_invoice, "id_invoice")}
     body: dict[str, Any] = {}
     for key, name, value, kind in (
-        ("customerData", "customer_data", customer_data, PayorData),
+        ("customerData", "customer_data", customer_data, _PAYOR),
         ("invoiceData", "invoice_data", invoice_data, BillData),
-        ("scheduledOptions", "scheduled_options", scheduled_options, BillOptions),
+        ("scheduledOptions", "scheduled_options", scheduled_options, _OPTIONS),
     ):
         if value is None:
             body[key] = None

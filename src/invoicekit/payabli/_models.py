@@ -17,31 +17,47 @@ import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
 from .. import _fields as fields
-from .._checks import boolean, email, int_id
+from .._checks import email
 from .._convert import camel, extra
 from .._errors import ValidationError
 from .._files import File, FileInput
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ._parts import PayorData
+
 __all__ = [
     "BillData",
     "BillItem",
-    "BillOptions",
     "FileContent",
     "FileType",
     "Frequency",
-    "InvoiceRecord",
-    "InvoiceRecordItem",
     "InvoiceResponse",
     "PaymentTerms",
-    "PayorData",
 ]
+
+#: The module of the models a common first call does not need (the customer, the scheduled options, the
+#: invoice record ``get`` answers): loaded on first use, so a cold start does not create their classes.
+PARTS: Final = "invoicekit.payabli._parts"
+#: The names it defines, each reachable here too (``from ._models import PayorData`` loads it).
+PART_NAMES: Final = ("BillOptions", "InvoiceRecord", "InvoiceRecordItem", "PayorData")
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> Any:
+        if name in PART_NAMES:
+            import importlib
+
+            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 E = TypeVar("E", bound=enum.Enum)
 _ITEM_COST: Final = "is required (Payabli's BillItem has required: [itemCost]); give the unit price"
@@ -298,49 +314,6 @@ class BillData:
     terms_conditions: str | None | Unset = _f(_text)
 
 
-@set_fields_repr
-@attrs.frozen(repr=False)
-class PayorData:
-    """The invoice's customer (``customerData``).
-
-    Which fields identify the customer depends on the paypoint's settings (*identifier_fields*, custom
-    identifiers in *additional_data*); Payabli answers "Invalid customer identifiers" when none is given.
-    *additional_data* is sent as ``additionalData``; its values are JSON data (Payabli's SDK types them
-    as objects, its docs show strings: both are accepted). *customer_id* is Payabli's customer id.
-    """
-
-    additional_data: Mapping[str, Any] | None | Unset = _f(fields.json_object)
-    billing_address_1: str | None | Unset = _f(_text)
-    billing_address_2: str | None | Unset = _f(_text)
-    billing_city: str | None | Unset = _f(_text)
-    billing_country: str | None | Unset = _f(_text)
-    billing_email: str | None | Unset = _f(_email)
-    billing_phone: str | None | Unset = _f(_text)
-    billing_state: str | None | Unset = _f(_text)
-    billing_zip: str | None | Unset = _f(_text)
-    company: str | None | Unset = _f(_text)
-    customer_id: int | None | Unset = _f(int_id)
-    customer_number: str | None | Unset = _f(_text)
-    first_name: str | None | Unset = _f(_text)
-    identifier_fields: Sequence[str] | None | Unset = _f(fields.texts)
-    last_name: str | None | Unset = _f(_text)
-    shipping_address_1: str | None | Unset = _f(_text)
-    shipping_address_2: str | None | Unset = _f(_text)
-    shipping_city: str | None | Unset = _f(_text)
-    shipping_country: str | None | Unset = _f(_text)
-    shipping_state: str | None | Unset = _f(_text)
-    shipping_zip: str | None | Unset = _f(_text)
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class BillOptions:
-    """Options of a scheduled invoice (``scheduledOptions``)."""
-
-    include_paylink: bool | None | Unset = _f(boolean)  #: the emailed invoice carries a payment link
-    include_pdf: bool | None | Unset = _f(boolean)  #: the emailed invoice carries its PDF
-
-
 # -- the unified change (invoices.apply / plan) -----------------------------------------------------------
 
 
@@ -349,6 +322,8 @@ def change_args(args: Mapping[str, Any]) -> dict[str, Any]:
     given as dicts (the capability table's, with ``extra=``'s merged in) become :class:`BillData` and
     :class:`PayorData`; a key that is no field of theirs is refused (only an ``extra=`` dict can hold one).
     """
+    from ._parts import PayorData
+
     return {
         "invoice_data": _model(args, "invoice_data", BillData),
         "customer_data": _model(args, "customer_data", PayorData),
@@ -452,43 +427,3 @@ class InvoiceResponse:
 
 
 # -- the invoice record (GET /Invoice/{idInvoice}) ---------------------------------------------------------
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class InvoiceRecordItem:
-    """One line of an :class:`InvoiceRecord`, as Payabli lists it (the ``BillItem`` keys)."""
-
-    item_product_name: str | None = None
-    item_description: str | None = None
-    item_product_code: str | None = None
-    item_cost: Decimal | None = None
-    item_qty: Decimal | None = None
-    item_total_amount: Decimal | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class InvoiceRecord:
-    """What ``GET /Invoice/{idInvoice}`` answers, typed: ``client.invoices.get(id_invoice)``.
-
-    Payabli spells the record's keys in PascalCase (``IdInvoice``, ``InvoiceStatus``, ``InvoicePaidAmount``)
-    and the lines' in camelCase; keys are read whatever their case. Money is ``Decimal``; dates are
-    ``datetime.date`` (a time part is dropped). *files* are the attached files' ``zipName`` values
-    (``DocumentsRef.filelist[]``). Keys this version does not read stay in *extra*.
-    """
-
-    id_invoice: int
-    invoice_number: str | None = None
-    invoice_status: int | None = None
-    invoice_type: int | None = None
-    invoice_amount: Decimal | None = None
-    paid_amount: Decimal | None = None
-    invoice_date: dt.date | None = None
-    invoice_due_date: dt.date | None = None
-    payment_terms: str | None = None
-    notes: str | None = None
-    items: tuple[InvoiceRecordItem, ...] = ()
-    files: tuple[str, ...] = ()
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -10,9 +10,14 @@
         client.invoices.update(42, status="Unpaid", items={13: line})
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._answers import MESSAGE_HINTS
 from ._client import MAX_INPUT_VARS, AsyncWhmcs, Whmcs
-from ._models import STATUSES, Invoice, InvoiceItem, ItemChange, NewItem, Status, UpdateInvoiceResult
+from ._models import STATUSES, Status, UpdateInvoiceResult
+
+if TYPE_CHECKING:
+    from ._parts import Invoice, InvoiceItem, ItemChange, NewItem
 
 __all__ = [
     "MAX_INPUT_VARS",
@@ -27,3 +32,20 @@ __all__ = [
     "UpdateInvoiceResult",
     "Whmcs",
 ]
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> Any:
+        """The models a common first call does not need, loaded on first use (``whmcs.ItemChange``)."""
+        from . import _models
+
+        if name in _models.PART_NAMES and name in __all__:
+            value = getattr(_models, name)
+            globals()[name] = value  # once: the next lookup is a plain attribute
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

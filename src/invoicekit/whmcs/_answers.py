@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._answers import Failure, Hints
 from .._answers import read_error as default_read_error
 from .._convert import amount, json_kind, text, whole
 from .._errors import bad_answer
 from .._read import Path, by_hand, reader
-from ._models import Invoice, InvoiceItem, UpdateInvoiceResult
+from ._models import UpdateInvoiceResult
+
+if TYPE_CHECKING:
+    from ._parts import Invoice, InvoiceItem
 
 __all__ = [
     "MESSAGE_HINTS",
@@ -150,6 +153,8 @@ def parse_invoice(data: Any) -> Invoice:
 
 
 def _invoice(answer: dict[str, Any], where: Path) -> Invoice:
+    from ._parts import Invoice  # the get call's answer: its module loads with it
+
     where[:] = ["invoiceid"]  # the key being read, for the error: never the value (it may echo a secret)
     values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
     for key, name in _INVOICE_FIELDS.items():
@@ -187,6 +192,8 @@ def _collection(value: Any, key: str) -> list[Any]:
 
 
 def _item(raw: Any) -> InvoiceItem:
+    from ._parts import InvoiceItem
+
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
     taxed = raw.get("taxed", "0")

@@ -25,19 +25,12 @@ from .._forms import form_size
 from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_invoice, parse_update, read_error, success
-from ._models import (
-    UPDATE_FIELDS,
-    Invoice,
-    ItemChange,
-    NewItem,
-    Status,
-    UpdateInvoiceResult,
-    update_fields,
-)
+from ._models import UPDATE_FIELDS, Status, UpdateInvoiceResult, update_fields
 from ._rules import action_name, action_params, install_url
 
 if TYPE_CHECKING:
     from .._operations import InstallOptions, Unpack
+    from ._parts import Invoice, ItemChange, NewItem
 
 __all__ = [
     "WHMCS",

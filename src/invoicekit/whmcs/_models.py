@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -14,9 +12,29 @@ from .._checks import boolean, choice, int_id, text
 from .._convert import wire
 from .._errors import ValidationError
 from .._money import decimal_text, money, to_cents
+from .._record import Later
 from .._repr import set_fields_repr
 
-__all__ = ["STATUSES", "Invoice", "InvoiceItem", "ItemChange", "NewItem", "Status", "UpdateInvoiceResult"]
+__all__ = ["STATUSES", "Status", "UpdateInvoiceResult"]
+
+#: The module of the models a common first call does not need (line changes, new lines, the invoice
+#: ``get`` answers): loaded on first use, so a cold start does not create their classes.
+PARTS: Final = "invoicekit.whmcs._parts"
+#: The names it defines, each reachable here too (``from ._models import ItemChange`` loads it).
+PART_NAMES: Final = ("Invoice", "InvoiceItem", "ItemChange", "NewItem")
+_ITEM_CHANGE: Final[Any] = Later(PARTS, "ItemChange")
+_NEW_ITEM: Final[Any] = Later(PARTS, "NewItem")
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+
+    def __getattr__(name: str) -> Any:
+        if name in PART_NAMES:
+            import importlib
+
+            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Status = Literal["Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending"]
 """The invoice statuses WHMCS accepts (case-sensitive)."""
@@ -36,84 +54,10 @@ STATUSES: Final[tuple[str, ...]] = (
 
 @set_fields_repr
 @attrs.frozen(repr=False)
-class ItemChange:
-    """New values for an existing invoice line, given in ``items={line_id: ItemChange(...)}``.
-
-    WHMCS changes a line only when all three are sent (``itemdescription``, ``itemamount`` and
-    ``itemtaxed``), so all three are required. Line ids come from ``GetInvoice`` (``items.item[].id``).
-    *amount* is a ``Decimal`` (or an ``int``) in the invoice's currency; floats are refused.
-    """
-
-    description: str
-    amount: Decimal | int
-    taxed: bool
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class NewItem:
-    """A line to append, given in ``new_items=[NewItem(...)]``. Appending makes the call unsafe to resend."""
-
-    description: str
-    amount: Decimal | int
-    taxed: bool
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
 class UpdateInvoiceResult:
     """What ``UpdateInvoice`` answers: the id of the invoice it updated (WHMCS sends it as a string)."""
 
     invoice_id: int = attrs.field(metadata=wire("invoiceid"))
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class InvoiceItem:
-    """One line of an invoice as ``GetInvoice`` lists it (``items.item[]``) [DOC W6].
-
-    *id* is the line id that ``items={id: ItemChange(...)}`` and ``delete_line_ids`` take. *type* and
-    *rel_id* say what the line bills (e.g. ``"Hosting"`` and the service id; ``""`` and 0 for a manual line).
-    """
-
-    id: int
-    description: str
-    amount: Decimal
-    taxed: bool
-    type: str = ""
-    rel_id: int = 0
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class Invoice:
-    """What ``GetInvoice`` answers, typed [DOC W6]: ``client.invoices.get(invoice_id)``.
-
-    Money is ``Decimal`` (WHMCS sends it as text); dates are ``datetime.date`` and *date_paid* a
-    ``datetime.datetime``, each None where WHMCS writes its "never" value (``0000-00-00``). *items* is
-    empty for an invoice without lines (WHMCS then answers ``""`` instead of a list). Fields this version
-    does not read are kept in *extra* as WHMCS sent them.
-    """
-
-    invoice_id: int
-    status: str
-    user_id: int | None = None
-    invoice_num: str = ""
-    date: dt.date | None = None
-    due_date: dt.date | None = None
-    date_paid: dt.datetime | None = None
-    subtotal: Decimal = Decimal("0")
-    credit: Decimal = Decimal("0")
-    tax: Decimal = Decimal("0")
-    tax2: Decimal = Decimal("0")
-    total: Decimal = Decimal("0")
-    balance: Decimal = Decimal("0")
-    tax_rate: Decimal = Decimal("0")
-    tax_rate2: Decimal = Decimal("0")
-    payment_method: str = ""
-    notes: str = ""
-    items: tuple[InvoiceItem, ...] = ()
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
 # -- UpdateInvoice's changes: each field's check and form text, declared once ------------------------------
@@ -154,7 +98,7 @@ def _flag(value: object, field: str) -> str:
     return "1" if boolean(value, field) else "0"
 
 
-def _line(item: Any, kind: type[ItemChange | NewItem], field: str, key: object) -> tuple[str, str, str]:
+def _line(item: Any, kind: Any, field: str, key: object) -> tuple[str, str, str]:
     """One line's three form values; a bad one is named ``field[key].amount`` (built only then)."""
     try:
         if not isinstance(item, kind):
@@ -176,7 +120,7 @@ def _changed_lines(value: object, field: str) -> dict[str, dict[int, str]]:
     descriptions, amounts, taxed = wire_.values()
     for key, change in value.items():
         line_id = int_id(key, f"{field}[{key!r}]") if type(key) is not int or not 0 < key < 2**63 else key
-        descriptions[line_id], amounts[line_id], taxed[line_id] = _line(change, ItemChange, field, line_id)
+        descriptions[line_id], amounts[line_id], taxed[line_id] = _line(change, _ITEM_CHANGE, field, line_id)
     return wire_
 
 
@@ -184,7 +128,7 @@ def _new_lines(value: object, field: str) -> dict[str, list[str]]:
     wire_: dict[str, list[str]] = {"newitemdescription": [], "newitemamount": [], "newitemtaxed": []}
     descriptions, amounts, taxed = wire_.values()
     for index, item in enumerate(fields.sequence(value, field)):
-        description, amount, tax = _line(item, NewItem, field, index)
+        description, amount, tax = _line(item, _NEW_ITEM, field, index)
         descriptions.append(description)
         amounts.append(amount)
         taxed.append(tax)

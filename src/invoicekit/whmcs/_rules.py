@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
@@ -25,13 +24,12 @@ __all__ = ["RESERVED", "action_name", "action_params", "install_url"]
 RESERVED: Final = frozenset(
     {"action", "identifier", "secret", "accesskey", "responsetype", "username", "password"}
 )
-_ACTION_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def action_name(action: object) -> str:
     """*action* checked as a WHMCS action name (letters and digits)."""
     name = text(action, "action", allow_empty=False)
-    if not _ACTION_NAME.fullmatch(name):
+    if not (name.isascii() and name.isalnum() and name[0].isalpha()):  # [A-Za-z][A-Za-z0-9]*
         raise ValidationError(
             "action", f"{name!r} is not a WHMCS action name (letters and digits, e.g. 'GetInvoice')"
         )

@@ -1,0 +1,102 @@
+"""Strictly private: a small frozen record for the core's private value classes.
+
+The core's private classes (a body, an auth, a provider's declaration, a field's declaration) were attrs
+classes; each costs attrs several ``compile()`` calls when its module is imported, paid by every program's
+cold start. A :class:`Record` subclass lists its fields in ``__slots__`` and writes its own ``__init__``
+(setting them with ``object.__setattr__``); this base gives it what attrs gave: equality and a hash by
+field values, a repr naming the fields, immutability, and pickling. Public classes stay attrs classes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+__all__ = ["Later", "Record"]
+
+_set = object.__setattr__
+
+
+class Record:
+    """Equality, hash, repr, immutability and pickling by the fields named in ``__slots__``."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        names: tuple[str, ...] = self.__slots__
+        return tuple([getattr(self, name) for name in names])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *self._values()))
+
+    def __repr__(self) -> str:
+        names: tuple[str, ...] = self.__slots__
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._values(), strict=True))
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{self.__class__.__qualname__} is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{self.__class__.__qualname__} is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, self._values())
+
+
+class Later:
+    """Strictly private: a model class named before its module is loaded (a provider's rarely first-needed
+    models live in a module imported on first use).
+
+    It stands where a field rule needs the class: ``isinstance(value, later)`` is false while the module is
+    not loaded (no instance of the class can exist yet) and the class's own check once it is; ``__name__``
+    is the class's name, for messages. :meth:`resolve` loads the module and gives the class.
+    """
+
+    __slots__ = ("__name__", "module")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.__name__ = name
+
+    def __repr__(self) -> str:
+        return f"Later({self.module!r}, {self.__name__!r})"
+
+    def resolve(self) -> type:
+        import importlib
+
+        cls: type = getattr(importlib.import_module(self.module), self.__name__)
+        return cls
+
+    def __instancecheck__(self, obj: object) -> bool:
+        module = sys.modules.get(self.module)
+        cls = getattr(module, self.__name__, None) if module is not None else None
+        return cls is not None and isinstance(obj, cls)
+
+
+def publish(names: dict[str, Any], *modules: Any) -> None:
+    """Make a module loaded on first use (a provider's ``_parts``) look as if its *names* had been defined
+    in each of *modules* (its ``_models``, its ``_client``): set there, and in the globals attrs gave the
+    methods it generated for the classes defined there (a copy of the module's globals when the class was
+    made), so ``typing.get_type_hints`` of a model or of its ``__init__`` resolves them as before the split.
+    """
+    for module in modules:
+        if module is None:
+            continue
+        space = vars(module)
+        space.update(names)
+        for value in list(space.values()):
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                for member in vars(value).values():
+                    scope = getattr(member, "__globals__", None)
+                    if isinstance(scope, dict) and scope is not space:
+                        scope.update(names)
