@@ -206,3 +206,46 @@ def _wait_for_auth_prompt(port: int) -> None:
             pass
         time.sleep(0.02)
     pytest.fail(f"redis-server did not start on port {port}")
+
+
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        # limits 3.13 (CI's lowest-versions pass) told why a URI did not parse by quoting a piece of it
+        (
+            "redis://user:pw-SECRET-42/x@127.0.0.1:1/0",
+            "Port could not be cast to integer value as 'pw-SECRET-42'",
+        ),
+        ("redis://:pw%2FSECRET-42@127.0.0.1:1/0", "bad value 'pw/SECRET-42'"),
+        ("redis://127.0.0.1:1/0?password=pw-SECRET-42", "unknown option password=pw-SECRET-42"),
+    ],
+)
+def test_a_driver_message_quoting_a_piece_of_the_password_is_not_shown(
+    uri: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The storage check showed the driver's own message with the whole URI masked, but not a piece of it:
+    limits 3.13 quoted the text after the ``:`` of a pasted password as the port. A message holding any
+    part the masked URI hides is replaced by the exception's type."""
+    from invoicekit.bulk import _runner
+
+    def refuse(uri: str) -> None:
+        raise ValueError(said)
+
+    monkeypatch.setattr(_runner, "open_storage", refuse)
+    with pytest.raises(ValidationError) as caught:
+        bulk.run([], storage=uri)
+    printed = "".join(traceback.format_exception(caught.value))
+    assert "SECRET" not in printed, printed
+    assert caught.value.field == "storage"
+    assert "ValueError" in str(caught.value)
+
+
+def test_a_driver_message_quoting_nothing_hidden_is_still_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from invoicekit.bulk import _runner
+
+    def refuse(uri: str) -> None:
+        raise ValueError("unknown storage scheme 'nosuch'")
+
+    monkeypatch.setattr(_runner, "open_storage", refuse)
+    with pytest.raises(ValidationError, match="unknown storage scheme 'nosuch'"):
+        bulk.run([], storage="nosuch://:pw-SECRET-42@127.0.0.1:1")

@@ -40,6 +40,7 @@ from ._progress import EventKind as _EventKind
 from ._progress import Progress as _Progress
 from ._runner import DEFAULT_LIMITS as _DEFAULT_LIMITS
 from ._runner import ClientSource, Settings
+from ._runner import hidden_parts as _hidden_parts
 from ._runner import shown_uri as _shown
 
 __all__ = [
@@ -241,6 +242,8 @@ def _settings(
         open_storage(uri)
     except (ConfigurationError, ValueError) as exc:  # an unknown scheme, its driver missing, a bad port
         said = str(exc).replace(storage, _shown(storage))  # limits quotes the URI: never its password
+        if any(part in said for part in _hidden_parts(storage)):  # or a piece of it (limits 3.13: the port)
+            said = type(exc).__name__
     except Exception as exc:  # an option the driver checks itself (coredis: KeyError, OSError, assert)
         said = type(exc).__name__  # its text may quote the URI: the type only
     else:

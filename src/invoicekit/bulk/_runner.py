@@ -96,6 +96,24 @@ def shown_uri(uri: str) -> str:
     return f"{scheme}{sep}{head}{asked}{query}{'#***' if hashed else ''}"
 
 
+def hidden_parts(uri: str) -> list[str]:
+    """What :func:`shown_uri` hides (user, password, query and fragment values), as written and
+    percent-decoded: a driver's message that quotes any of them is not shown (``Port could not be cast to
+    integer value as 'secret'`` quotes a password pasted with a ``/`` in it).
+    """
+    from urllib.parse import unquote
+
+    rest = uri.partition("://")[2] or uri
+    parts: list[str] = []
+    if "@" in rest:
+        user = rest.rpartition("@")[0]
+        parts += [user, *user.replace("/", ":").split(":")]
+    rest, _, fragment = rest.partition("#")
+    query = rest.partition("?")[2]
+    parts += [fragment, *re.findall(r"=([^&;]*)", query)]
+    return [q for p in parts if p for q in {p, unquote(p)}]
+
+
 #: The schemes whose URI coredis reads in full (``Redis.from_url``): told to percent-decode it.
 _FROM_URL = ("async+redis://", "async+rediss://", "async+redis+unix://")
 
