@@ -157,7 +157,7 @@ def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
         if not (isinstance(value, type) and value.__module__ == space.get("__name__")):
             continue
         own = vars(value).get("__annotations__")
-        if mentions(own):
+        if isinstance(own, dict) and mentions(own):
             value.__annotations__ = _LoadingHints(own, module)  # type: ignore[arg-type]
         for member in vars(value).values():
             annotations = getattr(member, "__annotations__", None)
