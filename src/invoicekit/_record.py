@@ -158,8 +158,8 @@ def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
             continue
         own = vars(value).get("__annotations__")
         if isinstance(own, dict) and mentions(own):
-            value.__annotations__ = _LoadingHints(own, module)  # type: ignore[arg-type]
+            value.__annotations__ = _LoadingHints(own, module)
         for member in vars(value).values():
             annotations = getattr(member, "__annotations__", None)
-            if callable(member) and mentions(annotations):
+            if callable(member) and isinstance(annotations, dict) and mentions(annotations):
                 member.__annotations__ = _LoadingHints(annotations, module)
