@@ -137,8 +137,8 @@ class _LoadingHints(dict[str, Any]):
 
 
 def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
-    """Make the annotations of the classes defined in the module whose globals are *space* (and of their
-    methods, such as the ``__init__`` attrs wrote) load *module* when read, where they name one of *names*
+    """Make the annotations of the classes defined in the module whose globals are *space* (and of the
+    ``__init__`` attrs wrote for each) load *module* when read, where they name one of *names*
     (models that module defines): their type hints then resolve before the models were first used.
     """
     wanted = frozenset(names)
@@ -146,12 +146,10 @@ def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
     def mentions(annotations: object) -> bool:
         if not isinstance(annotations, dict) or isinstance(annotations, _LoadingHints):
             return False
-        for value in annotations.values():
-            if isinstance(value, str):
-                words = "".join(c if c.isalnum() or c == "_" else " " for c in value).split()
-                if not wanted.isdisjoint(words):
-                    return True
-        return False
+        # A name found inside a longer one only makes reading these hints load the module too: harmless.
+        return any(
+            isinstance(value, str) and any(name in value for name in wanted) for value in annotations.values()
+        )
 
     for value in list(space.values()):
         if not (isinstance(value, type) and value.__module__ == space.get("__name__")):
@@ -159,7 +157,7 @@ def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
         own = vars(value).get("__annotations__")
         if isinstance(own, dict) and mentions(own):
             value.__annotations__ = _LoadingHints(own, module)
-        for member in vars(value).values():
-            annotations = getattr(member, "__annotations__", None)
-            if callable(member) and isinstance(annotations, dict) and mentions(annotations):
-                member.__annotations__ = _LoadingHints(annotations, module)
+        init = vars(value).get("__init__")  # what inspect.signature(cls) reads
+        annotations = getattr(init, "__annotations__", None)
+        if isinstance(annotations, dict) and mentions(annotations):
+            init.__annotations__ = _LoadingHints(annotations, module)
