@@ -28,6 +28,7 @@ for module in (invoro, payabli, whmcs):
             ("hints", lambda: typing.get_type_hints(cls)),
             ("init hints", lambda: typing.get_type_hints(cls.__init__)),
             ("signature", lambda: inspect.signature(cls, eval_str=True)),
+            ("annotations", lambda: inspect.get_annotations(cls, eval_str=True)),
             ("resolve_types", lambda: attrs.resolve_types(cls)),
         ):
             try:
