@@ -147,9 +147,8 @@ def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
         if not isinstance(annotations, dict) or isinstance(annotations, _LoadingHints):
             return False
         # A name found inside a longer one only makes reading these hints load the module too: harmless.
-        return any(
-            isinstance(value, str) and any(name in value for name in wanted) for value in annotations.values()
-        )
+        text = " ".join([value for value in annotations.values() if isinstance(value, str)])
+        return any(name in text for name in wanted)
 
     for value in list(space.values()):
         if not (isinstance(value, type) and value.__module__ == space.get("__name__")):
