@@ -173,13 +173,16 @@ JSON_NUMBER_LIMIT = Decimal("1e308")
 
 def json_number(value: int | Decimal, field: str) -> int | Decimal:
     """A number for a JSON body: finite (``NaN``, ``Infinity`` and ``sNaN`` are not JSON) and below
-    :data:`JSON_NUMBER_LIMIT` in magnitude (``1E+999999999`` would be written as a billion digits).
+    :data:`JSON_NUMBER_LIMIT` in magnitude (``1E+999999999`` would be written as a billion digits), a
+    zero with at most 308 decimal places (``0E-999999999`` would be too).
     """
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValidationError(field, f"{value} is not a JSON number: numbers must be finite")
         if value and (value.adjusted() > 308 or value.adjusted() < -308):
             raise ValidationError(field, "numbers must be below 1e308 in magnitude (and above 1e-308)")
+        if not value and value.adjusted() < -308:  # 0E-999999999 is written 0.000…: a billion digits
+            raise ValidationError(field, "a zero must have at most 308 decimal places")
     elif not isinstance(value, bool) and abs(value) >= 10**308:
         raise ValidationError(field, "numbers must be below 1e308 in magnitude")
     return value

@@ -612,7 +612,7 @@ class AsyncClient(BaseClient):
                 # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
                 if timer is not None:  # the call's one timer (asyncio) cuts it
                     response = await self._http.send(request, stream=True, follow_redirects=False)
-                    await self._read(call, response, state)
+                    await self._read(call, response, state, timer)
                 else:
                     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
@@ -635,8 +635,12 @@ class AsyncClient(BaseClient):
             self._log(request, outcome, started, state)
             return outcome
 
-    async def _read(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> None:
+    async def _read(
+        self, call: Call[Any], response: httpx.Response, state: _Attempts, timer: _CallTimer | None = None
+    ) -> None:
         """Read the body as it streams in, within max_response_bytes; then close."""
+        if timer is not None:
+            timer.answer = response  # once it is being closed, the deadline cuts nothing (see _fire)
         try:
             reader = self._take_body(call, response, state)
             if reader is not None:
@@ -645,7 +649,11 @@ class AsyncClient(BaseClient):
                         return
                 self._body_done(call, response, reader, state)
         finally:
-            await response.aclose()
+            try:
+                await response.aclose()
+            finally:
+                if timer is not None:
+                    timer.answer = None
 
     async def aclose(self) -> None:
         """Close the connection pool, if this client opened it."""
@@ -711,7 +719,7 @@ class _CallTimer:
     goes on.
     """
 
-    __slots__ = ("_cancelling", "_deadline", "_done", "_handle", "_task", "fired")
+    __slots__ = ("_cancelling", "_cut", "_deadline", "_done", "_handle", "_task", "answer", "fired")
 
     @classmethod
     def start(cls, deadline: float) -> _CallTimer | None:
@@ -738,6 +746,9 @@ class _CallTimer:
         self._handle: Any = None
         self._done = False
         self.fired = False
+        self._cut = False  # whether it cancelled the task (what ours and close take back)
+        #: The answer the call is reading (AsyncClient._read), if any: see _fire.
+        self.answer: httpx.Response | None = None
 
     def arm(self) -> None:
         """The call waits for the first time: from now on the loop may run past the deadline."""
@@ -756,7 +767,7 @@ class _CallTimer:
 
     def ours(self) -> bool:
         """On a CancelledError: whether it is this timer's cut (taken back, once) and not another cancel."""
-        if not self.fired or self._done:
+        if not self._cut or self._done:
             return False
         self._done = True
         return bool(self._task.uncancel() <= self._cancelling)
@@ -765,7 +776,7 @@ class _CallTimer:
         """The call ended: the handle goes; a cut not seen as a CancelledError is taken back all the same."""
         if self._handle is not None:
             self._handle.cancel()
-        if self.fired and not self._done:
+        if self._cut and not self._done:
             self._done = True
             self._task.uncancel()
 
@@ -805,9 +816,16 @@ def _timed(timer: _CallTimer, calls: Coroutine[Any, Any, R]) -> Generator[Any, A
 
 
 def _fire(timer: _CallTimer) -> None:
-    """The deadline of *timer*'s call passed: its task is cancelled (see _CallTimer.ours)."""
+    """The deadline of *timer*'s call passed: its task is cancelled (see _CallTimer.ours), unless its answer
+    is being closed. Closing waits on no network, but gives the loop a turn (httpcore takes a lock): a cut
+    there would lose an answer read whole, and httpcore would never take the connection's pool slot back
+    (it marks the stream closed first). The call then ends with that answer, once the attempt returns.
+    """
     timer.fired = True
-    timer._task.cancel()
+    answer = timer.answer
+    if answer is None or not answer.is_closed:
+        timer._cut = True
+        timer._task.cancel()
 
 
 async def _async_sleep(seconds: float) -> None:

@@ -122,7 +122,9 @@ def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
         fragment = orjson.Fragment
 
         def default(obj: Any) -> Any:
-            if type(obj) is Decimal and obj.is_finite():
+            # Within the JSON number bounds (what mark's check allows, zeros aside): written as is.
+            # Anything else goes to mark, which refuses it as on the standard library's path.
+            if type(obj) is Decimal and obj.is_finite() and -308 <= obj.adjusted() <= 308:
                 return fragment(decimal_text(obj))
             return finite(obj)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import cast
 
 from ._errors import ValidationError
 
 __all__ = [
+    "EXACT",
     "MAX_AMOUNT",
     "MAX_DIGITS",
     "MAX_PLACES",
@@ -27,6 +28,10 @@ _MAX_INT = 10**15  # MAX_AMOUNT as an int
 MAX_PLACES = 12
 #: The most digits a number that need not be money is written with (Python's own int/str limit).
 MAX_DIGITS = 4300
+#: The context of every computation on an amount (cents from units and back): never the caller's, whose
+#: precision (``getcontext().prec = 2``) would round 12.50 to 12 and whose traps (``Inexact``) would
+#: raise a decimal signal from a call. 64 digits hold any bounded amount, or any cents read (40 digits).
+EXACT = Context(prec=64, traps=[InvalidOperation])
 
 
 def money(value: object, field: str, *, allow_negative: bool = True, generic: bool = False) -> Decimal:
@@ -79,11 +84,11 @@ def to_cents(value: object, field: str, *, allow_negative: bool = True) -> int:
             and value.copy_abs() <= MAX_AMOUNT
             and (allow_negative or not value < 0)
         ):
-            return int(value.scaleb(2))
+            return int(value.scaleb(2, EXACT))
     amount = money(value, field, allow_negative=allow_negative)
     try:
-        cents = amount.scaleb(2)
-        if cents != cents.to_integral_value():
+        cents = amount.scaleb(2, EXACT)
+        if cents != cents.to_integral_value(context=EXACT):
             raise ValidationError(field, f"{amount} has a fraction of a cent; round it before sending")
         return int(cents)
     except InvalidOperation as exc:  # pragma: no cover - scaleb on a finite Decimal does not fail

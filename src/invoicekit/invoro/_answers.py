@@ -10,6 +10,7 @@ from .._answers import Failure, Hints, Regex
 from .._answers import read_error as default_read_error
 from .._convert import json_kind, whole
 from .._errors import bad_answer
+from .._money import EXACT
 from .._read import reader
 from ._models import Invoice
 
@@ -60,7 +61,7 @@ def parse_invoice(data: Any) -> Invoice:
         cents = _cents(total)
         if cents is None:
             raise bad_answer(f"the invoice total ({json_kind(total)}) is not integer cents")
-        fields["total"] = Decimal(cents).scaleb(-2)
+        fields["total"] = Decimal(cents).scaleb(-2, EXACT)  # never the caller's context
     return _READ(fields)
 
 

@@ -7,7 +7,7 @@ unified ``apply`` changes a draft (:func:`draft_with`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -36,6 +36,10 @@ __all__ = [
 #: How ``quantity x price`` is rounded to the cent for a line total. EN 16931 fixes 2 decimals but no
 #: rounding mode; half-up is the commercial norm and what the checks here assume [INF].
 LINE_ROUNDING = ROUND_HALF_UP
+#: The context the line totals are computed in: never the caller's (a precision of 2 would round a sum,
+#: a trap on Inexact would refuse 1/3 of a unit), and enough digits that nothing is lost before the one
+#: rounding to the cent.
+_EXACT = Context(prec=200, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 #: Why a draft that sets nothing is refused: the PUT replaces the stored draft with what is sent.
 _EMPTY_DRAFT = (
@@ -70,8 +74,7 @@ def expected_line_total(line: Line) -> Decimal | None:
     if quantity is None or price is None:
         return None
     base = _amount(line.base_quantity) or Decimal(1)
-    with localcontext() as exact:
-        exact.prec = 200  # no digit of quantity x price is lost before the one rounding
+    with localcontext(_EXACT):  # no digit of quantity x price is lost before the one rounding
         net = (quantity * price / base).quantize(Decimal("0.01"), LINE_ROUNDING)
         for sign, parts in ((-1, line.allowances), (1, line.charges)):
             for part in parts if is_set(parts) else ():
@@ -111,7 +114,7 @@ def check_line_totals(invoice: DraftInvoice, path: str = "invoice") -> None:
                 "is needed to check totals.line_total (or pass calculate_totals=True to let Invoro "
                 "compute the totals)",
             )
-        total += given
+        total = _EXACT.add(total, given)
     if total != wanted:
         raise ValidationError(
             f"{path}.totals.line_total",

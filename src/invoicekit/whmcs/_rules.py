@@ -15,7 +15,7 @@ import httpx
 from .._checks import text, utf8
 from .._client import check_base_url
 from .._errors import ValidationError
-from .._money import money
+from .._money import MAX_DIGITS, money
 from .._unset import UNSET
 
 __all__ = ["RESERVED", "action_name", "action_params", "install_url"]
@@ -56,6 +56,7 @@ def action_params(params: Mapping[str, Any]) -> dict[str, object]:
     return fields
 
 
+_INT_LIMIT: Final = 10**MAX_DIGITS  # the ints a form can write (Python's int/str limit)
 #: How deep a call() parameter may nest (``a[k][0]...``): beyond any WHMCS action, below the stack.
 _MAX_PARAM_DEPTH: Final = 16
 
@@ -64,7 +65,11 @@ def _param(value: object, field: str, depth: int = 0) -> object:
     """A ``call()`` parameter, checked so that the form encoder can write it exactly."""
     if isinstance(value, str):
         return utf8(value, field)
-    if value is UNSET or isinstance(value, bool | int):
+    if value is UNSET or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not -_INT_LIMIT < value < _INT_LIMIT:  # str() of a longer int raises ValueError
+            raise ValidationError(field, f"an integer written with more than {MAX_DIGITS} digits")
         return value
     if depth >= _MAX_PARAM_DEPTH:
         raise ValidationError(field, f"nested more than {_MAX_PARAM_DEPTH} levels deep")
