@@ -308,6 +308,7 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
             fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
                 native=native, onto="" if self.base is None else _ONTO_DOC
             )
+        fn.__signature__ = _late(fn.__signature__, self.builder)  # type: ignore[attr-defined]
         fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
@@ -548,6 +549,72 @@ def _resolved(fn: Callable[..., Any]) -> inspect.Signature:
 
     params = [p.replace(annotation=evaluated(p.annotation)) for p in sig.parameters.values()]
     return sig.replace(parameters=params, return_annotation=evaluated(sig.return_annotation))
+
+
+class _LateSignature(inspect.Signature):
+    """A method's signature made before its provider's lazily loaded models were (``<provider>._parts``):
+    the annotations naming them are still text. Read, it loads them and evaluates that text, so it is the
+    signature of the same method made after (a sync method made first equals its async twin made later).
+    """
+
+    __slots__ = ("_namespace", "_parts")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._namespace: dict[str, Any] = {}
+        self._parts: str | None = None
+
+    def _settle(self) -> None:
+        parts = self._parts
+        if parts is None:
+            return
+        import importlib
+
+        importlib.import_module(parts)  # publishes the models' names into the builder's module
+        namespace = self._namespace
+
+        def evaluated(annotation: Any) -> Any:
+            if not isinstance(annotation, str):
+                return annotation
+            try:
+                return eval(annotation, namespace)  # noqa: S307 (the module's own annotation)
+            except Exception:  # a name imported for type checkers only: the text stays
+                return annotation
+
+        raw = inspect.Signature.parameters.fget(self)  # type: ignore[attr-defined]
+        self._parameters = types.MappingProxyType(
+            {name: p.replace(annotation=evaluated(p.annotation)) for name, p in raw.items()}
+        )
+        self._return_annotation = evaluated(inspect.Signature.return_annotation.fget(self))  # type: ignore[attr-defined]
+        self._parts = None  # last: a reader in another thread meanwhile settles it again, to the same
+
+    @property
+    def parameters(self) -> types.MappingProxyType[str, inspect.Parameter]:
+        self._settle()
+        return super().parameters
+
+    @property
+    def return_annotation(self) -> Any:
+        self._settle()
+        return super().return_annotation
+
+    def __repr__(self) -> str:
+        return f"<Signature {self}>"
+
+
+def _late(sig: inspect.Signature, builder: Callable[..., Any]) -> inspect.Signature:
+    """*sig*, evaluated again when read if it names as text models of its provider not loaded yet."""
+    package = getattr(builder, "__module__", "").rpartition(".")[0]
+    parts = getattr(sys.modules.get(f"{package}._models"), "PARTS", None)
+    if not isinstance(parts, str) or parts in sys.modules:
+        return sig
+    annotations = [p.annotation for p in sig.parameters.values()] + [sig.return_annotation]
+    if not any(isinstance(a, str) for a in annotations):
+        return sig
+    late = _LateSignature(list(sig.parameters.values()), return_annotation=sig.return_annotation)
+    late._namespace = getattr(inspect.unwrap(builder), "__globals__", {})
+    late._parts = parts
+    return late
 
 
 def _with_self(sig: inspect.Signature) -> inspect.Signature:

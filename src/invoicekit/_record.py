@@ -100,3 +100,63 @@ def publish(names: dict[str, Any], *modules: Any) -> None:
                     scope = getattr(member, "__globals__", None)
                     if isinstance(scope, dict) and scope is not space:
                         scope.update(names)
+
+
+class _LoadingHints(dict[str, Any]):
+    """Annotations that name models loaded on first use: reading them (``typing.get_type_hints``,
+    ``inspect.signature(eval_str=True)``, ``attrs.resolve_types``: each iterates or copies them) loads
+    *module* first, which publishes the names they need into the globals they are evaluated in.
+    """
+
+    __slots__ = ("module",)
+
+    def __init__(self, annotations: dict[str, Any], module: str) -> None:
+        super().__init__(annotations)
+        self.module = module
+
+    def _load(self) -> None:
+        import importlib
+
+        importlib.import_module(self.module)
+
+    def __iter__(self) -> Any:
+        self._load()
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._load()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._load()
+        return super().values()
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
+
+
+def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:
+    """Make the annotations of the classes defined in the module whose globals are *space* (and of the
+    ``__init__`` attrs wrote for each) load *module* when read, where they name one of *names*
+    (models that module defines): their type hints then resolve before the models were first used.
+    """
+    wanted = frozenset(names)
+
+    def mentions(annotations: object) -> bool:
+        if not isinstance(annotations, dict) or isinstance(annotations, _LoadingHints):
+            return False
+        # A name found inside a longer one only makes reading these hints load the module too: harmless.
+        text = " ".join([value for value in annotations.values() if isinstance(value, str)])
+        return any(name in text for name in wanted)
+
+    for value in list(space.values()):
+        if not (isinstance(value, type) and value.__module__ == space.get("__name__")):
+            continue
+        own = vars(value).get("__annotations__")
+        if isinstance(own, dict) and mentions(own):
+            value.__annotations__ = _LoadingHints(own, module)
+        init = vars(value).get("__init__")  # what inspect.signature(cls) reads
+        annotations = getattr(init, "__annotations__", None)
+        if isinstance(annotations, dict) and mentions(annotations):
+            init.__annotations__ = _LoadingHints(annotations, module)

@@ -28,7 +28,7 @@ from .._convert import extra
 from .._errors import ValidationError
 from .._files import File
 from .._money import bounded, to_cents
-from .._record import Later
+from .._record import Later, load_for_hints
 from .._repr import set_fields_repr
 from .._unset import Unset
 
@@ -370,3 +370,6 @@ def check_profile(header: Header, path: str) -> None:
             f"the {kind} profile {header.document_type!r} needs invoice_type_code {wanted!r}, "
             f"not {header.invoice_type_code!r}",
         )
+
+
+load_for_hints(globals(), PARTS, PART_NAMES)  # type hints of the models here name those loaded on first use
