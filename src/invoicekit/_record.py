@@ -10,6 +10,7 @@ field values, a repr naming the fields, immutability, and pickling. Public class
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Collection
 from typing import Any
 
 __all__ = ["Later", "Record"]
@@ -81,6 +82,24 @@ class Later:
         module = sys.modules.get(self.module)
         cls = getattr(module, self.__name__, None) if module is not None else None
         return cls is not None and isinstance(obj, cls)
+
+
+def later_names(space: dict[str, Any], module: str, names: Collection[str]) -> Callable[[str], Any]:
+    """The module ``__getattr__`` of a module (its globals: *space*) that also offers *names* from *module*,
+    loaded on first use: a name asked for is taken from *module* (imported then) and kept in *space*, so the
+    next lookup is a plain attribute. Any other name is an AttributeError, as for any module.
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            import importlib
+
+            value = getattr(importlib.import_module(module), name)
+            space[name] = value
+            return value
+        raise AttributeError(f"module {space['__name__']!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 def publish(names: dict[str, Any], *modules: Any) -> None:

@@ -28,7 +28,7 @@ from .._convert import extra
 from .._errors import ValidationError
 from .._files import File
 from .._money import bounded, to_cents
-from .._record import Later, load_for_hints
+from .._record import Later, later_names, load_for_hints
 from .._repr import set_fields_repr
 from .._unset import Unset
 
@@ -152,13 +152,7 @@ def _later(name: str) -> Later:
 
 
 if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-
-    def __getattr__(name: str) -> Any:
-        if name in PART_NAMES:
-            import importlib
-
-            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = later_names(globals(), PARTS, PART_NAMES)
 
 
 def _file(value: object, field: str) -> File:

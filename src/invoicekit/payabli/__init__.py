@@ -20,8 +20,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._record import later_names as _later_names
+from . import _models
 from ._client import (
     ATTACHMENTS_APPEND,
     MAX_UPLOAD_BASE64,
@@ -65,16 +67,8 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-
-    def __getattr__(name: str) -> Any:
-        """The models a common first call does not need, loaded on first use (``payabli.PayorData``)."""
-        from . import _models
-
-        if name in _models.PART_NAMES and name in __all__:
-            value = getattr(_models, name)
-            globals()[name] = value  # once: the next lookup is a plain attribute
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # the models a common first call does not need, loaded on first use
+    __getattr__ = _later_names(globals(), _models.PARTS, [n for n in _models.PART_NAMES if n in __all__])
 
 
 def __dir__() -> list[str]:

@@ -26,6 +26,7 @@ from .._checks import email
 from .._convert import camel, extra
 from .._errors import ValidationError
 from .._files import File, FileInput
+from .._record import later_names
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
@@ -50,13 +51,7 @@ PART_NAMES: Final = ("BillOptions", "InvoiceRecord", "InvoiceRecordItem", "Payor
 
 
 if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-
-    def __getattr__(name: str) -> Any:
-        if name in PART_NAMES:
-            import importlib
-
-            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = later_names(globals(), PARTS, PART_NAMES)
 
 
 E = TypeVar("E", bound=enum.Enum)

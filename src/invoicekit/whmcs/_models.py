@@ -12,7 +12,7 @@ from .._checks import boolean, choice, int_id, text
 from .._convert import wire
 from .._errors import ValidationError
 from .._money import decimal_text, money, to_cents
-from .._record import Later
+from .._record import Later, later_names
 from .._repr import set_fields_repr
 
 __all__ = ["STATUSES", "Status", "UpdateInvoiceResult"]
@@ -27,13 +27,7 @@ _NEW_ITEM: Final[Any] = Later(PARTS, "NewItem")
 
 
 if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-
-    def __getattr__(name: str) -> Any:
-        if name in PART_NAMES:
-            import importlib
-
-            return getattr(importlib.import_module(PARTS), name)  # which also sets it here
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = later_names(globals(), PARTS, PART_NAMES)
 
 
 Status = Literal["Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending"]
