@@ -538,17 +538,18 @@ def _resolved(fn: Callable[..., Any]) -> inspect.Signature:
     """*fn*'s signature with its annotations evaluated where they can be (so the docs link the types)."""
     sig = inspect.signature(fn)
     namespace = getattr(fn, "__globals__", {})
+    params = [p.replace(annotation=_evaluated(p.annotation, namespace)) for p in sig.parameters.values()]
+    return sig.replace(parameters=params, return_annotation=_evaluated(sig.return_annotation, namespace))
 
-    def evaluated(annotation: Any) -> Any:
-        if not isinstance(annotation, str):
-            return annotation
-        try:
-            return eval(annotation, namespace)  # noqa: S307 (the module's own annotation)
-        except Exception:  # a name imported for type checkers only: the text stays
-            return annotation
 
-    params = [p.replace(annotation=evaluated(p.annotation)) for p in sig.parameters.values()]
-    return sig.replace(parameters=params, return_annotation=evaluated(sig.return_annotation))
+def _evaluated(annotation: Any, namespace: dict[str, Any]) -> Any:
+    """*annotation* evaluated in its module's *namespace* when it is text and can be; else as it is."""
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, namespace)  # noqa: S307 (the module's own annotation)
+    except Exception:  # a name imported for type checkers only: the text stays
+        return annotation
 
 
 class _LateSignature(inspect.Signature):
@@ -572,20 +573,12 @@ class _LateSignature(inspect.Signature):
 
         importlib.import_module(parts)  # publishes the models' names into the builder's module
         namespace = self._namespace
-
-        def evaluated(annotation: Any) -> Any:
-            if not isinstance(annotation, str):
-                return annotation
-            try:
-                return eval(annotation, namespace)  # noqa: S307 (the module's own annotation)
-            except Exception:  # a name imported for type checkers only: the text stays
-                return annotation
-
         raw = inspect.Signature.parameters.fget(self)  # type: ignore[attr-defined]
         self._parameters = types.MappingProxyType(
-            {name: p.replace(annotation=evaluated(p.annotation)) for name, p in raw.items()}
+            {name: p.replace(annotation=_evaluated(p.annotation, namespace)) for name, p in raw.items()}
         )
-        self._return_annotation = evaluated(inspect.Signature.return_annotation.fget(self))  # type: ignore[attr-defined]
+        returned = inspect.Signature.return_annotation.fget(self)  # type: ignore[attr-defined]
+        self._return_annotation = _evaluated(returned, namespace)
         self._parts = None  # last: a reader in another thread meanwhile settles it again, to the same
 
     @property
