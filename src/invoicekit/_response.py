@@ -19,6 +19,10 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 import attrs
 
+from ._record import Record
+
+_set = object.__setattr__
+
 __all__ = ["RateLimit", "RawResponse", "async_raw_response", "raw_response"]
 
 T = TypeVar("T")
@@ -46,16 +50,33 @@ class RateLimit:
     reset: float | None
 
 
-@attrs.frozen
-class Meta:
-    """Strictly private: what the core records about a final answer."""
+class Meta(Record):
+    """Strictly private: what the core records about a final answer (a :class:`~invoicekit._record.Record`,
+    not an attrs class: no ``compile()`` at import)."""
 
+    __slots__ = ("status_code", "headers", "request_id", "rate_limit", "idempotency_key", "attempts")  # noqa: RUF023
     status_code: int
     headers: Mapping[str, str]
     request_id: str | None
     rate_limit: RateLimit | None
     idempotency_key: str | None
     attempts: int
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        request_id: str | None,
+        rate_limit: RateLimit | None,
+        idempotency_key: str | None,
+        attempts: int,
+    ) -> None:
+        _set(self, "status_code", status_code)
+        _set(self, "headers", headers)
+        _set(self, "request_id", request_id)
+        _set(self, "rate_limit", rate_limit)
+        _set(self, "idempotency_key", idempotency_key)
+        _set(self, "attempts", attempts)
 
 
 @attrs.frozen
