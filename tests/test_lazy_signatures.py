@@ -18,7 +18,7 @@ import pytest
 
 from invoicekit import _registry
 from invoicekit._call import Call
-from invoicekit._operations import Operations, _late, _Later, _LateSignature, _with_self
+from invoicekit._operations import Operations, _late, _LateSignature, _Op, _with_self
 
 
 def _eager(builder: Any) -> inspect.Signature:
@@ -46,19 +46,33 @@ def _operation_classes() -> list[type[Operations[Any]]]:
     for spec in _registry.providers(builtin_only=True):
         module = importlib.import_module(f"{spec.module}._client")
         for cls in vars(module).values():
-            if isinstance(cls, type) and issubclass(cls, Operations) and "_modes" not in vars(cls):
+            bound = isinstance(cls, type) and issubclass(cls, Operations) and "_modes" not in vars(cls)
+            if bound and cls.__module__ == module.__name__:
                 found.append(cls)  # binds the mode: its operations are methods
     return found
 
 
+def _calls(cls: type) -> dict[str, _Op[Any, Any, Any, Any]]:
+    return {n: v for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"}
+
+
+def test_every_providers_sync_and_async_operations_are_checked() -> None:
+    with_calls = [c for c in _operation_classes() if _calls(c)]
+    assert {c.__module__.split(".")[1] for c in with_calls} == {
+        p.name for p in _registry.providers(builtin_only=True)
+    }
+    assert len([c for c in with_calls if c._async]) == len([c for c in with_calls if not c._async])
+
+
 @pytest.mark.parametrize("cls", _operation_classes(), ids=lambda c: f"{c.__module__}.{c.__qualname__}")
 def test_each_operations_signature_read_late_is_the_one_evaluated_at_once(cls: type[Operations[Any]]) -> None:
-    names = [n for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Later)]
-    ops = {n: getattr(cls, n) for n in names}
-    builders = {n: m.__wrapped__ for n, m in ops.items() if hasattr(m, "__wrapped__")}
-    assert builders or not ops
-    for name, builder in builders.items():
-        got = inspect.signature(ops[name])
+    declared = {
+        n: v for k in cls.__mro__ for n, v in vars(k).items() if isinstance(v, _Op) and v.kind == "call"
+    }
+    assert declared or cls.__name__.endswith(("Upflow", "Invoro", "Salesbricks", "Payabli")), cls
+    for name, op in declared.items():
+        builder = op.builder
+        got = inspect.signature(getattr(cls, name))
         first = next(iter(got.parameters.values()))
         assert got == _eager(builder).replace(parameters=[first, *list(got.parameters.values())[1:]])
         assert [n for n, p in got.parameters.items() if isinstance(p.annotation, str)] == []
