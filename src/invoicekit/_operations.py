@@ -39,7 +39,7 @@ import httpx
 from ._client import BaseClient
 from ._errors import ValidationError
 from ._files import release
-from ._response import RawResponse, async_raw_response, raw_response
+from ._response import async_raw_response, raw_response
 from ._retry import RetryPolicy
 from ._unset import UNSET
 
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._call import Call
     from ._change import Applied, InvoiceChange, OnUnsupported, Plan
     from ._client import Provider
+    from ._raw import RawResponse
 
 __all__ = [
     "Async",

@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
-import attrs
+from ._record import Record, later_names, load_for_hints
 
-from ._record import Record
+if TYPE_CHECKING:
+    from ._raw import RateLimit, RawResponse
 
 _set = object.__setattr__
 
@@ -28,6 +29,14 @@ __all__ = ["RateLimit", "RawResponse", "async_raw_response", "raw_response"]
 T = TypeVar("T")
 P = ParamSpec("P")
 
+#: The module of the public result classes (:class:`RawResponse`, :class:`RateLimit`): a plain call makes
+#: neither, so they are created on first use (``invoicekit.RawResponse``, a raw response, a rate limit).
+RAW: Final = "invoicekit._raw"
+RAW_NAMES: Final = ("RateLimit", "RawResponse")
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+    __getattr__ = later_names(globals(), RAW, RAW_NAMES)
+
 #: Response headers whose value is never kept (session cookies, challenges that may echo a realm/token).
 SECRET_HEADERS: frozenset[str] = frozenset(
     {"set-cookie", "set-cookie2", "authorization", "proxy-authorization", "cookie", "www-authenticate"}
@@ -35,19 +44,6 @@ SECRET_HEADERS: frozenset[str] = frozenset(
 #: Words that make a header name look like it carries a credential; such a value is never kept either.
 _SECRET_WORDS = ("key", "token", "secret", "password", "session", "auth", "cookie", "credential", "signature")
 REDACTED = "[redacted]"
-
-
-@attrs.frozen
-class RateLimit:
-    """The provider's rate-limit state from ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset``.
-
-    Each is None when the header is absent or not a number. *reset* is the number as the provider sent it
-    (seconds until the window resets, or a Unix time: the providers do not document which).
-    """
-
-    limit: int | None
-    remaining: int | None
-    reset: float | None
 
 
 class Meta(Record):
@@ -79,25 +75,6 @@ class Meta(Record):
         _set(self, "attempts", attempts)
 
 
-@attrs.frozen
-class RawResponse(Generic[T]):
-    """A result with the metadata of the answer that produced it.
-
-    *parsed* is what the plain call returns. *status_code* and *headers* are the final answer's
-    (secret-looking headers redacted), *request_id* the provider's request id when it sends one,
-    *rate_limit* its ``X-RateLimit-*`` state (None when it sends none), *idempotency_key* the key the call
-    carried (Salesbricks) and *attempts* how many requests the call took.
-    """
-
-    parsed: T
-    status_code: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    request_id: str | None
-    rate_limit: RateLimit | None
-    idempotency_key: str | None = None
-    attempts: int = 1
-
-
 _SLOT: contextvars.ContextVar[list[Meta] | None] = contextvars.ContextVar("invoicekit_raw", default=None)
 
 
@@ -109,6 +86,8 @@ def record(meta: Callable[[], Meta]) -> None:
 
 
 def _wrap(parsed: T, slot: list[Meta]) -> RawResponse[T]:
+    from ._raw import RawResponse
+
     meta = slot[-1]
     return RawResponse(
         parsed,
@@ -174,6 +153,8 @@ def rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     if all(value is None for value in found):
         return None
     limit, remaining, reset = found
+    from ._raw import RateLimit
+
     return RateLimit(_int(limit), _int(remaining), _number(reset))
 
 
@@ -190,3 +171,6 @@ def _number(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+load_for_hints(globals(), RAW, RAW_NAMES)  # Meta's hints name RateLimit: reading them loads it
