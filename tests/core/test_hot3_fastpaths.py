@@ -1,0 +1,200 @@
+"""The hot3 per-call fast paths give exactly what their full paths give, or fall back to them.
+
+Each fast path is compared with the full path it skips, called here directly, under hypothesis (fixed seed
+in CI, as every hypothesis test here) with the edge cases pinned as explicit examples: Invoro's quantities
+written in place (as the int of the same digits) against the full checks (``bounded(Decimal(value))``)
+written by the JSON encoder, on both JSON paths; and the line-total check that skips lines without a
+``line_total`` against the rule written out from its documentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import invoicekit._json as ikjson
+from invoicekit import ValidationError, invoro
+from invoicekit._call import JsonStream
+from invoicekit._money import bounded
+from invoicekit.invoro import _models as iv_models
+from invoicekit.invoro._rules import check_line_totals
+
+
+@pytest.fixture(params=["stdlib", "orjson"])
+def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    module = None if request.param == "stdlib" else pytest.importorskip("orjson")
+    saved, ikjson._orjson = ikjson._orjson, module
+    try:
+        yield request.param
+    finally:
+        ikjson._orjson = saved
+
+
+class OddDecimal(Decimal):
+    def __str__(self) -> str:
+        return "evil"
+
+
+class OddInt(int):
+    def __str__(self) -> str:
+        return "evil"
+
+
+def _wire(value: object) -> bytes:
+    with ExitStack() as stack:
+        return b"".join(JsonStream({"quantity": value, "after": [value]}, stack))
+
+
+def _full_quantity(value: object, field: str) -> Decimal:
+    """Invoro's quantity rule as it was before the in-place path: every value through the full checks."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValidationError(field, f"must be a decimal.Decimal or an int, not {type(value).__name__}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValidationError(field, "must be a finite number")
+    return bounded(number, field)
+
+
+def _outcome(rule: Any, value: object) -> tuple[str, object]:
+    try:
+        written = rule(value, "invoice.lines[0].quantity")
+    except ValidationError as exc:
+        return "refused", (exc.field, str(exc))
+    return "sent", _wire(written)
+
+
+quantities = st.one_of(
+    st.integers(min_value=-(10**16), max_value=10**16),
+    st.decimals(allow_nan=False, allow_infinity=False, places=0),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.builds(Decimal, st.from_regex(r"-?[0-9]{1,3}E\+[0-9]{1,2}", fullmatch=True)),
+)
+
+
+@given(quantities)
+@example(1)
+@example(0)
+@example(-1)
+@example(10**15)
+@example(10**15 + 1)
+@example(-(10**15))
+@example(-(10**15) - 1)
+@example(True)
+@example(False)
+@example(OddInt(3))
+@example(Decimal(1))
+@example(Decimal("-0"))
+@example(Decimal("0E+3"))
+@example(Decimal("1E+2"))
+@example(Decimal("1E+15"))
+@example(Decimal("1E+16"))
+@example(Decimal("0E+16"))
+@example(Decimal("1000000000000000"))
+@example(Decimal("1000000000000001"))
+@example(Decimal("1.0"))
+@example(Decimal("1.5"))
+@example(Decimal("0E-5"))
+@example(Decimal("1E-13"))
+@example(Decimal("NaN"))
+@example(Decimal("sNaN"))
+@example(Decimal("-Infinity"))
+@example(OddDecimal("2"))
+@example(1.0)
+@example("1")
+@settings(max_examples=120, deadline=None)
+def test_an_invoro_quantity_in_place_is_sent_as_the_full_checks_send_it(value: Any) -> None:
+    for path in ("stdlib", "orjson"):
+        module = None if path == "stdlib" else pytest.importorskip("orjson")
+        saved, ikjson._orjson = ikjson._orjson, module
+        try:
+            for rule, full in (
+                (iv_models._quantity, _full_quantity),
+                (iv_models._positive_quantity, _full_positive),
+            ):
+                assert _outcome(rule, value) == _outcome(full, value), (path, rule.__name__)
+        finally:
+            ikjson._orjson = saved
+
+
+def _full_positive(value: object, field: str) -> Decimal:
+    number = _full_quantity(value, field)
+    if not number > 0:
+        raise ValidationError(field, "must be greater than zero")
+    return number
+
+
+def test_a_draft_with_a_whole_quantity_sends_the_same_bytes_as_one_with_the_decimal(json_path: str) -> None:
+    from invoicekit._fields import write
+
+    sent = []
+    for quantity in (Decimal(3), 3, Decimal("3E+0")):
+        draft = invoro.DraftInvoice(
+            lines=[invoro.Line(name="x", quantity=quantity, price=Decimal("1.50"), base_quantity=quantity)]
+        )
+        sent.append(_wire(write(draft, "invoice")))
+    assert sent[0] == sent[1] == sent[2]
+    assert b'"quantity":3' in sent[0]
+    assert b'"base_quantity":3' in sent[0]
+
+
+# -- line totals: a line without a line_total is not computed ----------------------------------------------
+
+
+def _documented(invoice: invoro.DraftInvoice) -> tuple[str, str] | None:
+    """check_line_totals' rule, from its docstring: each line *with* a line_total equals
+    expected_line_total; a totals.line_total needs every line's and equals their sum."""
+    lines = list(invoice.lines) if isinstance(invoice.lines, list) else []
+    for i, line in enumerate(lines):
+        if isinstance(line.line_total, Decimal | int):
+            expected = invoro.expected_line_total(line)
+            if expected is not None and Decimal(line.line_total) != expected:
+                return (f"invoice.lines[{i}].line_total", "off")
+    return None
+
+
+money = st.decimals(min_value=0, max_value=1000, places=2)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(1, 5), st.decimals(min_value=1, max_value=9, places=1)),
+            st.one_of(st.none(), money),
+            st.one_of(st.none(), money),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@example([(None, None, Decimal("1.00"))])
+@example([(2, Decimal("1.50"), None), (2, Decimal("1.50"), Decimal("3.00"))])
+@example([(2, Decimal("1.50"), Decimal("3.01"))])
+@example([(Decimal("1E+15"), Decimal("10000000000000.00"), None)])
+@settings(max_examples=60, deadline=None)
+def test_line_totals_are_checked_only_where_given_as_documented(
+    rows: list[tuple[int | Decimal | None, Decimal | None, Decimal | None]],
+) -> None:
+    from invoicekit._unset import UNSET
+
+    lines = [
+        invoro.Line(
+            name="x",
+            quantity=UNSET if q is None else q,
+            price=UNSET if p is None else p,
+            line_total=UNSET if t is None else t,
+        )
+        for q, p, t in rows
+    ]
+    invoice = invoro.DraftInvoice(lines=lines)
+    try:
+        check_line_totals(invoice, "invoice")
+        got = None
+    except ValidationError as exc:
+        got = (exc.field, "off")
+    assert got == _documented(invoice)
