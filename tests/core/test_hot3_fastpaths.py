@@ -198,3 +198,63 @@ def test_line_totals_are_checked_only_where_given_as_documented(
     except ValidationError as exc:
         got = (exc.field, "off")
     assert got == _documented(invoice)
+
+
+# -- Invoro's answer: the plain one read in place ----------------------------------------------------------
+
+
+def _full_parse(data: dict[str, Any]) -> object:
+    """parse_invoice's long way, for every answer: rename the keys, then the cents through ``_cents``."""
+    from invoicekit._money import EXACT
+    from invoicekit.invoro import _answers as iv_answers
+
+    fields = iv_answers._rename(data["data"])
+    total = fields.get("total")
+    if total is not None:
+        cents = iv_answers._cents(total)
+        if cents is None:
+            return ("refused", "total")
+        fields["total"] = Decimal(cents).scaleb(-2, EXACT)
+    return iv_answers._READ(fields)
+
+
+def _outcome_of_parse(data: dict[str, Any]) -> object:
+    from invoicekit import DecodeError
+    from invoicekit.invoro._answers import parse_invoice
+
+    try:
+        return parse_invoice(data)
+    except DecodeError as exc:
+        return ("refused", "total" if "total" in str(exc) else str(exc))
+
+
+totals = st.one_of(
+    st.none(),
+    st.integers(),
+    st.integers(min_value=10**39, max_value=10**41),
+    st.integers(min_value=-(10**41), max_value=-(10**39)),
+    st.booleans(),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.text(max_size=3),
+)
+
+
+@given(totals, st.sampled_from(["total", "total_amount", "amount"]), st.booleans())
+@example(12100, "total", False)
+@example(10**40 - 1, "total", False)
+@example(10**40, "total", False)
+@example(-(10**40) + 1, "total", False)
+@example(-(10**40), "total", False)
+@example(True, "total", False)
+@example(OddInt(5), "total", False)
+@example(12100, "total_amount", True)
+@example(Decimal("121.00"), "total", False)
+@settings(max_examples=120, deadline=None)
+def test_a_plain_invoro_answer_read_in_place_is_what_the_long_way_reads(
+    total: object, key: str, alias_state: bool
+) -> None:
+    payload: dict[str, Any] = {"id": "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77", "currency": "EUR", key: total}
+    if alias_state:
+        payload["status"] = "draft"  # an alias: the long way
+    data = {"success": True, "data": payload}
+    assert _outcome_of_parse(data) == _full_parse(data)
