@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import invoicekit._json as ikjson
 from invoicekit import ValidationError, invoro
-from invoicekit._call import JsonStream
+from invoicekit._call import Form, JsonStream
 from invoicekit._money import bounded
 from invoicekit.invoro import _models as iv_models
 from invoicekit.invoro._rules import check_line_totals
@@ -258,3 +258,40 @@ def test_a_plain_invoro_answer_read_in_place_is_what_the_long_way_reads(
         payload["status"] = "draft"  # an alias: the long way
     data = {"success": True, "data": payload}
     assert _outcome_of_parse(data) == _full_parse(data)
+
+
+# -- WHMCS: the update's form counted once ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "Unpaid", "notes": "Q3 services"},
+        {"notes": None},
+        {
+            "new_items": [{"description": "a", "amount": Decimal("1.50"), "taxed": False}] * 3,
+            "delete_line_ids": [1, 2],
+        },
+        {"items": {7: {"description": "b", "amount": 2, "taxed": True}}, "publish": True},
+    ],
+)
+def test_a_whmcs_update_counts_the_form_fields_it_sends(
+    changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from invoicekit._forms import form_size
+    from invoicekit.whmcs import ItemChange, NewItem
+    from invoicekit.whmcs import _client as wh_client
+
+    if "new_items" in changes:
+        changes["new_items"] = [NewItem(**item) for item in changes["new_items"]]
+    if "items" in changes:
+        changes["items"] = {k: ItemChange(**v) for k, v in changes["items"].items()}
+    call = wh_client.update_invoice_call(42, **changes)
+    assert call.body is not None
+    assert isinstance(call.body, Form)
+    sent = form_size(call.body.fields) + wh_client._AUTH_FIELDS
+    monkeypatch.setattr(wh_client, "MAX_INPUT_VARS", sent)
+    wh_client.update_invoice_call(42, **changes)  # exactly at the limit: sent
+    monkeypatch.setattr(wh_client, "MAX_INPUT_VARS", sent - 1)
+    with pytest.raises(ValidationError, match=f"needs {sent} form fields"):
+        wh_client.update_invoice_call(42, **changes)
