@@ -107,7 +107,7 @@ quantities = st.one_of(
 @example(OddDecimal("2"))
 @example(1.0)
 @example("1")
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_an_invoro_quantity_in_place_is_sent_as_the_full_checks_send_it(value: Any) -> None:
     for path in ("stdlib", "orjson"):
         module = None if path == "stdlib" else pytest.importorskip("orjson")
@@ -249,7 +249,7 @@ totals = st.one_of(
 @example(OddInt(5), "total", False)
 @example(12100, "total_amount", True)
 @example(Decimal("121.00"), "total", False)
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_a_plain_invoro_answer_read_in_place_is_what_the_long_way_reads(
     total: object, key: str, alias_state: bool
 ) -> None:
