@@ -212,7 +212,8 @@ def test_a_provider_model_with_attrs_own_repr_is_refused() -> None:
 
 def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
     """Each attrs class costs its module's import a compile() of generated methods: the core's private
-    value classes are plain records (invoicekit._record); the public ones (Meta, RetryPolicy) stay attrs."""
+    value classes are plain records (invoicekit._record); the public ones (RetryPolicy, Call...) stay attrs.
+    """
     import attrs
 
     from invoicekit import _answers, _auth, _call, _client, _fields, _response, _retry
@@ -220,9 +221,10 @@ def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
     private = [
         *(_answers.Failure, _auth.HeaderAuth, _auth.BearerAuth, _auth.FormAuth, _call.Json, _call.Form),
         *(_call.Multipart, _client.Provider, _client._Attempts, _fields.Clears, _fields.Spec, _fields.Fields),
+        _response.Meta,
     ]
     assert [c.__name__ for c in private if attrs.has(c)] == []
-    public = [_response.Meta, _response.RateLimit, _response.RawResponse, _retry.RetryPolicy, _call.Call]
+    public = [_response.RateLimit, _response.RawResponse, _retry.RetryPolicy, _call.Call]
     assert [c.__name__ for c in public if not attrs.has(c)] == []
 
 
@@ -259,3 +261,33 @@ def test_the_whmcs_action_name_check_without_a_pattern_agrees_with_it(name: str)
     else:
         with pytest.raises(ValidationError):
             action_name(name)
+
+
+def test_the_private_meta_record_compares_hashes_shows_and_pickles_by_its_fields() -> None:
+    """_response.Meta is a Record (no attrs compile at import): what the core reads of it is unchanged."""
+    import pickle
+
+    from invoicekit._response import Meta, RateLimit
+
+    def meta(**changed: object) -> Meta:
+        fields: dict[str, object] = {
+            "status_code": 200,
+            "headers": {"x-request-id": "r1"},
+            "request_id": "r1",
+            "rate_limit": RateLimit(100, 99, 1.0),
+            "idempotency_key": None,
+            "attempts": 2,
+        }
+        return Meta(**{**fields, **changed})  # type: ignore[arg-type]
+
+    a = meta()
+    assert (a.status_code, a.request_id, a.attempts, a.rate_limit) == (200, "r1", 2, RateLimit(100, 99, 1.0))
+    assert a == meta()
+    assert a != meta(attempts=3)
+    assert repr(a) == (
+        "Meta(status_code=200, headers={'x-request-id': 'r1'}, request_id='r1', "
+        "rate_limit=RateLimit(limit=100, remaining=99, reset=1.0), idempotency_key=None, attempts=2)"
+    )
+    assert pickle.loads(pickle.dumps(a)) == a  # noqa: S301 (our own bytes)
+    with pytest.raises(AttributeError):
+        a.attempts = 3

@@ -21,7 +21,7 @@ from ._record import Record, _set
 if TYPE_CHECKING:
     import httpx
 
-    from ._call import Body
+    from ._call import Body, Form, Multipart
 
 __all__ = [
     "Auth",
@@ -157,15 +157,17 @@ class FormAuth(Record):
         the call has no body), or as more text fields of a multipart body. A JSON body cannot carry form
         fields: ValidationError, before anything is sent (never a form of credentials without the JSON).
         """
-        from ._call import Form, Multipart
-
-        if isinstance(body, Form | Multipart):
-            names = body.fields if isinstance(body, Form) else [name for name, _ in body.fields]
-            for name in names:
-                if name.partition("[")[0] in self.fields:  # PHP reads "secret[0]" into $_POST["secret"]
-                    raise ValidationError(
-                        name, "is a credential field of this provider (the auth writes it); pass another name"
-                    )
+        Form, Multipart = _BODIES or _load_bodies()
+        names: Iterable[str] = ()
+        if isinstance(body, Form):
+            names = body.fields
+        elif isinstance(body, Multipart):
+            names = [name for name, _ in body.fields]
+        for name in names:
+            if name.partition("[")[0] in self.fields:  # PHP reads "secret[0]" into $_POST["secret"]
+                raise ValidationError(
+                    name, "is a credential field of this provider (the auth writes it); pass another name"
+                )
         if body is None or isinstance(body, Form):
             return Form({**(body.fields if body is not None else {}), **self.form_fields()})
         if isinstance(body, Multipart):
@@ -184,6 +186,18 @@ class FormAuth(Record):
 
 
 Auth = HeaderAuth | BearerAuth | FormAuth
+
+#: _call's Form and Multipart, loaded on first use (_call imports this module's users; a function-level
+#: import costs ~1 µs a call).
+_BODIES: tuple[type[Form], type[Multipart]] | None = None
+
+
+def _load_bodies() -> tuple[type[Form], type[Multipart]]:
+    global _BODIES
+    from ._call import Form, Multipart
+
+    _BODIES = bodies = (Form, Multipart)
+    return bodies
 
 
 def check_sendable(auth: Auth) -> None:

@@ -356,14 +356,18 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             raise ValidationError("body", f"not JSON data ({reason})")
         if not self._tag:  # no file and no Decimal (most bodies): the document as written, nothing to open
             self._parts: list[bytes | int] = [data]  # text, or the index of a file
-            self._readers: list[tuple[bytes | BinaryIO, int]] = []
+            self._readers: dict[int, tuple[bytes | BinaryIO, int]] = {}
             self.length = len(data)
             return
         self._parts = []
         self._split(data)
         # Each file is opened and measured once per attempt, here, before anything is sent: the
         # Content-Length and the bytes streamed come from the same reader (see File.open).
-        self._readers = [_json_reader(f, stack) for f in self._files]
+        # Only the files the document holds: with the `fast` extra, a document orjson could not write is
+        # written again by the standard library, which calls _mark again for each file (a second entry
+        # in _files, the first never used), so an unused entry is not opened.
+        used = [p for p in self._parts if not isinstance(p, bytes)]
+        self._readers = {i: _json_reader(self._files[i], stack) for i in used}
         self.length = sum(
             len(p) if isinstance(p, bytes) else 4 * -(-self._readers[p][1] // 3) for p in self._parts
         )

@@ -146,8 +146,7 @@ class File:
         is not UTF-8) must be one UTF-8 can carry.
         """
         self._field = field  # what a read failure while sending is reported under
-        from ._checks import utf8  # loaded by then (every provider checks with it); keeps import light
-
+        utf8 = _utf8 or _load_utf8()
         utf8(self.name_or(""), f"{field}.filename")
         head, size = self._peek(field, keep=True)
         try:
@@ -308,6 +307,17 @@ def release(value: object, depth: int = 0) -> None:
                 release(item, depth + 1)
     except Exception:  # noqa: S110 - nothing kept is then only memory, freed with the file
         pass
+
+
+_utf8: Any = None  # _checks.utf8, loaded on the first check (a function-level import costs ~1 µs a call)
+
+
+def _load_utf8() -> Any:
+    global _utf8
+    from ._checks import utf8  # loaded by then (every provider checks with it); keeps import light
+
+    _utf8 = utf8
+    return utf8
 
 
 def _filename(value: str | None) -> str | None:

@@ -145,6 +145,8 @@ def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
         )
     except RecursionError:
         reason = "nested too deeply to write as JSON"
+    except ValidationError:  # mark's own check (a ValueError too): it names the field already
+        raise
     except ValueError as exc:  # NaN or an infinity (allow_nan=False: no JSON parser reads them), a cycle
         reason = f"not JSON: {exc}"
     raise ValidationError("body", reason)

@@ -39,7 +39,7 @@ import httpx
 from ._client import BaseClient
 from ._errors import ValidationError
 from ._files import release
-from ._response import RawResponse, async_raw_response, raw_response
+from ._response import async_raw_response, raw_response
 from ._retry import RetryPolicy
 from ._unset import UNSET
 
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._call import Call
     from ._change import Applied, InvoiceChange, OnUnsupported, Plan
     from ._client import Provider
+    from ._raw import RawResponse
 
 __all__ = [
     "Async",
@@ -297,18 +298,18 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
         make = _MAKERS[self.kind, owner._async]
         fn = make(self.builder) if self.kind == "call" else make(self.base is not None)
         if self.kind == "call":
-            built = _resolved(self.builder)  # returns Call[R]; the method returns R
-            result = getattr(built.return_annotation, "__args__", (inspect.Signature.empty,))[0]
-            fn.__signature__ = _with_self(built.replace(return_annotation=result))  # type: ignore[attr-defined]
+            # the builder returns Call[R], the method R; its annotations are evaluated when first read
+            sig = _with_self(inspect.signature(self.builder))
+            fn.__signature__ = _late(sig, self.builder, result=True)  # type: ignore[attr-defined]
             fn.__doc__ = self.builder.__doc__
             fn.__wrapped__ = self.builder  # type: ignore[attr-defined]  # (typing.get_type_hints' globals)
         else:
             native = _native_name(owner, self.builder)
-            fn.__signature__ = _unified_signature(self.kind, self.builder, self.base)  # type: ignore[attr-defined]
+            sig = _unified_signature(self.kind, self.builder, self.base)
+            fn.__signature__ = _late(sig, self.builder)  # type: ignore[attr-defined]
             fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
                 native=native, onto="" if self.base is None else _ONTO_DOC
             )
-        fn.__signature__ = _late(fn.__signature__, self.builder)  # type: ignore[attr-defined]
         fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
@@ -553,33 +554,43 @@ def _evaluated(annotation: Any, namespace: dict[str, Any]) -> Any:
 
 
 class _LateSignature(inspect.Signature):
-    """A method's signature made before its provider's lazily loaded models were (``<provider>._parts``):
-    the annotations naming them are still text. Read, it loads them and evaluates that text, so it is the
-    signature of the same method made after (a sync method made first equals its async twin made later).
+    """A signature whose annotation text is evaluated when it is first read, not when it is made: a
+    method's and a client's ``__init__``'s are made on first use and at import, and evaluating each
+    annotation costs a ``compile()``. Read, it evaluates that text in its module's namespace (first
+    loading its provider's lazily loaded models, ``<provider>._parts``, when they are not yet), so it equals
+    the signature evaluated at once, whenever it is read (a sync method made first equals its async twin
+    made later). With *result*, the return annotation read is the first argument of the evaluated one
+    (``Call[R]``: the method returns R).
     """
 
-    __slots__ = ("_namespace", "_parts")
+    __slots__ = ("_namespace", "_parts", "_pending", "_raw", "_result")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._namespace: dict[str, Any] = {}
         self._parts: str | None = None
+        self._result = False
+        self._raw = (self._parameters, self._return_annotation)  # type: ignore[has-type]
+        self._pending = True
 
     def _settle(self) -> None:
-        parts = self._parts
-        if parts is None:
+        if not self._pending:
             return
-        import importlib
+        parts = self._parts
+        if parts is not None and parts not in sys.modules:
+            import importlib
 
-        importlib.import_module(parts)  # publishes the models' names into the builder's module
+            importlib.import_module(parts)  # publishes the models' names into the builder's module
         namespace = self._namespace
-        raw = inspect.Signature.parameters.fget(self)  # type: ignore[attr-defined]
-        self._parameters = types.MappingProxyType(
+        raw, returned = self._raw  # (from the text as made: settling twice, in two threads, gives the same)
+        parameters = types.MappingProxyType(
             {name: p.replace(annotation=_evaluated(p.annotation, namespace)) for name, p in raw.items()}
         )
-        returned = inspect.Signature.return_annotation.fget(self)  # type: ignore[attr-defined]
-        self._return_annotation = _evaluated(returned, namespace)
-        self._parts = None  # last: a reader in another thread meanwhile settles it again, to the same
+        returned = _evaluated(returned, namespace)
+        if self._result:
+            returned = getattr(returned, "__args__", (inspect.Signature.empty,))[0]
+        self._parameters, self._return_annotation = parameters, returned
+        self._pending = False  # last: a reader in another thread meanwhile settles it again, to the same
 
     @property
     def parameters(self) -> types.MappingProxyType[str, inspect.Parameter]:
@@ -595,18 +606,21 @@ class _LateSignature(inspect.Signature):
         return f"<Signature {self}>"
 
 
-def _late(sig: inspect.Signature, builder: Callable[..., Any]) -> inspect.Signature:
-    """*sig*, evaluated again when read if it names as text models of its provider not loaded yet."""
-    package = getattr(builder, "__module__", "").rpartition(".")[0]
-    parts = getattr(sys.modules.get(f"{package}._models"), "PARTS", None)
-    if not isinstance(parts, str) or parts in sys.modules:
-        return sig
+def _late(
+    sig: inspect.Signature, fn: Callable[..., Any], *, result: bool = False, parts: bool = True
+) -> inspect.Signature:
+    """*sig* (of *fn*, or made from it), its annotation text evaluated in *fn*'s module when first read;
+    with *parts*, after loading the lazily loaded models of *fn*'s provider."""
     annotations = [p.annotation for p in sig.parameters.values()] + [sig.return_annotation]
-    if not any(isinstance(a, str) for a in annotations):
+    if not result and not any(isinstance(a, str) for a in annotations):
         return sig
     late = _LateSignature(list(sig.parameters.values()), return_annotation=sig.return_annotation)
-    late._namespace = getattr(inspect.unwrap(builder), "__globals__", {})
-    late._parts = parts
+    late._namespace = getattr(inspect.unwrap(fn), "__globals__", {})
+    late._result = result
+    if parts:
+        package = getattr(fn, "__module__", "").rpartition(".")[0]
+        named = getattr(sys.modules.get(f"{package}._models"), "PARTS", None)
+        late._parts = named if isinstance(named, str) else None
     return late
 
 
@@ -711,10 +725,11 @@ def written_out(cls: type) -> None:
         return
     if hasattr(init, "__signature__"):  # written out already: a subclass (a user's) inherits it as it is
         return
-    sig = _resolved(init)
+    sig = inspect.signature(init)  # its annotation text evaluated when first read (see _LateSignature)
     if not any(p.kind is p.VAR_KEYWORD and "Options[" in str(p.annotation) for p in sig.parameters.values()):
         return  # ``**kwargs`` of a user's own __init__: not the declared ``**options: Unpack[Options[...]]``
     base_url = getattr(cls, "_base_url_option", True)
+    own = init
     if "__init__" not in vars(cls):
         shared = init
 
@@ -731,4 +746,4 @@ def written_out(cls: type) -> None:
         if base_url or name != "base_url"
     ]
     params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    init.__signature__ = sig.replace(parameters=[*params, *options])
+    init.__signature__ = _late(sig.replace(parameters=[*params, *options]), own, parts=False)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -172,6 +173,34 @@ _SCALAR_CHECKS = {
 }
 
 
+def _hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints(cls)``, each distinct annotation text of a class evaluated once (as typing
+    does it: in the module of the class that declares it, over the class's own names), not once per field:
+    each evaluation is a ``compile()`` on the first call, and a class repeats ``str | None`` a dozen times.
+    """
+    hints: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        annotations = vars(base).get("__annotations__")
+        if not annotations:
+            continue
+        module = getattr(sys.modules.get(base.__module__), "__dict__", {})
+        scope = dict(vars(base))
+        seen: dict[str, Any] = {}
+        for name, value in annotations.items():  # (reading a provider's lazy-model hints loads them)
+            if isinstance(value, str):
+                if value not in seen:
+                    seen[value] = eval(value, scope, module)  # noqa: S307 (the class's own annotation)
+                value = seen[value]
+            hints[name] = type(None) if value is None else value
+    if any(_quoted(v) for v in hints.values()):  # text inside a type (``list["Line"]``): typing's own way
+        return typing.get_type_hints(cls)
+    return hints
+
+
+def _quoted(kind: Any) -> bool:
+    return isinstance(kind, str | typing.ForwardRef) or any(_quoted(a) for a in typing.get_args(kind))
+
+
 def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str]) -> Callable[[Any], Any]:
     """Write and exec one reader for *cls* (and, first, for the attrs classes its fields hold)."""
     ns: dict[str, Any] = {
@@ -187,7 +216,7 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         "cls": cls,
     }
     done[cls] = "busy"
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = [a for a in attrs.fields(cls) if a.init]
     bag = next((a for a in fields if a.metadata.get(_EXTRA)), None)
     lines = [

@@ -23,6 +23,13 @@ class Record:
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The fields are the one ``__slots__`` a record's class names: a subclass adding its own would hide
+        # its parent's from equality, hash, repr and pickling.
+        if sum(1 for klass in cls.__mro__ if klass.__dict__.get("__slots__")) > 1:
+            raise TypeError(f"{cls.__qualname__}: a Record's fields are declared in one class's __slots__")
+
     def _values(self) -> tuple[Any, ...]:
         names: tuple[str, ...] = self.__slots__
         return tuple([getattr(self, name) for name in names])

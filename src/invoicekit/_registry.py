@@ -11,8 +11,8 @@ a string (``"package.module:Name"`` for a fake) until something asks for it.
 :class:`Registration` that removes it again; see CONTRIBUTING.md, "Adding a provider".
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: ProviderSpec's field annotations are objects, not text
+# that typing.NamedTuple would make a ForwardRef of (a ``compile()`` each, at ``import invoicekit``).
 import importlib
 import re
 import sys
@@ -179,11 +179,11 @@ class Registration:
             for name in names if module is not None else ():
                 vars(module).pop(name, None)  # cached by the lazy __getattr__ on first use
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> "Self":
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: "TracebackType | None"
     ) -> None:
         self.undo()
 

@@ -15,14 +15,27 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
-import attrs
+from ._record import Record, later_names, load_for_hints
+
+if TYPE_CHECKING:
+    from ._raw import RateLimit, RawResponse
+
+_set = object.__setattr__
 
 __all__ = ["RateLimit", "RawResponse", "async_raw_response", "raw_response"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
+
+#: The module of the public result classes (:class:`RawResponse`, :class:`RateLimit`): a plain call makes
+#: neither, so they are created on first use (``invoicekit.RawResponse``, a raw response, a rate limit).
+RAW: Final = "invoicekit._raw"
+RAW_NAMES: Final = ("RateLimit", "RawResponse")
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+    __getattr__ = later_names(globals(), RAW, RAW_NAMES)
 
 #: Response headers whose value is never kept (session cookies, challenges that may echo a realm/token).
 SECRET_HEADERS: frozenset[str] = frozenset(
@@ -33,23 +46,11 @@ _SECRET_WORDS = ("key", "token", "secret", "password", "session", "auth", "cooki
 REDACTED = "[redacted]"
 
 
-@attrs.frozen
-class RateLimit:
-    """The provider's rate-limit state from ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset``.
+class Meta(Record):
+    """Strictly private: what the core records about a final answer (a :class:`~invoicekit._record.Record`,
+    not an attrs class: no ``compile()`` at import)."""
 
-    Each is None when the header is absent or not a number. *reset* is the number as the provider sent it
-    (seconds until the window resets, or a Unix time: the providers do not document which).
-    """
-
-    limit: int | None
-    remaining: int | None
-    reset: float | None
-
-
-@attrs.frozen
-class Meta:
-    """Strictly private: what the core records about a final answer."""
-
+    __slots__ = ("status_code", "headers", "request_id", "rate_limit", "idempotency_key", "attempts")  # noqa: RUF023
     status_code: int
     headers: Mapping[str, str]
     request_id: str | None
@@ -57,24 +58,21 @@ class Meta:
     idempotency_key: str | None
     attempts: int
 
-
-@attrs.frozen
-class RawResponse(Generic[T]):
-    """A result with the metadata of the answer that produced it.
-
-    *parsed* is what the plain call returns. *status_code* and *headers* are the final answer's
-    (secret-looking headers redacted), *request_id* the provider's request id when it sends one,
-    *rate_limit* its ``X-RateLimit-*`` state (None when it sends none), *idempotency_key* the key the call
-    carried (Salesbricks) and *attempts* how many requests the call took.
-    """
-
-    parsed: T
-    status_code: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    request_id: str | None
-    rate_limit: RateLimit | None
-    idempotency_key: str | None = None
-    attempts: int = 1
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        request_id: str | None,
+        rate_limit: RateLimit | None,
+        idempotency_key: str | None,
+        attempts: int,
+    ) -> None:
+        _set(self, "status_code", status_code)
+        _set(self, "headers", headers)
+        _set(self, "request_id", request_id)
+        _set(self, "rate_limit", rate_limit)
+        _set(self, "idempotency_key", idempotency_key)
+        _set(self, "attempts", attempts)
 
 
 _SLOT: contextvars.ContextVar[list[Meta] | None] = contextvars.ContextVar("invoicekit_raw", default=None)
@@ -88,6 +86,8 @@ def record(meta: Callable[[], Meta]) -> None:
 
 
 def _wrap(parsed: T, slot: list[Meta]) -> RawResponse[T]:
+    from ._raw import RawResponse
+
     meta = slot[-1]
     return RawResponse(
         parsed,
@@ -153,6 +153,8 @@ def rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     if all(value is None for value in found):
         return None
     limit, remaining, reset = found
+    from ._raw import RateLimit
+
     return RateLimit(_int(limit), _int(remaining), _number(reset))
 
 
@@ -169,3 +171,6 @@ def _number(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+load_for_hints(globals(), RAW, RAW_NAMES)  # Meta's hints name RateLimit: reading them loads it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import io
 import json
 import math
 import os
@@ -204,6 +205,37 @@ def test_what_orjson_writes_differently_falls_back(fast: Counting, document: Any
     with ExitStack() as stack:
         body = b"".join(JsonStream(document, stack))
     assert body == json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class CountingReads(io.BytesIO):
+    """A seekable file object that counts its reads (so a test sees a file read for nothing)."""
+
+    reads = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads += 1
+        return super().read(size)
+
+
+def test_a_file_is_read_once_when_orjson_falls_back() -> None:
+    """A document orjson cannot write (an int beyond 64 bits) is written again by the standard library,
+    which marks each file a second time: the first, unused mark must not read (or open) the file too.
+    """
+    reads = {}
+    for name, module in (("stdlib", None), ("orjson", orjson)):
+        source = CountingReads(b"%PDF-1.4 tiny")
+        body = encode({"pdf": File(source), "n": 2**70}, module)  # orjson meets the file first
+        assert body == b'{"pdf":"' + base64.b64encode(b"%PDF-1.4 tiny") + b'","n":1180591620717411303424}'
+        reads[name] = source.reads
+    assert reads["orjson"] == reads["stdlib"]
+
+
+@pytest.mark.parametrize("module", [None, orjson], ids=["stdlib", "orjson"])
+def test_a_number_refused_while_written_is_named_once(module: Any) -> None:
+    """The backstop's ValidationError (a ValueError too) is not wrapped as "not JSON: body: ..."."""
+    with pytest.raises(ValidationError) as caught:
+        encode({"amount": Decimal("1.5E+400")}, module)
+    assert str(caught.value) == "body: numbers must be below 1e308 in magnitude (and above 1e-308)"
 
 
 def test_refused_values_raise_the_same_error_on_both_paths() -> None:

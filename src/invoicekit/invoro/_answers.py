@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from .._answers import Failure, Hints, Regex
 from .._answers import read_error as default_read_error
-from .._convert import json_kind, whole
+from .._convert import MAX_DIGITS, json_kind, whole
 from .._errors import bad_answer
 from .._money import EXACT
 from .._read import reader
@@ -55,10 +55,12 @@ def parse_invoice(data: Any) -> Invoice:
     payload = data.get("data")
     if not isinstance(payload, dict):
         raise bad_answer(f"the answer's data is {json_kind(payload, data, 'data')}, not an invoice object")
-    fields = _rename(payload)
+    # The usual answer in place: the model's own key names, and a plain int total within the bounds
+    # (what _rename and _cents give for it); anything else takes them.
+    fields = dict(payload) if _ALIASES.isdisjoint(payload) else _rename(payload)
     total = fields.get("total")
     if total is not None:
-        cents = _cents(total)
+        cents = total if type(total) is int and -_CENTS_LIMIT < total < _CENTS_LIMIT else _cents(total)
         if cents is None:
             raise bad_answer(f"the invoice total ({json_kind(total)}) is not integer cents")
         fields["total"] = Decimal(cents).scaleb(-2, EXACT)  # never the caller's context
@@ -88,6 +90,8 @@ def _rename(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 _ALIASES = frozenset(k for attr, keys in RESPONSE_KEYS.items() for k in keys if k != attr)
+#: A plain int total below this in magnitude is its own cents (what :func:`whole` returns for it).
+_CENTS_LIMIT = 10**MAX_DIGITS
 
 
 def check_envelope(data: Any) -> Failure | None:

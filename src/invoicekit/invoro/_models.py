@@ -27,7 +27,7 @@ from .._checks import text, uuid_text
 from .._convert import extra
 from .._errors import ValidationError
 from .._files import File
-from .._money import bounded, to_cents
+from .._money import MAX_AMOUNT, bounded, to_cents
 from .._record import Later, later_names, load_for_hints
 from .._repr import set_fields_repr
 from .._unset import Unset
@@ -105,7 +105,20 @@ def _moment(value: object, field: str) -> str:
     return f"{dt.date.isoformat(value)}T00:00:00Z"
 
 
-def _quantity(value: object, field: str) -> Decimal:
+_MAX_QUANTITY = int(MAX_AMOUNT)  # what bounded() allows, as an int
+
+
+def _quantity(value: object, field: str) -> Decimal | int:
+    # The usual quantities, in place: a plain int, or a plain whole Decimal (``1``, ``1E+2``), within the
+    # bounds, go out as the int of the same digits (what the JSON encoder writes for a whole Decimal), so
+    # the encoder never calls back for them. Anything else takes the full checks below.
+    if type(value) is int:
+        if -_MAX_QUANTITY <= value <= _MAX_QUANTITY:
+            return value
+    elif type(value) is Decimal:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and 0 <= exponent <= 15 and value.copy_abs() <= MAX_AMOUNT:
+            return int(value)
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationError(field, f"must be a decimal.Decimal or an int, not {type(value).__name__}")
     number = Decimal(value)
@@ -114,7 +127,7 @@ def _quantity(value: object, field: str) -> Decimal:
     return bounded(number, field)
 
 
-def _positive_quantity(value: object, field: str) -> Decimal:
+def _positive_quantity(value: object, field: str) -> Decimal | int:
     number = _quantity(value, field)
     if not number > 0:
         raise ValidationError(field, "must be greater than zero")

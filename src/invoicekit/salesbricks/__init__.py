@@ -13,7 +13,25 @@
         )
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._record import later_names as _later_names
+from . import _models
 from ._client import AsyncSalesbricks, Salesbricks
-from ._models import Add, Attachment, InvoiceUpdateResult, Keep, Target
+from ._models import Attachment, InvoiceUpdateResult, Target
+
+if TYPE_CHECKING:
+    from ._parts import Add, Keep
 
 __all__ = ["Add", "AsyncSalesbricks", "Attachment", "InvoiceUpdateResult", "Keep", "Salesbricks", "Target"]
+
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+    # the attachment-list items, loaded on first use
+    __getattr__ = _later_names(globals(), _models.PARTS, _models.PART_NAMES)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -20,10 +20,11 @@ from .._files import FileInput
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
 from ._answers import keyed_result, parse_result, read_error
-from ._models import UPDATE_FIELDS, Add, InvoiceUpdateResult, Keep, attachment_parts, update_parts
+from ._models import UPDATE_FIELDS, InvoiceUpdateResult, attachment_parts, update_parts
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
+    from ._parts import Add, Keep
 
 __all__ = ["AsyncSalesbricks", "Salesbricks", "update_call"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -14,10 +14,25 @@ from .._checks import choice, email, text
 from .._convert import extra
 from .._errors import ValidationError
 from .._files import File, FileInput
+from .._record import Later, later_names
 from .._repr import set_fields_repr
 from .._unset import is_set
 
-__all__ = ["TARGETS", "Add", "Attachment", "InvoiceUpdateResult", "Keep", "Target"]
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["TARGETS", "Attachment", "InvoiceUpdateResult", "Target"]
+
+#: The module of the attachment-list items (:class:`Keep`, :class:`Add`), which a common first call does not
+#: need: loaded on first use, so a cold start does not create their classes.
+PARTS: Final = "invoicekit.salesbricks._parts"
+#: The names it defines, each reachable here too (``from ._models import Keep`` loads it).
+PART_NAMES: Final = ("Add", "Keep")
+_KEEP: Final[Any] = Later(PARTS, "Keep")
+_ADD: Final[Any] = Later(PARTS, "Add")
+
+if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
+    __getattr__ = later_names(globals(), PARTS, PART_NAMES)
 
 Target = Literal["invoice", "subscription"]
 """Where an attachment is stored: on this invoice only, or on the subscription (every future invoice)."""
@@ -35,30 +50,6 @@ def _attachment_id(_: object, attribute: attrs.Attribute[Any], value: object) ->
 
 def _file(value: FileInput) -> File:
     return File.coerce(value, "file")
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class Keep:
-    """Keep an existing attachment (by its ``attachment_id``) at this place in the list.
-
-    *target* moves it to ``"invoice"`` (this invoice only, the default) or ``"subscription"`` (every
-    future invoice of the subscription).
-    """
-
-    attachment_id: str = attrs.field(validator=_attachment_id)
-    target: Target = attrs.field(default="invoice", validator=_target)
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class Add:
-    """Upload a new PDF at this place in the list. *file* is a path, bytes, a binary file or a
-    :class:`~invoicekit.File`; *target* is ``"invoice"`` (default) or ``"subscription"``.
-    """
-
-    file: File = attrs.field(converter=_file)
-    target: Target = attrs.field(default="invoice", validator=_target)
 
 
 @set_fields_repr
@@ -223,11 +214,11 @@ def attachment_parts(
 def _config_item(
     item: object, field: str, files: list[tuple[str, File, str]], config: list[dict[str, object]]
 ) -> dict[str, object]:
-    if isinstance(item, Keep):
+    if isinstance(item, _KEEP):
         if any(c.get("attachment_id") == item.attachment_id for c in config):
             raise ValidationError(field, f"attachment {item.attachment_id!r} is listed twice")
         return {"attachment_id": item.attachment_id, "target": _checked_target(item.target, field)}
-    if isinstance(item, Add):
+    if isinstance(item, _ADD):
         files.append(_file_part(item.file, f"{field}.file", len(files)))
         return {"new_file_index": len(files) - 1, "target": _checked_target(item.target, field)}
     raise ValidationError(field, f"must be salesbricks.Keep or salesbricks.Add, not {type(item).__name__}")

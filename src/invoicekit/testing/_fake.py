@@ -8,6 +8,7 @@ code alike; ``python -m invoicekit.testing`` serves the same objects over HTTP o
 from __future__ import annotations
 
 import collections
+import decimal
 import json
 import re
 import threading
@@ -22,6 +23,10 @@ import httpx
 __all__ = ["FakeProvider", "Fault", "Route"]
 
 Handler = Callable[[httpx.Request, dict[str, str]], httpx.Response]
+
+#: What a server computes money in: the default context (28 digits, half-even, the usual traps), whatever
+#: decimal context the test that calls an in-process fake has set on its own thread.
+_SERVER_DECIMALS = decimal.Context()
 
 
 @attrs.frozen
@@ -186,7 +191,8 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 return 0.0, limited
             if fault is not None and not fault.after_apply and fault.kind in {"drop", "timeout"}:
                 return 0.0, _broken(fault, request)
-            response = self._answer(request)
+            with decimal.localcontext(_SERVER_DECIMALS):  # the server's arithmetic, not the caller's context
+                response = self._answer(request)
             if fault is not None and fault.kind in {"drop", "timeout"}:
                 return 0.0, _broken(fault, request)
             return (fault.delay if fault is not None else 0.0), response

@@ -75,9 +75,11 @@ def _action_call(
     safety: Safety,
     field: str,
     extra_headers: Mapping[str, str] | None,
+    size: int | None = None,
 ) -> Call[R]:
+    """*size*: form_size of *fields* when the caller has counted it already."""
     form = {"action": action, **fields, "responsetype": "json"}
-    used = form_size(form) + _AUTH_FIELDS
+    used = (form_size(form) if size is None else size + 2) + _AUTH_FIELDS  # + action and responsetype
     if used > MAX_INPUT_VARS:
         raise ValidationError(
             field,
@@ -138,10 +140,12 @@ def update_invoice_call(
     changes = {name: given[name] for name in UPDATE_FIELDS}
     invoice = int_id(invoice_id, "invoice_id")
     form = update_fields(changes)
-    if not form_size(form):  # nothing that reaches WHMCS
+    size = form_size(form)  # counted once: the model's wire keys are never invoiceid, action or responsetype
+    if not size:  # nothing that reaches WHMCS
         some_change(())
     fields = {"invoiceid": invoice, **form}
-    return _action_call("UpdateInvoice", fields, parse_update, update_safety(fields), "items", extra_headers)
+    safety = update_safety(fields)
+    return _action_call("UpdateInvoice", fields, parse_update, safety, "items", extra_headers, size + 1)
 
 
 def action_call(
