@@ -1,0 +1,147 @@
+"""Adversary (async3): AsyncClient._send runs a call's attempts until their first wait itself, and only then
+hands them to _timed (the call's armed timer). What must hold whatever happens before, at and after that
+first wait: nothing but an InvoiceKitError escapes (a BaseException a transport raises goes on unchanged);
+the deadline is honoured (no attempt starts once it passed); a call reported as "may have been applied" may
+really have been sent; no timer handle is left on the loop and the task's cancel count is back where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import types
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any
+
+import httpx
+import pytest
+
+import invoicekit as ik
+from invoicekit import _client
+
+from ._scenarios import FAST
+from .test_hostile import MARGIN, SUCCESS, _payabli_call
+
+pytestmark = pytest.mark.skipif(not _client._HAS_ASYNCIO_TIMEOUT, reason="the call timer needs Python 3.11")
+
+Handler = Callable[[httpx.Request, int], Awaitable[httpx.Response]]
+
+
+class _Transport(httpx.AsyncBaseTransport):
+    """A caller's own transport (not httpx's: whether it sent is never known), counting its requests."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        return await self.handler(request, self.requests)
+
+
+def _client_for(transport: _Transport, deadline: float = 30.0) -> ik.AsyncPayabli:
+    return ik.AsyncPayabli(
+        api_key="pk-test-0123",
+        base_url="https://payabli.test/api",
+        retry=FAST,
+        deadline=deadline,
+        http_client=httpx.AsyncClient(transport=transport),
+    )
+
+
+@types.coroutine
+def _yield_to_the_loop(value: Any) -> Generator[Any, Any, Any]:
+    """What a transport's first wait hands the loop, as is."""
+    return (yield value)
+
+
+def _live_timers() -> list[Any]:
+    scheduled = getattr(asyncio.get_running_loop(), "_scheduled", [])
+    return [t for t in scheduled if not t.cancelled() and getattr(t, "_callback", None) is _client._fire]
+
+
+def _assert_left_clean() -> None:
+    assert _live_timers() == []
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+
+
+async def _ok(request: httpx.Request, n: int) -> httpx.Response:
+    return httpx.Response(200, content=SUCCESS)
+
+
+# -- a coroutine driven by hand (no loop), with trio loaded ------------------------------------------------
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+def test_a_call_driven_by_hand_with_trio_loaded_is_sent(unsafe: bool) -> None:
+    """No loop at all (a coroutine stepped with send(None), as some sync bridges and tests do): with only
+    asyncio loaded the call runs, nothing can cut it. With trio merely imported it must run the same, and
+    never be reported as "may have been applied" when its request never reached the transport."""
+    pytest.importorskip("trio")  # optional: not a dependency
+    assert "trio" in sys.modules
+    transport = _Transport(_ok)
+    client = _client_for(transport)
+    running = _payabli_call(client, unsafe)
+    with pytest.raises(StopIteration) as done:
+        running.send(None)
+    assert done.value.value.response_data == 3625
+    assert transport.requests == 1
+
+
+# -- the deadline passes while the loop is late at a retry's wait ------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_no_attempt_starts_once_the_deadline_passed_during_a_wait() -> None:
+    """A 429 (never applied: an unsafe call is resent at once, Retry-After: 0), then the loop comes back
+    late (another task hogs it past the deadline): the call must end with the 429 it had, not send again
+    after its deadline (where its timer, already due, cuts the resend as "may have been applied")."""
+
+    async def handler(request: httpx.Request, n: int) -> httpx.Response:
+        await asyncio.sleep(0)  # a real wait: the call's timer is armed
+        if n == 1:
+            asyncio.get_running_loop().call_soon(time.sleep, 0.5)  # the loop is late past the deadline
+            return httpx.Response(429, content=b"{}", headers={"Retry-After": "0"})
+        await asyncio.sleep(0)
+        return httpx.Response(200, content=SUCCESS)
+
+    transport = _Transport(handler)
+    started = time.monotonic()
+    async with _client_for(transport, deadline=0.3) as client:
+        with pytest.raises(ik.InvoiceKitError) as caught:
+            await _payabli_call(client, unsafe=True)
+    assert type(caught.value) is ik.RateLimitError, caught.value
+    assert transport.requests == 1  # nothing sent after the deadline
+    assert time.monotonic() - started < 0.5 + MARGIN
+    _assert_left_clean()
+    await asyncio.sleep(0)  # no cancel left pending on the caller's task
+
+
+# -- a transport's own TimeoutError is no deadline -----------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("waits", [0, 1], ids=["before-the-first-wait", "after-it"])
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+async def test_a_transports_own_timeout_is_not_reported_as_the_deadline(waits: int, unsafe: bool) -> None:
+    """A caller's transport that times out on its own (an asyncio.timeout inside it, a socket timeout):
+    the call's timer cuts by a cancel, never by a TimeoutError, so the call's 30 s deadline did not pass
+    and its error must not say so. Bytes may have left: an unsafe call's outcome is unknown, never resent."""
+
+    async def handler(request: httpx.Request, n: int) -> httpx.Response:
+        for _ in range(waits):
+            await asyncio.sleep(0)
+        raise TimeoutError("the upstream proxy timed out")
+
+    transport = _Transport(handler)
+    async with _client_for(transport, deadline=30.0) as client:
+        with pytest.raises(ik.TransportError) as caught:
+            await _payabli_call(client, unsafe)
+    assert type(caught.value) is (ik.OutcomeUnknownError if unsafe else ik.TransportError), caught.value
+    assert "deadline" not in str(caught.value), caught.value
+    assert "the upstream proxy timed out" in str(caught.value)
+    assert transport.requests == 1  # a plain TimeoutError is no httpx timeout: never retried
+    _assert_left_clean()
