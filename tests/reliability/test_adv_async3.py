@@ -145,3 +145,48 @@ async def test_a_transports_own_timeout_is_not_reported_as_the_deadline(waits: i
     assert "the upstream proxy timed out" in str(caught.value)
     assert transport.requests == 1  # a plain TimeoutError is no httpx timeout: never retried
     _assert_left_clean()
+
+
+def test_a_transports_own_timeout_on_trio_is_not_reported_as_the_deadline() -> None:
+    """On trio each attempt runs in anyio's scope, whose cut is a TimeoutError too: only the scope's own
+    cut is the deadline."""
+    trio = pytest.importorskip("trio")  # optional: not a dependency
+
+    async def handler(request: httpx.Request, n: int) -> httpx.Response:
+        await trio.sleep(0)
+        raise TimeoutError("the upstream proxy timed out")
+
+    async def check() -> ik.InvoiceKitError:
+        async with _client_for(_Transport(handler), deadline=30.0) as client:
+            try:
+                await _payabli_call(client, unsafe=True)
+            except ik.InvoiceKitError as exc:
+                return exc
+        raise AssertionError("no error")
+
+    outcome = trio.run(check)
+    assert type(outcome) is ik.OutcomeUnknownError, outcome
+    assert "deadline" not in str(outcome)
+    assert "the upstream proxy timed out" in str(outcome)
+
+
+def test_the_deadline_on_trio_is_still_a_cut() -> None:
+    trio = pytest.importorskip("trio")
+
+    async def handler(request: httpx.Request, n: int) -> httpx.Response:
+        await trio.sleep(30.0)
+        raise AssertionError("not cut")
+
+    async def check() -> ik.InvoiceKitError:
+        async with _client_for(_Transport(handler), deadline=0.2) as client:
+            try:
+                await _payabli_call(client, unsafe=True)
+            except ik.InvoiceKitError as exc:
+                return exc
+        raise AssertionError("no error")
+
+    started = time.monotonic()
+    outcome = trio.run(check)
+    assert type(outcome) is ik.OutcomeUnknownError, outcome
+    assert "deadline (0.2 s) passed" in str(outcome)
+    assert time.monotonic() - started < 0.2 + MARGIN
