@@ -602,6 +602,8 @@ class AsyncClient(BaseClient):
                 if timer is None or not timer.ours():
                     raise  # the caller's own cancellation
                 return self._finish(call, outcome, state)  # the deadline came during the wait
+            if _monotonic() >= state.deadline:  # the loop came back late (a turn ran past it): never resent
+                return self._finish(call, outcome, state)
 
     async def _attempt(
         self, call: Call[Any], state: _Attempts, timer: _CallTimer | None = None
@@ -621,14 +623,17 @@ class AsyncClient(BaseClient):
                 else:
                     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
-                    with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)):
+                    with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)) as scope:
                         response = await self._http.send(request, stream=True, follow_redirects=False)
                         await self._read(call, response, state)
                 outcome: httpx.Response | Exception = response
-            except TimeoutError:  # anyio's scope (an asyncio.TimeoutError is a TimeoutError from 3.11)
-                outcome = sending.cut(self._deadline)
-                if sending.sent:
-                    state.sent = True  # cut mid-flight: bytes may have left
+            except TimeoutError as exc:  # anyio's scope (an asyncio.TimeoutError is a TimeoutError from 3.11)
+                if timer is not None or not scope.cancelled_caught:  # the transport's own (a timer cancels)
+                    outcome = self._failed(exc, state)
+                else:
+                    outcome = sending.cut(self._deadline)
+                    if sending.sent:
+                        state.sent = True  # cut mid-flight: bytes may have left
             except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
                 outcome = self._failed(exc, state)
             except _CANCELLED:
@@ -738,8 +743,10 @@ class _CallTimer:
             try:
                 if asyncio.current_task() is None:
                     return None
-            except RuntimeError:  # no asyncio loop runs in this thread (trio)
-                return None
+            except RuntimeError:  # no asyncio loop runs in this thread: trio's, or none at all
+                if _on_trio():
+                    return None
+                # none (a coroutine driven by hand): anyio's scope would need a loop; nothing can cut it
         global _CANCELLED
         _CANCELLED = asyncio.CancelledError
         return cls(deadline)
@@ -784,6 +791,14 @@ class _CallTimer:
         if self._cut and not self._done:
             self._done = True
             self._task.uncancel()
+
+
+def _on_trio() -> bool:
+    try:
+        sys.modules["trio"].lowlevel.current_trio_token()
+    except RuntimeError:  # not in trio.run
+        return False
+    return True
 
 
 @types.coroutine
