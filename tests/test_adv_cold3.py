@@ -103,6 +103,21 @@ def test_a_signature_copied_before_it_was_read_evaluates_as_the_original() -> No
     assert clone.parameters["note"].annotation == str | None
 
 
+def test_a_replaced_signature_keeps_the_annotation_text_it_is_given() -> None:
+    # Signature.replace() makes one of this class from the evaluated annotations: it must not evaluate again
+    # (in no namespace) the text a caller puts in, as a plain signature keeps it.
+    from invoicekit import invoro
+
+    sig = inspect.signature(invoro.Invoices.update_draft)
+    replaced = sig.replace(return_annotation="int")
+    assert replaced.return_annotation == "int"
+    invoice = sig.parameters["invoice"].replace(annotation="list")
+    replaced = sig.replace(parameters=[next(iter(sig.parameters.values())), invoice])
+    assert replaced.parameters["invoice"].annotation == "list"
+    assert replaced.return_annotation is invoro.Invoice
+    assert sig.replace() == sig
+
+
 # -- Salesbricks' Add: its constructor's hints -------------------------------------------------------------
 
 
