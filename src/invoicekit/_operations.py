@@ -607,6 +607,16 @@ class _LateSignature(inspect.Signature):
     def __repr__(self) -> str:
         return f"<Signature {self}>"
 
+    def _plain(self) -> inspect.Signature:
+        return inspect.Signature(list(self.parameters.values()), return_annotation=self.return_annotation)
+
+    def replace(self, **changes: Any) -> inspect.Signature:  # type: ignore[override]
+        # a plain signature of the one read: Signature's own would make one of this class, which would
+        # evaluate the caller's annotation text again (in no namespace)
+        return self._plain().replace(**changes)
+
+    __replace__ = replace  # type: ignore[assignment]  # copy.replace (3.13)
+
     def __reduce__(self) -> tuple[Any, ...]:
         # copy, deepcopy and pickle: the signature as read (Signature's own would rebuild one of this class
         # from the attributes, without its namespace, and lose the return annotation when settled)
