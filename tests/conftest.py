@@ -1,4 +1,4 @@
-"""Shared test setup: hypothesis profiles and the anyio backend for async tests."""
+"""Shared test setup: hypothesis profiles (and CI's quick passes) and the anyio backend for async tests."""
 
 import os
 
@@ -12,6 +12,33 @@ settings.register_profile(
 # CI=true (set by .ci/run, GitHub Actions and most CI services): a fixed seed, so CI never flakes; locally
 # every run draws new examples (a case once found is added as an explicit @example).
 settings.load_profile("ci" if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"} else "default")
+
+#: INVOICEKIT_TEST_EXAMPLES=quick (set by .ci/run for its orjson and lowest-versions passes, which repeat the
+#: first pass's property tests): every @given test draws a fifth of its examples (at least 10; explicit
+#: @examples always run). The first pass, and any run without the variable, keeps full strength.
+QUICK_EXAMPLES = os.environ.get("INVOICEKIT_TEST_EXAMPLES", "").strip().lower() == "quick"
+
+
+def quick_examples(full: int) -> int:
+    """How many examples a property test of *full* examples draws in a quick pass."""
+    return min(full, max(10, full // 5))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a quick pass, scale each property test's max_examples down, unless it is marked all_examples (a
+    property test only the orjson pass can run: it keeps full strength there)."""
+    if not QUICK_EXAMPLES:
+        return
+    done: set[int] = set()
+    for item in items:
+        test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+        current = getattr(test, "_hypothesis_internal_use_settings", None)  # what @given/@settings keep
+        if current is None or id(test) in done or item.get_closest_marker("all_examples") is not None:
+            continue
+        done.add(id(test))  # a parametrized test is one function: scaled once
+        test._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+            current, max_examples=quick_examples(current.max_examples)
+        )
 
 
 @pytest.fixture

@@ -122,6 +122,7 @@ def test_twins_exist_for_every_provider_present() -> None:
 PROVIDER_MODULES = tuple(sorted({*PROVIDERS, "bulk", "testing"}))
 
 
+@pytest.mark.slow  # mypy on generated code (~10 s): the orjson pass cannot change it, the lowest has no mypy
 def test_typos_fail_mypy_strict(tmp_path: Path) -> None:
     """A misspelt name is a type error, not `Any`: the lazy __getattr__ is hidden from type checkers."""
     pytest.importorskip("mypy")

@@ -414,12 +414,16 @@ def test_no_color_is_honoured(served: Served) -> None:
 
 
 def test_ctrl_c_exits_130(served: Served) -> None:
-    served.fault("payabli", {"kind": "slow", "seconds": 3})
+    # 10 s (an interrupted call ends at once): far longer than a loaded machine's gap between two polls below
+    served.fault("payabli", {"kind": "slow", "seconds": 10})
+    before = served.requests()["payabli"]  # before the process starts: its request cannot be counted in it
+    # As from a terminal: a run started as a shell's background job (CI often is) inherits SIGINT ignored,
+    # and Python then keeps ignoring it, so Ctrl-C would never reach the command.
     process = subprocess.Popen(
         [str(SCRIPT), "payabli", "get", "1001"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**base_env(), **served.env},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
-    before = served.requests()["payabli"]
     deadline = time.monotonic() + 20
     while served.requests()["payabli"] == before and time.monotonic() < deadline:
         time.sleep(0.05)  # until the request is in flight

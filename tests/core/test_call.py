@@ -101,6 +101,7 @@ def test_json_body_decimals_and_files() -> None:
 @example(Decimal("1E+2"))
 @example(Decimal("1.0"))
 @example(Decimal(1))
+@pytest.mark.all_examples  # its orjson path runs only in the orjson pass
 def test_whole_decimals_are_written_as_their_digits(value: Decimal) -> None:
     """Every finite Decimal is written as decimal_text's digits, whether it takes the placeholder (a
     fraction) or is written in place as an int (exponent >= 0: no random tag drawn for it), on the

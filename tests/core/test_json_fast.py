@@ -28,6 +28,7 @@ from invoicekit import _json as ikjson
 from invoicekit._call import JsonStream
 
 orjson = pytest.importorskip("orjson", minversion="3.9")
+pytestmark = pytest.mark.all_examples  # only the orjson pass runs these: full strength there
 
 
 class Counting:

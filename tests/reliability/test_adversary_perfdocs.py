@@ -85,6 +85,7 @@ def test_a_non_finite_number_is_never_written(path: str, value: Any) -> None:
     assert caught.value.field == "body"
 
 
+@pytest.mark.all_examples  # its orjson path runs only in the orjson pass
 @settings(max_examples=60, deadline=None)
 @given(st.decimals(allow_nan=True, allow_infinity=True) | st.floats(allow_nan=True, allow_infinity=True))
 @example(Decimal("NaN"))
@@ -275,6 +276,7 @@ def test_no_code_block_escapes_the_snippet_runner() -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sphinx") is None, reason="the docs extra is not installed")
+@pytest.mark.slow  # a whole Sphinx build (~25 s): neither the JSON library nor the lowest versions change it
 def test_the_site_builds_strictly(tmp_path: Path) -> None:
     # What CI runs: warnings (pages outside every toctree, broken cross-references) fail the build.
     out = subprocess.run(

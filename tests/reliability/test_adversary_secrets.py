@@ -161,12 +161,15 @@ def _bad_header_server(secret: str) -> Iterator[str]:
     so httpx) raises ``illegal header line: bytearray(b'<the line>')``.
     """
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)  # closing it does not wake a thread blocked in accept(): it polls for stop
     stop = threading.Event()
 
     def serve() -> None:
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             with conn:
