@@ -155,7 +155,27 @@ async def async_job(i):
     except BaseException as exc:
         out.append("ESCAPED " + repr(exc))
 
-if mode == "sync":
+if mode == "refused first":  # the first use loads, then refuses (a lone surrogate): the next one works
+    import os, tempfile
+    from invoicekit._errors import ValidationError
+    path = os.path.join(tempfile.mkdtemp(), os.fsdecode(b"a\x80.pdf"))  # not UTF-8: a lone surrogate
+    with open(path, "wb") as f:
+        f.write(PDF)
+    with invoicekit.Upflow("k", "s", base_url=url) as c:
+        try:
+            c.invoices.upload_pdf("inv-0", path)  # File.check's first use refuses the name
+        except ValidationError as exc:
+            out.append(exc.field)
+        out.append(repr(c.invoices.upload_pdf("inv-1", PDF)))
+    import shutil
+    shutil.rmtree(os.path.dirname(path))
+    with invoicekit.Whmcs(url, "ident", "sec", access_key="ak") as c:
+        try:
+            c.call("UpdateInvoice", invoiceid=42, secret="x")  # a credential's name: refused, first use
+        except ValidationError as exc:
+            out.append(exc.field)
+        out.append(repr(c.invoices.update(42, notes="n0").invoice_id))
+elif mode == "sync":
     barrier = threading.Barrier(8)
     def run(i):
         barrier.wait()
@@ -172,6 +192,7 @@ print(json.dumps({"before": before, "out": sorted(out), "requests": len(bodies),
 """
 
 
+@pytest.mark.slow  # a fresh interpreter each: it cannot depend on the JSON library
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_fresh_process_whose_first_calls_are_uploads_and_whmcs_updates_at_once(mode: str) -> None:
     done = subprocess.run(
@@ -192,6 +213,23 @@ def test_a_fresh_process_whose_first_calls_are_uploads_and_whmcs_updates_at_once
             "secret": "sec",
             "accesskey": "ak",
         }
+
+
+@pytest.mark.slow
+def test_a_fresh_process_whose_first_upload_and_whmcs_call_are_refused_then_work() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_USE, "refused first"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["before"] == []
+    assert result["out"] == sorted(["pdf.filename", "None", "secret", "42"])
+    assert result["requests"] == 2  # the refused calls sent nothing
+    assert parse_str(result["whmcs"][0])["notes"] == "n0"
 
 
 # -- 2. Invoro's quantities in place: the wire bytes, both JSON paths, a hostile decimal context ----------
