@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from decimal import Decimal, Inexact, Rounded, localcontext
+from contextlib import contextmanager
+from decimal import Decimal, localcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -98,6 +99,17 @@ def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
         yield request.param
     finally:
         ikjson._orjson = saved
+
+
+@contextmanager
+def _hostile_context(on: bool) -> Iterator[None]:
+    """A caller's decimal context at its most hostile: two digits, every signal trapped (or the default)."""
+    with localcontext() as ctx:
+        if on:
+            ctx.prec = 2
+            for signal in list(ctx.traps):  # Inexact, Rounded, FloatOperation, Clamped...
+                ctx.traps[signal] = True
+        yield
 
 
 # -- 1. the loads on first use: a fresh process, eight threads (or tasks) at once ------------------------
@@ -312,7 +324,7 @@ def _send_quantity(server: _Server, field: str, value: object) -> tuple[str, obj
     return "sent", body
 
 
-@pytest.mark.parametrize("context", ["default", "prec=2, Inexact trapped"])
+@pytest.mark.parametrize("context", ["default", "prec=2, every signal trapped"])
 @pytest.mark.parametrize(("value", "as_quantity", "as_base"), _QUANTITIES, ids=repr)
 def test_an_invoro_quantity_goes_out_as_its_exact_digits(
     server: _Server,
@@ -324,10 +336,7 @@ def test_an_invoro_quantity_goes_out_as_its_exact_digits(
 ) -> None:
     server.answer = (200, _PLAIN_ANSWER)
     for field, text in (("quantity", as_quantity), ("base_quantity", as_base)):
-        with localcontext() as ctx:
-            if context != "default":
-                ctx.prec = 2
-                ctx.traps[Inexact] = ctx.traps[Rounded] = True
+        with _hostile_context(context != "default"):
             outcome = _send_quantity(server, field, value)
         if text is None:
             assert outcome == ("refused", f"invoice.lines[0].{field}")
@@ -396,20 +405,30 @@ _HOSTILE_ANSWERS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize("status", [200, 201])
-@pytest.mark.parametrize(
-    "payload",
-    _HOSTILE_ANSWERS,
-    ids=lambda p: json.dumps({k: v for k, v in p.items() if _BASE.get(k) != v})[:50],
-)
+_U = UUID.encode()
+_HOSTILE_RAW: list[bytes] = [
+    *(json.dumps({"success": True, "data": p}).encode() for p in _HOSTILE_ANSWERS),
+    b'{"success": true, "data": {"id": "%s", "total": 1, "total": true}}' % _U,  # duplicates: the last
+    b'{"success": true, "data": {"id": "%s", "total": true, "total": 12100}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": 1}, "data": {"total": 2.5}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": -0}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": 1e2}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": 1.0E+2}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": 1E400}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": 12345678901234567890123}}' % _U,
+    b'{"success": true, "data": {"id": "%s", "total": 9223372036854775808}}' % _U,
+]
+
+
+@pytest.mark.parametrize(("status", "hostile"), [(200, False), (201, True)])
+@pytest.mark.parametrize("raw", _HOSTILE_RAW, ids=lambda raw: raw.decode()[66:116])
 def test_a_hostile_invoro_answer_gives_what_the_full_route_gives(
-    server: _Server, status: int, payload: dict[str, Any]
+    server: _Server, json_path: str, status: int, hostile: bool, raw: bytes
 ) -> None:
-    data = {"success": True, "data": payload}
-    server.answer = (status, json.dumps(data).encode())
-    expected = _full_route(json.loads(json.dumps(data), parse_float=Decimal))
+    server.answer = (status, raw)
+    expected = _full_route(json.loads(raw, parse_float=Decimal))
     draft = invoro.DraftInvoice(lines=[invoro.Line(name="x")])
-    with invoro.Invoro("ak_test_x", base_url=server.url) as client:
+    with invoro.Invoro("ak_test_x", base_url=server.url) as client, _hostile_context(hostile):
         if expected == "DecodeError":
             with pytest.raises(DecodeError) as info:
                 client.invoices.update_draft(UUID, draft)
@@ -487,10 +506,16 @@ _TOTAL_CASES: list[tuple[list[dict[str, Any]], object, str | None]] = [
 ]
 
 
+@pytest.mark.parametrize("hostile", [False, True])
 @pytest.mark.parametrize("calculate_totals", [UNSET, False, True])
 @pytest.mark.parametrize(("lines", "sum_", "refused"), _TOTAL_CASES)
 def test_invoro_line_totals_are_checked_where_given_unless_invoro_computes_them(
-    server: _Server, calculate_totals: Any, lines: list[dict[str, Any]], sum_: object, refused: str | None
+    server: _Server,
+    hostile: bool,
+    calculate_totals: Any,
+    lines: list[dict[str, Any]],
+    sum_: object,
+    refused: str | None,
 ) -> None:
     from invoicekit.invoro import Totals
 
@@ -499,7 +524,7 @@ def test_invoro_line_totals_are_checked_where_given_unless_invoro_computes_them(
         lines=[_line(**dict(kw)) for kw in lines],
         totals=UNSET if sum_ is UNSET else Totals(line_total=sum_),  # type: ignore[arg-type]
     )
-    with invoro.Invoro("ak_test_x", base_url=server.url) as client:
+    with invoro.Invoro("ak_test_x", base_url=server.url) as client, _hostile_context(hostile):
         if refused is not None and calculate_totals is not True:
             with pytest.raises(ValidationError) as info:
                 client.invoices.update_draft(UUID, draft, calculate_totals=calculate_totals)
