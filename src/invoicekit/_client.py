@@ -583,7 +583,12 @@ class AsyncClient(BaseClient):
         timer = _CallTimer.start(state.deadline)
         if timer is None:
             return await self._attempts(call, state, None)
-        return await _timed(timer, self._attempts(call, state, timer))
+        calls = self._attempts(call, state, timer)
+        try:  # run until the call first waits: until then nothing could cut it, so no timer is armed
+            waiting = calls.send(None)
+        except StopIteration as done:  # it never waited (an answer already in memory, as in tests)
+            return done.value  # type: ignore[no-any-return]
+        return await _timed(timer, calls, waiting)
 
     async def _attempts(self, call: Call[R], state: _Attempts, timer: _CallTimer | None) -> R:
         while True:
@@ -782,16 +787,13 @@ class _CallTimer:
 
 
 @types.coroutine
-def _timed(timer: _CallTimer, calls: Coroutine[Any, Any, R]) -> Generator[Any, Any, R]:
-    """Await *calls* (a call's attempts and waits) under *timer*, armed when they first wait: until then
-    they run without giving the loop a turn, so nothing could cut them (an answer already in memory, as
-    from a test transport, needs no timer). After that first wait, they are awaited as any coroutine is.
+def _timed(timer: _CallTimer, calls: Coroutine[Any, Any, R], waiting: Any) -> Generator[Any, Any, R]:
+    """Await the rest of *calls* (a call's attempts and waits) under *timer*: they ran until their first
+    wait, *waiting* (what they yielded to the loop), without it (AsyncClient._send), since until then they
+    gave the loop no turn and nothing could cut them. The timer is armed now; after that first wait, they
+    are awaited as any coroutine is.
     """
     try:
-        try:
-            waiting = calls.send(None)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
         timer.arm()
         while True:  # the first wait's outcome passed on by hand; the rest by `yield from`
             try:
