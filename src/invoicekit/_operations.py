@@ -577,10 +577,12 @@ class _LateSignature(inspect.Signature):
         if not self._pending:
             return
         parts = self._parts
-        if parts is not None and parts not in sys.modules:
+        if parts is not None:
             import importlib
 
-            importlib.import_module(parts)  # publishes the models' names into the builder's module
+            # publishes the models' names into the builder's module; imported even when in sys.modules:
+            # another thread may be part-way through it (the import waits for it to finish publishing)
+            importlib.import_module(parts)
         namespace = self._namespace
         raw, returned = self._raw  # (from the text as made: settling twice, in two threads, gives the same)
         parameters = types.MappingProxyType(
@@ -604,6 +606,22 @@ class _LateSignature(inspect.Signature):
 
     def __repr__(self) -> str:
         return f"<Signature {self}>"
+
+    def _plain(self) -> inspect.Signature:
+        return inspect.Signature(list(self.parameters.values()), return_annotation=self.return_annotation)
+
+    def replace(self, **changes: Any) -> inspect.Signature:  # type: ignore[override]
+        # a plain signature of the one read: Signature's own would make one of this class, which would
+        # evaluate the caller's annotation text again (in no namespace)
+        return self._plain().replace(**changes)
+
+    __replace__ = replace  # type: ignore[assignment]  # copy.replace (3.13)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy, deepcopy and pickle: the signature as read (Signature's own would rebuild one of this class
+        # from the attributes, without its namespace, and lose the return annotation when settled)
+        state = {"_return_annotation": self.return_annotation}
+        return (inspect.Signature, (tuple(self.parameters.values()),), state)
 
 
 def _late(

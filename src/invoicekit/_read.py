@@ -198,7 +198,15 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _quoted(kind: Any) -> bool:
-    return isinstance(kind, str | typing.ForwardRef) or any(_quoted(a) for a in typing.get_args(kind))
+    """Whether typing would give something else than *kind*: text inside it (``list["Line"]``, a Callable's
+    parameter list included) or ``Annotated`` anywhere (which ``get_type_hints`` strips)."""
+    if isinstance(kind, list):
+        return any(_quoted(a) for a in kind)
+    return (
+        isinstance(kind, str | typing.ForwardRef)
+        or typing.get_origin(kind) is typing.Annotated
+        or any(_quoted(a) for a in typing.get_args(kind))
+    )
 
 
 def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str]) -> Callable[[Any], Any]:

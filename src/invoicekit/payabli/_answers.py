@@ -170,7 +170,7 @@ def parse_record(data: Any) -> InvoiceRecord:
 
 
 def _record(data: Any, where: Path) -> InvoiceRecord:
-    from ._parts import InvoiceRecord  # the get call's answer: its module loads with it
+    from ._parts import InvoiceRecord, InvoiceRecordItem  # the get call's answer: its module loads with it
 
     where[:] = ["IdInvoice"]  # the path being read, for the error: never the value (it may echo a secret)
     if not isinstance(data, dict):
@@ -188,7 +188,7 @@ def _record(data: Any, where: Path) -> InvoiceRecord:
     items = []
     for index, raw in enumerate(_ci(data, "items") or ()):
         where[:] = ["items", index]
-        items.append(_record_item(raw, where))
+        items.append(_record_item(raw, where, InvoiceRecordItem))
     values["items"] = tuple(items)
     where[:] = ["DocumentsRef"]
     documents = _ci(data, "DocumentsRef")
@@ -197,11 +197,9 @@ def _record(data: Any, where: Path) -> InvoiceRecord:
     return InvoiceRecord(**values, extra=extra)
 
 
-def _record_item(raw: Any, where: Path) -> InvoiceRecordItem:
+def _record_item(raw: Any, where: Path, model: type[InvoiceRecordItem]) -> InvoiceRecordItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
-    from ._parts import InvoiceRecordItem
-
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
@@ -211,7 +209,7 @@ def _record_item(raw: Any, where: Path) -> InvoiceRecordItem:
             values[known[0]] = known[1](value)
         else:
             extra[key] = value
-    return InvoiceRecordItem(**values, extra=extra)
+    return model(**values, extra=extra)
 
 
 def _opt(value: Any, read: Callable[[Any], Any]) -> Any:

@@ -9,7 +9,7 @@ import sys
 
 import attrs
 
-from .._files import File
+from .._files import File, FileInput  # noqa: F401 (attrs' __init__ annotates file with _file's FileInput)
 from .._record import publish
 from .._repr import set_fields_repr
 from . import _models

@@ -153,7 +153,7 @@ def parse_invoice(data: Any) -> Invoice:
 
 
 def _invoice(answer: dict[str, Any], where: Path) -> Invoice:
-    from ._parts import Invoice  # the get call's answer: its module loads with it
+    from ._parts import Invoice, InvoiceItem  # the get call's answer: its module loads with it
 
     where[:] = ["invoiceid"]  # the key being read, for the error: never the value (it may echo a secret)
     values: dict[str, Any] = {"invoice_id": whole(answer["invoiceid"])}
@@ -174,7 +174,7 @@ def _invoice(answer: dict[str, Any], where: Path) -> Invoice:
     items = []
     for index, raw in enumerate(_collection(answer.get("items"), "item")):
         where[:] = ["items", "item", index]
-        items.append(_item(raw))
+        items.append(_item(raw, InvoiceItem))
     values["items"] = tuple(items)
     values["extra"] = {k: v for k, v in answer.items() if k not in _ENVELOPE}
     return Invoice(**values)
@@ -191,13 +191,11 @@ def _collection(value: Any, key: str) -> list[Any]:
     return [inner] if isinstance(inner, dict) else list(inner)
 
 
-def _item(raw: Any) -> InvoiceItem:
-    from ._parts import InvoiceItem
-
+def _item(raw: Any, model: type[InvoiceItem]) -> InvoiceItem:
     if not isinstance(raw, dict):
         raise TypeError(f"an item is a {type(raw).__name__}, not an object")
     taxed = raw.get("taxed", "0")
-    return InvoiceItem(
+    return model(
         id=whole(raw["id"]),
         description=text(raw.get("description") or ""),
         amount=_decimal(raw.get("amount", "0")),
