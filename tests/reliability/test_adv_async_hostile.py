@@ -528,7 +528,8 @@ async def test_a_process_descheduled_while_it_connects_is_cut_as_not_sent_then_t
         return caught.value
 
     assert type(await _once_sent(cut, server)) is ik.OutcomeUnknownError
-    assert len(outcomes) == 2
+    # the stalled call, then as many as a loaded machine also cut before they were sent (see SEND_TRIES)
+    assert len(outcomes) >= 2
     assert _not_sent(outcomes[0])  # the unsafe call's request never left: nothing can have been applied
     waited = time.monotonic()
     while not server.requests and time.monotonic() - waited < MARGIN:  # the server's thread reads it
