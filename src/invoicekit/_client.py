@@ -796,7 +796,7 @@ class _CallTimer:
 def _on_trio() -> bool:
     try:
         sys.modules["trio"].lowlevel.current_trio_token()
-    except RuntimeError:  # not in trio.run
+    except (RuntimeError, AttributeError):  # not in trio.run (or a stand-in module named trio)
         return False
     return True
 
