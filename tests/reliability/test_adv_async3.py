@@ -75,6 +75,24 @@ async def _ok(request: httpx.Request, n: int) -> httpx.Response:
 # -- a coroutine driven by hand (no loop), with trio loaded ------------------------------------------------
 
 
+def _httpx_runs_without_a_loop() -> bool:
+    """Whether plain httpx completes an async request stepped by hand (no loop): the premise of the test."""
+
+    async def get() -> None:
+        async with httpx.AsyncClient(transport=_Transport(_ok)) as http:
+            await http.get("https://api.test/x")
+
+    running = get()
+    try:
+        running.send(None)
+    except StopIteration:
+        return True
+    except Exception:  # e.g. sniffio's AsyncLibraryNotFoundError, from httpx itself
+        return False
+    running.close()
+    return False  # it waited for a loop that is not there
+
+
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
 def test_a_call_driven_by_hand_with_trio_loaded_is_sent(unsafe: bool) -> None:
     """No loop at all (a coroutine stepped with send(None), as some sync bridges and tests do): with only
@@ -82,6 +100,8 @@ def test_a_call_driven_by_hand_with_trio_loaded_is_sent(unsafe: bool) -> None:
     never be reported as "may have been applied" when its request never reached the transport."""
     pytest.importorskip("trio")  # optional: not a dependency
     assert "trio" in sys.modules
+    if not _httpx_runs_without_a_loop():
+        pytest.skip("this httpx needs a running loop for any async request (httpx < 0.28 asks sniffio)")
     transport = _Transport(_ok)
     client = _client_for(transport)
     running = _payabli_call(client, unsafe)
