@@ -1,6 +1,7 @@
 """Shared test setup: hypothesis profiles (and CI's quick passes) and the anyio backend for async tests."""
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -45,3 +46,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def anyio_backend() -> str:
     """Async tests run on asyncio (httpx's async client also runs on trio, not installed here)."""
     return "asyncio"
+
+
+@pytest.fixture(params=["stdlib", "orjson"])
+def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test on both JSON paths: the standard library, then orjson (the `fast` extra)."""
+    from invoicekit import _json as ikjson
+
+    module = None if request.param == "stdlib" else pytest.importorskip("orjson")
+    saved, ikjson._orjson = ikjson._orjson, module
+    try:
+        yield request.param
+    finally:
+        ikjson._orjson = saved

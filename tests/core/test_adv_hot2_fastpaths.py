@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import invoicekit._json as ikjson
 from invoicekit import UNSET, DecodeError, ValidationError, Whmcs, _checks, _fields, _money
 from invoicekit._call import Call, JsonStream, build_request
 from invoicekit._convert import whole
@@ -378,16 +376,6 @@ def test_some_change_reads_plain_data_as_a_change(changes: list[object], changed
 
 
 # -- whole Decimals in JSON --------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["stdlib", "orjson"])
-def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    module = None if request.param == "stdlib" else pytest.importorskip("orjson")
-    saved, ikjson._orjson = ikjson._orjson, module
-    try:
-        yield request.param
-    finally:
-        ikjson._orjson = saved
 
 
 class OddDecimal(Decimal):

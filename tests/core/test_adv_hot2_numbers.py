@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Iterator
 from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-import invoicekit._json as ikjson
 from invoicekit import InvoiceKitError, Invoro, ValidationError, Whmcs, invoro
 from invoicekit._call import JsonStream
 from invoicekit._money import to_cents
@@ -116,16 +114,6 @@ def test_an_invoro_call_under_a_trapping_context_raises_nothing_but_invoicekit_e
 
 
 # -- a zero with a huge negative exponent -------------------------------------------------------------------
-
-
-@pytest.fixture(params=["stdlib", "orjson"])
-def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    module = None if request.param == "stdlib" else pytest.importorskip("orjson")
-    saved, ikjson._orjson = ikjson._orjson, module
-    try:
-        yield request.param
-    finally:
-        ikjson._orjson = saved
 
 
 @pytest.mark.parametrize("zero", ["0E-400", "-0E-400", "0E-5000000"])

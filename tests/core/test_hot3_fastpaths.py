@@ -9,7 +9,6 @@ written by the JSON encoder, on both JSON paths; and the line-total check that s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
@@ -24,16 +23,6 @@ from invoicekit._call import Form, JsonStream
 from invoicekit._money import bounded
 from invoicekit.invoro import _models as iv_models
 from invoicekit.invoro._rules import check_line_totals
-
-
-@pytest.fixture(params=["stdlib", "orjson"])
-def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    module = None if request.param == "stdlib" else pytest.importorskip("orjson")
-    saved, ikjson._orjson = ikjson._orjson, module
-    try:
-        yield request.param
-    finally:
-        ikjson._orjson = saved
 
 
 class OddDecimal(Decimal):

@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 
-import invoicekit._json as ikjson
 from invoicekit import DecodeError, ValidationError, invoro
 from invoicekit._money import EXACT
 from invoicekit._unset import UNSET
@@ -89,16 +88,6 @@ def server(_served: _Server) -> _Server:
     _served.bodies.clear()
     _served.answer = (200, b"{}")
     return _served
-
-
-@pytest.fixture(params=["stdlib", "orjson"])
-def json_path(request: pytest.FixtureRequest) -> Iterator[str]:
-    module = None if request.param == "stdlib" else pytest.importorskip("orjson")
-    saved, ikjson._orjson = ikjson._orjson, module
-    try:
-        yield request.param
-    finally:
-        ikjson._orjson = saved
 
 
 @contextmanager
