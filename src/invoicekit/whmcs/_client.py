@@ -29,6 +29,7 @@ from ._models import UPDATE_FIELDS, Status, UpdateInvoiceResult, update_fields
 from ._rules import action_name, action_params, install_url
 
 if TYPE_CHECKING:
+    from .._call import Body
     from .._operations import InstallOptions, Unpack
     from ._parts import Invoice, ItemChange, NewItem
 
@@ -48,7 +49,9 @@ ENDPOINT: Final = "/includes/api.php"
 #: PHP's default ``max_input_vars`` [DOC php.net]: PHP silently drops every form field past it, so a
 #: bigger request is refused before it is sent. An install may raise the limit; change it here.
 MAX_INPUT_VARS: Final = 1000
-_AUTH_FIELDS: Final = 3  # identifier, secret, accesskey: counted against MAX_INPUT_VARS
+#: identifier and secret, sent on every call: counted against MAX_INPUT_VARS when a call is built. A client
+#: with an access key sends a third field: its auth counts the whole form again (see _KeyedAuth).
+_AUTH_FIELDS: Final = 2
 
 
 WHMCS: Final = Provider("whmcs", None, read_error=read_error, check_envelope=check_envelope)
@@ -80,14 +83,20 @@ def _action_call(
     """*size*: form_size of *fields* when the caller has counted it already."""
     form = {"action": action, **fields, "responsetype": "json"}
     used = (form_size(form) if size is None else size + 2) + _AUTH_FIELDS  # + action and responsetype
+    _check_size(used, field)
+    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
+
+
+def _check_size(used: int, field: str, *, built: bool = True) -> None:
+    """*built*: counted as the call is built, with the two credentials every client sends."""
     if used > MAX_INPUT_VARS:
+        keyed = f" ({used + 1} with an access key)" if built else ""
         raise ValidationError(
             field,
-            f"the request needs {used} form fields, and PHP drops every field past "
+            f"the request needs {used} form fields{keyed}, and PHP drops every field past "
             f"max_input_vars ({MAX_INPUT_VARS} by default) without an error: split the "
             "change into several calls",
         )
-    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
 
 
 def update_safety(fields: Mapping[str, Any]) -> Safety:
@@ -184,7 +193,23 @@ def _auth(identifier: str | None, secret: str | None, access_key: str | None) ->
     }
     if access_key is not None or os.environ.get("WHMCS_ACCESS_KEY", "").strip():
         fields["accesskey"] = credential(access_key, param="access_key", env="WHMCS_ACCESS_KEY")
+        return _KeyedAuth(fields)
     return FormAuth(fields)
+
+
+class _KeyedAuth(FormAuth):
+    """identifier, secret and accesskey: one field more than a call counts for itself when it is built
+    (:data:`_AUTH_FIELDS`), so the form is counted again, whole, as the auth completes it (only on a client
+    with an access key: the form at exactly the limit without it is one field over with it).
+    """
+
+    __slots__ = ()
+
+    def apply_body(self, body: Body | None) -> Body | None:
+        body = super().apply_body(body)
+        if isinstance(body, Form):
+            _check_size(form_size(body.fields), "body", built=False)
+        return body
 
 
 class _Invoices(Resource[M]):
