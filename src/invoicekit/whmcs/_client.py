@@ -78,12 +78,9 @@ def _action_call(
     safety: Safety,
     field: str,
     extra_headers: Mapping[str, str] | None,
-    size: int | None = None,
 ) -> Call[R]:
-    """*size*: form_size of *fields* when the caller has counted it already."""
     form = {"action": action, **fields, "responsetype": "json"}
-    used = (form_size(form) if size is None else size + 2) + _AUTH_FIELDS  # + action and responsetype
-    _check_size(used, field)
+    _check_size(form_size(form) + _AUTH_FIELDS, field)
     return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
 
 
@@ -152,9 +149,11 @@ def update_invoice_call(
     size = form_size(form)  # counted once: the model's wire keys are never invoiceid, action or responsetype
     if not size:  # nothing that reaches WHMCS
         some_change(())
-    fields = {"invoiceid": invoice, **form}
-    safety = update_safety(fields)
-    return _action_call("UpdateInvoice", fields, parse_update, safety, "items", extra_headers, size + 1)
+    _check_size(size + 3 + _AUTH_FIELDS, "items")  # + action, invoiceid and responsetype
+    safety = update_safety(form)
+    # The form in its wire order, built once: action, invoiceid, the changes, responsetype
+    body = Form({"action": "UpdateInvoice", "invoiceid": invoice, **form, "responsetype": "json"})
+    return Call("POST", ENDPOINT, parse=parse_update, body=body, safety=safety, extra_headers=extra_headers)
 
 
 def action_call(
