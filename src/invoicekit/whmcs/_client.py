@@ -25,7 +25,7 @@ from .._forms import form_size
 from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_invoice, parse_update, read_error, success
-from ._models import UPDATE_FIELDS, Status, UpdateInvoiceResult, update_fields
+from ._models import Status, UpdateInvoiceResult, update_fields
 from ._rules import action_name, action_params, install_url
 
 if TYPE_CHECKING:
@@ -142,10 +142,8 @@ def update_invoice_call(
     (publishing a non-draft), AuthenticationError / PermissionDeniedError, BadRequestError.
     *extra_headers* are added to every attempt (checked: no CR/LF, no framing header).
     """
-    given = locals()  # the changes, by name (nothing else is bound yet)
-    changes = {name: given[name] for name in UPDATE_FIELDS}
     invoice = int_id(invoice_id, "invoice_id")
-    form = update_fields(changes)
+    form = update_fields(locals())  # the changes, by name (the other locals are not read)
     size = form_size(form)  # counted once: the model's wire keys are never invoiceid, action or responsetype
     if not size:  # nothing that reaches WHMCS
         some_change(())
