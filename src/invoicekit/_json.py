@@ -49,6 +49,9 @@ _OPTIONS = 0
 #: than the standard library's whole decode).
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_DIGITS = b"0" * 19
+#: For reading: digits to 0 and what starts a fraction or an exponent to ".", so a number that is not a
+#: plain integer always shows as "0." (and a long integer as 19 zeros).
+_NUMBER_MARKS = bytes.maketrans(b"123456789eE", b"000000000..")
 
 
 def _load_orjson() -> Any:
@@ -96,13 +99,13 @@ def _exact_for_orjson(data: bytes) -> bool:
     """Whether orjson reads *data* to the values ``json.loads(data, parse_float=Decimal)`` gives:
     outside its strings, no number with a fraction or exponent and no integer of 19 digits or more.
     """
+    marks = data.translate(_NUMBER_MARKS)  # digits to 0; ".", "e" and "E" to "."
+    if b"0." not in marks and _NINETEEN_DIGITS not in marks:
+        return True  # nowhere, strings included: no need to find the strings
     if b'\\"' in data:  # an escaped quote: splitting on quotes would not find the strings; no guessing
         return False
-    digits = data.translate(_DIGITS_TO_ZERO)
-    if not (b"0." in digits or b"0e" in digits or b"0E" in digits or _NINETEEN_DIGITS in digits):
-        return True  # nowhere, strings included: no need to find the strings
-    outside = b"".join(digits.split(b'"')[::2])  # even pieces: between strings
-    return not (b"0." in outside or b"0e" in outside or b"0E" in outside or _NINETEEN_DIGITS in outside)
+    outside = b"".join(marks.split(b'"')[::2])  # even pieces: between strings
+    return not (b"0." in outside or _NINETEEN_DIGITS in outside)
 
 
 def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
