@@ -133,10 +133,10 @@ def test_an_operations_method_reads_its_builders_signature_once(monkeypatch: pyt
         """Doc."""
         raise AssertionError("not called")
 
-    monkeypatch.setattr(_operations.inspect, "signature", counting)
+    monkeypatch.setattr(inspect, "signature", counting)
     owner = type("Ops", (), {"_async": False, "__module__": __name__, "__qualname__": "Ops"})
     method = _operations.operation(builder).method(owner, "update")  # type: ignore[arg-type]
     assert read == [builder]
-    monkeypatch.setattr(_operations.inspect, "signature", real)
+    monkeypatch.setattr(inspect, "signature", real)
     expected = "(self, invoice_id: int, /, notes: str = '', *, extra_headers: Any = None)"
     assert str(inspect.signature(method)) == expected
