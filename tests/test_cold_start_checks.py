@@ -135,7 +135,7 @@ def test_an_operations_method_reads_its_builders_signature_once(monkeypatch: pyt
 
     monkeypatch.setattr(inspect, "signature", counting)
     owner = type("Ops", (), {"_async": False, "__module__": __name__, "__qualname__": "Ops"})
-    method = _operations.operation(builder).method(owner, "update")  # type: ignore[arg-type]
+    method = _operations.operation(builder).method(owner, "update")
     assert read == [builder]
     monkeypatch.setattr(inspect, "signature", real)
     expected = "(self, invoice_id: int, /, notes: str = '', *, extra_headers: Any = None)"
