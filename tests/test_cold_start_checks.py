@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
@@ -140,3 +141,44 @@ def test_an_operations_method_reads_its_builders_signature_once(monkeypatch: pyt
     monkeypatch.setattr(inspect, "signature", real)
     expected = "(self, invoice_id: int, /, notes: str = '', *, extra_headers: Any = None)"
     assert str(inspect.signature(method)) == expected
+
+
+_WHAT_LOADS = r"""
+import json, os, sys, tempfile
+import attrs, httpx
+
+def handler(request):
+    request.read()
+    return httpx.Response(200, json={"isSuccess": True, "responseCode": 1, "responseData": 3625,
+                                     "responseText": "ok", "roomId": 0, "result": "success", "invoiceid": 42})
+
+http = httpx.Client(transport=httpx.MockTransport(handler))
+http.put("https://p.test/Invoice/3625", json={"invoiceData": {"notes": "Q3"}}).json()  # raw httpx's own call
+baseline = set(sys.modules)
+from invoicekit import payabli, upflow, whmcs
+payabli.Payabli(api_key="k", base_url="https://p.test", http_client=http).invoices.update(
+    3625, invoice_data=payabli.BillData(notes="Q3"))
+whmcs.Whmcs(url="https://w.test", identifier="i", secret="s", http_client=http).invoices.update(
+    42, notes="Q3")
+fd, pdf = tempfile.mkstemp(suffix=".pdf")
+os.write(fd, b"%PDF-1.4\n%%EOF\n")
+os.close(fd)
+try:
+    http_204 = httpx.Client(transport=httpx.MockTransport(lambda r: (r.read(), httpx.Response(204))[1]))
+    upflow.Upflow(api_key="k", api_secret="s", base_url="https://u.test/v1", http_client=http_204
+                  ).invoices.upload_pdf("inv_1", pdf)
+finally:
+    os.remove(pdf)
+print(json.dumps(sorted(m for m in set(sys.modules) - baseline if m.partition(".")[0] != "invoicekit")))
+"""
+
+
+def test_a_cold_call_loads_nothing_beyond_httpx_and_attrs_but_decimal_and_contextvars() -> None:
+    """What ``import invoicekit`` and a first call add to what raw httpx (and attrs) load: every module more
+    is cold-start time each program pays (``-X importtime``: typing_extensions ~3 ms, dataclasses, email, ...).
+    """
+    env = {**os.environ, "INVOICEKIT_NO_ORJSON": "1"}  # the `fast` extra loads orjson on purpose
+    out = subprocess.run(
+        [sys.executable, "-c", _WHAT_LOADS], capture_output=True, text=True, check=True, env=env
+    )
+    assert set(json.loads(out.stdout)) <= {"decimal", "_decimal", "numbers", "contextvars", "_contextvars"}
