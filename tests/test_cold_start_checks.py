@@ -175,7 +175,7 @@ print(json.dumps(sorted(m for m in set(sys.modules) - baseline if m.partition(".
 
 def test_a_cold_call_loads_nothing_beyond_httpx_and_attrs_but_decimal_and_contextvars() -> None:
     """What ``import invoicekit`` and a first call add to what raw httpx (and attrs) load: every module more
-    is cold-start time each program pays (``-X importtime``: typing_extensions ~3 ms, dataclasses, email, ...).
+    is cold-start time each program pays (``-X importtime``: typing_extensions ~3 ms, dataclasses...).
     """
     env = {**os.environ, "INVOICEKIT_NO_ORJSON": "1"}  # the `fast` extra loads orjson on purpose
     out = subprocess.run(
