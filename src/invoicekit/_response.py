@@ -76,6 +76,8 @@ class Meta(Record):
 
 
 _SLOT: contextvars.ContextVar[list[Meta] | None] = contextvars.ContextVar("invoicekit_raw", default=None)
+#: The send loops ask it directly (no callback made per call): set only inside a ``with_raw_response`` call.
+RAW_SLOT = _SLOT
 
 
 def record(meta: Callable[[], Meta]) -> None:
