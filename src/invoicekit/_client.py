@@ -420,7 +420,7 @@ class BaseClient:
             self._timeout_dict,
             stack,
             self._auth.apply_body(body) if self._shapes_body else body,
-            state.boundary or _boundary(call, state),
+            state.boundary or (_boundary(call, state) if isinstance(body, Multipart) else ""),
         )
         # Credential headers are written last, by the auth, into the finished request: no frame that opens
         # a file or encodes a body (where an exception may start) holds them in a local variable.
@@ -606,7 +606,8 @@ class SyncClient(BaseClient):
                     except BaseException as exc:
                         files.close(exc)
                         raise
-                    files.close()
+                    if files.stack is not None:
+                        files.close()
                     if debug:
                         self._log(request, outcome, started, state)
                 if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
@@ -738,7 +739,8 @@ class AsyncClient(BaseClient):
                 except BaseException as exc:
                     files.close(exc)
                     raise
-                files.close()
+                if files.stack is not None:
+                    files.close()
                 if debug:
                     self._log(request, outcome, started, state)
             if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:

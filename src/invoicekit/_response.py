@@ -80,13 +80,6 @@ _SLOT: contextvars.ContextVar[list[Meta] | None] = contextvars.ContextVar("invoi
 RAW_SLOT = _SLOT
 
 
-def record(meta: Callable[[], Meta]) -> None:
-    """Called by the core with the final answer: kept only inside a ``with_raw_response`` call."""
-    slot = _SLOT.get()
-    if slot is not None:
-        slot.append(meta())
-
-
 def _wrap(parsed: T, slot: list[Meta]) -> RawResponse[T]:
     from ._raw import RawResponse
 
