@@ -594,10 +594,12 @@ class SyncClient(BaseClient):
                         response = self._http.send(request, stream=True, follow_redirects=False)
                         if response.is_stream_consumed:  # read already (MockTransport & co.): size only
                             state.unread = None
-                            size = len(response.content)
-                            if size > IGNORED_BODY_BYTES or size > self._max_response_bytes:
-                                self._check_size(call, response, state)
-                            response.close()
+                            try:
+                                size = len(response.content)
+                                if size > IGNORED_BODY_BYTES or size > self._max_response_bytes:
+                                    self._check_size(call, response, state)
+                            finally:
+                                response.close()
                         else:
                             self._read(call, response, state)
                         outcome = response
@@ -702,14 +704,16 @@ class AsyncClient(BaseClient):
                         response = await self._http.send(request, stream=True, follow_redirects=False)
                         if response.is_stream_consumed:  # read already (MockTransport & co.): size only
                             state.unread = None
-                            size = len(response.content)
-                            if size > IGNORED_BODY_BYTES or size > self._max_response_bytes:
-                                self._check_size(call, response, state)
                             timer.answer = response  # being closed: the deadline cuts nothing (see _fire)
                             try:
-                                await response.aclose()
+                                size = len(response.content)
+                                if size > IGNORED_BODY_BYTES or size > self._max_response_bytes:
+                                    self._check_size(call, response, state)
                             finally:
-                                timer.answer = None
+                                try:
+                                    await response.aclose()
+                                finally:
+                                    timer.answer = None
                         else:
                             await self._read(call, response, state, timer)
                     else:
