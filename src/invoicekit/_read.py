@@ -360,7 +360,9 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         sets.append((a.name, var))
     if bag is not None:
         ns["_KNOWN"] = frozenset(known)
-        lines.append("    bag = {} if _KNOWN.issuperset(data) else {k: x for k, x in data.items() if k not in _KNOWN}")
+        lines.append(
+            "    bag = {} if _KNOWN.issuperset(data) else {k: x for k, x in data.items() if k not in _KNOWN}"
+        )
         args.append(f"{bag.alias}=bag")
         sets.append((bag.name, "bag"))
     if _fusable(cls, fields):
