@@ -397,14 +397,15 @@ def _fusable(cls: type, fields: list[attrs.Attribute[Any]]) -> bool:
     """Whether making *cls* is only setting its fields: attrs' own ``__init__`` (generated, not a user's),
     every field an ``__init__`` argument with no validator, converter or alias trick beyond the name,
     no ``__attrs_pre_init__``/``__attrs_post_init__``, no cached hash, ``object.__new__``."""
-    init = getattr(cls.__init__, "__code__", None)
+    kind: Any = cls
+    init = getattr(kind.__init__, "__code__", None)
     return (
         init is not None
         and init.co_filename.startswith("<attrs generated")
-        and cls.__new__ is object.__new__
+        and kind.__new__ is object.__new__
         and not hasattr(cls, "__attrs_pre_init__")
         and not hasattr(cls, "__attrs_post_init__")
-        and "_attrs_cached_hash" not in init.co_names
+        and not any("_attrs_cached_hash" in str(c) for c in (*init.co_names, *init.co_consts))
         and len(fields) == len(attrs.fields(cls))
         and all(a.validator is None and a.converter is None for a in fields)
     )
@@ -415,5 +416,5 @@ def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None] | None:
     for base in cls.__mro__:
         if name in vars(base):
             slot = vars(base)[name]
-            return slot.__set__ if isinstance(slot, types.MemberDescriptorType) else None  # type: ignore[no-any-return]
+            return slot.__set__ if isinstance(slot, types.MemberDescriptorType) else None
     return None
