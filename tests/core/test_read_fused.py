@@ -37,9 +37,13 @@ class Validated:
     n: int = attrs.field(validator=_positive)
 
 
+def _times_ten(value: int) -> int:
+    return value * 10
+
+
 @attrs.frozen
 class Converted:
-    n: int = attrs.field(converter=lambda v: v * 10)
+    n: int = attrs.field(converter=_times_ten)
 
 
 @attrs.frozen
