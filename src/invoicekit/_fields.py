@@ -312,7 +312,15 @@ def _literal(text: Any) -> str:
 def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
     # The generated source holds only literals made by _literal() and names made here: nothing of a
     # model's own (a user's subclass declares names and wire keys) is ever written into it as code.
-    ns: dict[str, Any] = {"UNSET": UNSET, "VE": ValidationError, "_copy": _copy, "_get": getattr}
+    ns: dict[str, Any] = {
+        "UNSET": UNSET,
+        "VE": ValidationError,
+        "_copy": _copy,
+        "_get": getattr,
+        "_wget": _WRITERS.get,
+        "_compile": _compile,
+        "_under": under,
+    }
     body = ["def write(obj):", "    out = {}", "    missing = None"]
     tail: list[str] = []
     merge: list[str] = []
@@ -346,8 +354,42 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
             ns[f"c{i}"] = spec.clears.value
             body.append(f"        out[{key}] = c{i}")
         body.append("    elif v is not UNSET:")
+        many = getattr(spec.rule, "items", None)
+        nested = many or getattr(spec.rule, "model", None)
+        fast = getattr(spec.rule, "fast", None)
         if spec.spread:
             body.append(f"        out.update(r{i}(v, {name}))")
+        elif isinstance(nested, type):
+            # A nested model (or list of them) of exactly the declared class: its writer called from here,
+            # the path prefixed as the rule would; anything else (a subclass, a wrong type) takes the rule.
+            ns[f"m{i}"] = nested
+            body.append(f"        if type(v) is {'list' if many else f'm{i}'}:")
+            body.append(f"            w = _wget(m{i}) or _compile(m{i})")
+            if many:
+                body.append("            items = []")
+                body.append("            try:")
+                body.append("                for x in v:")
+                body.append(f"                    if type(x) is not m{i}: break")
+                body.append("                    items.append(w(x))")
+                body.append("                else:")
+                body.append(f"                    out[{key}] = items")
+                body.append("            except VE as exc:")
+                body.append(
+                    f"                raise _under(exc, {name} + '[' + str(len(items)) + ']') from None"
+                )
+                body.append("            else:")
+                body.append(f"                if len(items) < len(v): out[{key}] = r{i}(v, {name})")
+            else:
+                body.append("            try:")
+                body.append(f"                out[{key}] = w(v)")
+                body.append("            except VE as exc:")
+                body.append(f"                raise _under(exc, {name}) from None")
+            body.append("        else:")
+            body.append(f"            out[{key}] = r{i}(v, {name})")
+        elif fast is not None:
+            # The rule's usual value, checked here (the rule's own quick test, written as code): the value
+            # goes out as it is; anything else takes the rule and its messages.
+            body.append(f"        out[{key}] = v if {fast.format(v='v')} else r{i}(v, {name})")
         else:
             body.append(f"        out[{key}] = r{i}(v, {name})")
         if spec.required is not None:
@@ -456,6 +498,10 @@ def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
             return value
         return _checks.text(value, field, max_len=max_len, allow_empty=allow_empty)
 
+    if max_len is None or isinstance(max_len, int):  # the same test, for the generated writer
+        bound = "" if max_len is None else f" and len({{v}}) <= {int(max_len)}"
+        blank = "" if allow_empty else " and {v} and not {v}.isspace()"
+        rule.fast = f"(type({{v}}) is str and {{v}}.isascii() and '\\0' not in {{v}}{bound}{blank})"  # type: ignore[attr-defined]
     return rule
 
 
@@ -535,7 +581,12 @@ def model(cls: type, provider: str) -> Rule:
 def models(cls: type, provider: str) -> Rule:
     """A list of models of *cls*."""
     one = model(cls, provider)
-    return lambda value, field: [_item(one, item, field, i) for i, item in enumerate(sequence(value, field))]
+
+    def rule(value: Any, field: str) -> list[Any]:
+        return [_item(one, item, field, i) for i, item in enumerate(sequence(value, field))]
+
+    rule.items = cls  # type: ignore[attr-defined]  # read by the generated writer
+    return rule
 
 
 def _item(rule: Rule, item: Any, field: str, index: int) -> Any:
