@@ -165,6 +165,9 @@ def _enum(kind: type[enum.Enum], value: Any, where: tuple[str | int, ...]) -> An
     raise _Mismatch(f"expected one of the values of {kind.__name__}, got {json_kind(value)}", where)
 
 
+#: The annotations read by one function, by its name in the generated code.
+_MADE_BY: dict[Any, str] = {Decimal: "_decimal", dt.datetime: "_datetime", dt.date: "_date"}
+
 _SCALAR_CHECKS = {
     str: ("isinstance({v}, str)", "a string"),
     int: ("type({v}) is int", "an integer"),
@@ -245,7 +248,20 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
             members = [p for p in params if p is not Unset]
             rest = [p for p in members if p is not type(None)]
             if len(rest) == 1 and len(members) == 2:
-                inner = convert(rest[0], src, dst, where, ind + "    ")
+                one = rest[0]
+                if one is str or one is bool:  # null or the one type, in one test
+                    test = f"not isinstance({src}, str)" if one is str else f"type({src}) is not bool"
+                    what = "a string" if one is str else "true or false"
+                    done_ = [
+                        f"{ind}if {src} is not None and {test}:",
+                        f"{ind}    raise _fail({what!r}, {src}, {where})",
+                    ]
+                    return done_ if src == dst else [*done_, f"{ind}{dst} = {src}"]
+                if one in _MADE_BY:
+                    return [f"{ind}{dst} = None if {src} is None else {_MADE_BY[one]}({src}, {where})"]
+                inner = convert(one, src, dst, where, ind + "    ")
+                if src == dst:  # null stays as it is
+                    return [f"{ind}if {src} is not None:", *inner]
                 return [f"{ind}if {src} is None:", f"{ind}    {dst} = None", f"{ind}else:", *inner]
             if len(rest) == 1:
                 return convert(rest[0], src, dst, where, ind)
@@ -339,8 +355,8 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         where = f"({key!r},)"
         kind = hints.get(a.name, a.type)
         if a.default is None and _takes_none(kind):  # absent reads as null: one lookup, no sentinel
-            lines.append(f"    v = data.get({key!r})")
-            lines.extend(convert(kind, "v", var, where, "    "))
+            lines.append(f"    {var} = data.get({key!r})")
+            lines.extend(convert(kind, var, var, where, "    "))
         else:
             lines.append(f"    v = data.get({key!r}, _MISSING)")
             lines.append("    if v is _MISSING:")
