@@ -67,6 +67,7 @@ __all__ = [
     "under",
     "wire_key",
     "write",
+    "write_from",
     "write_values",
     "writer",
 ]
@@ -284,6 +285,34 @@ def write_values(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
     return (_WRITERS.get(cls) or _compile(cls))(types.SimpleNamespace(**values))
 
 
+_BY_KEY: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+
+def write_from(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`write_values` gives for *cls* and the items of *values* that name its fields: *values*
+    holds every field of *cls* and may hold other keys (an operation's ``locals()``), read in place by a
+    writer that takes each field by its key (no namespace made, no copy of the values).
+    """
+    names = _names(cls)
+    fn = _BY_KEY.get(cls)
+    if fn is None or not names <= values.keys():
+        if not names <= values.keys() or not _by_key_ok(cls):
+            return write_values(cls, {name: values[name] for name in names if name in values})
+        fn = _compile(cls, by_key=True)
+    return fn(values)
+
+
+def _by_key_ok(cls: type) -> bool:
+    """Whether every field of *cls* is declared and written from its own value alone."""
+    for a in attrs.fields(cls):
+        if _SPEC not in a.metadata or not a.name.isidentifier():
+            return False
+        spec = spec_of(a)[1]
+        if spec.merge or spec.when_unset is not None:
+            return False
+    return True
+
+
 _NAMES: dict[type, frozenset[str]] = {}
 
 
@@ -309,7 +338,7 @@ def _literal(text: Any) -> str:
     return str.__repr__(str.__str__(text))
 
 
-def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
+def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, Any]]:
     # The generated source holds only literals made by _literal() and names made here: nothing of a
     # model's own (a user's subclass declares names and wire keys) is ever written into it as code.
     ns: dict[str, Any] = {
@@ -327,7 +356,10 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
     taken = set(getattr(cls, "reserved_keys", ()))
     for i, a in enumerate(attrs.fields(cls)):
         name = _literal(a.name)
-        get = f"obj.{a.name}" if a.name.isidentifier() and not iskeyword(a.name) else f"_get(obj, {name})"
+        if by_key:  # a mapping of the field names (see write_from)
+            get = f"obj[{name}]"
+        else:
+            get = f"obj.{a.name}" if a.name.isidentifier() and not iskeyword(a.name) else f"_get(obj, {name})"
         if _SPEC not in a.metadata:  # e.g. a field a user's subclass added: never sent silently, never lost
             ns[f"why{i}"] = f"is not a field {cls.__name__} declares for the wire, so it cannot be sent"
             body.append(f"    raise VE({name}, why{i})")
@@ -404,9 +436,10 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
     source = "\n".join([*body, *tail, *merge, "    return out", ""])
     exec(compile(source, f"<invoicekit fields of {cls.__qualname__}>", "exec"), ns)  # noqa: S102
     fn: Callable[[Any], dict[str, Any]] = ns["write"]
-    if len(_WRITERS) >= MAX_CACHED:  # a program that makes classes without end: start again, bounded
-        _WRITERS.clear()
-    _WRITERS[cls] = fn
+    cache = _BY_KEY if by_key else _WRITERS
+    if len(cache) >= MAX_CACHED:  # a program that makes classes without end: start again, bounded
+        cache.clear()
+    cache[cls] = fn
     return fn
 
 

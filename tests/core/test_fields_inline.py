@@ -12,7 +12,8 @@ import attrs
 import pytest
 
 from invoicekit import ValidationError, invoro
-from invoicekit._fields import write
+from invoicekit._fields import write, write_from, write_values
+from invoicekit._unset import UNSET
 
 
 def _line(**changes: Any) -> invoro.Line:
@@ -96,3 +97,35 @@ def test_a_currency_the_quick_test_refuses_goes_to_the_rule(code: str) -> None:
     field, rule = _error(_draft(header=header))
     assert field == "invoice.header.currency"
     assert rule == f"must be 3 upper-case letters (ISO), not {code!r}"
+
+
+def test_write_from_reads_only_the_fields_and_equals_write_values() -> None:
+    from invoicekit.salesbricks import _models as sb
+
+    names = {a.name for a in attrs.fields(sb._Update)}
+    values: dict[str, Any] = dict.fromkeys(names, UNSET) | {
+        "invoice_memo": "Net 30",
+        "due_at": dt.date(2025, 1, 2),
+    }
+    expected = write_values(sb._Update, values)
+    assert expected == {"due_at": "2025-01-02", "invoice_memo": "Net 30"}
+    assert write_from(sb._Update, {**values, "invoice_id": "x", "extra_headers": None}) == expected
+    assert write_from(sb._Update, values) == expected
+    with pytest.raises(ValidationError) as info:
+        write_from(sb._Update, {**values, "tax_id": 5, "other": object()})
+    assert (info.value.field, info.value.rule) == ("tax_id", "must be a str, not int")
+
+
+def test_write_from_a_mapping_missing_a_field_or_a_model_with_merged_fields_takes_write_values() -> None:
+    from invoicekit.salesbricks import _models as sb
+
+    # a field not given: the class's default (UNSET), as write_values does
+    assert write_from(sb._Update, {"invoice_memo": "Net 30"}) == {"invoice_memo": "Net 30"}
+    # Invoro's Line merges extra_fields: never written by key, the namespace path instead
+    values = {a.name: getattr(_line(), a.name) for a in attrs.fields(invoro.Line)}
+    assert write_from(invoro.Line, {**values, "extra_fields": {"x": 1}, "unused": 2}) == {
+        "name": "Q3",
+        "quantity": 1,
+        "price": 100,
+        "x": 1,
+    }
