@@ -349,6 +349,7 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         "_wget": _WRITERS.get,
         "_compile": _compile,
         "_under": under,
+        "_many": _many,
     }
     body = ["def write(obj):", "    out = {}", "    missing = None"]
     tail: list[str] = []
@@ -395,29 +396,17 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
             # A nested model (or list of them) of exactly the declared class: its writer called from here,
             # the path prefixed as the rule would; anything else (a subclass, a wrong type) takes the rule.
             ns[f"m{i}"] = nested
-            body.append(f"        if type(v) is {'list' if many else f'm{i}'}:")
-            body.append(f"            w = _wget(m{i}) or _compile(m{i})")
-            if many:
-                body.append("            items = []")
-                body.append("            try:")
-                body.append("                for x in v:")
-                body.append(f"                    if type(x) is not m{i}: break")
-                body.append("                    items.append(w(x))")
-                body.append("                else:")
-                body.append(f"                    out[{key}] = items")
-                body.append("            except VE as exc:")
-                body.append(
-                    f"                raise _under(exc, {name} + '[' + str(len(items)) + ']') from None"
-                )
-                body.append("            else:")
-                body.append(f"                if len(items) < len(v): out[{key}] = r{i}(v, {name})")
+            if many:  # one call for the list (its items written by their writer, from there)
+                many_ = f"_many(v, m{i}, {name}, r{i})"
+                body.append(f"        out[{key}] = {many_} if type(v) is list else r{i}(v, {name})")
             else:
+                body.append(f"        if type(v) is m{i}:")
                 body.append("            try:")
-                body.append(f"                out[{key}] = w(v)")
+                body.append(f"                out[{key}] = (_wget(m{i}) or _compile(m{i}))(v)")
                 body.append("            except VE as exc:")
                 body.append(f"                raise _under(exc, {name}) from None")
-            body.append("        else:")
-            body.append(f"            out[{key}] = r{i}(v, {name})")
+                body.append("        else:")
+                body.append(f"            out[{key}] = r{i}(v, {name})")
         elif fast is not None:
             # The rule's usual value, checked here (the rule's own quick test, written as code): the value
             # goes out as it is; anything else takes the rule and its messages.
@@ -441,6 +430,23 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         cache.clear()
     cache[cls] = fn
     return fn
+
+
+def _many(value: list[Any], cls: type, field: str, rule: Rule) -> list[Any]:
+    """A list of models of exactly *cls*, each written by its writer (an error's path as *rule* names it);
+    a list holding anything else is written by *rule* itself."""
+    write_ = _WRITERS.get(cls) or _compile(cls)
+    items: list[Any] = []
+    try:
+        for item in value:
+            if type(item) is not cls:
+                break
+            items.append(write_(item))
+        else:
+            return items
+    except ValidationError as exc:
+        raise under(exc, f"{field}[{len(items)}]") from None
+    return rule(value, field)  # type: ignore[no-any-return]  # (its own paths, outside the handler)
 
 
 def _copy(value: Any) -> Any:
