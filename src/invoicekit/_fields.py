@@ -537,10 +537,6 @@ def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
             return value
         return _checks.text(value, field, max_len=max_len, allow_empty=allow_empty)
 
-    if max_len is None or isinstance(max_len, int):  # the same test, for the generated writer
-        bound = "" if max_len is None else f" and len({{v}}) <= {int(max_len)}"
-        blank = "" if allow_empty else " and {v} and not {v}.isspace()"
-        rule.fast = f"(type({{v}}) is str and {{v}}.isascii() and '\\0' not in {{v}}{bound}{blank})"  # type: ignore[attr-defined]
     return rule
 
 

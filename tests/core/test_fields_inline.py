@@ -1,6 +1,6 @@
-"""The generated writer writes nested models, lists of them and plain text itself (without calling the
-field's rule); every other value takes the rule. Both ways must give the same wire object and the same
-ValidationError (field path and rule)."""
+"""The generated writer writes nested models, lists of them and a rule's quick case (Invoro's currency
+codes) itself, without calling the field's rule; every other value takes the rule. Both ways must give
+the same wire object and the same ValidationError (field path and rule)."""
 
 from __future__ import annotations
 
