@@ -3,6 +3,8 @@
   python benchmarks/import_time.py              # median of 9 runs per command
   python benchmarks/import_time.py --runs 5
   python benchmarks/import_time.py --importtime # also the `python -X importtime` top offenders
+  python benchmarks/import_time.py --instructions           # cold call: instruction counts (valgrind)
+  python benchmarks/import_time.py --instructions upflow    # ... of some providers only
 
 Commands run round-robin (one run of each, then the next round), after one discarded warm-up run each,
 so a busy machine slows every command alike. Children run with bytecode writing allowed (the
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -147,6 +151,49 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def instructions(providers: list[str]) -> dict[str, dict[str, float]]:
+    """Each provider's cold call (ik_ and raw_) counted in instructions by ``valgrind --tool=callgrind``:
+    one fresh process each, after a warm-up run that writes the .pyc files. Unlike time, the count repeats
+    to within ~0.1 % whatever else the machine runs (hash randomisation moves it slightly), so it is the
+    figure to compare two trees by; it leaves out syscalls (file stats, opens and reads of each module).
+    """
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    fd, pdf = tempfile.mkstemp(suffix=".pdf", prefix="ik-bench-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(SMALL_PDF)
+    out: dict[str, dict[str, float]] = {}
+    try:
+        env = _env(pdf)
+        for provider in providers:
+            row: dict[str, float] = {}
+            for side in ("ik", "raw"):
+                cmd = [sys.executable, os.path.join(HERE, "cold_call.py"), f"{side}_{provider}"]
+                subprocess.run(cmd, capture_output=True, env=env, check=True)  # .pyc files written
+                with tempfile.TemporaryDirectory() as tmp:
+                    p = subprocess.run(
+                        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", *cmd],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                        check=True,
+                    )
+                found = re.search(r"refs:\s+([\d,]+)", p.stderr)
+                if found is None:
+                    raise SystemExit(f"no instruction count from valgrind for {side}_{provider}")
+                row[side] = int(found.group(1).replace(",", ""))
+            row["ratio"] = row["ik"] / row["raw"]
+            out[provider] = row
+            print(
+                f"  {provider:12s} invoicekit {row['ik'] / 1e6:8.1f}M  raw httpx {row['raw'] / 1e6:8.1f}M  "
+                f"{fmt_ratio(row['ratio'])}  (target <= {COLD_TARGET}: {verdict(row['ratio'], COLD_TARGET)})",
+                flush=True,
+            )
+    finally:
+        os.remove(pdf)
+    return out
+
+
 def importtime_top(stmt: str, n: int = 10) -> list[tuple[float, float, str]]:
     p = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", stmt], capture_output=True, text=True, env=_env()
@@ -205,7 +252,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--importtime", action="store_true")
     ap.add_argument("--against", metavar="DIR", help="an earlier source tree to time in the same rounds")
+    ap.add_argument(
+        "--instructions",
+        nargs="*",
+        metavar="PROVIDER",
+        help="count the cold call's instructions under valgrind instead of timing (default: every provider)",
+    )
     args = ap.parse_args()
+    if args.instructions is not None:
+        chosen = args.instructions or list(PROVIDERS)
+        print("import + construct + first call, whole process: instructions (callgrind, one run each)")
+        counted = instructions(chosen)
+        print("wrote", write_result("import_instructions", {"cold_call_instructions": counted}))
+        return
     res = measure(max(args.runs, 5), args.against)
     report(res)
     if args.importtime:

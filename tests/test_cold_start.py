@@ -122,13 +122,14 @@ os.remove(pdf)
 
 import re
 
-from invoicekit import _answers, _checks, _errors, _limits, _operations, _registry
+from invoicekit import _answers, _auth, _checks, _errors, _files, _limits, _operations, _registry
 
 # patterns compiled on first use: re's cache holds each once compiled (absent from it: never compiled)
 cache = {key[1] for key in getattr(re, "_cache", {})}
 lazy = {"_errors._ESCAPES": _errors._ESCAPES, "_errors._CONTROLS": _errors._CONTROLS,
         "_answers._TITLE_OPEN": _answers._TITLE_OPEN, "_limits._APP_INFO": _limits._APP_INFO,
-        "_checks._EMAIL": _checks._EMAIL, "_registry._NAME": _registry._NAME}
+        "_checks._EMAIL": _checks._EMAIL, "_registry._NAME": _registry._NAME,
+        "_files._MEDIA_TYPE": _files._MEDIA_TYPE, "_auth._ESCAPE_HINT": _auth._ESCAPE_HINT}
 report["compiled patterns"] = sorted(name for name, pattern in lazy.items() if pattern in cache)
 tables = {"payabli": "_TEXT_HINTS", "invoro": "_MESSAGE_HINTS", "whmcs": "_HINTS"}
 hints = {p: getattr(sys.modules[f"invoicekit.{p}._answers"], t) for p, t in tables.items() if p in sys.argv}

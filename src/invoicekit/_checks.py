@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: ``[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}``'s fullmatch, compiled on first use (a UUID
+#: checked: Invoro's and Salesbricks' ids), not at import.
+_CANONICAL_UUID: Callable[[str], object] | None = None
 _EMAIL = r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]{2,}$"  # compiled on first use (re's cache)
 
 
@@ -87,12 +89,13 @@ def date(value: object, field: str) -> dt.date:
     return value
 
 
-_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
-
-
 def header_value(value: str, field: str, header: str) -> str:
-    """A value that can travel in an HTTP header: printable ASCII, no leading or trailing space."""
-    if not _HEADER_VALUE.fullmatch(value):
+    """A value that can travel in an HTTP header: printable ASCII, no leading or trailing space.
+
+    (What ``[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?`` matches, checked with str methods: no
+    pattern compiled at import; an ASCII character is printable exactly when it is in 0x20-0x7e.)
+    """
+    if not (value and str.isascii(value) and str.isprintable(value) and value[0] != " " and value[-1] != " "):
         raise ValidationError(
             field,
             f"is sent in the {header} header, so it must be printable ASCII without leading or trailing "
@@ -120,7 +123,7 @@ def uuid_text(value: object, field: str) -> str:
     """A UUID, as the string the provider expects (hyphenated, lower case)."""
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):  # already the form we send
+    if isinstance(value, str) and (_CANONICAL_UUID or _canonical_uuid())(value):  # already the form we send
         return value
     try:
         return str(uuid.UUID(text(value, field, allow_empty=False)))
@@ -128,6 +131,12 @@ def uuid_text(value: object, field: str) -> str:
         pass
     # Raised outside the handler: `from None` would still keep uuid's ValueError as __context__.
     raise ValidationError(field, f"{value!r} is not a UUID")
+
+
+def _canonical_uuid() -> Callable[[str], object]:
+    global _CANONICAL_UUID  # compiled once, on first use
+    _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+    return _CANONICAL_UUID
 
 
 NOTHING_TO_CHANGE = "nothing to change: pass at least one field (an empty update is never sent)"

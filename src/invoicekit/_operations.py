@@ -75,7 +75,7 @@ I = TypeVar("I")  # noqa: E741 (the invoice id's type)
 B = TypeVar("B")
 H = TypeVar("H")
 #: The httpx client class of a mode (httpx.Client or httpx.AsyncClient).
-HC = TypeVar("HC", bound="httpx.Client | httpx.AsyncClient")
+HC = TypeVar("HC", bound=httpx.Client | httpx.AsyncClient)  # a type, not text: no ForwardRef compile()
 S_co = TypeVar("S_co", covariant=True)
 A_co = TypeVar("A_co", covariant=True)
 RS_co = TypeVar("RS_co", covariant=True)
@@ -296,14 +296,16 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
     def method(self, owner: type[Operations[Any]], name: str) -> Callable[..., Any]:
         """The method for *owner* (its mode is bound), with the public signature and docstring."""
         make = _MAKERS[self.kind, owner._async]
-        fn = make(self.builder) if self.kind == "call" else make(self.base is not None)
         if self.kind == "call":
+            builder_sig = inspect.signature(self.builder)  # read once: the method's parameters and signature
+            fn = make(self.builder, builder_sig)
             # the builder returns Call[R], the method R; its annotations are evaluated when first read
-            sig = _with_self(inspect.signature(self.builder))
+            sig = _with_self(builder_sig)
             fn.__signature__ = _late(sig, self.builder, result=True)  # type: ignore[attr-defined]
             fn.__doc__ = self.builder.__doc__
             fn.__wrapped__ = self.builder  # type: ignore[attr-defined]  # (typing.get_type_hints' globals)
         else:
+            fn = make(self.base is not None)
             native = _native_name(owner, self.builder)
             sig = _unified_signature(self.kind, self.builder, self.base)
             fn.__signature__ = _late(sig, self.builder)  # type: ignore[attr-defined]
@@ -401,21 +403,24 @@ _BUILT = (
 )
 
 
-def _sync_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    return _forwarding(builder, _BUILT + "return self._send(__call)")
+def _sync_call(builder: Callable[..., Call[Any]], sig: inspect.Signature) -> Callable[..., Any]:
+    return _forwarding(builder, sig, _BUILT + "return self._send(__call)")
 
 
-def _async_call(builder: Callable[..., Call[Any]]) -> Callable[..., Any]:
-    return _forwarding(builder, _BUILT + "return await self._send(__call)", is_async=True)
+def _async_call(builder: Callable[..., Call[Any]], sig: inspect.Signature) -> Callable[..., Any]:
+    return _forwarding(builder, sig, _BUILT + "return await self._send(__call)", is_async=True)
 
 
-def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = False) -> Callable[..., Any]:
-    """A method taking *builder*'s own parameters (so a wrong call is Python's TypeError naming the
-    method, not the builder) and passing them on as they came: compiled once, no binding at call time.
+def _forwarding(
+    builder: Callable[..., Call[Any]], sig: inspect.Signature, body: str, is_async: bool = False
+) -> Callable[..., Any]:
+    """A method taking *builder*'s own parameters (*sig*: its signature, so a wrong call is Python's
+    TypeError naming the method, not the builder) and passing them on as they came: compiled once, no
+    binding at call time.
     """
     params, passed, values, defaults = [], [], [], {}
     star = False
-    for p in inspect.signature(builder).parameters.values():
+    for p in sig.parameters.values():
         if p.default is not p.empty:
             defaults[p.name] = p.default
         default = "" if p.default is p.empty else f"=__defaults[{p.name!r}]"
@@ -438,7 +443,7 @@ def _forwarding(builder: Callable[..., Call[Any]], body: str, is_async: bool = F
             params.append(p.name + default)
             passed.append(p.name)
         values.append(passed[-1].partition("=")[2] or passed[-1])
-    only = [p for p in inspect.signature(builder).parameters.values() if p.kind is p.POSITIONAL_ONLY]
+    only = [p for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY]
     # self is positional-only: a builder's own ``self=`` (WHMCS ``**params``) stays the builder's
     params.insert(len(only), "/")
     source = "{}def method(self, {}):\n    {}\n".format(
@@ -507,7 +512,7 @@ def _async_plan(onto: bool) -> Callable[..., Any]:
     return plan
 
 
-_MAKERS: dict[tuple[str, bool], Callable[[Any], Callable[..., Any]]] = {
+_MAKERS: dict[tuple[str, bool], Callable[..., Callable[..., Any]]] = {
     ("call", False): _sync_call,
     ("call", True): _async_call,
     ("apply", False): _sync_apply,
