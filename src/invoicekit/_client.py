@@ -981,7 +981,25 @@ def _fire(timer: _CallTimer) -> None:
 async def _async_sleep(seconds: float) -> None:
     import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
 
-    await anyio.sleep(seconds)
+    try:
+        await anyio.sleep(seconds)
+    except RuntimeError:  # raised before any wait when no loop runs at all (a coroutine driven by hand)
+        if _loop_runs():
+            raise
+        time.sleep(seconds)  # no loop to hand the wait to: the thread stepping the call waits, as a sync call
+
+
+def _loop_runs() -> bool:
+    """Whether this thread runs an event loop (asyncio's or trio's)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            return True
+    return "trio" in sys.modules and _on_trio()
 
 
 def _boundary(call: Call[Any], state: _Attempts) -> str:
