@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 import invoicekit as ik
-from invoicekit import _client
 
+from . import _hostile as h
 from ._scenarios import FAST
 from .test_hostile import SUCCESS, _payabli_call
 
@@ -92,5 +95,53 @@ def test_a_call_driven_by_hand_with_asyncio_loaded_but_no_loop_waits_and_retries
     assert transport.requests == 2
 
 
-def _unused(*_: Any) -> None:  # keeps imports honest while the file grows
-    assert _client is not None
+# -- the client closed during a retry's wait: the next attempt never starts ----------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[h.Hostile]:
+    with h.Hostile() as served:
+        yield served
+
+
+#: A rate-limited answer (never applied: the policy resends even an unsafe call after it), no Retry-After,
+#: so the wait is the policy's backoff (0.4 s here).
+_PATIENT = ik.RetryPolicy(initial=0.4, jitter=False)
+
+
+def test_a_client_closed_during_the_wait_after_a_429_is_no_maybe_applied(server: h.Hostile) -> None:
+    """An unsafe call's only request got a 429 (rate limited: not applied); another thread closes the client
+    during the wait; the resend is never started. Nothing was applied, yet the call was reported as
+    OutcomeUnknownError ("it may have been applied ... check the invoice")."""
+    server.script = h.answer(429, b'{"isSuccess": false, "responseText": "slow down"}')
+    client = ik.Payabli(api_key="pk-test-0123", base_url=server.url + "/api", retry=_PATIENT)
+    threading.Timer(0.1, client.close).start()
+    with pytest.raises(ik.InvoiceKitError) as caught:
+        _payabli_call(client, unsafe=True)
+    assert len(server.requests) == 1
+    assert type(caught.value) is ik.TransportError, caught.value
+    assert "closed" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_an_async_client_closed_during_the_wait_after_a_429_is_no_maybe_applied(
+    server: h.Hostile,
+) -> None:
+    """The same on the async loop (the client closed by another task during the wait)."""
+    server.script = h.answer(429, b'{"isSuccess": false, "responseText": "slow down"}')
+    client = ik.AsyncPayabli(api_key="pk-test-0123", base_url=server.url + "/api", retry=_PATIENT)
+
+    async def close_soon() -> None:
+        await anyio.sleep(0.1)
+        await client.aclose()
+
+    outcome: Any = None
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(close_soon)
+        try:
+            await _payabli_call(client, unsafe=True)
+        except ik.InvoiceKitError as exc:
+            outcome = exc
+    assert len(server.requests) == 1
+    assert type(outcome) is ik.TransportError, outcome
+    assert "closed" in str(outcome)
