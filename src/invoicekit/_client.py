@@ -469,7 +469,7 @@ class BaseClient:
                 state.rate_limited += 1
             elif may_have_run(outcome.status_code):
                 state.may_have_run = True
-        elif not isinstance(outcome, NOT_SENT):
+        elif not isinstance(outcome, (*NOT_SENT, ClientClosed)):  # a closed client sent nothing of it
             state.may_have_run = True
         wait = self._retry.decide(
             outcome,
@@ -536,7 +536,9 @@ class BaseClient:
             what = f"the upload broke off: {what}"
         if _monotonic() >= state.deadline and "deadline" not in what:
             what += f"; the call's deadline ({self._deadline:g} s) passed"
-        if isinstance(exc, NOT_SENT) or call.safety.retryable or not state.sent:
+        # A closed client started no attempt: the call may have run only if an earlier one may have.
+        unsent = isinstance(exc, ClientClosed) and not state.may_have_run
+        if isinstance(exc, NOT_SENT) or call.safety.retryable or not state.sent or unsent:
             return TransportError(
                 f"{name}: no answer ({what}) after {state.tries} attempt(s)",
                 provider=name,
