@@ -145,3 +145,19 @@ async def test_an_async_client_closed_during_the_wait_after_a_429_is_no_maybe_ap
     assert len(server.requests) == 1
     assert type(outcome) is ik.TransportError, outcome
     assert "closed" in str(outcome)
+
+
+# -- httpx's own transport refused before writing a byte: never "may have been applied" ---------------------
+
+
+def test_a_call_driven_by_hand_through_httpx_s_transport_is_not_maybe_applied(server: h.Hostile) -> None:
+    """A coroutine stepped by hand (no loop) through httpx's own transport: httpx cannot even connect
+    without a loop (sniffio's RuntimeError, before any byte left; its trace never reported writing). The
+    unsafe call was reported as OutcomeUnknownError ("it may have been applied"), with no request made."""
+    client = ik.AsyncPayabli(api_key="pk-test-0123", base_url=server.url + "/api", retry=FAST)
+    running = _payabli_call(client, unsafe=True)
+    with pytest.raises(ik.InvoiceKitError) as caught:
+        running.send(None)
+    assert server.requests == []
+    assert type(caught.value) is ik.TransportError, caught.value
+    assert "pk-test-0123" not in str(caught.value)
