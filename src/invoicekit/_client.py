@@ -449,11 +449,17 @@ class BaseClient:
         raise _NotStarted(failure)
 
     @staticmethod
-    def _failed(exc: Exception, state: _Attempts) -> Exception:
-        """What a send that raised means; *state* learns whether bytes may have left."""
+    def _failed(exc: Exception, state: _Attempts, sent: bool = True) -> Exception:
+        """What a send that raised means; *state* learns whether bytes may have left. *sent* is False when
+        httpx's own transport reported it never started writing the request (see _Sending).
+        """
         if isinstance(exc, RuntimeError) and str(exc).startswith("Cannot send a request, as the client"):
             return ClientClosed()  # httpx refused it before it left: nothing of it was sent
         if not isinstance(exc, NOT_SENT):  # any other RuntimeError ("Event loop is closed", a loop mixup)
+            if not sent:  # (no loop to connect on, say): as a failed connect, nothing of it left
+                unsent = httpx.ConnectError(f"the request was never sent ({_describe(exc)})")
+                unsent.__cause__ = exc
+                return unsent
             state.sent = True  # may come after bytes left: typed like any broken send, never raised raw
         return exc
 
@@ -734,7 +740,7 @@ class AsyncClient(BaseClient):
                         if sending.sent:
                             state.sent = True  # cut mid-flight: bytes may have left
                 except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location
-                    outcome = self._failed(exc, state)
+                    outcome = self._failed(exc, state, sending.sent)
                 except _CANCELLED as exc:
                     if timer is None or not timer.ours():
                         files.close(exc)
