@@ -161,3 +161,35 @@ def test_first_redaction_and_first_uuid_in_a_fresh_process_from_racing_threads()
             assert "***" in value, name
             assert "sk_live" not in value, name
             assert got["forms"][name] not in value, name
+
+
+# -- found on the way (older than cold4): careless callers of a credential and of a per-call header ---------
+
+
+@pytest.mark.parametrize("value", [b"abcd", 1234, ["k"], 12.5])
+def test_a_credential_that_is_not_a_str_is_a_validation_error_naming_it(value: Any) -> None:
+    """Not a TypeError/AttributeError from ``value.strip()`` or ``"\\r" in value``."""
+    with pytest.raises(ValidationError, match="api_key: must be a str, not "):
+        invoicekit.Upflow(api_key=value, api_secret="s")
+    with pytest.raises(ValidationError, match="api_secret: must be a str, not "):
+        invoicekit.Upflow(api_key="k", api_secret=value)
+
+
+@pytest.mark.parametrize("value", [" abc", "abc ", "\tabc", "abc\t", " "])
+def test_a_per_call_header_with_outer_whitespace_is_refused_before_any_request(value: str) -> None:
+    """h11 refuses such a value when the request is written: a TransportError after three attempts, not
+    the ValidationError before any request that every other bad header gets."""
+    fake = FakeUpflow()
+    fake.add_invoice("inv_1")
+    with (
+        FakeServer({"upflow": fake}) as server,
+        invoicekit.Upflow(
+            api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, base_url=server.base_url("upflow")
+        ) as client,
+    ):
+        with pytest.raises(ValidationError, match=r"extra_headers\['X-T'\]"):
+            client.invoices.upload_pdf("inv_1", b"%PDF-1.4", extra_headers={"X-T": value})
+        assert fake.requests == []
+        client.invoices.upload_pdf("inv_1", b"%PDF-1.4", extra_headers={"X-T": "a \tb", "X-E": ""})
+    assert fake.requests[0].headers["X-T"] == "a \tb"
+    assert fake.requests[0].headers["X-E"] == ""
