@@ -14,7 +14,7 @@ The send loops in ``_client.py`` read a body (within ``max_response_bytes``) and
 
 A call's ``parse`` sees only the decoded answer of a 2xx, never the status: what a status means is
 decided here, by one rule, so no provider can decide it a second way. A parser that fails is wrapped in a
-``DecodeError`` carrying the status that really came back (a 201 or 203 says so) by :func:`parse`.
+``DecodeError`` carrying the status that really came back (a 201 or 203 says so) by :func:`conclude`.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ class Hints:
 #: An answer the JSON parser read but that is nested deeper than any walk of it (scrubbing, reading the
 #: error) can go: a hostile or broken server's, never a provider's.
 _TOO_DEEP = Failure("the answer is JSON nested too deeply to read")
+#: What conclude() holds while an answer that is not JSON waits to be reported (outside the handler).
+_UNREAD: Any = object()
 
 
 def read_error(status: int, data: Any) -> Failure:
@@ -283,13 +285,18 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
     if status >= 400 or status < 200:
         raise error_for(provider, redactor, response, decode(response, strict=False))
     try:
-        data = (
-            None
-            if call.ignore_answer
-            else decode(response, strict=True, provider=provider.name, redact=lambda t: scrub(redactor, t))
-        )
-        if data is not None and redactor.may_hold(response.content):
-            data = redactor.data(data)  # a result (its .extra too) never holds an echoed credential
+        data = None
+        if not call.ignore_answer:
+            content = response.content
+            if content.strip():
+                try:
+                    data = loads(content)  # what decode() does, without a frame (most answers)
+                except (ValueError, UnicodeDecodeError):
+                    data = _UNREAD
+                if data is _UNREAD:  # outside the handler: decode() raises the DecodeError, scrubbed
+                    decode(response, strict=True, provider=provider.name, redact=lambda t: scrub(redactor, t))
+                if data is not None and redactor.may_hold(content):
+                    data = redactor.data(data)  # a result (its .extra too) never holds an echoed credential
         failure = provider.check_envelope(data)
     except RecursionError:  # JSON the parser read, nested deeper than a walk of it can go
         failure = _TOO_DEEP
@@ -297,7 +304,18 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
         raise DecodeError(failure.message, provider=provider.name, status_code=status)
     if failure is not None:
         raise error_for(provider, redactor, response, data, failure)
-    return parse(provider, redactor, call, response, data)
+    # Run the call's parser; a failure is a DecodeError with the real status and provider, its text
+    # scrubbed, and nothing chained (a chained error would carry the answer's text).
+    try:
+        return call.parse(data)
+    except DecodeError as exc:
+        reason = exc.reason
+    except InvoiceKitError:
+        raise
+    except Exception as exc:  # a parser tripped on an answer it did not expect: still a typed error
+        reason = f"the answer could not be read ({type(exc).__name__})"
+    # Raised here, outside the handler: no __cause__ and no __context__.
+    raise DecodeError(scrub(redactor, reason), provider=provider.name, status_code=status)
 
 
 def _location_host(response: httpx.Response) -> str:
@@ -308,22 +326,6 @@ def _location_host(response: httpx.Response) -> str:
         return httpx.URL(response.headers.get("location", "")).host
     except (httpx.InvalidURL, UnicodeError):
         return ""
-
-
-def parse(provider: Provider, redactor: Redactor, call: Call[R], response: httpx.Response, data: Any) -> R:
-    """Run the call's parser; a failure is a DecodeError with the real status and provider, its text
-    scrubbed, and nothing chained (a chained error would carry the answer's text).
-    """
-    try:
-        return call.parse(data)
-    except DecodeError as exc:
-        reason = exc.reason
-    except InvoiceKitError:
-        raise
-    except Exception as exc:  # a parser tripped on an answer it did not expect: still a typed error
-        reason = f"the answer could not be read ({type(exc).__name__})"
-    # Raised here, outside the handler: no __cause__ and no __context__.
-    raise DecodeError(scrub(redactor, reason), provider=provider.name, status_code=response.status_code)
 
 
 def error_for(

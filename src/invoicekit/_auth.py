@@ -158,20 +158,27 @@ class FormAuth(Record):
         """The body with the credentials as more fields: appended to a form (or a form of them alone when
         the call has no body), or as more text fields of a multipart body. A JSON body cannot carry form
         fields: ValidationError, before anything is sent (never a form of credentials without the JSON).
+
+        In a form the credentials stay :class:`Secret`\\ s (masked in every repr) until the encoder's last
+        step (``_forms.urlencoded``), so no frame between here and the encoded bytes holds one in the clear.
         """
         Form, Multipart = _BODIES or _load_bodies()
+        own = self.fields
         names: Iterable[str] = ()
         if isinstance(body, Form):
             names = body.fields
         elif isinstance(body, Multipart):
             names = [name for name, _ in body.fields]
         for name in names:
-            if name.partition("[")[0] in self.fields:  # PHP reads "secret[0]" into $_POST["secret"]
+            # PHP reads "secret[0]" into $_POST["secret"]
+            if name in own or ("[" in name and name.partition("[")[0] in own):
                 raise ValidationError(
                     name, "is a credential field of this provider (the auth writes it); pass another name"
                 )
-        if body is None or isinstance(body, Form):
-            return Form({**(body.fields if body is not None else {}), **self.form_fields()})
+        if body is None:
+            return Form(dict(own))
+        if isinstance(body, Form):
+            return Form({**body.fields, **own})
         if isinstance(body, Multipart):
             return Multipart([*body.fields, *self.form_fields().items()], body.files)
         raise ValidationError(

@@ -12,9 +12,9 @@ import enum
 import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from decimal import Decimal
-from typing import Any, BinaryIO, Generic, TypeVar, cast
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar, cast
 
 import attrs
 import httpx
@@ -33,6 +33,7 @@ from ._unset import UNSET, Unset
 __all__ = ["Call", "Form", "Json", "Multipart", "Safety", "build_request", "files_in", "with_extra_headers"]
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Safety(enum.Enum):
@@ -214,14 +215,58 @@ def build_request(
     *body* is the one to encode when not the call's own: the client passes what its auth made of it
     (``Auth.apply_body``); credential headers are the auth's to write into the result (``Auth.apply``).
     """
-    target = base_url.rstrip("/") + call.path
+    return encode(
+        call,
+        base_url.rstrip("/"),
+        _merged(ACCEPT, headers),
+        "",
+        timeout.as_dict(),
+        stack,
+        call.body if body is UNSET else body,
+        boundary,
+    )
+
+
+class Opener(Protocol):
+    """Where a request's files are opened (an ExitStack, or a client's lazily made one)."""
+
+    def enter_context(self, cm: AbstractContextManager[T]) -> T: ...
+
+
+#: The first header of every request (a call's or the caller's own may replace it, in any case).
+ACCEPT: Mapping[str, str] = {"Accept": "application/json"}
+
+
+def encode(
+    call: Call[Any],
+    base_url: str,
+    headers: dict[str, str],
+    host: str,
+    timeout: dict[str, float | None],
+    stack: Opener,
+    body: Body | None,
+    boundary: str,
+) -> httpx.Request:
+    """:func:`build_request` with what a client computes once: *base_url* without its trailing slash,
+    *headers* already merged with :data:`ACCEPT` (copied here, never changed), *host* its ``Host`` (""
+    when not known), *timeout* as a dict (copied). *stack* has ``enter_context`` (an ExitStack or the
+    client's lazy one).
+    """
+    target = base_url + call.path
     # No query: the URL from its text alone (params= of None still takes httpx's keyword path).
-    url = httpx.URL(target, params=dict(call.query)) if call.query else httpx.URL(target)
-    all_headers = _merged({"Accept": "application/json"}, headers, call.headers)
-    if body is UNSET:
-        body = call.body
+    query = call.query
+    url = httpx.URL(target, params=dict(query)) if query else httpx.URL(target)
+    own = call.headers
+    all_headers = _merged(headers, own) if own else headers.copy()
     stream: httpx.SyncByteStream | httpx.AsyncByteStream | None = None
-    if isinstance(body, Form):
+    if isinstance(body, Json):
+        json_stream = JsonStream(body.value, stack)  # serves httpx.Client and httpx.AsyncClient alike
+        all_headers["Content-Type"] = "application/json"
+        all_headers["Content-Length"] = str(json_stream.length)
+        whole = json_stream.whole()
+        # no file to stream: the bytes as they are (no generator per chunk)
+        stream = json_stream if whole is None else httpx.ByteStream(whole)
+    elif isinstance(body, Form):
         try:
             payload = urlencoded(php_form(body.fields))
         except UnicodeEncodeError as exc:  # a lone surrogate; the message names the code point, not the text
@@ -232,21 +277,14 @@ def build_request(
         stream = httpx.ByteStream(payload)
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         all_headers["Content-Length"] = str(len(payload))
-    elif isinstance(body, Json):
-        stream = JsonStream(body.value, stack)  # serves httpx.Client and httpx.AsyncClient alike
-        all_headers["Content-Type"] = "application/json"
-        all_headers["Content-Length"] = str(stream.length)
-        whole = stream.whole()
-        if whole is not None:  # no file to stream: the bytes as they are (no generator per chunk)
-            stream = httpx.ByteStream(whole)
     elif isinstance(body, Multipart):
         return _multipart_request(call, url, all_headers, body, boundary, stack, timeout)
     if stream is not None:
         # httpx fills in Host only for content=/data=/files=, never for stream=; a real connection
         # (unlike MockTransport) refuses to send a request without it.
-        all_headers.setdefault("Host", url.netloc.decode("ascii"))
+        all_headers.setdefault("Host", host or url.netloc.decode("ascii"))
     return httpx.Request(
-        call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.as_dict()}
+        call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.copy()}
     )
 
 
@@ -271,8 +309,8 @@ def _multipart_request(
     headers: dict[str, str],
     body: Multipart,
     boundary: str,
-    stack: ExitStack,
-    timeout: httpx.Timeout,
+    stack: Opener,
+    timeout: dict[str, float | None],
 ) -> httpx.Request:
     # One boundary per logical call, so every retry sends the same bytes.
     boundary = boundary or new_boundary()  # (the client always gives one; a caller may not)
@@ -293,7 +331,7 @@ def _multipart_request(
             url,
             headers=headers,
             stream=httpx.ByteStream(text_only),  # (content= would parse the boundary back out of the header)
-            extensions={"timeout": timeout.as_dict()},
+            extensions={"timeout": timeout.copy()},
         )
     return httpx.Request(
         call.method,
@@ -301,7 +339,7 @@ def _multipart_request(
         headers=headers,
         data=data,
         files=files,
-        extensions={"timeout": timeout.as_dict()},
+        extensions={"timeout": timeout.copy()},
     )
 
 
@@ -316,7 +354,7 @@ def new_idempotency_key() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
-def _content(file: File, stack: ExitStack) -> bytes | BinaryIO:
+def _content(file: File, stack: Opener) -> bytes | BinaryIO:
     # bytes cannot change under us and httpx sends them as they are; anything else is read through
     # File.open's reader: exactly the bytes from the start position, or FileReadError. A file that
     # fits in one chunk is read now, whole (one read, no seeks), and sent as those bytes.
@@ -341,7 +379,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     carries a Content-Length rather than chunked encoding.
     """
 
-    def __init__(self, value: Any, stack: ExitStack) -> None:
+    def __init__(self, value: Any, stack: Opener) -> None:
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
         self._tag = ""  # made when a placeholder is first needed (orjson writes plain Decimals itself)
@@ -435,7 +473,7 @@ def _whole(value: Decimal) -> bool:
     return isinstance(exponent, int) and exponent >= 0
 
 
-def _json_reader(file: File, stack: ExitStack) -> tuple[bytes | BinaryIO, int]:
+def _json_reader(file: File, stack: Opener) -> tuple[bytes | BinaryIO, int]:
     small = file.snapshot(_CHUNK)
     if small is not None:
         return small, len(small)

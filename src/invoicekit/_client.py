@@ -18,7 +18,7 @@ import time
 import types
 import zlib
 from collections.abc import Callable, Coroutine, Generator, Mapping
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,8 +26,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
-from ._auth import Auth, BearerAuth, HeaderAuth, Redactor, check_sendable
-from ._call import Call, Multipart, build_request, files_in, new_boundary, with_extra_headers
+from ._auth import Auth, BearerAuth, FormAuth, HeaderAuth, Redactor, check_sendable
+from ._call import (
+    ACCEPT,
+    Call,
+    Multipart,
+    Opener,
+    _merged,
+    encode,
+    files_in,
+    new_boundary,
+    with_extra_headers,
+)
 from ._errors import (
     DecodeError,
     OutcomeUnknownError,
@@ -54,7 +64,7 @@ from ._limits import (
     retry_option,
 )
 from ._record import Record, _set
-from ._response import Meta, rate_limit, record, safe_headers
+from ._response import RAW_SLOT, Meta, rate_limit, safe_headers
 from ._retry import NOT_SENT, RetryPolicy
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
@@ -145,6 +155,33 @@ class _NotStarted(Exception):
         self.outcome = outcome
 
 
+class _Files:
+    """Strictly private: where one attempt opens its files, an ExitStack made only when a file is opened
+    (most calls open none: no ExitStack, no ``with`` per attempt).
+    """
+
+    __slots__ = ("stack",)
+
+    def __init__(self) -> None:
+        self.stack: ExitStack | None = None
+
+    def enter_context(self, cm: AbstractContextManager[R]) -> R:
+        stack = self.stack
+        if stack is None:
+            stack = self.stack = ExitStack()
+        return stack.enter_context(cm)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Close what was opened, as the end of a ``with`` block would (seeing *exc*, if one is raised)."""
+        stack = self.stack
+        if stack is not None:
+            self.stack = None
+            if exc is None:
+                stack.close()
+            else:
+                stack.__exit__(type(exc), exc, exc.__traceback__)
+
+
 class BaseClient:
     """Everything a client does that is not I/O. Strictly private; use a provider's client."""
 
@@ -172,6 +209,10 @@ class BaseClient:
         self._provider = provider
         self._auth = auth
         self._base_url = _choose_url(provider, base_url, sandbox)
+        #: Every request's Host header (httpx writes it only for bodies it encodes itself).
+        self._host = httpx.URL(self._base_url).netloc.decode("ascii")
+        #: Whether the auth adds to the body (form credentials): asked only then, not on every call.
+        self._shapes_body = isinstance(auth, FormAuth)
         self._set_timeout(check_timeout(timeout))
         self._retry = retry_option(retry, max_retries) or RetryPolicy()
         self._deadline = check_deadline(deadline)
@@ -246,6 +287,7 @@ class BaseClient:
 
     def _set_timeout(self, timeout: httpx.Timeout) -> None:
         self._timeout = timeout
+        self._timeout_dict = timeout.as_dict()  # each request gets a copy
         self._longest_timeout = longest(timeout)
 
     def _static_headers(self) -> dict[str, str]:
@@ -255,12 +297,17 @@ class BaseClient:
         agent = _user_agent() if self._app_info is None else f"{_user_agent()} {self._app_info}"
         chosen = {k.lower() for k in self._default_headers}  # header names are case-insensitive
         passed = {k: v for k, v in self._passed_headers.items() if k.lower() not in chosen}
-        return {**passed, **self._default_headers, "User-Agent": agent}
+        static = {**passed, **self._default_headers, "User-Agent": agent}
+        # What every request starts from, computed once per client (a copy is taken per request).
+        self._request_headers = _merged(ACCEPT, static)
+        return static
 
     # -- pure steps shared by both send loops ---------------------------------------------------------
 
     def _begin(self, call: Call[R], extra_headers: Mapping[str, str] | None) -> tuple[Call[R], _Attempts]:
-        """The call with the caller's *extra_headers* (checked here, before any request) and its counters."""
+        """The call with the caller's *extra_headers* (checked here, before any request) and its counters.
+        The send loops call it only when there is something to check (extra headers, a dry run).
+        """
         try:
             capture = DRY_RUN.get()
             if capture is not None:  # a dry run (invoicekit._change.describe_send): described, never sent
@@ -273,7 +320,7 @@ class BaseClient:
         except BaseException:
             release(files_in(call.body))  # never sent: what the files' checks kept goes now
             raise
-        return call, _Attempts(deadline=_monotonic() + self._deadline)
+        return call, _Attempts(_monotonic() + self._deadline)
 
     def _meta(self, response: httpx.Response, call: Call[Any], state: _Attempts) -> Meta:
         return Meta(
@@ -284,28 +331,6 @@ class BaseClient:
             idempotency_key=call.idempotency_key,
             attempts=state.tries,
         )
-
-    def _request(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
-        headers = self._headers
-        if call.headers and len(headers) > 1:  # a call's own header replaces a default of any case
-            own = {k.lower() for k in call.headers}
-            headers = {k: v for k, v in headers.items() if k.lower() not in own}
-        request = build_request(
-            call,
-            base_url=self._base_url,
-            headers=headers,
-            boundary=state.boundary or _boundary(call, state),
-            stack=stack,
-            timeout=self._timeout,
-            body=self._auth.apply_body(call.body),
-        )
-        # Credential headers are written last, by the auth, into the finished request: no frame that opens
-        # a file or encodes a body (where an exception may start) holds them in a local variable.
-        self._auth.apply(request)
-        left = state.deadline - _monotonic()
-        if left < self._longest_timeout:  # no wait of this attempt may pass the call's deadline
-            request.extensions["timeout"] = clipped(self._timeout, left)
-        return request
 
     def _unread(self, response: httpx.Response, why: str) -> DecodeError:
         return DecodeError(why, provider=self._provider.name, status_code=response.status_code)
@@ -320,6 +345,13 @@ class BaseClient:
                 "decompression); it was not read further",
             )
 
+    def _check_size(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> None:
+        """An answer already in memory: past its limit, it is dropped (or unreadable, see _too_large)."""
+        ignored = call.ignore_answer and 200 <= response.status_code < 300
+        limit = IGNORED_BODY_BYTES if ignored else self._max_response_bytes
+        if len(response.content) > limit:
+            self._too_large(call, response, limit, state)
+
     def _take_body(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> BodyReader | None:
         """Before reading: a reader for the body, or None when there is nothing to read from the network
         (an answer already in memory, from a test transport) or it is unreadable from its headers alone.
@@ -327,12 +359,11 @@ class BaseClient:
         encoding cannot make the call fail.
         """
         state.unread = None
+        if response.is_stream_consumed:  # already read (MockTransport & co.): only its size is checked
+            self._check_size(call, response, state)
+            return None
         ignored = call.ignore_answer and 200 <= response.status_code < 300
         limit = IGNORED_BODY_BYTES if ignored else self._max_response_bytes
-        if response.is_stream_consumed:  # already read (MockTransport & co.): only its size is checked
-            if len(response.content) > limit:
-                self._too_large(call, response, limit, state)
-            return None
         headers = response.headers
         encoding = "" if ignored else headers.get("content-encoding", "")
         length = headers.get("content-length", "")
@@ -378,7 +409,28 @@ class BaseClient:
             response._content = b""
             state.unread = self._unread(response, f"its encoding is corrupt ({exc})")
 
-    def _prepare(self, call: Call[Any], state: _Attempts, stack: ExitStack) -> httpx.Request:
+    def _request(self, call: Call[Any], state: _Attempts, stack: Opener) -> httpx.Request:
+        """The request of one attempt (also what ``invoicekit._change.describe`` shows)."""
+        body = call.body
+        request = encode(
+            call,
+            self._base_url,
+            self._request_headers,
+            self._host,
+            self._timeout_dict,
+            stack,
+            self._auth.apply_body(body) if self._shapes_body else body,
+            state.boundary or (_boundary(call, state) if isinstance(body, Multipart) else ""),
+        )
+        # Credential headers are written last, by the auth, into the finished request: no frame that opens
+        # a file or encodes a body (where an exception may start) holds them in a local variable.
+        self._auth.apply(request)
+        left = state.deadline - _monotonic()
+        if left < self._longest_timeout:  # no wait of this attempt may pass the call's deadline
+            request.extensions["timeout"] = clipped(self._timeout, left)
+        return request
+
+    def _prepare(self, call: Call[Any], state: _Attempts, stack: Opener) -> httpx.Request:
         """The request for this attempt, or :class:`_NotStarted` when it cannot be made: the client is
         closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
         after an earlier attempt may have sent bytes, it is this attempt's failure (a typed error then).
@@ -471,7 +523,9 @@ class BaseClient:
         if state.unread is not None:
             raise state.unread
         result = conclude(self._provider, self._redactor, call, outcome)
-        record(lambda: self._meta(outcome, call, state))
+        slot = RAW_SLOT.get()  # set only inside a with_raw_response call
+        if slot is not None:
+            slot.append(self._meta(outcome, call, state))
         return result
 
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
@@ -513,33 +567,63 @@ class SyncClient(BaseClient):
         return http_client
 
     def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
-        call, state = self._begin(call, extra_headers)
+        # One frame for the common case (one attempt, an answer read whole): the attempt, its read and
+        # its outcome are written inline; what is rare (a retry, a log line, a streamed body, a failure)
+        # goes to the methods BaseClient shares with the async loop.
+        if extra_headers is None and call.extra_headers is None and DRY_RUN.get() is None:
+            state = _Attempts(_monotonic() + self._deadline)  # nothing to check: what _begin gives
+        else:
+            call, state = self._begin(call, extra_headers)
         token = DEADLINE.set(state.deadline)
         try:
             while True:
-                outcome = self._attempt(call, state)
+                files = _Files()
+                outcome: httpx.Response | Exception
+                try:
+                    request = self._prepare(call, state, files)
+                except _NotStarted as stop:
+                    files.close()
+                    outcome = stop.outcome
+                except BaseException as exc:  # refused before anything left (ValidationError)
+                    files.close(exc)
+                    raise
+                else:
+                    debug = logger.isEnabledFor(logging.DEBUG)
+                    started = time.perf_counter() if debug else 0.0
+                    try:
+                        response = self._http.send(request, stream=True, follow_redirects=False)
+                        if response.is_stream_consumed:  # read already (MockTransport & co.): size only
+                            state.unread = None
+                            try:
+                                size = len(response.content)
+                                if size > IGNORED_BODY_BYTES or size > self._max_response_bytes:
+                                    self._check_size(call, response, state)
+                            finally:
+                                response.close()
+                        else:
+                            self._read(call, response, state)
+                        outcome = response
+                    except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location
+                        outcome = self._failed(exc, state)
+                    except BaseException as exc:
+                        files.close(exc)
+                        raise
+                    if files.stack is not None:
+                        files.close()
+                    if debug:
+                        self._log(request, outcome, started, state)
+                if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
+                    state.tries += 1  # a success is final: no policy to ask (what _next_wait does)
+                    state.sent = True
+                    return self._finish(call, outcome, state)
                 wait = self._next_wait(call, state, outcome)
                 if wait is None:
                     return self._finish(call, outcome, state)
                 time.sleep(wait)
+                if _monotonic() >= state.deadline:  # the wait overslept the deadline: no attempt starts now
+                    return self._finish(call, outcome, state)
         finally:
             DEADLINE.reset(token)
-
-    def _attempt(self, call: Call[Any], state: _Attempts) -> httpx.Response | Exception:
-        with ExitStack() as stack:
-            try:
-                request = self._prepare(call, state, stack)
-            except _NotStarted as stop:
-                return stop.outcome
-            started = time.perf_counter()
-            try:
-                response = self._http.send(request, stream=True, follow_redirects=False)
-                self._read(call, response, state)
-                outcome: httpx.Response | Exception = response
-            except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
-                outcome = self._failed(exc, state)
-            self._log(request, outcome, started, state)
-            return outcome
 
     def _read(self, call: Call[Any], response: httpx.Response, state: _Attempts) -> None:
         """Read the body as it streams in, within max_response_bytes and the deadline; then close."""
@@ -572,14 +656,20 @@ class AsyncClient(BaseClient):
 
     _http: httpx.AsyncClient
     _http_type = httpx.AsyncClient
+    #: Whether the transport of the client's base URL is httpx's own (trusted to report what it sent, see
+    #: _Sending); found on its first call.
+    _traced: bool | None = None
 
     def _open(self, http_client: httpx.AsyncClient | None) -> httpx.AsyncClient:
         return http_client or httpx.AsyncClient(follow_redirects=False, verify=_ssl_context())
 
     async def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
-        call, state = self._begin(call, extra_headers)
+        if extra_headers is None and call.extra_headers is None and DRY_RUN.get() is None:
+            state = _Attempts(_monotonic() + self._deadline)  # nothing to check: what _begin gives
+        else:
+            call, state = self._begin(call, extra_headers)
         # On asyncio (3.11+), one timer cuts the whole call at its deadline, every attempt and wait; on
-        # trio (and 3.10), each attempt runs in anyio's scope instead (see _attempt).
+        # trio (and 3.10), each attempt runs in anyio's scope instead (see _attempts).
         timer = _CallTimer.start(state.deadline)
         if timer is None:
             return await self._attempts(call, state, None)
@@ -591,8 +681,76 @@ class AsyncClient(BaseClient):
         return await _timed(timer, calls, waiting)
 
     async def _attempts(self, call: Call[R], state: _Attempts, timer: _CallTimer | None) -> R:
+        # One coroutine for the whole call: each attempt, its read and its outcome written inline (see
+        # SyncClient._send); what is rare goes to the methods shared with the sync loop.
         while True:
-            outcome = await self._attempt(call, state, timer)
+            files = _Files()
+            outcome: httpx.Response | Exception
+            try:
+                request = self._prepare(call, state, files)
+            except _NotStarted as stop:
+                files.close()
+                outcome = stop.outcome
+            except BaseException as exc:  # refused before anything left (ValidationError)
+                files.close(exc)
+                raise
+            else:
+                sending = _Sending(self, request)
+                debug = logger.isEnabledFor(logging.DEBUG)
+                started = time.perf_counter() if debug else 0.0
+                try:
+                    # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
+                    if timer is not None:  # the call's one timer (asyncio) cuts it
+                        response = await self._http.send(request, stream=True, follow_redirects=False)
+                        if response.is_stream_consumed:  # read already (MockTransport & co.): size only
+                            state.unread = None
+                            timer.answer = response  # being closed: the deadline cuts nothing (see _fire)
+                            try:
+                                size = len(response.content)
+                                if size > IGNORED_BODY_BYTES or size > self._max_response_bytes:
+                                    self._check_size(call, response, state)
+                            finally:
+                                try:
+                                    await response.aclose()
+                                finally:
+                                    timer.answer = None
+                        else:
+                            await self._read(call, response, state, timer)
+                    else:
+                        import anyio  # httpx's dependency; imported late so `import invoicekit` stays light
+
+                        with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)) as scope:
+                            response = await self._http.send(request, stream=True, follow_redirects=False)
+                            await self._read(call, response, state)
+                    outcome = response
+                # anyio's scope (an asyncio.TimeoutError is a TimeoutError from 3.11)
+                except TimeoutError as exc:
+                    if timer is not None or not scope.cancelled_caught:  # the transport's own (timers cancel)
+                        outcome = self._failed(exc, state)
+                    else:
+                        outcome = sending.cut(self._deadline)
+                        if sending.sent:
+                            state.sent = True  # cut mid-flight: bytes may have left
+                except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location
+                    outcome = self._failed(exc, state)
+                except _CANCELLED as exc:
+                    if timer is None or not timer.ours():
+                        files.close(exc)
+                        raise  # the caller's own cancellation (or another's): never swallowed
+                    outcome = sending.cut(self._deadline)
+                    if sending.sent:
+                        state.sent = True
+                except BaseException as exc:
+                    files.close(exc)
+                    raise
+                if files.stack is not None:
+                    files.close()
+                if debug:
+                    self._log(request, outcome, started, state)
+            if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
+                state.tries += 1  # a success is final: no policy to ask (what _next_wait does)
+                state.sent = True
+                return self._finish(call, outcome, state)
             wait = self._next_wait(call, state, outcome)
             if wait is None or (timer is not None and timer.fired):
                 return self._finish(call, outcome, state)
@@ -604,46 +762,6 @@ class AsyncClient(BaseClient):
                 return self._finish(call, outcome, state)  # the deadline came during the wait
             if _monotonic() >= state.deadline:  # the loop came back late (a turn ran past it): never resent
                 return self._finish(call, outcome, state)
-
-    async def _attempt(
-        self, call: Call[Any], state: _Attempts, timer: _CallTimer | None = None
-    ) -> httpx.Response | Exception:
-        with ExitStack() as stack:
-            try:
-                request = self._prepare(call, state, stack)
-            except _NotStarted as stop:
-                return stop.outcome
-            sending = _Sending(self._http, request)
-            started = time.perf_counter()
-            try:
-                # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
-                if timer is not None:  # the call's one timer (asyncio) cuts it
-                    response = await self._http.send(request, stream=True, follow_redirects=False)
-                    await self._read(call, response, state, timer)
-                else:
-                    import anyio  # httpx's own dependency; imported late so `import invoicekit` stays light
-
-                    with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)) as scope:
-                        response = await self._http.send(request, stream=True, follow_redirects=False)
-                        await self._read(call, response, state)
-                outcome: httpx.Response | Exception = response
-            except TimeoutError as exc:  # anyio's scope (an asyncio.TimeoutError is a TimeoutError from 3.11)
-                if timer is not None or not scope.cancelled_caught:  # the transport's own (a timer cancels)
-                    outcome = self._failed(exc, state)
-                else:
-                    outcome = sending.cut(self._deadline)
-                    if sending.sent:
-                        state.sent = True  # cut mid-flight: bytes may have left
-            except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location's host
-                outcome = self._failed(exc, state)
-            except _CANCELLED:
-                if timer is None or not timer.ours():
-                    raise  # the caller's own cancellation (or another's): never swallowed
-                outcome = sending.cut(self._deadline)
-                if sending.sent:
-                    state.sent = True
-            self._log(request, outcome, started, state)
-            return outcome
 
     async def _read(
         self, call: Call[Any], response: httpx.Response, state: _Attempts, timer: _CallTimer | None = None
@@ -689,13 +807,19 @@ class _Sending:
 
     __slots__ = ("_extensions", "sent")
 
-    def __init__(self, http: httpx.AsyncClient, request: httpx.Request) -> None:
+    def __init__(self, client: AsyncClient, request: httpx.Request) -> None:
         self.sent = True
         self._extensions = extensions = request.extensions
         if "trace" in extensions:
             return
-        transport_for = getattr(http, "_transport_for_url", None)
-        if transport_for is not None and type(transport_for(request.url)) is httpx.AsyncHTTPTransport:
+        trusted = client._traced
+        if trusted is None:  # asked once per client: every request goes to its one base URL
+            transport_for = getattr(client._http, "_transport_for_url", None)
+            trusted = (
+                transport_for is not None and type(transport_for(request.url)) is httpx.AsyncHTTPTransport
+            )
+            client._traced = trusted
+        if trusted:
             self.sent = False
             extensions["trace"] = self._trace
 
@@ -737,7 +861,13 @@ class _CallTimer:
         Python 3.10, no task), where each attempt uses anyio's scope.
         """
         asyncio = sys.modules.get("asyncio")  # never imported here: a program on asyncio has it loaded
-        if asyncio is None or not _HAS_ASYNCIO_TIMEOUT:
+        if asyncio is None:  # trio's loop, or none at all: a coroutine driven by hand (send(None))
+            if "trio" in sys.modules and _on_trio():
+                return None
+            # No loop: anyio's scope would fail for want of one (after nothing was sent), and nothing can
+            # cut the call. A timer that never arms (see arm) lets it run as any awaited code would.
+            return cls(deadline)
+        if not _HAS_ASYNCIO_TIMEOUT:
             return None
         if "trio" in sys.modules:  # both loaded: is this call on an asyncio task?
             try:
@@ -764,8 +894,11 @@ class _CallTimer:
 
     def arm(self) -> None:
         """The call waits for the first time: from now on the loop may run past the deadline."""
+        asyncio = sys.modules.get("asyncio")
+        if asyncio is None:  # driven by hand in a program without asyncio: nothing can cut
+            return
         try:
-            task = sys.modules["asyncio"].current_task()
+            task = asyncio.current_task()
         except RuntimeError:  # awaited on no loop at all (a coroutine driven by hand): nothing can cut
             return
         if task is None:

@@ -6,9 +6,10 @@ import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Final
+from urllib.parse import quote_plus
 
+from ._auth import Secret
 from ._money import decimal_text, scalar_text
 from ._unset import UNSET
 
@@ -32,12 +33,13 @@ def form_scalar(value: Any) -> str:
     return scalar_text(value)
 
 
-def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+def php_form(fields: Mapping[str, Any]) -> list[tuple[str, str | Secret]]:
     """Flatten *fields* into ``(key, value)`` pairs: mappings as ``a[k]``, sequences as ``a[0]``, ``a[1]``.
 
     UNSET and None are dropped (a form cannot say null); ``""`` is kept, so clearing a field is not lost.
+    A :class:`Secret` (a form credential) stays one in its pair: only :func:`urlencoded` reveals it.
     """
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str | Secret]] = []
     _flatten(fields, None, pairs)
     return pairs
 
@@ -65,7 +67,7 @@ def form_size(fields: Mapping[Any, Any]) -> int:
     return count
 
 
-def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str, str]]) -> None:
+def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str, str | Secret]]) -> None:
     for key, item in value.items():
         name = str(key) if prefix is None else f"{prefix}[{key}]"
         kind = type(item)  # the exact types first: no ABC isinstance for what the SDK itself writes
@@ -75,6 +77,8 @@ def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str
             pairs.append((name, int.__repr__(item)))
         elif item is UNSET or item is None:
             continue
+        elif kind is Secret:  # kept masked until the last step of the encoding
+            pairs.append((name, item))
         elif kind is dict:
             _flatten(item, name, pairs)
         elif kind is list or kind is tuple:
@@ -87,6 +91,39 @@ def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str
             pairs.append((name, form_scalar(item)))
 
 
-def urlencoded(pairs: Sequence[tuple[str, str]]) -> bytes:
-    """The ``application/x-www-form-urlencoded`` body for *pairs* (brackets escaped, as PHP does)."""
-    return urlencode(pairs).encode("ascii")
+def urlencoded(pairs: Sequence[tuple[str, str | Secret]]) -> bytes:
+    """The ``application/x-www-form-urlencoded`` body for *pairs* (brackets escaped, as PHP does): what
+    ``urllib.parse.urlencode(pairs)`` writes, byte for byte, with each :class:`Secret` revealed only inside
+    the expression that quotes it (no frame of this encoder holds a credential in a variable).
+    """
+    return "&".join(
+        [
+            f"{_quoted(key)}={_quoted(value) if isinstance(value, str) else _secret_quoted(value)}"
+            for key, value in pairs
+        ]
+    ).encode("ascii")
+
+
+#: What quote_plus leaves as is (``safe=""``): letters, digits and ``_.-~``.
+_UNRESERVED: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+#: quote_plus on ASCII text, as one str.translate: a space is ``+``, any other reserved byte ``%XX``.
+_ASCII_QUOTED: Final = {c: "+" if c == 32 else f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
+
+
+def _quoted(text: str) -> str:
+    """``quote_plus(text)``: unchanged when every character is unreserved (ids, names, most keys), one
+    translate for other ASCII text, quote_plus itself (UTF-8 bytes) beyond ASCII."""
+    if not text.rstrip(_UNRESERVED):
+        return text
+    if text.isascii():
+        return text.translate(_ASCII_QUOTED)
+    return quote_plus(text)
+
+
+def _secret_quoted(secret: Secret) -> str:
+    """``quote_plus`` of a credential, revealed only inside this expression: no Python frame gets the text
+    as a variable (str methods run in C; only a credential beyond ASCII goes through quote_plus).
+    """
+    if secret.reveal().isascii():
+        return secret.reveal().translate(_ASCII_QUOTED)
+    return quote_plus(secret.reveal())

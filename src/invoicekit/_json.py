@@ -43,10 +43,15 @@ __all__ = ["dumps", "loads", "orjson_in_use"]
 _UNLOADED: Any = object()
 _orjson: Any = _UNLOADED  # the orjson module, None when absent or disabled; loaded on first use
 
+#: orjson's options (see _options), worked out on the first orjson encoding.
+_OPTIONS = 0
 #: Digits to 0, so "a digit followed by ." is one substring test (bytes operations: a regex costs more
 #: than the standard library's whole decode).
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_DIGITS = b"0" * 19
+#: For reading: digits to 0 and what starts a fraction or an exponent to ".", so a number that is not a
+#: plain integer always shows as "0." (and a long integer as 19 zeros).
+_NUMBER_MARKS = bytes.maketrans(b"123456789eE", b"000000000..")
 
 
 def _load_orjson() -> Any:
@@ -94,10 +99,13 @@ def _exact_for_orjson(data: bytes) -> bool:
     """Whether orjson reads *data* to the values ``json.loads(data, parse_float=Decimal)`` gives:
     outside its strings, no number with a fraction or exponent and no integer of 19 digits or more.
     """
+    marks = data.translate(_NUMBER_MARKS)  # digits to 0; ".", "e" and "E" to "."
+    if b"0." not in marks and _NINETEEN_DIGITS not in marks:
+        return True  # nowhere, strings included: no need to find the strings
     if b'\\"' in data:  # an escaped quote: splitting on quotes would not find the strings; no guessing
         return False
-    outside = b"".join(data.split(b'"')[::2]).translate(_DIGITS_TO_ZERO)  # even pieces: between strings
-    return not (b"0." in outside or b"0e" in outside or b"0E" in outside or _NINETEEN_DIGITS in outside)
+    outside = b"".join(marks.split(b'"')[::2])  # even pieces: between strings
+    return not (b"0." in outside or _NINETEEN_DIGITS in outside)
 
 
 def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
@@ -112,29 +120,27 @@ def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
     :class:`ValidationError` naming ``body``.
     """
 
-    def finite(obj: Any) -> Any:
-        if isinstance(obj, Decimal) and not obj.is_finite():
-            raise ValueError(f"Decimal({str(obj)!r}) is not a JSON number")
-        return mark(obj)
-
     orjson = _load_orjson() if _orjson is _UNLOADED else _orjson
     if orjson is not None:
-        fragment = orjson.Fragment
 
         def default(obj: Any) -> Any:
             # Within the JSON number bounds (what mark's check allows, zeros aside): written as is.
             # Anything else goes to mark, which refuses it as on the standard library's path.
             if type(obj) is Decimal and obj.is_finite() and -308 <= obj.adjusted() <= 308:
-                return fragment(decimal_text(obj))
-            return finite(obj)
+                return orjson.Fragment(decimal_text(obj))
+            return _finite(obj, mark)
 
         try:
-            out: bytes = orjson.dumps(value, default=default, option=_options(orjson))
+            out: bytes = orjson.dumps(value, default=default, option=_OPTIONS or _options(orjson))
         except orjson.JSONEncodeError:
             pass  # big int, odd key, subclass, or mark() refused: the standard library decides
         else:
             if not _float_risk(out):
                 return out
+
+    def finite(obj: Any) -> Any:
+        return _finite(obj, mark)
+
     try:
         return json.dumps(
             value, ensure_ascii=False, separators=(",", ":"), default=finite, allow_nan=False
@@ -152,6 +158,12 @@ def dumps(value: Any, mark: Callable[[Any], Any]) -> bytes:
     raise ValidationError("body", reason)
 
 
+def _finite(obj: Any, mark: Callable[[Any], Any]) -> Any:
+    if isinstance(obj, Decimal) and not obj.is_finite():
+        raise ValueError(f"Decimal({str(obj)!r}) is not a JSON number")
+    return mark(obj)
+
+
 def _float_risk(out: bytes) -> bool:
     """Whether orjson's *out* may hold a float it writes unlike ``repr`` (what ``json.dumps`` writes):
     NaN and infinities become ``null``; exponents -5 to -9 come out as ``0.0000…`` and ``1e-7`` where
@@ -159,6 +171,8 @@ def _float_risk(out: bytes) -> bool:
     """
     if b"null" in out or b"0.0000" in out:
         return True
+    if b"e-" not in out:  # no negative exponent, the only kind written short
+        return False
     digits = out.translate(_DIGITS_TO_ZERO)
     at = digits.find(b"0e-0")
     while at != -1:
@@ -171,6 +185,8 @@ def _float_risk(out: bytes) -> bool:
 def _options(orjson: Any) -> int:
     # Subclasses (str enums, IntEnum, dict subclasses), datetimes and dataclasses go to default(), which
     # refuses them, so the standard library writes them (or refuses them) as it always has.
-    return int(
+    global _OPTIONS
+    _OPTIONS = int(
         orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
     )
+    return _OPTIONS

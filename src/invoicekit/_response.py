@@ -76,13 +76,8 @@ class Meta(Record):
 
 
 _SLOT: contextvars.ContextVar[list[Meta] | None] = contextvars.ContextVar("invoicekit_raw", default=None)
-
-
-def record(meta: Callable[[], Meta]) -> None:
-    """Called by the core with the final answer: kept only inside a ``with_raw_response`` call."""
-    slot = _SLOT.get()
-    if slot is not None:
-        slot.append(meta())
+#: The send loops ask it directly (no callback made per call): set only inside a ``with_raw_response`` call.
+RAW_SLOT = _SLOT
 
 
 def _wrap(parsed: T, slot: list[Meta]) -> RawResponse[T]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from invoicekit import UNSET
@@ -159,3 +159,31 @@ def test_ints_are_written_as_their_digits() -> None:
         ("d", "1"),
         ("e[0]", "0"),
     ]
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+
+
+@given(st.lists(st.tuples(_TEXT, _TEXT), max_size=6))
+@example([("a b", "x+y&z=1/2"), ("k[0]", "~.-_"), ("", ""), ("é", "\U0001f600 €")])
+@example([("all", "".join(chr(c) for c in range(1, 128)))])
+def test_urlencoded_writes_what_urllib_urlencode_writes(pairs: list[tuple[str, str]]) -> None:
+    """The encoder's own quoting (a translate for ASCII) is urllib's quote_plus, byte for byte."""
+    from urllib.parse import urlencode
+
+    assert urlencoded(pairs) == urlencode(pairs).encode("ascii")
+
+
+@given(_TEXT.filter(lambda s: s.strip() and not any(c in s for c in "\r\n\0")))
+@example("s3cr+t/wh=9")
+@example("pässwörd €")
+def test_a_secret_in_a_form_is_written_as_its_text_and_shown_masked(value: str) -> None:
+    from urllib.parse import urlencode
+
+    from invoicekit._auth import Secret
+
+    pairs = php_form({"a": "1", "secret": Secret(value)})
+    assert pairs == [("a", "1"), ("secret", Secret(value))]
+    assert repr(pairs[1]) == "('secret', Secret('***'))"  # masked until the encoder writes it
+    assert urlencoded(pairs) == urlencode([("a", "1"), ("secret", value)]).encode("ascii")
+    assert parse_str(urlencoded(pairs))["secret"] == value  # PHP reads the credential back

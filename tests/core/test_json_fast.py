@@ -137,6 +137,7 @@ documents = st.recursive(
 @example({True: "bool key", False: "another"})
 @example([Colour.RED, Size.BIG, Money("1.50")])
 @example({"note": "null 0.00001 1e-5 3e-4f2a"})
+@example({"e": "no exponent", "f": [1e-05, 3e-09, 2.5e-7]})  # "e-" only in the floats
 def test_encoding_is_byte_identical(document: Any) -> None:
     try:
         standard = encode(document, None)
@@ -275,6 +276,8 @@ def render(value: Any) -> str:
 @example({"text": "1.5 and 2e3 and 12345678901234567890 in a string"}, "")
 @example([Decimal("1E+400"), Decimal("-0.0"), 1e16], " ")
 @example({"quoted": 'say "1.5"', "n": 2.5, "after": 'a\\"'}, "")
+@example({"version": "v1.0", "hex": "9e9", "n": 7, "big": 10**18}, "")  # digits then ./e in strings only
+@example({"plain": "no digits", "n": 1.5, "m": 2e3, "big": 10**19}, "")  # outside only
 def test_decoding_gives_the_same_values(value: Any, pad: str) -> None:
     data = (pad + render(value) + pad).encode()
     assert typed(decode(data, orjson)) == typed(decode(data, None))

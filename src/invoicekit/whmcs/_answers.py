@@ -82,6 +82,8 @@ def _message(data: dict[str, Any]) -> str:
 
 def check_envelope(data: Any) -> Failure | None:
     """An HTTP-2xx answer saying ``result=error``: a Failure whose class comes from its message."""
+    if type(data) is dict and data.get("result") == "success":
+        return None  # the usual answer: what outcome() says of it, without its walk
     verdict = outcome(data)
     if verdict is None or verdict == "success":
         return None  # success, or no verdict at all (the parser raises DecodeError for that)
@@ -102,6 +104,8 @@ _READ_UPDATE: Final = reader(UpdateInvoiceResult)
 
 
 def success(data: Any) -> dict[str, Any]:
+    if type(data) is dict and data.get("result") == "success":
+        return data  # the usual answer (outcome() reads it as "success" too)
     if isinstance(data, dict) and outcome(data) == "success":
         return data
     if data is None:

@@ -25,10 +25,11 @@ from .._forms import form_size
 from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_invoice, parse_update, read_error, success
-from ._models import UPDATE_FIELDS, Status, UpdateInvoiceResult, update_fields
+from ._models import Status, UpdateInvoiceResult, update_fields
 from ._rules import action_name, action_params, install_url
 
 if TYPE_CHECKING:
+    from .._call import Body
     from .._operations import InstallOptions, Unpack
     from ._parts import Invoice, ItemChange, NewItem
 
@@ -48,7 +49,9 @@ ENDPOINT: Final = "/includes/api.php"
 #: PHP's default ``max_input_vars`` [DOC php.net]: PHP silently drops every form field past it, so a
 #: bigger request is refused before it is sent. An install may raise the limit; change it here.
 MAX_INPUT_VARS: Final = 1000
-_AUTH_FIELDS: Final = 3  # identifier, secret, accesskey: counted against MAX_INPUT_VARS
+#: identifier and secret, sent on every call: counted against MAX_INPUT_VARS when a call is built. A client
+#: with an access key sends a third field: its auth counts the whole form again (see _KeyedAuth).
+_AUTH_FIELDS: Final = 2
 
 
 WHMCS: Final = Provider("whmcs", None, read_error=read_error, check_envelope=check_envelope)
@@ -75,19 +78,22 @@ def _action_call(
     safety: Safety,
     field: str,
     extra_headers: Mapping[str, str] | None,
-    size: int | None = None,
 ) -> Call[R]:
-    """*size*: form_size of *fields* when the caller has counted it already."""
     form = {"action": action, **fields, "responsetype": "json"}
-    used = (form_size(form) if size is None else size + 2) + _AUTH_FIELDS  # + action and responsetype
+    _check_size(form_size(form) + _AUTH_FIELDS, field)
+    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
+
+
+def _check_size(used: int, field: str, *, built: bool = True) -> None:
+    """*built*: counted as the call is built, with the two credentials every client sends."""
     if used > MAX_INPUT_VARS:
+        keyed = f" ({used + 1} with an access key)" if built else ""
         raise ValidationError(
             field,
-            f"the request needs {used} form fields, and PHP drops every field past "
+            f"the request needs {used} form fields{keyed}, and PHP drops every field past "
             f"max_input_vars ({MAX_INPUT_VARS} by default) without an error: split the "
             "change into several calls",
         )
-    return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
 
 
 def update_safety(fields: Mapping[str, Any]) -> Safety:
@@ -136,16 +142,16 @@ def update_invoice_call(
     (publishing a non-draft), AuthenticationError / PermissionDeniedError, BadRequestError.
     *extra_headers* are added to every attempt (checked: no CR/LF, no framing header).
     """
-    given = locals()  # the changes, by name (nothing else is bound yet)
-    changes = {name: given[name] for name in UPDATE_FIELDS}
     invoice = int_id(invoice_id, "invoice_id")
-    form = update_fields(changes)
+    form = update_fields(locals())  # the changes, by name (the other locals are not read)
     size = form_size(form)  # counted once: the model's wire keys are never invoiceid, action or responsetype
     if not size:  # nothing that reaches WHMCS
         some_change(())
-    fields = {"invoiceid": invoice, **form}
-    safety = update_safety(fields)
-    return _action_call("UpdateInvoice", fields, parse_update, safety, "items", extra_headers, size + 1)
+    _check_size(size + 3 + _AUTH_FIELDS, "items")  # + action, invoiceid and responsetype
+    safety = update_safety(form)
+    # The form in its wire order, built once: action, invoiceid, the changes, responsetype
+    body = Form({"action": "UpdateInvoice", "invoiceid": invoice, **form, "responsetype": "json"})
+    return Call("POST", ENDPOINT, parse=parse_update, body=body, safety=safety, extra_headers=extra_headers)
 
 
 def action_call(
@@ -184,7 +190,23 @@ def _auth(identifier: str | None, secret: str | None, access_key: str | None) ->
     }
     if access_key is not None or os.environ.get("WHMCS_ACCESS_KEY", "").strip():
         fields["accesskey"] = credential(access_key, param="access_key", env="WHMCS_ACCESS_KEY")
+        return _KeyedAuth(fields)
     return FormAuth(fields)
+
+
+class _KeyedAuth(FormAuth):
+    """identifier, secret and accesskey: one field more than a call counts for itself when it is built
+    (:data:`_AUTH_FIELDS`), so the form is counted again, whole, as the auth completes it (only on a client
+    with an access key: the form at exactly the limit without it is one field over with it).
+    """
+
+    __slots__ = ()
+
+    def apply_body(self, body: Body | None) -> Body | None:
+        body = super().apply_body(body)
+        if isinstance(body, Form):
+            _check_size(form_size(body.fields), "body", built=False)
+        return body
 
 
 class _Invoices(Resource[M]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -179,8 +180,14 @@ UPDATE_FIELDS: Final = frozenset(a.name for a in attrs.fields(_Update))
 
 
 def update_fields(changes: Mapping[str, object]) -> dict[str, Any]:
-    """The form fields of ``UpdateInvoice``'s *changes*, each checked (ValidationError naming it)."""
-    form = fields.write_values(_Update, changes)
+    """The form fields of ``UpdateInvoice``'s *changes*, each checked (ValidationError naming it).
+
+    *changes* names every field of the update (:data:`UPDATE_FIELDS`); other names are ignored, so the
+    builder passes its ``locals()`` as they are (read by the update's writer from a plain namespace).
+    """
+    if not changes.keys() >= UPDATE_FIELDS:
+        return fields.write_values(_Update, changes)  # a field missing: the class itself says how
+    form = fields.writer(_Update)(SimpleNamespace(**changes))
     if form.get("publish") == "1" and form.get("publishandsendemail") == "1":
         raise ValidationError("publish", "pass publish=True or publish_and_send_email=True, not both")
     ids = form.get("deletelineids", ())
