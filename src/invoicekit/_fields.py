@@ -67,6 +67,7 @@ __all__ = [
     "under",
     "wire_key",
     "write",
+    "write_from",
     "write_values",
     "writer",
 ]
@@ -284,6 +285,34 @@ def write_values(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
     return (_WRITERS.get(cls) or _compile(cls))(types.SimpleNamespace(**values))
 
 
+_BY_KEY: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+
+def write_from(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`write_values` gives for *cls* and the items of *values* that name its fields: *values*
+    holds every field of *cls* and may hold other keys (an operation's ``locals()``), read in place by a
+    writer that takes each field by its key (no namespace made, no copy of the values).
+    """
+    names = _names(cls)
+    fn = _BY_KEY.get(cls)
+    if fn is None or not names <= values.keys():
+        if not names <= values.keys() or not _by_key_ok(cls):
+            return write_values(cls, {name: values[name] for name in names if name in values})
+        fn = _compile(cls, by_key=True)
+    return fn(values)
+
+
+def _by_key_ok(cls: type) -> bool:
+    """Whether every field of *cls* is declared and written from its own value alone."""
+    for a in attrs.fields(cls):
+        if _SPEC not in a.metadata or not a.name.isidentifier():
+            return False
+        spec = spec_of(a)[1]
+        if spec.merge or spec.when_unset is not None:
+            return False
+    return True
+
+
 _NAMES: dict[type, frozenset[str]] = {}
 
 
@@ -309,17 +338,29 @@ def _literal(text: Any) -> str:
     return str.__repr__(str.__str__(text))
 
 
-def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
+def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, Any]]:
     # The generated source holds only literals made by _literal() and names made here: nothing of a
     # model's own (a user's subclass declares names and wire keys) is ever written into it as code.
-    ns: dict[str, Any] = {"UNSET": UNSET, "VE": ValidationError, "_copy": _copy, "_get": getattr}
+    ns: dict[str, Any] = {
+        "UNSET": UNSET,
+        "VE": ValidationError,
+        "_copy": _copy,
+        "_get": getattr,
+        "_wget": _WRITERS.get,
+        "_compile": _compile,
+        "_under": under,
+        "_many": _many,
+    }
     body = ["def write(obj):", "    out = {}", "    missing = None"]
     tail: list[str] = []
     merge: list[str] = []
     taken = set(getattr(cls, "reserved_keys", ()))
     for i, a in enumerate(attrs.fields(cls)):
         name = _literal(a.name)
-        get = f"obj.{a.name}" if a.name.isidentifier() and not iskeyword(a.name) else f"_get(obj, {name})"
+        if by_key:  # a mapping of the field names (see write_from)
+            get = f"obj[{name}]"
+        else:
+            get = f"obj.{a.name}" if a.name.isidentifier() and not iskeyword(a.name) else f"_get(obj, {name})"
         if _SPEC not in a.metadata:  # e.g. a field a user's subclass added: never sent silently, never lost
             ns[f"why{i}"] = f"is not a field {cls.__name__} declares for the wire, so it cannot be sent"
             body.append(f"    raise VE({name}, why{i})")
@@ -346,8 +387,30 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
             ns[f"c{i}"] = spec.clears.value
             body.append(f"        out[{key}] = c{i}")
         body.append("    elif v is not UNSET:")
+        many = getattr(spec.rule, "items", None)
+        nested = many or getattr(spec.rule, "model", None)
+        fast = getattr(spec.rule, "fast", None)
         if spec.spread:
             body.append(f"        out.update(r{i}(v, {name}))")
+        elif isinstance(nested, type):
+            # A nested model (or list of them) of exactly the declared class: its writer called from here,
+            # the path prefixed as the rule would; anything else (a subclass, a wrong type) takes the rule.
+            ns[f"m{i}"] = nested
+            if many:  # one call for the list (its items written by their writer, from there)
+                many_ = f"_many(v, m{i}, {name}, r{i})"
+                body.append(f"        out[{key}] = {many_} if type(v) is list else r{i}(v, {name})")
+            else:
+                body.append(f"        if type(v) is m{i}:")
+                body.append("            try:")
+                body.append(f"                out[{key}] = (_wget(m{i}) or _compile(m{i}))(v)")
+                body.append("            except VE as exc:")
+                body.append(f"                raise _under(exc, {name}) from None")
+                body.append("        else:")
+                body.append(f"            out[{key}] = r{i}(v, {name})")
+        elif fast is not None:
+            # The rule's usual value, checked here (the rule's own quick test, written as code): the value
+            # goes out as it is; anything else takes the rule and its messages.
+            body.append(f"        out[{key}] = v if {fast.format(v='v')} else r{i}(v, {name})")
         else:
             body.append(f"        out[{key}] = r{i}(v, {name})")
         if spec.required is not None:
@@ -362,10 +425,28 @@ def _compile(cls: type) -> Callable[[Any], dict[str, Any]]:
     source = "\n".join([*body, *tail, *merge, "    return out", ""])
     exec(compile(source, f"<invoicekit fields of {cls.__qualname__}>", "exec"), ns)  # noqa: S102
     fn: Callable[[Any], dict[str, Any]] = ns["write"]
-    if len(_WRITERS) >= MAX_CACHED:  # a program that makes classes without end: start again, bounded
-        _WRITERS.clear()
-    _WRITERS[cls] = fn
+    cache = _BY_KEY if by_key else _WRITERS
+    if len(cache) >= MAX_CACHED:  # a program that makes classes without end: start again, bounded
+        cache.clear()
+    cache[cls] = fn
     return fn
+
+
+def _many(value: list[Any], cls: type, field: str, rule: Rule) -> list[Any]:
+    """A list of models of exactly *cls*, each written by its writer (an error's path as *rule* names it);
+    a list holding anything else is written by *rule* itself."""
+    write_ = _WRITERS.get(cls) or _compile(cls)
+    items: list[Any] = []
+    try:
+        for item in value:
+            if type(item) is not cls:
+                break
+            items.append(write_(item))
+        else:
+            return items
+    except ValidationError as exc:
+        raise under(exc, f"{field}[{len(items)}]") from None
+    return rule(value, field)  # type: ignore[no-any-return]  # (its own paths, outside the handler)
 
 
 def _copy(value: Any) -> Any:
@@ -535,7 +616,12 @@ def model(cls: type, provider: str) -> Rule:
 def models(cls: type, provider: str) -> Rule:
     """A list of models of *cls*."""
     one = model(cls, provider)
-    return lambda value, field: [_item(one, item, field, i) for i, item in enumerate(sequence(value, field))]
+
+    def rule(value: Any, field: str) -> list[Any]:
+        return [_item(one, item, field, i) for i, item in enumerate(sequence(value, field))]
+
+    rule.items = cls  # type: ignore[attr-defined]  # read by the generated writer
+    return rule
 
 
 def _item(rule: Rule, item: Any, field: str, index: int) -> Any:

@@ -165,6 +165,9 @@ def _enum(kind: type[enum.Enum], value: Any, where: tuple[str | int, ...]) -> An
     raise _Mismatch(f"expected one of the values of {kind.__name__}, got {json_kind(value)}", where)
 
 
+#: The annotations read by one function, by its name in the generated code.
+_MADE_BY: dict[Any, str] = {Decimal: "_decimal", dt.datetime: "_datetime", dt.date: "_date"}
+
 _SCALAR_CHECKS = {
     str: ("isinstance({v}, str)", "a string"),
     int: ("type({v}) is int", "an integer"),
@@ -232,10 +235,9 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         "    if type(data) is not dict:",
         "        raise _fail('an object', data, ())",
     ]
-    if bag is not None:
-        lines.append("    n = 0")
     known: set[str] = set()
     args: list[str] = []
+    sets: list[tuple[str, str]] = []  # (attribute, the local holding its value)
     counter = iter(range(1_000_000))
 
     def convert(kind: Any, src: str, dst: str, where: str, ind: str) -> list[str]:
@@ -246,7 +248,20 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
             members = [p for p in params if p is not Unset]
             rest = [p for p in members if p is not type(None)]
             if len(rest) == 1 and len(members) == 2:
-                inner = convert(rest[0], src, dst, where, ind + "    ")
+                one = rest[0]
+                if one is str or one is bool:  # null or the one type, in one test
+                    test = f"not isinstance({src}, str)" if one is str else f"type({src}) is not bool"
+                    what = "a string" if one is str else "true or false"
+                    done_ = [
+                        f"{ind}if {src} is not None and {test}:",
+                        f"{ind}    raise _fail({what!r}, {src}, {where})",
+                    ]
+                    return done_ if src == dst else [*done_, f"{ind}{dst} = {src}"]
+                if one in _MADE_BY:
+                    return [f"{ind}{dst} = None if {src} is None else {_MADE_BY[one]}({src}, {where})"]
+                inner = convert(one, src, dst, where, ind + "    ")
+                if src == dst:  # null stays as it is
+                    return [f"{ind}if {src} is not None:", *inner]
                 return [f"{ind}if {src} is None:", f"{ind}    {dst} = None", f"{ind}else:", *inner]
             if len(rest) == 1:
                 return convert(rest[0], src, dst, where, ind)
@@ -333,34 +348,89 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         if a is bag:
             continue
         key = str(a.metadata.get(_WIRE, wire_name(a.name)))
-        if key in known:  # the extra bag counts the keys read: one read twice would hide an unknown key
+        if key in known:  # two fields reading one key: a declaration error
             raise TypeError(f"{cls.__name__}.{a.name}: another field reads the key {key!r}")
         known.add(key)
         var = f"a{next(counter)}"
         where = f"({key!r},)"
-        lines.append(f"    v = data.get({key!r}, _MISSING)")
-        lines.append("    if v is _MISSING:")
-        if a.default is attrs.NOTHING:
-            lines.append(f"        raise _M('required field missing', {where})")
-        elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-            if a.default.takes_self:
-                raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
-            ns[f"f_{var}"] = a.default.factory
-            lines.append(f"        {var} = f_{var}()")
+        kind = hints.get(a.name, a.type)
+        if a.default is None and _takes_none(kind):  # absent reads as null: one lookup, no sentinel
+            lines.append(f"    {var} = data.get({key!r})")
+            lines.extend(convert(kind, var, var, where, "    "))
         else:
-            ns[f"d_{var}"] = a.default
-            lines.append(f"        {var} = d_{var}")
-        lines.append("    else:")
-        if bag is not None:
-            lines.append("        n += 1")
-        lines.extend(convert(hints.get(a.name, a.type), "v", var, where, "        "))
+            lines.append(f"    v = data.get({key!r}, _MISSING)")
+            lines.append("    if v is _MISSING:")
+            if a.default is attrs.NOTHING:
+                lines.append(f"        raise _M('required field missing', {where})")
+            elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
+                if a.default.takes_self:
+                    raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
+                ns[f"f_{var}"] = a.default.factory
+                lines.append(f"        {var} = f_{var}()")
+            else:
+                ns[f"d_{var}"] = a.default
+                lines.append(f"        {var} = d_{var}")
+            lines.append("    else:")
+            lines.extend(convert(kind, "v", var, where, "        "))
         args.append(f"{a.alias}={var}")
+        sets.append((a.name, var))
     if bag is not None:
         ns["_KNOWN"] = frozenset(known)
-        lines.append("    bag = {} if len(data) == n else {k: x for k, x in data.items() if k not in _KNOWN}")
+        lines.append(
+            "    bag = {} if _KNOWN.issuperset(data) else {k: x for k, x in data.items() if k not in _KNOWN}"
+        )
         args.append(f"{bag.alias}=bag")
-    lines.append(f"    return cls({', '.join(args)})")
+        sets.append((bag.name, "bag"))
+    if _fusable(cls, fields):
+        # The instance made here, each slot set directly (what the attrs ``__init__`` does, without the
+        # keyword call and its per-field ``object.__setattr__``): only for a class whose ``__init__`` is
+        # attrs' own and does nothing else (no validator, converter, hook or cached hash).
+        ns["_new"] = object.__new__
+        lines.append("    obj = _new(cls)")
+        for name, value in sets:
+            setter = _slot_setter(cls, name)
+            if setter is None:
+                ns["_osa"] = object.__setattr__
+                lines.append(f"    _osa(obj, {name!r}, {value})")
+            else:
+                ns[f"s_{value}"] = setter
+                lines.append(f"    s_{value}(obj, {value})")
+        lines.append("    return obj")
+    else:
+        lines.append(f"    return cls({', '.join(args)})")
     exec(compile("\n".join(lines), f"<invoicekit reader of {cls.__qualname__}>", "exec"), ns)  # noqa: S102
     done[cls] = "done"
     fn: Callable[[Any], Any] = ns["read"]
     return fn
+
+
+def _takes_none(kind: Any) -> bool:
+    """Whether the annotation *kind* is a union holding ``None`` (read as null before anything else)."""
+    return typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
+
+
+def _fusable(cls: type, fields: list[attrs.Attribute[Any]]) -> bool:
+    """Whether making *cls* is only setting its fields: attrs' own ``__init__`` (generated, not a user's),
+    every field an ``__init__`` argument with no validator, converter or alias trick beyond the name,
+    no ``__attrs_pre_init__``/``__attrs_post_init__``, no cached hash, ``object.__new__``."""
+    kind: Any = cls
+    init = getattr(kind.__init__, "__code__", None)
+    return (
+        init is not None
+        and init.co_filename.startswith("<attrs generated")
+        and kind.__new__ is object.__new__
+        and not hasattr(cls, "__attrs_pre_init__")
+        and not hasattr(cls, "__attrs_post_init__")
+        and not any("_attrs_cached_hash" in str(c) for c in (*init.co_names, *init.co_consts))
+        and len(fields) == len(attrs.fields(cls))
+        and all(a.validator is None and a.converter is None for a in fields)
+    )
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None] | None:
+    """The ``__set__`` of the slot *name* of *cls* (None when it is not a plain slot)."""
+    for base in cls.__mro__:
+        if name in vars(base):
+            slot = vars(base)[name]
+            return slot.__set__ if isinstance(slot, types.MemberDescriptorType) else None
+    return None

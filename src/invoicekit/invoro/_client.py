@@ -15,7 +15,7 @@ from .._client import AsyncClient, Provider, SyncClient
 from .._errors import ValidationError
 from .._fields import write
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
-from .._unset import UNSET, Unset, is_set
+from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_invoice, read_error
 from ._models import DraftInvoice, Invoice
 from ._rules import check_draft
@@ -77,11 +77,12 @@ def update_draft_call(
     uid = uuid_text(invoice_id, "invoice_id")
     if not isinstance(invoice, DraftInvoice):
         raise ValidationError("invoice", f"must be an invoro.DraftInvoice, not {type(invoice).__name__}")
-    if is_set(calculate_totals):
-        boolean(calculate_totals, "calculate_totals")
+    given: object = calculate_totals  # (typed as bool | Unset: a caller may pass anything)
+    if given is not UNSET and given is not True and given is not False:
+        boolean(given, "calculate_totals")  # raises: it is not a bool
     body = write(invoice, "invoice")  # every field checked, and the JSON written, in one pass
     check_draft(invoice, "invoice", MAX_ATTACHMENT_BYTES, totals=calculate_totals is not True)
-    if is_set(calculate_totals):
+    if calculate_totals is not UNSET:
         body = {CALCULATE_TOTALS_KEY: calculate_totals, **body}
     return Call(
         "PUT",

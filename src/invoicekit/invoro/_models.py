@@ -88,6 +88,9 @@ def _code(length: int) -> Rule:
             raise ValidationError(field, f"must be {length} upper-case letters (ISO), not {code!r}")
         return code
 
+    # The same test, for the generated writer (letters only: no NUL, no surrogate, nothing to normalise).
+    fast = f"type({{v}}) is str and len({{v}}) == {int(length)} and {{v}}.isascii() and {{v}}.isalpha()"
+    rule.fast = f"({fast} and {{v}}.isupper())"  # type: ignore[attr-defined]
     return rule
 
 

@@ -52,8 +52,9 @@ def check_draft(invoice: DraftInvoice, path: str, max_attachment_bytes: int | No
     """Refuse a draft Invoro would refuse, or that would erase the stored one (ValidationError naming the
     field). *totals*: whether the line totals given must add up (False when Invoro computes them).
     """
-    if isinstance(invoice.header, Header):
-        check_profile(invoice.header, f"{path}.header")
+    header = invoice.header
+    if isinstance(header, Header) and isinstance(header.document_type, str):  # else nothing to cross-check
+        check_profile(header, f"{path}.header")
     if "payment" in invoice.extra_fields and is_set(invoice.payments):
         raise ValidationError(
             f"{path}.extra_fields['payment']", "send payments or the legacy single payment, not both"

@@ -20,7 +20,7 @@ from .._files import FileInput
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset, is_set
 from ._answers import keyed_result, parse_result, read_error
-from ._models import UPDATE_FIELDS, InvoiceUpdateResult, attachment_parts, update_parts
+from ._models import InvoiceUpdateResult, attachment_parts, update_parts
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -105,13 +105,12 @@ def update_call(
     :class:`~invoicekit.NotFoundError` for an unknown invoice, :class:`~invoicekit.BadRequestError`
     (``.errors`` by field) when Salesbricks refuses the values.
     """
-    given = locals()  # the update fields, by name (nothing else is bound yet)
-    fields: dict[str, object] = {name: given[name] for name in UPDATE_FIELDS}
+    given = locals()  # the update fields by name, and the other arguments (nothing else is bound yet)
     text(invoice_id, "invoice_id", allow_empty=False)
-    parts = update_parts(fields)
+    parts = update_parts(given)  # reads the UPDATE_FIELDS keys only
     config, files = attachment_parts(pdf_attachments, attachments)
     some_change([*parts, *config, *files])
-    safety, key = _safety(fields.get("send_invoice", UNSET), idempotency_key)
+    safety, key = _safety(send_invoice, idempotency_key)
     return Call(
         "PATCH",
         "/invoices/{invoice_id}",
@@ -121,7 +120,7 @@ def update_call(
         body=Multipart(fields=parts + config, files=files),
         safety=safety,
         idempotency_key=key,
-        once_only=fields.get("send_invoice") is True,
+        once_only=send_invoice is True,
         extra_headers=extra_headers,
     )
 

@@ -170,9 +170,10 @@ UPDATE_FIELDS: Final = tuple(a.name for a in attrs.fields(_Update))
 
 
 def update_parts(changes: Mapping[str, object]) -> list[tuple[str, str]]:
-    """The multipart text parts of an update's field *changes* (checked: ValidationError naming one)."""
+    """The multipart text parts of an update's field *changes* (checked: ValidationError naming one):
+    a mapping holding every update field (other keys are not read)."""
     parts: list[tuple[str, str]] = []
-    for name, value in fields.write_values(_Update, changes).items():
+    for name, value in fields.write_from(_Update, changes).items():
         if type(value) is list or type(value) is tuple:
             parts += [(name, v) for v in value] or [(name, EMPTY_LIST_PART)]
         else:

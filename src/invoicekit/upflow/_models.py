@@ -43,6 +43,15 @@ def invoice_segment(invoice: str | ExternalId) -> str:
     exactly what ``ExternalId("A/B")`` sends. Escaping is the core's job: the whole value becomes one
     percent-encoded segment with ``:`` kept literal.
     """
+    if (  # the usual id, in place: what text() accepts as it is, not an external id
+        type(invoice) is str
+        and invoice.isascii()
+        and "\0" not in invoice
+        and not invoice.isspace()
+        and invoice
+        and not invoice.startswith(EXTERNAL_PREFIX)
+    ):
+        return invoice
     if isinstance(invoice, ExternalId):
         return str(invoice)
     value = text(invoice, "invoice", allow_empty=False)
