@@ -451,7 +451,7 @@ class BaseClient:
     @staticmethod
     def _failed(exc: Exception, state: _Attempts, sent: bool = True) -> Exception:
         """What a send that raised means; *state* learns whether bytes may have left. *sent* is False when
-        httpx's own transport reported it never started writing the request (see _Sending).
+        no loop runs and httpx's own transport never reported writing the request (see _Sending).
         """
         if isinstance(exc, RuntimeError) and str(exc).startswith("Cannot send a request, as the client"):
             return ClientClosed()  # httpx refused it before it left: nothing of it was sent
@@ -740,7 +740,8 @@ class AsyncClient(BaseClient):
                         if sending.sent:
                             state.sent = True  # cut mid-flight: bytes may have left
                 except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location
-                    outcome = self._failed(exc, state, sending.sent)
+                    # no loop runs (driven by hand): httpx's own transport, its trace silent, sent nothing
+                    outcome = self._failed(exc, state, sending.sent or _loop_runs())
                 except _CANCELLED as exc:
                     if timer is None or not timer.ours():
                         files.close(exc)
