@@ -98,7 +98,7 @@ def urlencoded(pairs: Sequence[tuple[str, str | Secret]]) -> bytes:
     """
     return "&".join(
         [
-            f"{_quoted(key)}={_quoted(value) if isinstance(value, str) else _secret_quoted(value)}"
+            f"{_quoted(key)}={_quoted(value) if type(value) is not Secret else _secret_quoted(value)}"
             for key, value in pairs
         ]
     ).encode("ascii")
@@ -110,9 +110,14 @@ _UNRESERVED: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 _ASCII_QUOTED: Final = {c: "+" if c == 32 else f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
 
 
-def _quoted(text: str) -> str:
+def _quoted(given: object) -> str:
     """``quote_plus(text)``: unchanged when every character is unreserved (ids, names, most keys), one
-    translate for other ASCII text, quote_plus itself (UTF-8 bytes) beyond ASCII."""
+    translate for other ASCII text, quote_plus itself (UTF-8 bytes) beyond ASCII.
+
+    Anything but an exact str (a str subclass, whose own ``translate`` could write ``&`` raw; a date
+    subclass's ``isoformat`` that gave an int) is first made the plain text it holds, as ``str()`` would.
+    """
+    text = given if type(given) is str else str.__str__(given if isinstance(given, str) else str(given))
     if not text.rstrip(_UNRESERVED):
         return text
     if text.isascii():

@@ -27,8 +27,12 @@ class Record:
         super().__init_subclass__(**kwargs)
         # The fields are the one ``__slots__`` a record's class names: a subclass adding its own would hide
         # its parent's from equality, hash, repr and pickling.
-        if sum(1 for klass in cls.__mro__ if klass.__dict__.get("__slots__")) > 1:
+        declared = [klass for klass in cls.__mro__ if klass.__dict__.get("__slots__")]
+        if len(declared) > 1:
             raise TypeError(f"{cls.__qualname__}: a Record's fields are declared in one class's __slots__")
+        if declared and cls.__dict__.get("__slots__", None) == ():
+            # self.__slots__ would be () here: no field compared, hashed, shown or pickled
+            raise TypeError(f"{cls.__qualname__}: leave __slots__ out (an empty one hides the fields)")
 
     def _values(self) -> tuple[Any, ...]:
         names: tuple[str, ...] = self.__slots__

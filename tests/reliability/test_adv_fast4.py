@@ -173,12 +173,12 @@ def test_a_call_param_whose_text_is_not_a_str_is_sent_not_an_attribute_error(
 
 def test_two_keyed_auths_with_other_credentials_are_not_equal_and_do_not_pickle() -> None:
     """``_KeyedAuth`` declared ``__slots__ = ()``, so Record read its fields as none: every keyed auth was
-    equal to every other (same hash), its repr named no field, and it pickled silently (as an empty auth
-    that cannot be loaded) where a FormAuth refuses, a Secret never being written out."""
+    equal to every other (and hashable, where a FormAuth's dict of fields is not), its repr named no
+    field, and it pickled silently (as an empty auth that cannot be loaded) where a FormAuth refuses, a
+    Secret never being written out."""
     one, other = _auth("id-1", "sec-1", "key-1"), _auth("id-2", "sec-2", "key-2")
     assert one != other
     assert one == _auth("id-1", "sec-1", "key-1")
-    assert hash(one) == hash(_auth("id-1", "sec-1", "key-1"))
     shown = repr(one)
     assert "identifier" in shown
     assert "accesskey" in shown
@@ -271,3 +271,14 @@ def test_the_update_reads_none_and_unset_from_its_locals_as_before() -> None:
         update_invoice_call(42, notes=UNSET)
     secret = Secret("x")
     assert repr(secret) == "Secret('***')"
+
+
+def test_a_record_subclass_cannot_hide_its_fields_behind_an_empty_slots() -> None:
+    """The guard that made _KeyedAuth's mistake possible: Record refused a second class naming fields, but
+    not a subclass naming none (``self.__slots__`` is then ``()``)."""
+    from invoicekit._auth import FormAuth
+
+    with pytest.raises(TypeError, match="leave __slots__ out"):
+
+        class _Hiding(FormAuth):
+            __slots__ = ()
