@@ -282,3 +282,40 @@ def test_a_record_subclass_cannot_hide_its_fields_behind_an_empty_slots() -> Non
 
         class _Hiding(FormAuth):
             __slots__ = ()
+
+
+# -- a credential beyond ASCII: still in no frame ----------------------------------------------------------
+
+
+def test_a_credential_beyond_ascii_is_in_no_frame_of_the_standard_library_either(server: _Server) -> None:
+    """fast4's encoder quotes an ASCII credential inside one C call, but hands one beyond ASCII to
+    ``quote_plus``, whose frames (``quote_plus``, ``quote``, ``quote_from_bytes``) then hold it in the clear
+    as a local: what a profiler or crash reporter capturing locals records. Every frame of the call is
+    watched here (the standard library's and httpx's included), for the credential as given and as its
+    UTF-8 text; only the encoded body (which must carry it, %-escaped) is not looked at."""
+    import sys
+    from types import FrameType
+
+    secret = "pässwörd-€-f4"
+    leaks = [secret, secret.encode()]
+    found: list[str] = []
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename == __file__:
+            return None
+        for name, value in frame.f_locals.items():
+            if isinstance(value, str | bytes) and any(
+                leak in value for leak in leaks if type(leak) is type(value)
+            ):
+                found.append(f"{frame.f_code.co_filename}:{frame.f_code.co_name}: {name}")
+        return tracer
+
+    with whmcs.Whmcs(server.url, IDENT, secret) as client:
+        client.invoices.update(42, notes="warm")  # one-time loads, untraced
+        sys.settrace(tracer)
+        try:
+            client.invoices.update(42, notes="x")
+        finally:
+            sys.settrace(None)
+    assert parse_str(server.bodies[-1])["secret"] == secret  # PHP reads the credential back
+    assert not [f for f in found if "urllib" in f or "invoicekit" in f], found
