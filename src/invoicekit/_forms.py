@@ -125,10 +125,15 @@ def _quoted(given: object) -> str:
     return quote_plus(text)
 
 
+#: quote_plus on UTF-8 bytes read as Latin-1 (one character a byte), as one str.translate.
+_BYTES_QUOTED: Final = {**_ASCII_QUOTED, **{c: f"%{c:02X}" for c in range(128, 256)}}
+
+
 def _secret_quoted(secret: Secret) -> str:
     """``quote_plus`` of a credential, revealed only inside this expression: no Python frame gets the text
-    as a variable (str methods run in C; only a credential beyond ASCII goes through quote_plus).
+    as a variable (str and bytes methods run in C; beyond ASCII its UTF-8 bytes are quoted by one
+    translate, never by quote_plus, whose frames would hold it).
     """
     if secret.reveal().isascii():
         return secret.reveal().translate(_ASCII_QUOTED)
-    return quote_plus(secret.reveal())
+    return secret.reveal().encode().decode("latin-1").translate(_BYTES_QUOTED)

@@ -303,6 +303,8 @@ def test_a_credential_beyond_ascii_is_in_no_frame_of_the_standard_library_either
     def tracer(frame: FrameType, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename == __file__:
             return None
+        if type(frame.f_locals.get("self")).__name__ == "Redactor":
+            return None  # the scrubber holds the credentials to find them in answers (as test_form_secrets)
         for name, value in frame.f_locals.items():
             if isinstance(value, str | bytes) and any(
                 leak in value for leak in leaks if type(leak) is type(value)
@@ -318,4 +320,4 @@ def test_a_credential_beyond_ascii_is_in_no_frame_of_the_standard_library_either
         finally:
             sys.settrace(None)
     assert parse_str(server.bodies[-1])["secret"] == secret  # PHP reads the credential back
-    assert not [f for f in found if "urllib" in f or "invoicekit" in f], found
+    assert found == []
