@@ -297,7 +297,7 @@ def test_a_credential_beyond_ascii_is_in_no_frame_of_the_standard_library_either
     from types import FrameType
 
     secret = "pässwörd-€-f4"
-    leaks = [secret, secret.encode()]
+    raw = secret.encode()
     found: list[str] = []
 
     def tracer(frame: FrameType, event: str, arg: Any) -> Any:
@@ -306,9 +306,7 @@ def test_a_credential_beyond_ascii_is_in_no_frame_of_the_standard_library_either
         if type(frame.f_locals.get("self")).__name__ == "Redactor":
             return None  # the scrubber holds the credentials to find them in answers (as test_form_secrets)
         for name, value in frame.f_locals.items():
-            if isinstance(value, str | bytes) and any(
-                leak in value for leak in leaks if type(leak) is type(value)
-            ):
+            if (isinstance(value, str) and secret in value) or (isinstance(value, bytes) and raw in value):
                 found.append(f"{frame.f_code.co_filename}:{frame.f_code.co_name}: {name}")
         return tracer
 
