@@ -273,15 +273,18 @@ def test_the_update_reads_none_and_unset_from_its_locals_as_before() -> None:
     assert repr(secret) == "Secret('***')"
 
 
-def test_a_record_subclass_cannot_hide_its_fields_behind_an_empty_slots() -> None:
-    """The guard that made _KeyedAuth's mistake possible: Record refused a second class naming fields, but
-    not a subclass naming none (``self.__slots__`` is then ``()``)."""
-    from invoicekit._auth import FormAuth
+def test_a_record_subclass_with_an_empty_slots_keeps_its_parents_fields() -> None:
+    """The root of _KeyedAuth's case: Record read ``self.__slots__``, which a subclass adding no field
+    (``__slots__ = ()``, kept so it has no ``__dict__``) made empty."""
+    from invoicekit._call import Form
 
-    with pytest.raises(TypeError, match="leave __slots__ out"):
+    class _Named(Form):
+        __slots__ = ()
 
-        class _Hiding(FormAuth):
-            __slots__ = ()
+    assert _Named({"a": "1"}) != _Named({"a": "2"})
+    assert _Named({"a": "1"}) == _Named({"a": "1"})
+    assert repr(_Named({"a": "1"})).endswith("._Named(fields={'a': '1'})")
+    assert not hasattr(_Named({}), "__dict__")
 
 
 # -- a credential beyond ASCII: still in no frame ----------------------------------------------------------

@@ -198,10 +198,9 @@ class _KeyedAuth(FormAuth):
     """identifier, secret and accesskey: one field more than a call counts for itself when it is built
     (:data:`_AUTH_FIELDS`), so the form is counted again, whole, as the auth completes it (only on a client
     with an access key: the form at exactly the limit without it is one field over with it).
-
-    No ``__slots__`` of its own: Record compares, shows and pickles by ``self.__slots__``, which must stay
-    FormAuth's (an empty one made every keyed auth equal to every other, and pickle it silently as empty).
     """
+
+    __slots__ = ()
 
     def apply_body(self, body: Body | None) -> Body | None:
         body = super().apply_body(body)
