@@ -125,8 +125,15 @@ def _quoted(given: object) -> str:
     return quote_plus(text)
 
 
-#: quote_plus on UTF-8 bytes read as Latin-1 (one character a byte), as one str.translate.
-_BYTES_QUOTED: Final = {**_ASCII_QUOTED, **{c: f"%{c:02X}" for c in range(128, 256)}}
+#: quote_plus on UTF-8 bytes read as Latin-1 (one character a byte), as one str.translate: made whole on
+#: first use (only a credential beyond ASCII needs it; not paid at import), then set in one assignment.
+_BYTES_QUOTED: dict[int, str] | None = None
+
+
+def _bytes_quoted() -> dict[int, str]:
+    global _BYTES_QUOTED
+    _BYTES_QUOTED = {**_ASCII_QUOTED, **{c: f"%{c:02X}" for c in range(128, 256)}}
+    return _BYTES_QUOTED
 
 
 def _secret_quoted(secret: Secret) -> str:
@@ -136,4 +143,4 @@ def _secret_quoted(secret: Secret) -> str:
     """
     if secret.reveal().isascii():
         return secret.reveal().translate(_ASCII_QUOTED)
-    return secret.reveal().encode().decode("latin-1").translate(_BYTES_QUOTED)
+    return secret.reveal().encode().decode("latin-1").translate(_BYTES_QUOTED or _bytes_quoted())
