@@ -1,0 +1,104 @@
+"""Adversary (read4): readers that build the instance themselves, writers that write nested models inline,
+and the in-place checks (Invoro currency codes, Upflow ids and encodings, Salesbricks' ``write_from``)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from typing import Any
+
+import attrs
+import pytest
+
+from invoicekit import ValidationError
+from invoicekit._fields import write_from, write_values
+from invoicekit._read import reader
+from invoicekit._unset import UNSET
+from invoicekit.invoro._answers import _READ as INVORO_READ
+from invoicekit.payabli._answers import _READ as PAYABLI_READ
+from invoicekit.salesbricks._models import UPDATE_FIELDS, _Update
+from invoicekit.upflow._models import invoice_segment
+
+
+@attrs.define
+class Normalised:
+    """A (mutable) class whose own ``__setattr__`` does something: attrs' ``__init__`` runs it for every field."""
+
+    code: str
+    note: str | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, str):
+            value = value.strip().upper()
+        object.__setattr__(self, name, value)
+
+
+def test_a_class_with_its_own_setattr_is_made_as_its_init_makes_it() -> None:
+    # attrs' __init__ of a non-frozen class assigns each field with ``self.x = x``: the class's own
+    # __setattr__ runs. A reader that sets the slots itself skipped it (code " eur " was kept as sent).
+    made = reader(Normalised)({"code": " eur ", "note": " x "})
+    assert made == Normalised(code=" eur ", note=" x ")
+    assert (made.code, made.note) == ("EUR", "X")
+
+
+@attrs.frozen
+class Frozen:
+    a: str
+    b: int | None = None
+    c: tuple[int, ...] = attrs.field(factory=tuple)
+    _private: str | None = None
+    d: list[int] = attrs.field(factory=list, hash=False)
+
+
+@pytest.mark.parametrize("data", [{"a": "x"}, {"a": "x", "b": 2, "c": [1], "_private": "p", "d": [3]}])
+def test_fused_instances_equal_hash_pickle_copy_as_init_built(data: dict[str, Any]) -> None:
+    made = reader(Frozen)(data)  # the wire key of ``_private`` is its name; its __init__ argument ``private``
+    by_init = Frozen(**{k.lstrip("_"): tuple(v) if k == "c" else v for k, v in data.items()})
+    assert made._private == data.get("_private")
+    assert made == by_init and hash(made) == hash(by_init) and repr(made) == repr(by_init)
+    for twin in (pickle.loads(pickle.dumps(made)), copy.copy(made), copy.deepcopy(made)):
+        assert twin == by_init and type(twin) is Frozen
+    assert attrs.evolve(made, b=5) == attrs.evolve(by_init, b=5)
+
+
+def test_factory_defaults_are_not_shared_between_read_instances() -> None:
+    one, two = reader(Frozen)({"a": "x"}), reader(Frozen)({"a": "y"})
+    assert one.d == [] and one.d is not two.d
+    one_bag, two_bag = INVORO_READ({}), INVORO_READ({})
+    assert one_bag.extra == {} and one_bag.extra is not two_bag.extra
+
+
+@pytest.mark.parametrize("read", [INVORO_READ, PAYABLI_READ])
+def test_provider_results_pickle_and_copy_as_init_built(read: Any) -> None:
+    made = read({"zz_unknown": [1, {"k": None}]})
+    by_init = read.cls(**attrs.asdict(made, recurse=False))
+    assert made == by_init and repr(made) == repr(by_init)
+    assert pickle.loads(pickle.dumps(made)) == by_init
+    assert copy.deepcopy(made) == by_init
+
+
+def test_extra_keys_and_nulls_are_kept_apart_from_fields() -> None:
+    made = INVORO_READ({"id": None, "currency": None, "extra": {"a": 1}, "total": None})
+    assert made.id is None and made.currency is None and made.total is None
+    assert made.extra == {"extra": {"a": 1}}  # a wire key named like the bag is an unknown key, kept
+
+
+def test_upflow_usual_id_and_odd_ids() -> None:
+    assert invoice_segment("inv_1") == "inv_1"
+    long_id = "a" * 100_000
+    assert invoice_segment(long_id) is long_id
+    for bad in ("", " \t", "a\0b", "\ud800"):
+        with pytest.raises(ValidationError) as info:
+            invoice_segment(bad)
+        assert info.value.field == "invoice"
+    assert invoice_segment("١٢٣") == "١٢٣"  # non-ASCII digits: text() accepts them, as before
+
+
+def test_salesbricks_write_from_equals_write_values() -> None:
+    values = dict.fromkeys(UPDATE_FIELDS, UNSET)
+    first = UPDATE_FIELDS[0]
+    extra = {**values, "invoice_id": "x", "idempotency_key": UNSET}
+    assert write_from(_Update, extra) == write_values(_Update, values)
+    with pytest.raises(ValidationError) as info:
+        write_from(_Update, {**extra, first: object()})
+    assert info.value.field == first
