@@ -118,3 +118,27 @@ def test_salesbricks_write_from_equals_write_values() -> None:
     with pytest.raises(ValidationError) as info:
         write_from(_Update, {**extra, first: object()})
     assert info.value.field == first
+
+
+class _Counting(type):
+    """A metaclass whose ``__call__`` records each instance made (an interning or registering class)."""
+
+    made: list[object] = []  # noqa: RUF012 (the test's own record)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        obj = super().__call__(*args, **kwargs)
+        _Counting.made.append(obj)
+        return obj
+
+
+@attrs.frozen
+class Registered(metaclass=_Counting):
+    x: int
+
+
+def test_a_class_whose_metaclass_makes_its_instances_is_called() -> None:
+    # ``cls(...)`` goes through the metaclass's __call__; ``object.__new__(cls)`` skipped it
+    _Counting.made.clear()
+    made = reader(Registered)({"x": 1})
+    assert _Counting.made == [made]
+    assert _Counting.made[0] is made
