@@ -11,10 +11,11 @@ import attrs
 import pytest
 
 from invoicekit import ValidationError
-from invoicekit._fields import write_from, write_values
+from invoicekit._fields import spec_of, write, write_from, write_values
 from invoicekit._read import _fusable, reader
 from invoicekit._unset import UNSET
 from invoicekit.invoro._answers import _READ as INVORO_READ
+from invoicekit.invoro._models import DraftInvoice, Header, Line
 from invoicekit.payabli._answers import _READ as PAYABLI_READ
 from invoicekit.salesbricks._models import UPDATE_FIELDS, _Update
 from invoicekit.upflow._models import invoice_segment
@@ -142,3 +143,50 @@ def test_a_class_whose_metaclass_makes_its_instances_is_called() -> None:
     made = reader(Registered)({"x": 1})
     assert _Counting.made == [made]
     assert _Counting.made[0] is made
+
+
+class _SubLine(Line):
+    pass
+
+
+class _Text(str):
+    __slots__ = ()
+
+
+def _outcome(write_it: Any) -> tuple[Any, ...]:
+    try:
+        return ("ok", write_it())
+    except ValidationError as exc:
+        return ("error", exc.field, exc.rule)
+
+
+def _rule(cls: type, name: str) -> Any:
+    return spec_of(attrs.fields_dict(cls)[name])[1].rule
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [Line(name="x")],
+        [Line(name="x"), None],
+        [Line(name="x"), _SubLine(name="y")],
+        (Line(name="x"),),
+        [Line(name="x"), Line(name="a\0")],
+        [Line(name="a\0"), None],
+        [Line(name="x"), "x"],
+        [],
+    ],
+)
+def test_a_list_of_models_written_inline_is_what_its_rule_writes(lines: Any) -> None:
+    got = _outcome(lambda: write(DraftInvoice(lines=lines))["items"])
+    assert got == _outcome(lambda: _rule(DraftInvoice, "lines")(lines, "lines"))
+
+
+@pytest.mark.parametrize(
+    "code", ["EUR", "eur", "EU", "EURO", _Text("EUR"), "\uff25\uff35\uff32", "ÉUR", "E\u0301U", "EU\0", 7]
+)
+def test_an_invoro_currency_code_checked_inline_is_what_its_rule_gives(code: Any) -> None:
+    got = _outcome(lambda: write(Header(currency=code))["currency"])
+    assert got == _outcome(lambda: _rule(Header, "currency")(code, "currency"))
+    if got[0] == "ok":
+        assert type(got[1]) is str
