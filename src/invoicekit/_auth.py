@@ -71,6 +71,8 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
         value = value.reveal()
     if value is None and env is not None:
         value = os.environ.get(env)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(param, f"must be a str, not {type(value).__name__}")
     if value is None or not value.strip():
         where = f"pass {param}= or set the environment variable {env}" if env else f"pass {param}="
         raise ValidationError(param, f"missing credential: {where}")

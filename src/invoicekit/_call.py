@@ -134,7 +134,8 @@ PROTECTED_HEADERS: frozenset[str] = frozenset(
      "proxy-connection"}
 )  # fmt: skip
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
-_FIELD_VALUE = re.compile(r"[\x20-\x7e\t]*")  # visible ASCII, space and tab: no CR, LF or NUL
+#: visible ASCII, space and tab inside (no CR, LF or NUL), none at either end (h11 refuses it when writing)
+_FIELD_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?")
 
 
 def with_extra_headers(
@@ -162,7 +163,9 @@ def with_extra_headers(
         if not isinstance(value, str):
             raise ValidationError(field, f"must be a str, not {type(value).__name__}")
         if not _FIELD_VALUE.fullmatch(value):
-            raise ValidationError(field, "must be printable ASCII without CR, LF or NUL")
+            raise ValidationError(
+                field, "must be printable ASCII without CR, LF or NUL, and no space or tab at either end"
+            )
         if name.lower() in refused:
             raise ValidationError(
                 field,

@@ -95,7 +95,14 @@ def header_value(value: str, field: str, header: str) -> str:
     (What ``[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?`` matches, checked with str methods: no
     pattern compiled at import; an ASCII character is printable exactly when it is in 0x20-0x7e.)
     """
-    if not (value and str.isascii(value) and str.isprintable(value) and value[0] != " " and value[-1] != " "):
+    # str's own methods, unbound: what a subclass holds, not what its own len() or indexing say
+    if not (
+        str.__len__(value)
+        and str.isascii(value)
+        and str.isprintable(value)
+        and not str.startswith(value, " ")
+        and not str.endswith(value, " ")
+    ):
         raise ValidationError(
             field,
             f"is sent in the {header} header, so it must be printable ASCII without leading or trailing "

@@ -340,7 +340,8 @@ def _filename(value: str | None) -> str | None:
 def _content_type(value: str) -> str:
     if not isinstance(value, str):
         raise ValidationError("content_type", f"must be a str, not {type(value).__name__}")
-    if value != _DEFAULT_TYPE and not re.fullmatch(_MEDIA_TYPE, value):
+    # str.__eq__: what the str holds (a subclass's own == may call "application/pdf;\r\nX: 1" the default)
+    if not str.__eq__(value, _DEFAULT_TYPE) and not re.fullmatch(_MEDIA_TYPE, value):
         raise ValidationError(
             "content_type",
             f"{value[:80]!r} is not a media type (type/subtype, optional ;name=value parameters, "
