@@ -98,7 +98,7 @@ def urlencoded(pairs: Sequence[tuple[str, str | Secret]]) -> bytes:
     """
     return "&".join(
         [
-            f"{_quoted(key)}={_quoted(value) if isinstance(value, str) else _secret_quoted(value)}"
+            f"{_quoted(key)}={_quoted(value) if type(value) is not Secret else _secret_quoted(value)}"
             for key, value in pairs
         ]
     ).encode("ascii")
@@ -110,9 +110,14 @@ _UNRESERVED: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 _ASCII_QUOTED: Final = {c: "+" if c == 32 else f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
 
 
-def _quoted(text: str) -> str:
+def _quoted(given: object) -> str:
     """``quote_plus(text)``: unchanged when every character is unreserved (ids, names, most keys), one
-    translate for other ASCII text, quote_plus itself (UTF-8 bytes) beyond ASCII."""
+    translate for other ASCII text, quote_plus itself (UTF-8 bytes) beyond ASCII.
+
+    Anything but an exact str (a str subclass, whose own ``translate`` could write ``&`` raw; a date
+    subclass's ``isoformat`` that gave an int) is first made the plain text it holds, as ``str()`` would.
+    """
+    text = given if type(given) is str else str.__str__(given if isinstance(given, str) else str(given))
     if not text.rstrip(_UNRESERVED):
         return text
     if text.isascii():
@@ -120,10 +125,22 @@ def _quoted(text: str) -> str:
     return quote_plus(text)
 
 
+#: quote_plus on UTF-8 bytes read as Latin-1 (one character a byte), as one str.translate: made whole on
+#: first use (only a credential beyond ASCII needs it; not paid at import), then set in one assignment.
+_BYTES_QUOTED: dict[int, str] | None = None
+
+
+def _bytes_quoted() -> dict[int, str]:
+    global _BYTES_QUOTED
+    _BYTES_QUOTED = {**_ASCII_QUOTED, **{c: f"%{c:02X}" for c in range(128, 256)}}
+    return _BYTES_QUOTED
+
+
 def _secret_quoted(secret: Secret) -> str:
     """``quote_plus`` of a credential, revealed only inside this expression: no Python frame gets the text
-    as a variable (str methods run in C; only a credential beyond ASCII goes through quote_plus).
+    as a variable (str and bytes methods run in C; beyond ASCII its UTF-8 bytes are quoted by one
+    translate, never by quote_plus, whose frames would hold it).
     """
     if secret.reveal().isascii():
         return secret.reveal().translate(_ASCII_QUOTED)
-    return quote_plus(secret.reveal())
+    return secret.reveal().encode().decode("latin-1").translate(_BYTES_QUOTED or _bytes_quoted())

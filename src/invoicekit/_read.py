@@ -412,13 +412,18 @@ def _takes_none(kind: Any) -> bool:
 def _fusable(cls: type, fields: list[attrs.Attribute[Any]]) -> bool:
     """Whether making *cls* is only setting its fields: attrs' own ``__init__`` (generated, not a user's),
     every field an ``__init__`` argument with no validator, converter or alias trick beyond the name,
-    no ``__attrs_pre_init__``/``__attrs_post_init__``, no cached hash, ``object.__new__``."""
+    no ``__attrs_pre_init__``/``__attrs_post_init__``, no cached hash, ``object.__new__`` (and
+    ``type.__call__``), no ``__setattr__`` of the class's own that ``__init__`` would run."""
     kind: Any = cls
     init = getattr(kind.__init__, "__code__", None)
     return (
         init is not None
         and init.co_filename.startswith("<attrs generated")
         and kind.__new__ is object.__new__
+        and type(kind).__call__ is type.__call__  # no metaclass making the instances
+        # attrs' __init__ sets fields through object.__setattr__ (frozen, on_setattr hooks) or by
+        # ``self.x = x``: then a class's own __setattr__ runs, and it must be object's
+        and ("_cached_setattr_get" in init.co_names or kind.__setattr__ is object.__setattr__)
         and not hasattr(cls, "__attrs_pre_init__")
         and not hasattr(cls, "__attrs_post_init__")
         and not any("_attrs_cached_hash" in str(c) for c in (*init.co_names, *init.co_consts))

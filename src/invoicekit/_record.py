@@ -27,8 +27,13 @@ class Record:
         super().__init_subclass__(**kwargs)
         # The fields are the one ``__slots__`` a record's class names: a subclass adding its own would hide
         # its parent's from equality, hash, repr and pickling.
-        if sum(1 for klass in cls.__mro__ if klass.__dict__.get("__slots__")) > 1:
+        declared = {id(names): names for klass in cls.__mro__ if (names := klass.__dict__.get("__slots__"))}
+        if len(declared) > 1:
             raise TypeError(f"{cls.__qualname__}: a Record's fields are declared in one class's __slots__")
+        if declared and cls.__dict__.get("__slots__", None) == ():
+            # A subclass adding no field: self.__slots__ would be () and hide its parent's fields from
+            # equality, hash, repr and pickling. The class names them (the same tuple: no new slot).
+            cls.__slots__ = next(iter(declared.values()))
 
     def _values(self) -> tuple[Any, ...]:
         names: tuple[str, ...] = self.__slots__
