@@ -147,14 +147,6 @@ class ClientClosed(RuntimeError):
         super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
 
 
-class _NotStarted(Exception):
-    """Strictly private: an attempt that could not start; *outcome* is what it counts as."""
-
-    def __init__(self, outcome: Exception) -> None:
-        super().__init__()
-        self.outcome = outcome
-
-
 class _Files:
     """Strictly private: where one attempt opens its files, an ExitStack made only when a file is opened
     (most calls open none: no ExitStack, no ``with`` per attempt).
@@ -430,23 +422,29 @@ class BaseClient:
             request.extensions["timeout"] = clipped(self._timeout, left)
         return request
 
-    def _prepare(self, call: Call[Any], state: _Attempts, stack: Opener) -> httpx.Request:
-        """The request for this attempt, or :class:`_NotStarted` when it cannot be made: the client is
+    def _prepare(self, call: Call[Any], state: _Attempts, files: _Files) -> httpx.Request | Exception:
+        """The request for this attempt, or the attempt's failure when it cannot be made: the client is
         closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
-        after an earlier attempt may have sent bytes, it is this attempt's failure (a typed error then).
+        after an earlier attempt may have sent bytes, it is this attempt's outcome (a typed error then).
+        The files the attempt opened are closed when it is not made.
         """
-        if self._http.is_closed:
-            failure: Exception = ClientClosed()
-        else:
-            try:
-                return self._request(call, state, stack)
-            except FileReadError as exc:
-                failure = exc
-        if not state.sent:
-            release(files_in(call.body))  # nothing sent: what the files' checks kept goes now
-            field = failure.field if isinstance(failure, FileReadError) else "client"
-            raise ValidationError(field, f"{failure} (nothing was sent)") from None
-        raise _NotStarted(failure)
+        try:
+            if self._http.is_closed:
+                failure: Exception = ClientClosed()
+            else:
+                try:
+                    return self._request(call, state, files)
+                except FileReadError as exc:
+                    failure = exc
+            if not state.sent:
+                release(files_in(call.body))  # nothing sent: what the files' checks kept goes now
+                field = failure.field if isinstance(failure, FileReadError) else "client"
+                raise ValidationError(field, f"{failure} (nothing was sent)") from None
+        except BaseException as exc:  # refused before anything left (ValidationError), or interrupted
+            files.close(exc)
+            raise
+        files.close()
+        return failure
 
     @staticmethod
     def _failed(exc: Exception, state: _Attempts, sent: bool = True) -> Exception:
@@ -587,14 +585,9 @@ class SyncClient(BaseClient):
             while True:
                 files = _Files()
                 outcome: httpx.Response | Exception
-                try:
-                    request = self._prepare(call, state, files)
-                except _NotStarted as stop:
-                    files.close()
-                    outcome = stop.outcome
-                except BaseException as exc:  # refused before anything left (ValidationError)
-                    files.close(exc)
-                    raise
+                request = self._prepare(call, state, files)
+                if isinstance(request, Exception):
+                    outcome = request
                 else:
                     debug = logger.isEnabledFor(logging.DEBUG)
                     started = time.perf_counter() if debug else 0.0
@@ -694,14 +687,9 @@ class AsyncClient(BaseClient):
         while True:
             files = _Files()
             outcome: httpx.Response | Exception
-            try:
-                request = self._prepare(call, state, files)
-            except _NotStarted as stop:
-                files.close()
-                outcome = stop.outcome
-            except BaseException as exc:  # refused before anything left (ValidationError)
-                files.close(exc)
-                raise
+            request = self._prepare(call, state, files)
+            if isinstance(request, Exception):
+                outcome = request
             else:
                 sending = _Sending(self, request)
                 debug = logger.isEnabledFor(logging.DEBUG)
