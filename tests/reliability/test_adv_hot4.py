@@ -19,6 +19,7 @@ import invoicekit as ik
 
 from . import _hostile as h
 from ._scenarios import FAST
+from .test_adv_async3 import needs_httpx_without_a_loop
 from .test_hostile import SUCCESS, _payabli_call
 
 # -- a coroutine driven by hand (no loop at all) that must wait before a retry ------------------------------
@@ -56,6 +57,7 @@ except BaseException as exc:
 """
 
 
+@needs_httpx_without_a_loop
 def test_a_call_driven_by_hand_without_asyncio_waits_and_retries() -> None:
     """hot4 made a coroutine stepped by hand in a process without asyncio run (nothing can cut it). Its
     first attempt is rate limited (429, Retry-After: 0): the wait before the retry went to anyio, which
@@ -77,6 +79,7 @@ class _RateLimitedOnce(httpx.AsyncBaseTransport):
         return httpx.Response(200, content=SUCCESS)
 
 
+@needs_httpx_without_a_loop
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
 def test_a_call_driven_by_hand_with_asyncio_loaded_but_no_loop_waits_and_retries(unsafe: bool) -> None:
     """The same in this process (asyncio imported, no loop running in this thread): the wait before the
