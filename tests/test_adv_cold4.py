@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -67,16 +69,23 @@ def test_a_content_type_that_compares_equal_to_the_default_is_still_checked(valu
     assert file.content_type == "application/pdf"
 
 
-def test_a_content_type_subclass_cannot_inject_a_part_header_on_the_wire() -> None:
-    """Through a real loopback server: refused before any request, nothing reaches the provider."""
-    fake = FakeUpflow()
-    fake.add_invoice("inv_1")
+@contextmanager
+def _upflow_on(fake: FakeUpflow) -> Iterator[invoicekit.Upflow]:
+    """An Upflow client on *fake*, served on a real loopback server."""
     with (
         FakeServer({"upflow": fake}) as server,
         invoicekit.Upflow(
             api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, base_url=server.base_url("upflow")
         ) as client,
     ):
+        yield client
+
+
+def test_a_content_type_subclass_cannot_inject_a_part_header_on_the_wire() -> None:
+    """Through a real loopback server: refused before any request, nothing reaches the provider."""
+    fake = FakeUpflow()
+    fake.add_invoice("inv_1")
+    with _upflow_on(fake) as client:
         with pytest.raises(ValidationError, match="content_type"):
             client.invoices.upload_pdf("inv_1", File(b"%PDF-1.4", content_type=_MediaType(_INJECTED)))
         assert fake.requests == []
@@ -181,12 +190,7 @@ def test_a_per_call_header_with_outer_whitespace_is_refused_before_any_request(v
     the ValidationError before any request that every other bad header gets."""
     fake = FakeUpflow()
     fake.add_invoice("inv_1")
-    with (
-        FakeServer({"upflow": fake}) as server,
-        invoicekit.Upflow(
-            api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, base_url=server.base_url("upflow")
-        ) as client,
-    ):
+    with _upflow_on(fake) as client:
         with pytest.raises(ValidationError, match=r"extra_headers\['X-T'\]"):
             client.invoices.upload_pdf("inv_1", b"%PDF-1.4", extra_headers={"X-T": value})
         assert fake.requests == []

@@ -15,7 +15,6 @@ import pickle
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,45 +27,20 @@ from invoicekit._forms import urlencoded
 from invoicekit.whmcs._client import _auth
 from phpform import parse_str
 
+from .test_adv_hot3 import _Server
+
 IDENT = "wh-ident-f4"
 SECRET = "s3cr+t/wh=9&x"
 ACCESS = "ak-[1]*%~"
 
 
-# -- a loopback WHMCS that records every body whole -------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.bodies: list[bytes] = []
-        self.answer = b'{"result":"success","invoiceid":"42"}'
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        self.server.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.server.answer)))
-        self.end_headers()
-        self.wfile.write(self.server.answer)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+# -- a loopback WHMCS that records every body whole (test_adv_hot3's server) -------------------------------
 
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
     srv = _Server()
+    srv.answer = (200, b'{"result":"success","invoiceid":"42"}')
     thread = threading.Thread(target=srv.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
@@ -74,6 +48,10 @@ def server() -> Iterator[_Server]:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def _bodies(server: _Server) -> list[bytes]:
+    return [body for _, _, body in server.bodies]
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +115,7 @@ def test_a_call_param_whose_text_is_a_lying_str_adds_no_field_php_reads(
     with whmcs.Whmcs(server.url, IDENT, SECRET, access_key=access_key) as client:
         answer = client.call("GetInvoice", invoiceid=42, when=_SneakyDate(2025, 1, 2), idempotent=True)
     assert answer == {"result": "success", "invoiceid": "42"}
-    (body,) = server.bodies
+    (body,) = _bodies(server)
     form = parse_str(body)
     expected = {
         "action": "GetInvoice",
@@ -164,7 +142,7 @@ def test_a_call_param_whose_text_is_not_a_str_is_sent_not_an_attribute_error(
         except InvoiceKitError:
             assert not server.bodies  # refused before any request: acceptable too
             return
-    (body,) = server.bodies
+    (body,) = _bodies(server)
     assert parse_str(body)["when"] == "5"
 
 
@@ -207,7 +185,7 @@ def test_two_keyed_auths_with_other_credentials_are_not_equal_and_do_not_pickle(
 def test_an_answer_that_is_not_exactly_success_is_never_read_as_one(
     server: _Server, json_path: str, answer: bytes
 ) -> None:
-    server.answer = answer
+    server.answer = (200, answer)
     with whmcs.Whmcs(server.url, IDENT, SECRET) as client:
         with pytest.raises(DecodeError):
             client.invoices.update(42, notes="x")
@@ -216,7 +194,7 @@ def test_an_answer_that_is_not_exactly_success_is_never_read_as_one(
 
 
 def test_an_error_on_http_200_is_an_error_even_with_a_success_status(server: _Server, json_path: str) -> None:
-    server.answer = b'{"result":"error","status":"success","message":"Invoice ID Not Found"}'
+    server.answer = 200, b'{"result":"error","status":"success","message":"Invoice ID Not Found"}'
     with whmcs.Whmcs(server.url, IDENT, SECRET) as client, pytest.raises(NotFoundError):
         client.invoices.update(42, notes="x")
 
@@ -320,5 +298,5 @@ def test_a_credential_beyond_ascii_is_in_no_frame_of_the_standard_library_either
             client.invoices.update(42, notes="x")
         finally:
             sys.settrace(None)
-    assert parse_str(server.bodies[-1])["secret"] == secret  # PHP reads the credential back
+    assert parse_str(_bodies(server)[-1])["secret"] == secret  # PHP reads the credential back
     assert found == []

@@ -34,6 +34,17 @@ class _Transport(httpx.BaseTransport):
         return httpx.Response(200, content=SUCCESS)
 
 
+def _client_on(transport: _Transport) -> ik.Payabli:
+    """A client whose calls have a 0.2 s deadline, on the caller's own *transport*."""
+    return ik.Payabli(
+        api_key="pk-test-0123",
+        base_url="https://payabli.test/api",
+        retry=FAST,
+        deadline=0.2,
+        http_client=httpx.Client(transport=transport),
+    )
+
+
 @pytest.fixture
 def oversleeping(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Each wait the sync loop asks for (0 s here) sleeps 0.3 s: past the calls' 0.2 s deadline."""
@@ -55,13 +66,7 @@ def test_no_attempt_starts_after_a_wait_that_overslept_the_deadline(
     overslept the deadline: no second attempt; a TransportError naming the deadline, never an
     OutcomeUnknownError (nothing was sent)."""
     transport = _Transport(httpx.ConnectError("refused"))
-    client = ik.Payabli(
-        api_key="pk-test-0123",
-        base_url="https://payabli.test/api",
-        retry=FAST,
-        deadline=0.2,
-        http_client=httpx.Client(transport=transport),
-    )
+    client = _client_on(transport)
     with client, pytest.raises(ik.InvoiceKitError) as caught:
         _payabli_call(client, unsafe)
     assert oversleeping == [0.0]  # the loop did wait once
@@ -75,13 +80,7 @@ def test_no_attempt_starts_after_a_wait_that_overslept_the_deadline(
 def test_a_rate_limited_call_ends_with_its_429_when_the_wait_overslept(oversleeping: list[float]) -> None:
     """As the async loop does when the loop comes back late: the call ends with the answer it had."""
     transport = _Transport(httpx.Response(429, content=b"{}", headers={"Retry-After": "0"}))
-    client: Any = ik.Payabli(
-        api_key="pk-test-0123",
-        base_url="https://payabli.test/api",
-        retry=FAST,
-        deadline=0.2,
-        http_client=httpx.Client(transport=transport),
-    )
+    client = _client_on(transport)
     with client, pytest.raises(ik.InvoiceKitError) as caught:
         _payabli_call(client, True)
     assert oversleeping == [0.0]
