@@ -356,9 +356,16 @@ def encode(
         # httpx fills in Host only for content=/data=/files=, never for stream=; a real connection
         # (unlike MockTransport) refuses to send a request without it.
         all_headers.setdefault("Host", host or url.netloc.decode("ascii"))
-    return httpx.Request(
+    request = httpx.Request(
         call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.copy()}
     )
+    if stream.__class__ is httpx.ByteStream:
+        # A body in memory is read into the request now, as httpx does for content= (raw httpx's own
+        # requests): a transport that reads the request whole (MockTransport, the bundled fakes) finds it
+        # read, where an async one would otherwise run ByteStream's async generator (event-loop hooks, a
+        # WeakSet entry) on every call. (A sync generator's one chunk here; nothing is copied.)
+        request.read()
+    return request
 
 
 def _merged(*layers: Mapping[str, str]) -> dict[str, str]:
@@ -399,13 +406,15 @@ def _multipart_request(
         text_only = b"".join(MultipartStream(data=data, files=[], boundary=boundary.encode("ascii")))
         headers["Content-Length"] = str(len(text_only))
         headers.setdefault("Host", url.netloc.decode("ascii"))  # as for JSON and form bodies
-        return httpx.Request(
+        request = httpx.Request(
             call.method,
             url,
             headers=headers,
             stream=httpx.ByteStream(text_only),  # (content= would parse the boundary back out of the header)
             extensions={"timeout": timeout.copy()},
         )
+        request.read()  # in memory: read now, as for JSON and form bodies (see encode)
+        return request
     return httpx.Request(
         call.method,
         url,

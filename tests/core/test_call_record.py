@@ -2,13 +2,15 @@
 
 import copy
 import pickle
+from contextlib import ExitStack
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 
 from invoicekit import ValidationError
-from invoicekit._call import Call, Json, Safety, with_extra_headers
+from invoicekit._call import Call, Form, Json, Multipart, Safety, build_request, with_extra_headers
 
 
 def none(_: Any) -> None:
@@ -105,3 +107,32 @@ def test_extra_headers_give_a_new_call_with_them_added() -> None:
     assert added.headers == {"Idempotency-Key": "k", "X-Trace": "t"}
     assert call.headers == {"Idempotency-Key": "k"}
     assert added == call.replace(headers={"Idempotency-Key": "k", "X-Trace": "t"})
+
+
+@pytest.mark.parametrize(
+    ("body", "wire"),
+    [
+        (Json({"a": [1, "é"]}), '{"a":[1,"é"]}'.encode()),
+        (Form({"a": {"0": "x y"}}), b"a%5B0%5D=x+y"),
+        (
+            Multipart([("memo", "hi")]),
+            b'--b0undary\r\nContent-Disposition: form-data; name="memo"\r\n\r\nhi\r\n',
+        ),
+    ],
+)
+def test_a_body_in_memory_is_read_into_the_request_as_httpx_does_for_content(body: Any, wire: bytes) -> None:
+    """As httpx's own ``content=`` requests are: a transport reading the whole request (MockTransport, the
+    fakes) finds it read, with no async generator run per async call."""
+    with ExitStack() as stack:
+        request = build_request(
+            Call("PUT", "/x", parse=none, body=body),
+            base_url="https://api.test",
+            headers={},
+            boundary="b0undary",
+            stack=stack,
+            timeout=httpx.Timeout(5.0),
+        )
+    assert request.content.startswith(wire)  # no RequestNotRead: read when built
+    assert request.headers["Content-Length"] == str(len(request.content))
+    assert isinstance(request.stream, httpx.SyncByteStream)
+    assert b"".join(request.stream) == request.content  # a transport streaming it sends the same bytes
