@@ -23,7 +23,12 @@ DRAFT_ID = "7d3f2a9e-5a0b-4c1e-9a3b-2f6c1d0e8b77"
 
 def _refused() -> tuple[ik.ValidationError, list[httpx.Request]]:
     sent: list[httpx.Request] = []
-    http = httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(500)))
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    http = httpx.Client(transport=httpx.MockTransport(refuse))
     client = ik.Invoro(SECRET, http_client=http)
     draft = invoro.DraftInvoice(lines=[invoro.Line(quantity=Decimal(1)), invoro.Line(quantity=1.5)])  # type: ignore[arg-type]
     with pytest.raises(ik.ValidationError) as caught:
@@ -48,7 +53,7 @@ def test_the_inner_errors_are_the_same_rule_under_shorter_paths_and_suppressed()
     assert error.__suppress_context__
     inner = _chain(error)[1:]
     assert [e.field for e in inner] == ["lines[1].quantity", "quantity"]  # type: ignore[attr-defined]
-    assert all(type(e) is ik.ValidationError and e.rule == error.rule for e in inner)  # type: ignore[attr-defined]
+    assert all(type(e) is ik.ValidationError and e.rule == error.rule for e in inner)
     shown = "".join(traceback.format_exception(error))
     assert "During handling" not in shown
     assert shown.count("ValidationError:") == 1

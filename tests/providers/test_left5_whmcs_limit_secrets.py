@@ -10,6 +10,7 @@ import base64
 import json
 import pickle
 import traceback
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -49,10 +50,15 @@ def _clean(text: str) -> None:
 
 def test_a_form_the_access_key_pushes_over_max_input_vars_is_refused_naming_body_with_no_credential() -> None:
     sent: list[httpx.Request] = []
-    http = httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(500)))
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    http = httpx.Client(transport=httpx.MockTransport(refuse))
     client = ik.Whmcs("http://127.0.0.1:1", IDENT, SECRET, access_key=ACCESS, http_client=http)
     # action + params + responsetype + identifier + secret: exactly the limit; the access key is one more
-    params = {f"p{i}": "v" for i in range(MAX_INPUT_VARS - 4)}
+    params: dict[str, Any] = {f"p{i}": "v" for i in range(MAX_INPUT_VARS - 4)}
     with pytest.raises(ik.ValidationError) as caught:
         client.call("GetX", **params)
     error = caught.value
@@ -86,6 +92,6 @@ def test_the_same_form_without_an_access_key_is_sent() -> None:
     client = ik.Whmcs(
         "http://127.0.0.1:1", IDENT, SECRET, http_client=httpx.Client(transport=httpx.MockTransport(answer))
     )
-    params = {f"p{i}": "v" for i in range(MAX_INPUT_VARS - 4)}
+    params: dict[str, Any] = {f"p{i}": "v" for i in range(MAX_INPUT_VARS - 4)}
     assert client.call("GetX", **params) == {"result": "success"}
     assert sent[0].content.count(b"&") + 1 == MAX_INPUT_VARS
