@@ -165,10 +165,19 @@ class Call(Generic[R]):
         fields = self.__dict__
         return tuple([fields[name] for name in _CALL_FIELDS])
 
+    #: What attrs gave: ``case Call("PUT", template)`` matches by position (the constructor's fields).
+    __match_args__ = (
+        "method", "template", "parse", "ids", "query", "headers", "body", "safety", "ignore_answer",
+        "idempotency_key", "once_only", "extra_headers",
+    )  # fmt: skip
+
     def replace(self, **changes: Any) -> Call[R]:
-        """A copy with *changes* (constructor arguments): ``path`` is rendered again, as for a new call."""
+        """A copy with *changes* (constructor arguments): ``path`` is rendered again, as for a new call.
+        The copy is of the call's own class, as ``attrs.evolve`` made it."""
         given = {name: value for name, value in self.__dict__.items() if name != "path"}
-        return Call(**{**given, **changes})
+        return self.__class__(**{**given, **changes})
+
+    __replace__ = replace  # copy.replace(call, ...) (Python 3.13+), as attrs wrote it there
 
     @property
     def replayable(self) -> bool:

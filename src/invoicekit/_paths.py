@@ -42,18 +42,18 @@ def render_path(template: str, ids: Mapping[str, object]) -> str:
     if len(parts) == 3:  # one ID, as most templates have: no list to join, no call for a plain segment
         name = parts[1]
         value = ids[name]
-        raw = value if value.__class__ is str else scalar_text(value)  # (what _segment starts with)
+        raw = value if value.__class__ is str else scalar_text(value)  # (read once: a __str__ may vary)
         if _AS_IS.fullmatch(raw) and raw != "." and raw != ".." and len(raw) <= _MAX_SEGMENT:
             return parts[0] + raw + parts[2]
-        return parts[0] + _segment(name, value) + parts[2]
+        return parts[0] + _segment(name, raw) + parts[2]
     out = [parts[0]]
     for at in range(1, len(parts), 2):
-        out += (_segment(parts[at], ids[parts[at]]), parts[at + 1])
+        out += (_segment(parts[at], scalar_text(ids[parts[at]])), parts[at + 1])
     return "".join(out)
 
 
-def _segment(name: str, value: object) -> str:
-    raw = scalar_text(value)
+def _segment(name: str, raw: str) -> str:
+    """The ID *name*'s text *raw* (its ``scalar_text``, read once) as one path segment, or refused."""
     if _AS_IS.fullmatch(raw) and raw != "." and raw != ".." and len(raw) <= _MAX_SEGMENT:
         return raw  # what quote() would return
     if raw in {"", ".", ".."} or raw.strip() == "":

@@ -44,13 +44,13 @@ def test_copy_replace_gives_a_new_call_as_attrs_did_on_python_3_13() -> None:
     # attrs writes __replace__ on 3.13+ (copy.replace(call, ...)); the record's replace() is the same thing.
     call = _call()
     replace = getattr(copy, "replace", None)
-    changed = replace(call, ids={"id": "a b"}) if replace else call.__replace__(ids={"id": "a b"})  # type: ignore[attr-defined]
+    changed = replace(call, ids={"id": "a b"}) if replace else call.__replace__(ids={"id": "a b"})
     assert changed.path == "/invoices/a%20b"
     assert changed == Call(
         "PUT", "/invoices/{id}", none, {"id": "a b"}, body=Json({"x": 1}), safety=Safety.UNSAFE
     )
     with pytest.raises(TypeError):
-        call.__replace__(path="/elsewhere")  # type: ignore[attr-defined]
+        call.__replace__(path="/elsewhere")
 
 
 class _Traced(Call[Any]):
@@ -104,7 +104,6 @@ def test_the_one_id_fast_path_renders_or_refuses_as_the_general_path(value: obje
         try:
             return render_path(template, ids).split("/")[2]
         except ValidationError as exc:
-            assert exc.field == "id"
-            return f"refused: {exc}"
+            return f"refused {exc.field}: {exc}"
 
     assert outcome("/x/{id}", {"id": value}) == outcome("/x/{id}/{other}", {"id": value, "other": "y"})
