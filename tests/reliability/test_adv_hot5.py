@@ -8,14 +8,23 @@ the same class. The fast path must render or refuse exactly as the general one d
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import pickle
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
+import httpx
 import pytest
 
-from invoicekit import ValidationError
+import invoicekit as ik
+from invoicekit import ValidationError, payabli
 from invoicekit._call import Call, Json, Safety
 from invoicekit._paths import render_path
+
+from . import _hostile as h
+from ._scenarios import FAST
 
 
 def none(_: Any) -> None:
@@ -107,3 +116,72 @@ def test_the_one_id_fast_path_renders_or_refuses_as_the_general_path(value: obje
             return f"refused {exc.field}: {exc}"
 
     assert outcome("/x/{id}", {"id": value}) == outcome("/x/{id}/{other}", {"id": value, "other": "y"})
+
+
+# -- the request a chained httpx error keeps ----------------------------------------------------------------
+#
+# hot5 reads a body in memory into its request when built (request.read()). httpx pickles a request without
+# its stream but with its read content, so a TransportError's chained httpx cause (``.request``) now pickled
+# WHMCS' form credentials (identifier, secret): with tblib's pickling support (Dask, Celery) the error itself
+# did. A header credential (Payabli's requestToken) was pickled with the request's headers already.
+
+WHMCS_SECRET = "wh-s3cr+t/9="
+TOKEN = "pk-t0ken-5ee"
+LEAKS = [
+    v.encode() for c in ("wh-ident-7c1", WHMCS_SECRET, TOKEN) for v in {c, quote_plus(c), quote(c, safe="")}
+]
+
+
+def _whmcs(kind: str, url: str) -> Any:
+    cls = ik.Whmcs if kind == "sync" else ik.AsyncWhmcs
+    return cls(identifier="wh-ident-7c1", secret=WHMCS_SECRET, url=url, retry=FAST, timeout=5.0)
+
+
+def _payabli(kind: str, url: str) -> Any:
+    cls = ik.Payabli if kind == "sync" else ik.AsyncPayabli
+    return cls(api_key=TOKEN, base_url=url, retry=FAST, timeout=5.0)
+
+
+OPERATIONS: dict[str, tuple[Callable[[str, str], Any], Callable[[Any], Any]]] = {
+    "whmcs": (_whmcs, lambda c: c.invoices.update(42, notes="x")),
+    "payabli": (
+        _payabli,
+        lambda c: c.invoices.update(7, invoice_data=payabli.BillData(invoice_number="N-1")),
+    ),
+}
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    links: list[BaseException] = []
+    while exc is not None and exc not in links:
+        links.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return links
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("provider", ["whmcs", "payabli"])
+def test_no_link_of_a_transport_errors_chain_pickles_a_credential(kind: str, provider: str) -> None:
+    make, operation = OPERATIONS[provider]
+
+    def sync_call(url: str) -> None:
+        with make(kind, url) as client:
+            operation(client)
+
+    async def async_call(url: str) -> None:
+        async with make(kind, url) as client:
+            await operation(client)
+
+    with h.Hostile() as server:
+        server.script = lambda conn: None  # the request is read, then the connection closed unanswered
+        url = server.url
+        with pytest.raises(ik.TransportError) as caught:
+            sync_call(url) if kind == "sync" else asyncio.run(async_call(url))
+    chain = _chain(caught.value)
+    assert any(isinstance(link, httpx.RequestError) for link in chain)
+    for link in chain:
+        pickled = pickle.dumps(link)
+        assert not [leak for leak in LEAKS if leak in pickled], type(link).__name__
+        if isinstance(link, httpx.RequestError):  # what it was about stays: the method and the URL
+            assert link.request.method == ("POST" if provider == "whmcs" else "PUT")
+            assert str(link.request.url).startswith(url)
