@@ -132,17 +132,17 @@ LEAKS = [
 ]
 
 
-def _whmcs(kind: str, url: str) -> Any:
+def _whmcs(kind: str, url: str, **options: Any) -> Any:
     cls = ik.Whmcs if kind == "sync" else ik.AsyncWhmcs
-    return cls(identifier="wh-ident-7c1", secret=WHMCS_SECRET, url=url, retry=FAST, timeout=5.0)
+    return cls(identifier="wh-ident-7c1", secret=WHMCS_SECRET, url=url, retry=FAST, timeout=5.0, **options)
 
 
-def _payabli(kind: str, url: str) -> Any:
+def _payabli(kind: str, url: str, **options: Any) -> Any:
     cls = ik.Payabli if kind == "sync" else ik.AsyncPayabli
-    return cls(api_key=TOKEN, base_url=url, retry=FAST, timeout=5.0)
+    return cls(api_key=TOKEN, base_url=url, retry=FAST, timeout=5.0, **options)
 
 
-OPERATIONS: dict[str, tuple[Callable[[str, str], Any], Callable[[Any], Any]]] = {
+OPERATIONS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any]]] = {
     "whmcs": (_whmcs, lambda c: c.invoices.update(42, notes="x")),
     "payabli": (
         _payabli,
@@ -162,26 +162,54 @@ def _chain(exc: BaseException | None) -> list[BaseException]:
 @pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.parametrize("provider", ["whmcs", "payabli"])
 def test_no_link_of_a_transport_errors_chain_pickles_a_credential(kind: str, provider: str) -> None:
+    _no_credential_in_the_chain(kind, provider, lambda conn: None)  # read, then closed unanswered
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    response.read()
+    response.raise_for_status()
+
+
+async def _araise_for_status(response: httpx.Response) -> None:
+    await response.aread()
+    response.raise_for_status()
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_callers_hook_raising_for_status_chains_no_credential(kind: str) -> None:
+    # the caller's own httpx client runs raise_for_status() in a response hook: HTTPStatusError, which
+    # holds the request and the response (whose pickle holds the request again)
+    hooks: dict[str, list[Any]] = {"response": [_raise_for_status if kind == "sync" else _araise_for_status]}
+    if kind == "sync":
+        with httpx.Client(event_hooks=hooks) as http:
+            _no_credential_in_the_chain(kind, "whmcs", h.answer(500, b"{}"), http_client=http)
+    else:
+        ahttp = httpx.AsyncClient(event_hooks=hooks)
+        _no_credential_in_the_chain(kind, "whmcs", h.answer(500, b"{}"), http_client=ahttp)
+        asyncio.run(ahttp.aclose())
+
+
+def _no_credential_in_the_chain(kind: str, provider: str, script: h.Script, **options: Any) -> None:
     make, operation = OPERATIONS[provider]
 
     def sync_call(url: str) -> None:
-        with make(kind, url) as client:
+        with make(kind, url, **options) as client:
             operation(client)
 
     async def async_call(url: str) -> None:
-        async with make(kind, url) as client:
+        async with make(kind, url, **options) as client:
             await operation(client)
 
     with h.Hostile() as server:
-        server.script = lambda conn: None  # the request is read, then the connection closed unanswered
+        server.script = script
         url = server.url
         with pytest.raises(ik.TransportError) as caught:
             sync_call(url) if kind == "sync" else asyncio.run(async_call(url))
     chain = _chain(caught.value)
-    assert any(isinstance(link, httpx.RequestError) for link in chain)
+    assert any(isinstance(link, httpx.RequestError | httpx.HTTPStatusError) for link in chain)
     for link in chain:
         pickled = pickle.dumps(link)
         assert not [leak for leak in LEAKS if leak in pickled], type(link).__name__
-        if isinstance(link, httpx.RequestError):  # what it was about stays: the method and the URL
+        if isinstance(link, httpx.RequestError | httpx.HTTPStatusError):  # what it was about stays
             assert link.request.method == ("POST" if provider == "whmcs" else "PUT")
             assert str(link.request.url).startswith(url)
