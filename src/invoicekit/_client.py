@@ -1147,6 +1147,9 @@ def _ssl_context() -> ssl.SSLContext | bool:
 def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
     """Scrub, in place, the text of *exc* and of every exception chained to it: httpx, httpcore and h11
     quote what the server sent (``illegal header line: bytearray(b'...')``), which may echo a credential.
+    An httpx error's ``.request`` (and ``.response``) becomes a bare one (method and URL; status): the one
+    sent held the credential headers and, read when built, the body (WHMCS' form credentials), and httpx
+    pickles both.
     """
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
@@ -1158,7 +1161,17 @@ def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
         args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in current.args)
         if args != current.args:
             current.args = args
+        if isinstance(current, httpx.RequestError) and current._request is not None:
+            current.request = _bare(current._request)
+        elif isinstance(current, httpx.HTTPStatusError):  # a caller's hook ran raise_for_status()
+            current.request = _bare(current.request)
+            current.response = httpx.Response(current.response.status_code, request=current.request)
         todo += [current.__cause__, current.__context__]
+
+
+def _bare(sent: httpx.Request) -> httpx.Request:
+    """What a chained httpx error keeps of the request it was about: its method and URL, nothing sent."""
+    return httpx.Request(sent.method, sent.url.copy_with(userinfo=b""))
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:
