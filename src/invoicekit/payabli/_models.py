@@ -26,7 +26,7 @@ from .._checks import email
 from .._convert import camel, extra
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._record import later_names
+from .._record import fields_eq, later_names
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
@@ -202,7 +202,8 @@ def _string_map(value: Any, field: str) -> dict[str, str]:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class BillItem:
     """One invoice line (``invoiceData.items[]``).
 
@@ -230,7 +231,8 @@ class BillItem:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class FileContent:
     """A file attached to the invoice (``invoiceData.attachments[]``).
 
@@ -252,7 +254,8 @@ class FileContent:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class BillData:
     """What to change on the invoice (``invoiceData``).
 
@@ -404,7 +407,8 @@ def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class InvoiceResponse:
     """Payabli's answer to an update (only successful ones: a failed one raises an APIError).
 

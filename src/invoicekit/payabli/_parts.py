@@ -16,7 +16,7 @@ import attrs
 
 from .. import _fields as fields
 from .._checks import boolean, int_id
-from .._record import publish
+from .._record import fields_eq, publish
 from .._repr import set_fields_repr
 from .._unset import Unset
 from . import _models
@@ -26,7 +26,8 @@ __all__ = ["BillOptions", "InvoiceRecord", "InvoiceRecordItem", "PayorData"]
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class PayorData:
     """The invoice's customer (``customerData``).
 
@@ -60,7 +61,8 @@ class PayorData:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class BillOptions:
     """Options of a scheduled invoice (``scheduledOptions``)."""
 
@@ -69,7 +71,8 @@ class BillOptions:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class InvoiceRecordItem:
     """One line of an :class:`InvoiceRecord`, as Payabli lists it (the ``BillItem`` keys)."""
 
@@ -83,7 +86,8 @@ class InvoiceRecordItem:
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class InvoiceRecord:
     """What ``GET /Invoice/{idInvoice}`` answers, typed: ``client.invoices.get(id_invoice)``.
 
