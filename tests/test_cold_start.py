@@ -31,7 +31,8 @@ DEFERRED: dict[str, str] = {
     # models a common first call does not need: loaded on first use of one of their names
     "invoicekit.invoro._parts": "invoro.Party, Address, Identifier, InvoicePeriod, ItemAttribute, "
     "AllowanceCharge, Totals, Payment or Attachment",
-    "invoicekit.payabli._parts": "payabli.PayorData, BillOptions, InvoiceRecord(Item) or invoices.get",
+    "invoicekit.payabli._parts": "payabli.BillItem, FileContent, the enums, PayorData, BillOptions, "
+    "InvoiceRecord(Item) or invoices.get",
     "invoicekit.whmcs._parts": "whmcs.ItemChange, NewItem, Invoice, InvoiceItem or invoices.get",
 }
 

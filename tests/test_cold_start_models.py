@@ -5,7 +5,10 @@ attrs itself is the judge: a twin class with attrs' own methods must give the sa
 
 from __future__ import annotations
 
+import json
 import pickle
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -114,3 +117,57 @@ def test_a_model_compares_hashes_pickles_and_evolves_by_its_fields() -> None:
     answer = payabli.InvoiceResponse(is_success=True, extra={"x": 1})
     assert answer == payabli.InvoiceResponse(is_success=True, extra={"x": 1})
     assert answer != payabli.InvoiceResponse(is_success=True)
+
+
+_PAYABLI_SCRIPT = r"""
+import base64, json, sys
+import httpx
+from invoicekit import payabli
+from invoicekit.payabli import _models
+
+PARTS = "invoicekit.payabli._parts"
+LAZY = ("BillItem", "FileContent", "FileType", "Frequency", "PaymentTerms")
+sent = []
+def answer(request):
+    sent.append(json.loads(request.content))
+    return httpx.Response(200, json={"isSuccess": True, "responseCode": 1, "responseData": 3625,
+                                     "responseText": "Success", "roomId": 0})
+client = payabli.Payabli(api_key="k", base_url="https://p.test",
+                         http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+client.invoices.update(3625, invoice_data=payabli.BillData(notes="Q3", invoice_number="INV-42"))
+out = {"plain call": [PARTS in sys.modules, sorted(n for n in LAZY if n in vars(_models))]}
+# values of the lazily made classes given as plain values: BillData's converters load them
+bill = payabli.BillData(frequency="monthly", payment_terms="NET30", attachments=[b"%PDF-1.4 x"])
+out["made by BillData"] = [PARTS in sys.modules, type(bill.frequency) is payabli.Frequency,
+                           type(bill.payment_terms) is payabli.PaymentTerms,
+                           type(bill.attachments[0]) is payabli.FileContent]
+bill = payabli.BillData(items=[payabli.BillItem(item_cost=1, item_qty=2)], attachments=bill.attachments,
+                        frequency=payabli.Frequency.MONTHLY)
+client.invoices.update(3625, invoice_data=bill)
+attachment = sent[-1]["invoiceData"].pop("attachments")[0]
+attachment["fContent"] = base64.b64decode(attachment["fContent"]).decode()
+out["sent"] = [sent[-1], attachment]
+try:
+    payabli.BillData(frequency="daily")
+except Exception as exc:
+    out["refused"] = [type(exc).__name__, exc.field, exc.rule]
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def test_payablis_lines_files_and_enums_are_made_on_first_use_and_work_as_before() -> None:
+    """A plain update does not create BillItem, FileContent nor the enums (payabli._parts); a BillData
+    given their plain values makes them then, and the update sends them as before."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PAYABLI_SCRIPT], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["plain call"] == [False, []]
+    assert out["made by BillData"] == [True, True, True, True]
+    body, attachment = out["sent"]
+    assert body == {"invoiceData": {"frequency": "monthly", "items": [{"itemCost": 1, "itemQty": 2}]}}
+    assert attachment == {"fContent": "%PDF-1.4 x", "filename": "attachment.pdf", "ftype": "pdf"}
+    refused = "'daily' is not one of 'onetime', 'weekly', 'every2weeks', 'every6months', 'monthly', "
+    assert out["refused"][:2] == ["ValidationError", "frequency"]
+    assert out["refused"][2].startswith(refused)
