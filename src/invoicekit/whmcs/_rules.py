@@ -103,7 +103,7 @@ def _param(value: object, field: str, depth: int = 0) -> object:
                 )
             array[key] = _param(v, where, depth + 1)
         return array
-    if isinstance(value, Sequence) and not isinstance(value, bytes):
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray | memoryview):  # no text
         return [_param(v, f"{field}[{i}]", depth + 1) for i, v in enumerate(value)]
     raise ValidationError(field, f"a {type(value).__name__} cannot be sent in a form")
 
