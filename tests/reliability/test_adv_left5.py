@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import enum
 import logging
 import pickle
 import sqlite3
@@ -20,7 +21,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ import pytest
 import invoicekit as ik
 from invoicekit import RetryPolicy
 from invoicekit.payabli import PayorData
+from phpform import parse_str
 
 FAST = RetryPolicy(initial=0, cap=0, jitter=False)
 SECRET = "s3cr3t-Zq9-value"
@@ -261,3 +263,45 @@ def test_whmcs_call_refuses_bytes_like_values_as_it_refuses_bytes(value: object)
     assert caught.value.field == "x"
     assert "cannot be sent in a form" in caught.value.rule
     assert sent == []
+
+
+# -- WHMCS call(): a parameter's name given as a str subclass ---------------------------------------------
+
+
+class Field(str, enum.Enum):
+    """A caller's names for WHMCS parameters (a common way to avoid typos)."""
+
+    INVOICE_ID = "invoiceid"
+
+
+def _spying_key() -> str:
+    def boom(self: str, *args: object) -> NoReturn:
+        raise RuntimeError("the caller's own method")
+
+    names = ["lower", "isascii", "isidentifier", "__str__", "__format__", "encode", "__repr__", "startswith"]
+    return type("SpyingKey", (str,), dict.fromkeys(names, boom))("invoiceid")  # type: ignore[no-any-return]
+
+
+def _recording_whmcs() -> tuple[ik.Whmcs, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        request.read()
+        sent.append(request)
+        return httpx.Response(200, json={"result": "success"})
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    return ik.Whmcs("http://127.0.0.1:1", "ident", SECRET, http_client=http), sent
+
+
+@pytest.mark.parametrize("name", [Field.INVOICE_ID, _spying_key()], ids=["str-enum-mixin", "spying-str"])
+def test_whmcs_call_sends_a_parameter_name_as_the_text_it_holds(name: str) -> None:
+    """A ``(str, Enum)`` name was written through its own ``__format__`` (``Field.INVOICE_ID``, which PHP
+    reads as ``Field_INVOICE_ID``: WHMCS never saw the invoice id), while the same enum as an array key
+    was sent as ``invoiceid`` (left5's ``_key``); a str subclass's own ``lower()`` escaped the call."""
+    client, sent = _recording_whmcs()
+    params: dict[str, Any] = {name: 42}
+    client.call("GetInvoice", idempotent=True, **params)
+    form = parse_str(sent[0].content)
+    assert form["invoiceid"] == "42"
+    assert set(form) == {"action", "invoiceid", "responsetype", "identifier", "secret"}
