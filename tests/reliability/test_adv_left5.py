@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import datetime as dt
 import enum
+import json
 import logging
 import pickle
 import sqlite3
@@ -27,7 +29,7 @@ import httpx
 import pytest
 
 import invoicekit as ik
-from invoicekit import RetryPolicy
+from invoicekit import RetryPolicy, invoro
 from invoicekit.payabli import PayorData
 from phpform import parse_str
 
@@ -305,3 +307,89 @@ def test_whmcs_call_sends_a_parameter_name_as_the_text_it_holds(name: str) -> No
     form = parse_str(sent[0].content)
     assert form["invoiceid"] == "42"
     assert set(form) == {"action", "invoiceid", "responsetype", "identifier", "secret"}
+
+
+# -- Invoro: an aware datetime is read through the base type too -----------------------------------------
+
+DRAFT_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+
+class OwnOffset(dt.datetime):
+    """A datetime subclass whose own methods raise: left5 read dates "through the base type, as Invoro's
+    ``_moment`` already did"; ``_moment`` called the subclass's own ``utcoffset()``."""
+
+    def utcoffset(self) -> NoReturn:
+        raise RuntimeError("the caller's own utcoffset")
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> NoReturn:
+        raise RuntimeError("the caller's own isoformat")
+
+
+class RaisingZone(dt.tzinfo):
+    def utcoffset(self, moment: dt.datetime | None) -> NoReturn:
+        raise RuntimeError("the caller's tzinfo")
+
+    def dst(self, moment: dt.datetime | None) -> None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return "Z?"
+
+
+class FlippingZone(dt.tzinfo):
+    """Aware when asked once (the check), naive when asked again (the writing)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        self.asked += 1
+        return dt.timedelta(hours=1) if self.asked == 1 else None
+
+    def dst(self, moment: dt.datetime | None) -> None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return "Z?"
+
+
+def _invoro() -> tuple[ik.Invoro, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        request.read()
+        sent.append(request)
+        data = {"id": DRAFT_ID, "status": "draft"}
+        return httpx.Response(200, json={"success": True, "data": data, "message": "", "errors": None})
+
+    return ik.Invoro("key", http_client=httpx.Client(transport=httpx.MockTransport(answer))), sent
+
+
+def _issue(client: ik.Invoro, moment: dt.datetime) -> None:
+    client.invoices.update_draft(DRAFT_ID, invoro.DraftInvoice(header=invoro.Header(issue_date=moment)))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        OwnOffset(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=FlippingZone()),
+    ],
+    ids=["subclass", "flipping-tzinfo"],
+)
+def test_invoro_sends_an_aware_datetime_as_the_moment_it_holds(moment: dt.datetime) -> None:
+    """Was: the subclass's own ``utcoffset()`` escaped the call; a tzinfo asked twice (the check, then
+    ``isoformat``) got the offset checked and a naive time written (``2024-01-02T03:04:05``)."""
+    client, sent = _invoro()
+    _issue(client, moment)
+    offset = "+02:00" if isinstance(moment, OwnOffset) else "+01:00"
+    assert json.loads(sent[0].content)["header"]["issue_date"] == f"2024-01-02T03:04:05{offset}"
+
+
+def test_invoro_refuses_a_datetime_whose_tzinfo_raises_naming_the_field() -> None:
+    client, sent = _invoro()
+    with pytest.raises(ik.ValidationError) as caught:
+        _issue(client, dt.datetime(2024, 1, 2, tzinfo=RaisingZone()))
+    assert caught.value.field == "invoice.header.issue_date"
+    assert "utcoffset" in caught.value.rule
+    assert sent == []
