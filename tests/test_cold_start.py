@@ -213,7 +213,10 @@ def test_a_provider_model_with_attrs_own_repr_is_refused() -> None:
 
 def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
     """Each attrs class costs its module's import a compile() of generated methods: the core's private
-    value classes are plain records (invoicekit._record); the public ones (RetryPolicy, Call...) stay attrs.
+    value classes are plain records (invoicekit._record); the public ones (RetryPolicy, RawResponse...) stay
+    attrs. ``Call`` is a plain record too: it lives in the private ``invoicekit._call`` (provider authors
+    build it with keywords, which still works, and ``Call.replace`` does what ``attrs.evolve`` did), and
+    its attrs class cost ~8.6M instructions at import.
     """
     import attrs
 
@@ -222,10 +225,10 @@ def test_the_cores_private_value_classes_are_not_attrs_classes() -> None:
     private = [
         *(_answers.Failure, _auth.HeaderAuth, _auth.BearerAuth, _auth.FormAuth, _call.Json, _call.Form),
         *(_call.Multipart, _client.Provider, _client._Attempts, _fields.Clears, _fields.Spec, _fields.Fields),
-        _response.Meta,
+        *(_response.Meta, _call.Call),
     ]
     assert [c.__name__ for c in private if attrs.has(c)] == []
-    public = [_response.RateLimit, _response.RawResponse, _retry.RetryPolicy, _call.Call]
+    public = [_response.RateLimit, _response.RawResponse, _retry.RetryPolicy]
     assert [c.__name__ for c in public if not attrs.has(c)] == []
 
 
