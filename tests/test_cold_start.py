@@ -26,10 +26,13 @@ DEFERRED: dict[str, str] = {
     # the unified change: apply and plan are made when first looked up (_operations._Later)
     "invoicekit._change": "apply or plan",
     "invoicekit._capabilities": "apply, plan or invoicekit.capabilities()",
+    # the retry policy: read only once a call has failed (a client given no retry= uses the default)
+    "invoicekit._retry": "a failed call, retry=, max_retries= or invoicekit.RetryPolicy",
     # models a common first call does not need: loaded on first use of one of their names
     "invoicekit.invoro._parts": "invoro.Party, Address, Identifier, InvoicePeriod, ItemAttribute, "
     "AllowanceCharge, Totals, Payment or Attachment",
-    "invoicekit.payabli._parts": "payabli.PayorData, BillOptions, InvoiceRecord(Item) or invoices.get",
+    "invoicekit.payabli._parts": "payabli.BillItem, FileContent, the enums, PayorData, BillOptions, "
+    "InvoiceRecord(Item) or invoices.get",
     "invoicekit.whmcs._parts": "whmcs.ItemChange, NewItem, Invoice, InvoiceItem or invoices.get",
 }
 
