@@ -73,6 +73,10 @@ def credential(value: str | Secret | None, *, param: str, env: str | None) -> Se
         value = os.environ.get(env)
     if value is not None and not isinstance(value, str):
         raise ValidationError(param, f"must be a str, not {type(value).__name__}")
+    if value is not None and type(value) is not str:
+        # A subclass, made the plain str it holds: its own __repr__/__format__/encode/strip (which may
+        # leak the value or raise) are never called, here or in any later repr, header or form.
+        value = str.__str__(value)
     if value is None or not value.strip():
         where = f"pass {param}= or set the environment variable {env}" if env else f"pass {param}="
         raise ValidationError(param, f"missing credential: {where}")

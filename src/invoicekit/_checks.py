@@ -65,7 +65,7 @@ def text(value: object, field: str, *, max_len: int | None = None, allow_empty: 
 def utf8(value: str, field: str) -> str:
     """*value*, if UTF-8 can carry it: a lone surrogate (``"\\ud800"``) cannot be sent in any body."""
     try:
-        value.encode()
+        str.encode(value)  # str's own: a subclass's encode is the caller's code, which may raise
     except UnicodeEncodeError as exc:
         code = ord(value[exc.start])
         raise ValidationError(

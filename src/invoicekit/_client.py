@@ -604,7 +604,7 @@ class SyncClient(BaseClient):
                         else:
                             self._read(call, response, state)
                         outcome = response
-                    except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location
+                    except Exception as exc:  # httpx's, idna's (a Location), or a caller's transport's own
                         outcome = self._failed(exc, state)
                     except BaseException as exc:
                         files.close(exc)
@@ -727,7 +727,7 @@ class AsyncClient(BaseClient):
                         outcome = sending.cut(self._deadline)
                         if sending.sent:
                             state.sent = True  # cut mid-flight: bytes may have left
-                except (httpx.HTTPError, OSError, RuntimeError, UnicodeError) as exc:  # idna: a Location
+                except Exception as exc:  # httpx's, idna's (a Location), or a caller's transport's own
                     # no loop runs (driven by hand): httpx's own transport, its trace silent, sent nothing
                     outcome = self._failed(exc, state, sending.sent or _loop_runs())
                 except _CANCELLED as exc:

@@ -26,8 +26,8 @@ def form_scalar(value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.date):  # the type's own isoformat, never a subclass's (which may raise)
+        return dt.datetime.isoformat(value) if isinstance(value, dt.datetime) else dt.date.isoformat(value)
     if isinstance(value, float):
         raise TypeError("floats are not sent in forms; convert money to Decimal first")
     return scalar_text(value)

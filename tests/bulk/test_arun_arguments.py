@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import sys
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -57,5 +57,16 @@ def test_a_good_call_is_awaited_as_before(tmp_path: Path) -> None:
     assert report.ok
     assert (tmp_path / "run.db").exists()
     assert inspect.signature(bulk.arun).parameters.keys() == inspect.signature(bulk.run).parameters.keys()
-    if sys.version_info >= (3, 12):
-        assert inspect.iscoroutinefunction(bulk.arun)
+
+
+def test_arun_is_a_coroutine_function_to_inspect_and_asyncio_on_every_python() -> None:
+    """It was one to inspect only from 3.12 (markcoroutinefunction): on 3.10 and 3.11, frameworks asking
+    ``inspect.iscoroutinefunction`` (FastAPI's dependencies) would not await it. (left5)"""
+    assert inspect.iscoroutinefunction(bulk.arun)
+    assert asyncio.iscoroutinefunction(bulk.arun)
+    assert inspect.isroutine(bulk.arun)  # autodoc documents it as a function
+    assert not inspect.iscoroutinefunction(bulk.run)
+    assert bulk.arun.__name__ == "arun"
+    assert bulk.arun.__module__ == "invoicekit.bulk"
+    assert "checked when it is called" in (inspect.getdoc(bulk.arun) or "")  # its own docstring
+    assert pickle.loads(pickle.dumps(bulk.arun)) is bulk.arun  # noqa: S301 - by name, as a function

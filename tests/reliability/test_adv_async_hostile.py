@@ -465,27 +465,30 @@ def test_trio_behaves_as_before(server: h.Hostile) -> None:
 
 @pytest.fixture
 def unconnectable() -> Iterator[str]:
-    """A listening socket whose accept queue is full: a new connect never completes (its SYN is dropped)."""
+    """A listening socket whose accept queue is full: a new connect never completes (its SYN is dropped).
+
+    Deterministic (left5): with ``listen(0)`` the queue holds one connection, and Linux drops every SYN
+    while it is full. One connection is made and waited for until the listener shows it queued (readable);
+    only then is the queue surely full. (Three connects fired at once could all pass the check before the
+    first handshake was queued, on a loaded machine, and the fixture skipped.) A closed port would not do:
+    its connect is refused at once, where these tests need one that never completes.
+    """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(0)
     port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(("127.0.0.1", port))
-        fillers.append(filler)
+    filler = socket.create_connection(("127.0.0.1", port), timeout=10)
     probe = socket.socket()
-    probe.setblocking(False)
-    probe.connect_ex(("127.0.0.1", port))
-    _, connected, _ = select.select([], [probe], [], 0.3)
     try:
-        if connected:
-            pytest.skip("this kernel completes connects past a full accept queue")
+        readable, _, _ = select.select([listener], [], [], 10)
+        assert readable, "the first connection never reached the accept queue"
+        probe.setblocking(False)
+        probe.connect_ex(("127.0.0.1", port))
+        _, connected, _ = select.select([], [probe], [], 0.2)
+        assert not connected, "a connect completed past a full accept queue"
         yield f"http://127.0.0.1:{port}"
     finally:
-        for sock in [probe, *fillers, listener]:
+        for sock in [probe, filler, listener]:
             sock.close()
 
 

@@ -110,8 +110,9 @@ def test_urlencoded_writes_a_value_that_is_not_text_as_its_text_not_an_attribute
 def test_a_call_param_whose_text_is_a_lying_str_adds_no_field_php_reads(
     server: _Server, json_path: str, access_key: str | None
 ) -> None:
-    """``call()`` accepts any ``datetime.date`` and writes its ``isoformat()``: a subclass's text that lies
-    about itself must still be quoted, so PHP reads one ``when`` and the client's own credentials."""
+    """``call()`` accepts any ``datetime.date``: a subclass whose ``isoformat()`` lies about itself must not
+    add a field PHP reads. (left5: the date's own ``date.isoformat`` is sent, never the subclass's, whose
+    text is not called at all; PHP reads one ``when`` and the client's own credentials.)"""
     with whmcs.Whmcs(server.url, IDENT, SECRET, access_key=access_key) as client:
         answer = client.call("GetInvoice", invoiceid=42, when=_SneakyDate(2025, 1, 2), idempotent=True)
     assert answer == {"result": "success", "invoiceid": "42"}
@@ -120,7 +121,7 @@ def test_a_call_param_whose_text_is_a_lying_str_adds_no_field_php_reads(
     expected = {
         "action": "GetInvoice",
         "invoiceid": "42",
-        "when": "2025-01-02 & more",
+        "when": "2025-01-02",
         "responsetype": "json",
         "identifier": IDENT,
         "secret": SECRET,
@@ -143,7 +144,7 @@ def test_a_call_param_whose_text_is_not_a_str_is_sent_not_an_attribute_error(
             assert not server.bodies  # refused before any request: acceptable too
             return
     (body,) = _bodies(server)
-    assert parse_str(body)["when"] == "5"
+    assert parse_str(body)["when"] == "2025-01-02"  # the date it holds (left5: its isoformat is not called)
 
 
 # -- the access key's auth: still a Record of its fields -------------------------------------------------

@@ -21,11 +21,10 @@ import concurrent.futures as cf
 import inspect
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from types import CoroutineType, FrameType
+from types import CoroutineType, FrameType, MethodType
 from typing import IO, Any, ParamSpec, cast
 
 import attrs
@@ -450,13 +449,51 @@ _Awaited = Coroutine[Any, Any, Report]
 
 def _awaited(sync: Callable[_P, Report]) -> Callable[[Callable[..., _Awaited]], Callable[_P, _Awaited]]:
     """Give an async twin of *sync* the parameters declared once on *sync* (for type checkers,
-    ``inspect.signature()``, ``help()`` and the docs)."""
+    ``inspect.signature()``, ``help()`` and the docs), as a :class:`_CoroutineFunction`."""
 
     def twin(function: Callable[..., _Awaited]) -> Callable[_P, _Awaited]:
-        function.__signature__ = inspect.signature(sync, eval_str=True)  # type: ignore[attr-defined]
-        return function
+        return cast(
+            "Callable[_P, _Awaited]", _CoroutineFunction(function, inspect.signature(sync, eval_str=True))
+        )
 
     return twin
+
+
+async def _coroutine_code() -> None:
+    """Never called: its code object is what marks a :class:`_CoroutineFunction` as a coroutine function."""
+
+
+class _CoroutineFunction:
+    """A function that checks its arguments when it is called, as a sync one does, and returns the
+    coroutine that does the rest: to ``inspect.iscoroutinefunction`` and ``asyncio.iscoroutinefunction``
+    (on every Python, 3.10 and 3.11 included, where frameworks such as FastAPI ask them to decide whether
+    to await), a coroutine function as an ``async def`` is. An ``async def`` runs none of its body until
+    awaited, so it cannot check its arguments when called; inspect reads as "function-like" any callable
+    with a function's attributes (how it reads Cython's functions), and as a coroutine function one whose
+    ``__code__`` is a coroutine's. ``inspect.isroutine`` holds too (a method descriptor, for autodoc).
+    """
+
+    def __init__(self, call: Callable[..., _Awaited], signature: inspect.Signature) -> None:
+        self._call = call
+        self.__name__, self.__qualname__ = call.__name__, call.__qualname__
+        self.__module__, self.__doc__ = call.__module__, call.__doc__
+        self.__code__ = _coroutine_code.__code__
+        self.__defaults__: tuple[Any, ...] | None = None
+        self.__kwdefaults__: dict[str, Any] | None = None
+        self.__annotations__: dict[str, Any] = {}
+        self.__signature__ = signature
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Awaited:
+        return self._call(*args, **kwargs)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return self if instance is None else MethodType(self, instance)
+
+    def __repr__(self) -> str:
+        return f"<function {self.__qualname__}>"
+
+    def __reduce__(self) -> str:
+        return self.__qualname__  # pickled by name, as a function is
 
 
 @_awaited(run)
@@ -482,13 +519,6 @@ def arun(*args: Any, **kwargs: Any) -> _Awaited:
     running = cast("CoroutineType[Any, Any, Report]", _arun_options(options))
     running.__name__ = running.__qualname__ = "arun"  # what a never-awaited warning names: what was called
     return running
-
-
-# Still a coroutine function to asyncio.iscoroutinefunction (frameworks ask it), and to inspect's on 3.12+.
-if sys.version_info >= (3, 12):
-    inspect.markcoroutinefunction(arun)
-else:
-    setattr(arun, "_is_coroutine", getattr(asyncio.coroutines, "_is_coroutine", None))  # noqa: B010
 
 
 async def _arun_options(options: dict[str, Any]) -> Report:

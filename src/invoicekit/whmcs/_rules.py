@@ -62,15 +62,21 @@ _MAX_PARAM_DEPTH: Final = 16
 
 
 def _param(value: object, field: str, depth: int = 0) -> object:
-    """A ``call()`` parameter, checked so that the form encoder can write it exactly."""
+    """A ``call()`` parameter, checked so that the form encoder can write it exactly.
+
+    A caller's subclass of str, int or date is read through the base type (``str.__str__``,
+    ``int.__int__``, ``date.isoformat`` unbound) and kept as the plain value it holds: its own methods are
+    never called, so none of them can raise out of the call or send something other than what was checked.
+    """
     if isinstance(value, str):
-        return utf8(value, field)
+        return utf8(value if type(value) is str else str.__str__(value), field)
     if value is UNSET or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if not -_INT_LIMIT < value < _INT_LIMIT:  # str() of a longer int raises ValueError
+        number = int.__int__(value)  # a plain int
+        if not -_INT_LIMIT < number < _INT_LIMIT:  # str() of a longer int raises ValueError
             raise ValidationError(field, f"an integer written with more than {MAX_DIGITS} digits")
-        return value
+        return number
     if depth >= _MAX_PARAM_DEPTH:
         raise ValidationError(field, f"nested more than {_MAX_PARAM_DEPTH} levels deep")
     if value is None:
@@ -84,7 +90,7 @@ def _param(value: object, field: str, depth: int = 0) -> object:
     if isinstance(value, dt.datetime):
         raise ValidationError(field, "pass a datetime as a str in the format the action documents")
     if isinstance(value, dt.date):
-        return value
+        return dt.date.isoformat(value)  # the date's, never a subclass's own isoformat (which may raise)
     if isinstance(value, Mapping):
         array: dict[int | str, object] = {}
         written: dict[str, int | str] = {}  # a key as the form writes it: PHP reads 1 and "1" as one key
@@ -105,10 +111,14 @@ def _param(value: object, field: str, depth: int = 0) -> object:
 def _key(key: object, field: str) -> int | str:
     """An array key as the plain int or str it is (a subclass's own ``__str__`` is not what PHP keys by)."""
     if isinstance(key, int) and not isinstance(key, bool):
-        return int(key)
-    if isinstance(key, str) and key and not any(c in key for c in "[]\0"):
-        return str.__str__(utf8(key, field))
-    raise ValidationError(field, f"array key {key!r} must be an int or a non-empty str without brackets")
+        return int.__int__(key)
+    if isinstance(key, str):
+        name = str.__str__(key)  # checked and sent as the text it holds, never through its own methods
+        if name and not any(c in name for c in "[]\0"):
+            return utf8(name, field)
+        key = name
+    shown = repr(key) if isinstance(key, str | int) else f"of type {type(key).__name__}"
+    raise ValidationError(field, f"array key {shown} must be an int or a non-empty str without brackets")
 
 
 def install_url(url: str | None, endpoint: str, options: Mapping[str, object]) -> str:
