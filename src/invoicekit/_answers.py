@@ -69,6 +69,10 @@ def may_have_run(status: int) -> bool:
     return status == 408 or (status >= 500 and status not in _NOT_RUN_5XX)
 
 
+#: The transport errors that prove the request never left (retried whatever the call: see _retry).
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
 class Failure(Record):
     """What a provider's error reader found in an answer: its message, and optionally a status *hint*
     (so an HTTP-200 envelope failure raises the class of its HTTP twin) and field *errors*.

@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, ExitStack
 from decimal import Decimal
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar, cast
 
-import attrs
 import httpx
 from httpx._multipart import MultipartStream  # httpx offers no public text-only multipart
 
@@ -89,41 +88,115 @@ class Multipart(Record):
 Body = Json | Form | Multipart
 
 
-@attrs.frozen(slots=False)  # one is made per call: a frozen dict class sets its fields as dict items,
-class Call(Generic[R]):  # where a slotted one calls object.__setattr__ once per field (twice the cost)
-    """One HTTP operation as data. *parse* turns the decoded answer (``None`` when empty) into the result."""
+#: The fields of a :class:`Call`, in its constructor's order (``path`` last: rendered, not given).
+_CALL_FIELDS = (
+    "method", "template", "parse", "ids", "query", "headers", "body", "safety", "ignore_answer",
+    "idempotency_key", "once_only", "extra_headers", "path",
+)  # fmt: skip
+
+
+class Call(Generic[R]):
+    """One HTTP operation as data. *parse* turns the decoded answer (``None`` when empty) into the result.
+
+    A plain immutable record, built once per call: not an attrs class (one costs its module's import a
+    ``compile()`` of generated methods, ~8.6M instructions) and not slotted (one ``object.__setattr__`` per
+    field would cost twice what setting the instance dict's items does, which is how ``__init__`` writes
+    them, as attrs did for a frozen dict class). Equality, hash, repr and pickling go by its fields;
+    :meth:`replace` is what ``attrs.evolve`` gave.
+    """
 
     method: str
     template: str
     parse: Callable[[Any], R]
-    ids: Mapping[str, object] = attrs.field(factory=dict)
-    query: Mapping[str, str] = attrs.field(factory=dict)
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    body: Body | None = None
-    safety: Safety = Safety.IDEMPOTENT
+    ids: Mapping[str, object]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: Body | None
+    safety: Safety
     #: True when the operation returns nothing (e.g. 204): a 2xx answer's body is then not read at all,
     #: so a 200 with a text body is a success, not a DecodeError; *parse* gets ``None``.
-    ignore_answer: bool = False
+    ignore_answer: bool
     #: The idempotency key the call carries in its headers (so errors and raw responses can show it).
-    idempotency_key: str | None = None
+    idempotency_key: str | None
     #: True when the change must happen at most once (it emails a customer): even when a key makes the
     #: retries safe, a 5xx to the last attempt ends as OutcomeUnknownError (with the key), never as a
     #: ServerError that reads as a refusal (after which a caller would resend under a new key).
-    once_only: bool = False
+    once_only: bool
     #: The caller's ``extra_headers=`` as given to the operation: checked by the client (against its
     #: credential headers) before the first attempt, then added to every attempt.
-    extra_headers: Mapping[str, str] | None = None
-    path: str = attrs.field(init=False)
+    extra_headers: Mapping[str, str] | None
+    #: The template filled with *ids*: rendered (and so validated) when the call is built, long before any
+    #: request.
+    path: str
 
-    @path.default
-    def _render(self) -> str:
-        # Rendered (and so validated) when the call is built, long before any request.
-        return render_path(self.template, self.ids)
+    def __init__(
+        self,
+        method: str,
+        template: str,
+        parse: Callable[[Any], R],
+        ids: Mapping[str, object] | None = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Body | None = None,
+        safety: Safety = Safety.IDEMPOTENT,
+        ignore_answer: bool = False,
+        idempotency_key: str | None = None,
+        once_only: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if ids is None:
+            ids = {}
+        fields = self.__dict__  # set as items: __setattr__ refuses (the record is immutable)
+        fields["method"] = method
+        fields["template"] = template
+        fields["parse"] = parse
+        fields["ids"] = ids
+        fields["query"] = {} if query is None else query
+        fields["headers"] = {} if headers is None else headers
+        fields["body"] = body
+        fields["safety"] = safety
+        fields["ignore_answer"] = ignore_answer
+        fields["idempotency_key"] = idempotency_key
+        fields["once_only"] = once_only
+        fields["extra_headers"] = extra_headers
+        fields["path"] = render_path(template, ids)
+
+    def _values(self) -> tuple[Any, ...]:
+        fields = self.__dict__
+        return tuple([fields[name] for name in _CALL_FIELDS])
+
+    def replace(self, **changes: Any) -> Call[R]:
+        """A copy with *changes* (constructor arguments): ``path`` is rendered again, as for a new call."""
+        given = {name: value for name, value in self.__dict__.items() if name != "path"}
+        return Call(**{**given, **changes})
 
     @property
     def replayable(self) -> bool:
         """Whether the body can be produced again for a retry."""
         return all(f.replayable for f in files_in(self.body))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == cast("Call[Any]", other)._values()
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *self._values()))  # a TypeError while ids, query or headers is a dict
+
+    def __repr__(self) -> str:
+        values = self._values()
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(_CALL_FIELDS, values, strict=True))
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{self.__class__.__qualname__} is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{self.__class__.__qualname__} is immutable (cannot delete {name!r})")
 
 
 #: Headers ``extra_headers=`` may never set: the body's framing and encoding, the connection (hop-by-hop
@@ -175,7 +248,7 @@ def with_extra_headers(
         if name.lower() in {a.lower() for a in added}:
             raise ValidationError(field, "is given twice (header names are case-insensitive)")
         added[name] = value
-    return attrs.evolve(call, headers={**call.headers, **added})
+    return call.replace(headers={**call.headers, **added})
 
 
 def files_in(body: Body | None) -> list[File]:
@@ -283,9 +356,16 @@ def encode(
         # httpx fills in Host only for content=/data=/files=, never for stream=; a real connection
         # (unlike MockTransport) refuses to send a request without it.
         all_headers.setdefault("Host", host or url.netloc.decode("ascii"))
-    return httpx.Request(
+    request = httpx.Request(
         call.method, url, headers=all_headers, stream=stream, extensions={"timeout": timeout.copy()}
     )
+    if stream.__class__ is httpx.ByteStream:
+        # A body in memory is read into the request now, as httpx does for content= (raw httpx's own
+        # requests): a transport that reads the request whole (MockTransport, the bundled fakes) finds it
+        # read, where an async one would otherwise run ByteStream's async generator (event-loop hooks, a
+        # WeakSet entry) on every call. (A sync generator's one chunk here; nothing is copied.)
+        request.read()
+    return request
 
 
 def _merged(*layers: Mapping[str, str]) -> dict[str, str]:
@@ -326,13 +406,15 @@ def _multipart_request(
         text_only = b"".join(MultipartStream(data=data, files=[], boundary=boundary.encode("ascii")))
         headers["Content-Length"] = str(len(text_only))
         headers.setdefault("Host", url.netloc.decode("ascii"))  # as for JSON and form bodies
-        return httpx.Request(
+        request = httpx.Request(
             call.method,
             url,
             headers=headers,
             stream=httpx.ByteStream(text_only),  # (content= would parse the boundary back out of the header)
             extensions={"timeout": timeout.copy()},
         )
+        request.read()  # in memory: read now, as for JSON and form bodies (see encode)
+        return request
     return httpx.Request(
         call.method,
         url,

@@ -25,7 +25,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._answers import Failure, conclude, may_have_run, no_envelope, outcome_unknown, read_error, request_id
+from ._answers import (
+    NOT_SENT,
+    Failure,
+    conclude,
+    may_have_run,
+    no_envelope,
+    outcome_unknown,
+    read_error,
+    request_id,
+)
 from ._auth import Auth, BearerAuth, FormAuth, HeaderAuth, Redactor, check_sendable
 from ._call import (
     ACCEPT,
@@ -49,6 +58,7 @@ from ._limits import (
     DEADLINE,
     DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RETRY,
     IGNORED_BODY_BYTES,
     BodyReader,
     TooLarge,
@@ -65,12 +75,13 @@ from ._limits import (
 )
 from ._record import Record, _set
 from ._response import RAW_SLOT, Meta, rate_limit, safe_headers
-from ._retry import NOT_SENT, RetryPolicy
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
     import ssl  # httpx imports it when it first makes a context
 
     from typing_extensions import Self
+
+    from ._retry import RetryPolicy
 
 __all__ = ["AsyncClient", "BaseClient", "Provider", "SyncClient"]
 
@@ -179,6 +190,8 @@ class BaseClient:
 
     _provider: Provider
     _http: Any
+    #: Given ``retry=`` or ``max_retries=``, the instance's own; else the default, made when first read.
+    _retry: RetryPolicy = DEFAULT_RETRY
 
     def __init__(
         self,
@@ -206,7 +219,8 @@ class BaseClient:
         #: Whether the auth adds to the body (form credentials): asked only then, not on every call.
         self._shapes_body = isinstance(auth, FormAuth)
         self._set_timeout(check_timeout(timeout))
-        self._retry = retry_option(retry, max_retries) or RetryPolicy()
+        if (policy := retry_option(retry, max_retries)) is not None:  # else DEFAULT_RETRY, made when read
+            self._retry = policy
         self._deadline = check_deadline(deadline)
         self._max_response_bytes = check_max_response_bytes(max_response_bytes)
         self._credential_headers = _credential_names(auth)

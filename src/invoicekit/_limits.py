@@ -17,18 +17,21 @@ import re
 import time
 import zlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._checks import header_value
 from ._errors import ValidationError
-from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._retry import RetryPolicy
 
 __all__ = [
     "DEADLINE",
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_RETRY",
     "IGNORED_BODY_BYTES",
     "BodyReader",
     "check_app_info",
@@ -105,6 +108,10 @@ def retry_option(retry: object, max_retries: object) -> RetryPolicy | None:
     ``max_retries=n`` retries every kind of failure at most *n* times:
     ``RetryPolicy(attempts=n + 1, rate_limit_attempts=n + 1)``; ``max_retries=0`` turns retries off.
     """
+    if retry is None and max_retries is None:
+        return None  # the default policy (DEFAULT_RETRY): RetryPolicy is not even imported
+    from ._retry import RetryPolicy
+
     if max_retries is not None:
         if retry is not None:
             raise ValidationError("max_retries", "give max_retries or retry, not both")
@@ -116,6 +123,31 @@ def retry_option(retry: object, max_retries: object) -> RetryPolicy | None:
     if retry is not None and not isinstance(retry, RetryPolicy):
         raise ValidationError("retry", f"must be a RetryPolicy, not {type(retry).__name__}")
     return retry
+
+
+class _DefaultRetry:
+    """``BaseClient._retry`` of a client given neither ``retry=`` nor ``max_retries=``: the default
+    ``RetryPolicy()``, made when first read. A call is retried only after a failure, and only then is its
+    policy read: a program whose calls succeed never creates the RetryPolicy class (``invoicekit._retry``,
+    an attrs class: its generated methods are compiled when the module is imported).
+    """
+
+    __slots__ = ("_policy",)
+
+    def __init__(self) -> None:
+        self._policy: RetryPolicy | None = None
+
+    def __get__(self, obj: object, owner: type | None = None) -> RetryPolicy:
+        policy = self._policy
+        if policy is None:  # two threads may both make one: equal, frozen, either will do
+            from ._retry import RetryPolicy
+
+            policy = self._policy = RetryPolicy()
+        return policy
+
+
+#: The class attribute a client's ``_retry`` falls back to (a descriptor: see _DefaultRetry).
+DEFAULT_RETRY: Any = _DefaultRetry()
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")

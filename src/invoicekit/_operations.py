@@ -40,7 +40,6 @@ from ._client import BaseClient
 from ._errors import ValidationError
 from ._files import release
 from ._response import async_raw_response, raw_response
-from ._retry import RetryPolicy
 from ._unset import UNSET
 
 if TYPE_CHECKING:
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from ._change import Applied, InvoiceChange, OnUnsupported, Plan
     from ._client import Provider
     from ._raw import RawResponse
+    from ._retry import RetryPolicy
 
 __all__ = [
     "Async",
@@ -548,10 +548,26 @@ def _resolved(fn: Callable[..., Any]) -> inspect.Signature:
     return sig.replace(parameters=params, return_annotation=_evaluated(sig.return_annotation, namespace))
 
 
+class _Elsewhere(str):
+    """Annotation text evaluated in the namespace of *module* (imported then), not in that of the function
+    whose signature shows it: a client option's type defined in a module a cold start does not load."""
+
+    module: str
+
+    def __new__(cls, text: str, module: str) -> _Elsewhere:
+        self = super().__new__(cls, text)
+        self.module = module
+        return self
+
+
 def _evaluated(annotation: Any, namespace: dict[str, Any]) -> Any:
     """*annotation* evaluated in its module's *namespace* when it is text and can be; else as it is."""
     if not isinstance(annotation, str):
         return annotation
+    if isinstance(annotation, _Elsewhere):
+        import importlib
+
+        namespace = vars(importlib.import_module(annotation.module))
     try:
         return eval(annotation, namespace)  # noqa: S307 (the module's own annotation)
     except Exception:  # a name imported for type checkers only: the text stays
@@ -722,7 +738,8 @@ OPTIONS: tuple[tuple[str, object, object], ...] = (
     ("base_url", None, str | None),
     ("sandbox", False, bool),
     ("timeout", 60.0, float | httpx.Timeout),
-    ("retry", None, RetryPolicy | None),
+    # RetryPolicy is created on first use (a successful call never needs it): read with the signature
+    ("retry", None, _Elsewhere("RetryPolicy | None", "invoicekit._retry")),
     ("http_client", None, None),  # httpx.Client or httpx.AsyncClient: see client_signature
     ("deadline", 300.0, float),
     ("max_response_bytes", 16 << 20, int),

@@ -39,6 +39,13 @@ def render_path(template: str, ids: Mapping[str, object]) -> str:
             _SPLIT[template] = parts
     if len(parts) == 1:
         return template
+    if len(parts) == 3:  # one ID, as most templates have: no list to join, no call for a plain segment
+        name = parts[1]
+        value = ids[name]
+        raw = value if value.__class__ is str else scalar_text(value)  # (what _segment starts with)
+        if _AS_IS.fullmatch(raw) and raw != "." and raw != ".." and len(raw) <= _MAX_SEGMENT:
+            return parts[0] + raw + parts[2]
+        return parts[0] + _segment(name, value) + parts[2]
     out = [parts[0]]
     for at in range(1, len(parts), 2):
         out += (_segment(parts[at], ids[parts[at]]), parts[at + 1])

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["Later", "Record"]
+__all__ = ["Later", "Record", "fields_eq"]
+
+C = TypeVar("C", bound=type)
 
 _set = object.__setattr__
 
@@ -64,6 +66,47 @@ class Record:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, self._values())
+
+
+def fields_eq(cls: C) -> C:
+    """Class decorator, written above ``@attrs.frozen(eq=False)`` (and under ``@set_fields_repr``): equality
+    and a hash by the fields, as attrs writes them, without attrs compiling an ``__eq__`` and a ``__hash__``
+    for each class when its module is imported (half the source it generates for a model: cold start).
+
+    As attrs': instances of the very same class, compared field by field with ``==`` (a field's
+    ``eq=False`` left out, its ``eq_key`` applied), ``__ne__`` the negation; the hash is that of the class
+    and of the hashed fields' values (``hash=``, else ``eq=``; ``eq_key`` applied). A class with attrs'
+    own ``__eq__`` is refused: attrs must not write one (``eq=False``).
+    """
+    if getattr(getattr(vars(cls).get("__eq__"), "__code__", None), "co_filename", "").startswith("<attrs"):
+        raise TypeError(f"{cls.__qualname__}: write @attrs.frozen(eq=False) under @fields_eq")
+    fields = cls.__attrs_attrs__  # type: ignore[attr-defined]
+    compared = tuple((a.name, a.eq_key) for a in fields if a.eq)
+    hashed = tuple((a.name, a.eq_key) for a in fields if (a.eq if a.hash is None else a.hash))
+
+    def __eq__(self: Any, other: object) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        for name, key in compared:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if key is not None:
+                mine, theirs = key(mine), key(theirs)
+            if not mine == theirs:
+                return False
+        return True
+
+    def __ne__(self: Any, other: object) -> Any:
+        result = __eq__(self, other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self: Any) -> int:
+        values = [getattr(self, name) if key is None else key(getattr(self, name)) for name, key in hashed]
+        return hash((cls, *values))
+
+    for method in (__eq__, __ne__, __hash__):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
+    return cls
 
 
 class Later:

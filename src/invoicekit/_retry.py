@@ -19,12 +19,10 @@ import random
 import attrs
 import httpx
 
-from ._answers import may_have_run, retry_after
+from ._answers import NOT_SENT, may_have_run, retry_after
 from ._errors import ValidationError
 
-__all__ = ["RetryPolicy", "retry_after"]
-
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+__all__ = ["NOT_SENT", "RetryPolicy", "retry_after"]
 
 
 @attrs.frozen

@@ -4,7 +4,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from invoicekit import ValidationError
@@ -76,3 +76,45 @@ def test_no_id_changes_the_route(raw: str) -> None:
     assert parts[1] == "invoices"
     assert parts[3] == "pdf"
     assert unquote(parts[2]) == raw
+
+
+class _Loud(str):
+    def __str__(self) -> str:
+        return "evil"
+
+
+class _Count(int):
+    def __repr__(self) -> str:
+        return "evil"
+
+
+def _rendered(template: str, ids: dict[str, object]) -> str | tuple[str, str]:
+    try:
+        return render_path(template, ids)
+    except ValidationError as exc:
+        return (exc.field, exc.rule)
+
+
+def _one_and_two(value: object) -> tuple[object, object]:
+    """The ID rendered by a one-ID template (its own fast path) and by a two-ID one (the general loop),
+    each path's ID part, or the refusal's field and rule."""
+    one = _rendered("/a/{x}/b", {"x": value})
+    two = _rendered("/a/{x}/{y}", {"x": value, "y": "b"})
+    return one, two
+
+
+@given(st.text(max_size=40) | st.integers() | st.builds(_Loud, st.text(max_size=10)))
+@example("")
+@example("..")
+@example("a\nb")
+@example("x" * 2049)
+def test_a_one_id_template_renders_its_id_as_the_general_path_does(value: object) -> None:
+    """One-ID templates skip the list and the per-segment call: the same path, or the same refusal."""
+    one, two = _one_and_two(value)
+    assert one == two
+
+
+def test_a_str_or_int_subclass_is_sent_as_what_it_holds() -> None:
+    assert _one_and_two(_Loud("a b")) == ("/a/a%20b/b", "/a/a%20b/b")
+    assert _one_and_two(_Count(42)) == ("/a/42/b", "/a/42/b")
+    assert _one_and_two(7) == ("/a/7/b", "/a/7/b")

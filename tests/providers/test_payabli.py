@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
 import httpx
 import pytest
 from hypothesis import given
@@ -456,7 +455,7 @@ class TestAttachments:
         stream = io.BytesIO(b"junk" + PDF)
         stream.seek(4)
         call = update_call(1, invoice_data=BillData(attachments=[stream]))
-        call = attrs.evolve(call, safety=Safety.IDEMPOTENT)  # what flipping ATTACHMENTS_APPEND gives
+        call = call.replace(safety=Safety.IDEMPOTENT)  # what flipping ATTACHMENTS_APPEND gives
         with Payabli(KEY, retry=FAST) as client:
             client._send(call)
         first, second = httpx_mock.get_requests()

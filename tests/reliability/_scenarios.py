@@ -80,7 +80,7 @@ def _upflow_call(client: Any, invoice: str, key: int, unsafe: bool) -> Any:
     if not unsafe:
         return client.invoices.upload_pdf(invoice, _pdf(key))
     call = upload_pdf_call(invoice, _pdf(key), encoding="multipart")
-    return client._send(attrs.evolve(call, safety=Safety.UNSAFE))
+    return client._send(call.replace(safety=Safety.UNSAFE))
 
 
 UPFLOW = Scenario(
@@ -164,7 +164,7 @@ def _draft(key: int) -> invoro.DraftInvoice:
 def _inv_call(client: Any, invoice: str, key: int, unsafe: bool) -> Any:
     if not unsafe:
         return client.invoices.update_draft(invoice, _draft(key))
-    return client._send(attrs.evolve(update_draft_call(invoice, _draft(key)), safety=Safety.UNSAFE))
+    return client._send(update_draft_call(invoice, _draft(key)).replace(safety=Safety.UNSAFE))
 
 
 INVORO = Scenario(

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import attrs
 import httpx
 import pytest
 
@@ -588,7 +587,7 @@ async def test_an_upload_from_a_path_cut_mid_body(tmp_path: Path, unsafe: bool) 
     pdf.write_bytes(PDF + b"\0" * (16 << 20))  # far more than the sockets' buffers hold
     call = upload_pdf_call("inv_1", pdf)
     if unsafe:
-        call = attrs.evolve(call, safety=Safety.UNSAFE)
+        call = call.replace(safety=Safety.UNSAFE)
     heads: list[bytes] = []
 
     async def upload() -> BaseException:

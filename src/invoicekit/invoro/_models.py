@@ -28,7 +28,7 @@ from .._convert import extra
 from .._errors import ValidationError
 from .._files import File
 from .._money import MAX_AMOUNT, bounded, to_cents
-from .._record import Later, later_names, load_for_hints
+from .._record import Later, fields_eq, later_names, load_for_hints
 from .._repr import set_fields_repr
 from .._unset import Unset
 
@@ -239,7 +239,8 @@ MAX_EXTRA_DEPTH = 64
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Header:
     """The document header [DOC]: number, type, profile, dates, currency, references."""
 
@@ -268,7 +269,8 @@ class Header:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Line:
     """An invoice line (sent in the ``items`` array; [SEED] outline, names [INF]).
 
@@ -296,7 +298,8 @@ class Line:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DraftInvoice:
     """The full draft invoice that ``update_draft`` sends: ``PUT`` replaces the draft with it.
 
@@ -323,7 +326,8 @@ class DraftInvoice:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Invoice:
     """The invoice Invoro answers with (inside the envelope's ``data``).
 

@@ -15,7 +15,7 @@ import attrs
 
 from .. import _fields as fields
 from .._files import File, FileInput
-from .._record import publish
+from .._record import fields_eq, publish
 from .._repr import set_fields_repr
 from .._unset import Unset
 from . import _models
@@ -50,7 +50,8 @@ __all__ = [
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class Identifier:
     """A scheme-qualified identifier: Peppol endpoint ``{"scheme": "0208", "value": "0123456789"}`` [DOC]."""
 
@@ -60,7 +61,8 @@ class Identifier:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Address:
     """A postal address. ``street`` and ``additional_line`` are documented [DOC]; the rest [INF]."""
 
@@ -74,7 +76,8 @@ class Address:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Party:
     """The seller (documented [DOC]) or the buyer (same shape assumed [INF])."""
 
@@ -92,7 +95,8 @@ class Party:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InvoicePeriod:
     """The period invoiced (``header.invoice_period``) [DOC]."""
 
@@ -103,7 +107,8 @@ class InvoicePeriod:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ItemAttribute:
     """An item attribute, name and value ("Item attributes" [SEED]; names [INF])."""
 
@@ -113,7 +118,8 @@ class ItemAttribute:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AllowanceCharge:
     """A line allowance or charge ("Line allowances" / "Line charges" [SEED]; names [INF])."""
 
@@ -125,7 +131,8 @@ class AllowanceCharge:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Totals:
     """Document totals, all sent as integer cents ([SEED] descriptions, names [INF])."""
 
@@ -139,7 +146,8 @@ class Totals:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Payment:
     """One payment instruction (the ``payments`` array [SEED]; names [INF], after EN 16931 BG-16)."""
 
@@ -168,7 +176,8 @@ def _default_mime_type(attachment: Attachment) -> str:
 
 
 @set_fields_repr
-@attrs.frozen(kw_only=True, repr=False)
+@fields_eq
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Attachment:
     """A supporting document, embedded as base64 ("Base64 encoded" [SEED]; names [INF]).
 

@@ -32,18 +32,20 @@ from ._client import (
     Invoices,
     Payabli,
 )
-from ._models import (
-    BillData,
-    BillItem,
-    FileContent,
-    FileType,
-    Frequency,
-    InvoiceResponse,
-    PaymentTerms,
-)
+from ._models import BillData, InvoiceResponse
 
 if TYPE_CHECKING:
-    from ._parts import BillOptions, InvoiceRecord, InvoiceRecordItem, PayorData
+    from ._parts import (
+        BillItem,
+        BillOptions,
+        FileContent,
+        FileType,
+        Frequency,
+        InvoiceRecord,
+        InvoiceRecordItem,
+        PaymentTerms,
+        PayorData,
+    )
 
 __all__ = [
     "ATTACHMENTS_APPEND",

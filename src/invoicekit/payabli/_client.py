@@ -17,7 +17,7 @@ from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, op
 from .._record import Later
 from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_record, parse_update, read_error
-from ._models import PARTS, BillData, InvoiceResponse, with_files
+from ._models import PARTS, BillData, InvoiceResponse
 
 if TYPE_CHECKING:
     from .._operations import Options, Unpack
@@ -107,6 +107,8 @@ def update_call(
                 raise ValidationError(name, f"must be a payabli.{kind.__name__}, not {type(value).__name__}")
             body[key] = write(value, name)
     if isinstance(invoice_data, BillData) and invoice_data.attachments:
+        from ._parts import with_files  # loaded already: the attachments are FileContents
+
         invoice_data = with_files(invoice_data, MAX_ATTACHMENT_BYTES, MAX_UPLOAD_BASE64)
         body["invoiceData"]["attachments"] = write(invoice_data, "invoice_data")["attachments"]
     query: dict[str, str] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import importlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -26,12 +27,12 @@ from .._checks import email
 from .._convert import camel, extra
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._record import later_names
+from .._record import Later, fields_eq, later_names, load_for_hints
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ._parts import PayorData
+    from ._parts import BillItem, FileContent, FileType, Frequency, PaymentTerms, PayorData
 
 __all__ = [
     "BillData",
@@ -43,11 +44,22 @@ __all__ = [
     "PaymentTerms",
 ]
 
-#: The module of the models a common first call does not need (the customer, the scheduled options, the
-#: invoice record ``get`` answers): loaded on first use, so a cold start does not create their classes.
+#: The module of the models a common first call does not need (the lines, the attached files, the enums,
+#: the customer, the scheduled options, the invoice record ``get`` answers): loaded on first use, so a cold
+#: start does not create their classes.
 PARTS: Final = "invoicekit.payabli._parts"
 #: The names it defines, each reachable here too (``from ._models import PayorData`` loads it).
-PART_NAMES: Final = ("BillOptions", "InvoiceRecord", "InvoiceRecordItem", "PayorData")
+PART_NAMES: Final = (
+    "BillItem",
+    "BillOptions",
+    "FileContent",
+    "FileType",
+    "Frequency",
+    "InvoiceRecord",
+    "InvoiceRecordItem",
+    "PaymentTerms",
+    "PayorData",
+)
 
 
 if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
@@ -58,65 +70,6 @@ E = TypeVar("E", bound=enum.Enum)
 _ITEM_COST: Final = "is required (Payabli's BillItem has required: [itemCost]); give the unit price"
 #: Payabli's integer fields without an ``int64`` format are .NET ``int`` (32-bit) [INF].
 _INT32_MAX: Final = 2**31 - 1
-
-
-class Frequency(str, enum.Enum):
-    """``invoiceData.frequency``: how often a scheduled invoice (``invoice_type=1``) repeats.
-
-    The last three are in Payabli's SDK 1.0.19 but not yet in the API reference.
-    """
-
-    ONETIME = "onetime"
-    WEEKLY = "weekly"
-    EVERY2WEEKS = "every2weeks"
-    EVERY6MONTHS = "every6months"
-    MONTHLY = "monthly"
-    EVERY3MONTHS = "every3months"
-    ANNUALLY = "annually"
-    FIRSTOFMONTH = "firstofmonth"
-    FIFTEENTHOFMONTH = "fifteenthofmonth"
-    ENDOFMONTH = "endofmonth"
-
-
-class PaymentTerms(str, enum.Enum):
-    """``invoiceData.paymentTerms``. Member names spell the wire values that start with a digit or
-    hold a ``/`` the other way round (``MFI5`` is ``"5MFI"``, ``NET30_2_10`` is ``"2/10NET30"``).
-    """
-
-    PIA = "PIA"
-    CIA = "CIA"
-    UR = "UR"
-    NET10 = "NET10"
-    NET20 = "NET20"
-    NET30 = "NET30"
-    NET45 = "NET45"
-    NET60 = "NET60"
-    NET90 = "NET90"
-    EOM = "EOM"
-    MFI = "MFI"
-    MFI5 = "5MFI"
-    MFI10 = "10MFI"
-    MFI15 = "15MFI"
-    MFI20 = "20MFI"
-    NET30_2_10 = "2/10NET30"
-    UF = "UF"
-    UF10 = "10UF"
-    UF20 = "20UF"
-    UF25 = "25UF"
-    UF50 = "50UF"
-
-
-class FileType(str, enum.Enum):
-    """``attachments[].ftype``: the kind of file in ``fContent``."""
-
-    PDF = "pdf"
-    DOC = "doc"
-    DOCX = "docx"
-    JPG = "jpg"
-    JPEG = "jpeg"
-    PNG = "png"
-    GIF = "gif"
-    TXT = "txt"
 
 
 # -- conversions at construction ------------------------------------------------------------------------
@@ -134,22 +87,19 @@ def _member(cls: type[E], value: object, field: str) -> E | None | Unset:
     raise ValidationError(field, f"{value!r} is not one of {allowed}")
 
 
+def _part(name: str) -> Any:
+    """The class *name* of PARTS, loading it first if it is not yet (a value of it is being made)."""
+    return getattr(importlib.import_module(PARTS), name)
+
+
 def _frequency(value: Frequency | str | None | Unset) -> Frequency | None | Unset:
-    return _member(Frequency, value, "frequency")
+    return value if value is UNSET or value is None else _member(_part("Frequency"), value, "frequency")
 
 
 def _payment_terms(value: PaymentTerms | str | None | Unset) -> PaymentTerms | None | Unset:
-    return _member(PaymentTerms, value, "payment_terms")
-
-
-def _ftype(value: FileType | str | None | Unset) -> FileType | None | Unset:
-    return _member(FileType, value, "ftype")
-
-
-def _file(value: FileInput | None | Unset) -> File | None | Unset:
     if value is UNSET or value is None:
         return value
-    return File.coerce(value, "f_content")
+    return _member(_part("PaymentTerms"), value, "payment_terms")
 
 
 def _attachments(
@@ -157,8 +107,9 @@ def _attachments(
 ) -> tuple[FileContent, ...] | None | Unset:
     if value is UNSET or value is None:
         return value
+    content = _part("FileContent")
     return tuple(
-        a if isinstance(a, FileContent) else FileContent(f_content=File.coerce(a, f"attachments[{i}]"))
+        a if isinstance(a, content) else content(f_content=File.coerce(a, f"attachments[{i}]"))
         for i, a in enumerate(fields.sequence(value, "attachments"))
     )
 
@@ -200,59 +151,15 @@ def _string_map(value: Any, field: str) -> dict[str, str]:
 
 # -- the request ------------------------------------------------------------------------------------------
 
-
-@set_fields_repr
-@attrs.frozen(repr=False)
-class BillItem:
-    """One invoice line (``invoiceData.items[]``).
-
-    Money and rates are ``Decimal`` (an ``int`` is fine; a ``float`` is refused) and are sent as exact
-    JSON numbers. *item_qty* is a whole number, 0 or more. Payabli requires *item_mode* (0 for invoice
-    lines) and *item_total_amount* on invoice lines, and *item_cost* per its API reference: a line
-    without *item_cost* (UNSET or None) raises ValidationError naming ``items[i].item_cost``.
-    """
-
-    item_categories: Sequence[str] | None | Unset = _f(fields.texts)
-    item_commodity_code: str | None | Unset = _f(_text)
-    #: Required: Payabli's API reference has ``required: [itemCost]`` for every line [DOC].
-    item_cost: Decimal | int | None | Unset = _f(
-        _number, required=_ITEM_COST, clears=fields.cannot_clear(_ITEM_COST)
-    )
-    item_description: str | None | Unset = _f(_text)
-    item_mode: int | None | Unset = _f(_count)  #: 0 invoices only, 1 bills only, 2 both
-    item_product_code: str | None | Unset = _f(_text)
-    item_product_name: str | None | Unset = _f(_text)
-    item_qty: int | None | Unset = _f(_count)
-    item_tax_amount: Decimal | int | None | Unset = _f(_number)
-    item_tax_rate: Decimal | int | None | Unset = _f(_number)
-    item_total_amount: Decimal | int | None | Unset = _f(_number)
-    item_unit_of_measure: str | None | Unset = _f(_text)
+#: The line and attached-file classes, named before their module (PARTS) loads: a BillData holding one
+#: has loaded it.
+_BILL_ITEM: Final[Any] = Later(PARTS, "BillItem")
+_FILE_CONTENT: Final[Any] = Later(PARTS, "FileContent")
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
-class FileContent:
-    """A file attached to the invoice (``invoiceData.attachments[]``).
-
-    *f_content* is the file itself: a path, ``bytes``, a binary file object or a
-    :class:`~invoicekit.File`. invoicekit base64-encodes it while sending (streamed, never held whole in
-    memory); do not pass base64 text (a ``str`` is a path). *ftype* (unset or None: Payabli's default is
-    null) defaults to the file's content type (a path, bytes or file object counts as a PDF) and *filename*
-    to the path's name, else
-    ``attachment.<ftype>``. A file whose *ftype* is ``pdf`` must start with ``%PDF-``. *furl* points
-    Payabli at a file online instead (Payabli ignores *f_content* when *furl* is set).
-    """
-
-    f_content: File | None | Unset = attrs.field(default=UNSET, converter=_file, metadata=_meta(fields.file))
-    filename: str | None | Unset = _f(_text)
-    ftype: FileType | None | Unset = attrs.field(
-        default=UNSET, converter=_ftype, metadata=_meta(fields.member)
-    )
-    furl: str | None | Unset = _f(_text)
-
-
-@set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class BillData:
     """What to change on the invoice (``invoiceData``).
 
@@ -269,7 +176,7 @@ class BillData:
 
     additional_data: Mapping[str, str] | None | Unset = _f(_string_map, wire="AdditionalData")
     attachments: tuple[FileContent, ...] | None | Unset = attrs.field(
-        default=UNSET, converter=_attachments, metadata=_meta(fields.models(FileContent, "payabli"))
+        default=UNSET, converter=_attachments, metadata=_meta(fields.models(_FILE_CONTENT, "payabli"))
     )
     company: str | None | Unset = _f(_text)
     discount: Decimal | int | None | Unset = _f(_number)
@@ -287,7 +194,7 @@ class BillData:
     invoice_status: int | None | Unset = _f(_count)
     invoice_type: int | None | Unset = _f(_count)
     items: tuple[BillItem, ...] | None | Unset = attrs.field(
-        default=UNSET, converter=_items, metadata=_meta(fields.models(BillItem, "payabli"))
+        default=UNSET, converter=_items, metadata=_meta(fields.models(_BILL_ITEM, "payabli"))
     )
     last_name: str | None | Unset = _f(_text)
     notes: str | None | Unset = _f(_text)
@@ -338,73 +245,12 @@ def _model(args: Mapping[str, Any], key: str, cls: type[BillData | PayorData]) -
     return cls(**value)
 
 
-# -- attached files: checked, and completed from the file ----------------------------------------------
-
-#: The ``ftype`` a file's content type stands for, when the attachment does not say.
-_FTYPES: Final[dict[str, FileType]] = {
-    "application/pdf": FileType.PDF,
-    "application/msword": FileType.DOC,
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": FileType.DOCX,
-    "image/jpeg": FileType.JPG,
-    "image/png": FileType.PNG,
-    "image/gif": FileType.GIF,
-    "text/plain": FileType.TXT,
-}
-
-
-def with_files(bill: BillData, max_file_bytes: int, max_base64: int) -> BillData:
-    """*bill* with every attached file checked (type, at most *max_file_bytes*, all files together at
-    most *max_base64* characters of base64) and the ftype and filename they imply filled in.
-    """
-    if not bill.attachments:
-        return bill
-    done: list[FileContent] = []
-    total = 0
-    for i, attachment in enumerate(bill.attachments):
-        field = f"invoice_data.attachments[{i}]"
-        file = attachment.f_content
-        if isinstance(file, File):
-            completed = _complete(attachment, file, field)
-            size = file.check(
-                f"{field}.f_content",
-                max_size=max_file_bytes,
-                pdf=completed.ftype is FileType.PDF,
-                sized=True,
-            )
-            total += 4 * -(-size // 3)
-            attachment = completed
-        done.append(attachment)
-    if total > max_base64:
-        raise ValidationError(
-            "invoice_data.attachments",
-            f"{total} characters of base64 in one update is over Payabli's limit of {max_base64}; "
-            "send the files in separate updates",
-        )
-    return attrs.evolve(bill, attachments=tuple(done))
-
-
-def _complete(attachment: FileContent, file: File, field: str) -> FileContent:
-    ftype = attachment.ftype
-    # The spec makes ftype nullable with null its default (specs/payabli_invoice_sdk_1.0.19.schema.json,
-    # FileContent.ftype): null says no more than leaving it out. So None is filled in from the file like an
-    # unset ftype, and a file so typed as a PDF is checked as one (null was sent as it was, unchecked).
-    if ftype is UNSET or ftype is None:
-        ftype = _FTYPES.get(file.content_type.split(";")[0].strip().lower())
-        if ftype is None:
-            raise ValidationError(
-                f"{field}.ftype", f"cannot tell the file type of {file.content_type!r}; set ftype"
-            )
-    filename = attachment.filename
-    if filename is UNSET:
-        filename = file.name_or(f"attachment.{(ftype or FileType.PDF).value}")
-    return attrs.evolve(attachment, ftype=ftype, filename=filename)
-
-
 # -- the answer -------------------------------------------------------------------------------------------
 
 
 @set_fields_repr
-@attrs.frozen(repr=False)
+@fields_eq
+@attrs.frozen(repr=False, eq=False)
 class InvoiceResponse:
     """Payabli's answer to an update (only successful ones: a failed one raises an APIError).
 
@@ -422,3 +268,6 @@ class InvoiceResponse:
 
 
 # -- the invoice record (GET /Invoice/{idInvoice}) ---------------------------------------------------------
+
+
+load_for_hints(globals(), PARTS, PART_NAMES)  # type hints of the models here name those loaded on first use
