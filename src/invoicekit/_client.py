@@ -468,7 +468,7 @@ class BaseClient:
         """What a send that raised means; *state* learns whether bytes may have left. *sent* is False when
         no loop runs and httpx's own transport never reported writing the request (see _Sending).
         """
-        if isinstance(exc, RuntimeError) and str(exc).startswith("Cannot send a request, as the client"):
+        if isinstance(exc, RuntimeError) and _text(exc).startswith("Cannot send a request, as the client"):
             return ClientClosed()  # httpx refused it before it left: nothing of it was sent
         if not isinstance(exc, NOT_SENT):  # any other RuntimeError ("Event loop is closed", a loop mixup)
             if not sent:  # (no loop to connect on, say): as a failed connect, nothing of it left
@@ -546,7 +546,7 @@ class BaseClient:
     def _finish(self, call: Call[R], outcome: httpx.Response | Exception, state: _Attempts) -> R:
         name = self._provider.name
         if isinstance(outcome, Exception):
-            raise self._transport_error(call, outcome, state) from outcome
+            raise self._transport_error(call, outcome, state) from _chained(outcome, self._redactor.text)
         if outcome.status_code >= 400:  # 408, 409 and 5xx: what they mean for this call is _answers' rule
             unknown = outcome_unknown(name, call, outcome.status_code, state.tries, state.may_have_run)
             if unknown is not None:
@@ -562,7 +562,7 @@ class BaseClient:
     def _transport_error(self, call: Call[Any], exc: Exception, state: _Attempts) -> TransportError:
         name = self._provider.name
         _scrub_chain(exc, self._redactor.text)  # chained as __cause__: its text may quote the server
-        what = _describe(exc)
+        what = self._redactor.text(_describe(exc))  # a caller's exception's text need not be its args
         if isinstance(exc, FileReadError):
             what = f"the upload broke off: {what}"
         if _monotonic() >= state.deadline and "deadline" not in what:
@@ -1185,13 +1185,61 @@ def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
         args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in current.args)
         if args != current.args:
             current.args = args
+        notes = getattr(current, "__notes__", None)  # add_note()'s, shown by tracebacks (3.11+)
+        if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
+            notes[:] = [redact(note) for note in notes]
         todo += [current.__cause__, current.__context__]
+
+
+class ScrubbedCause(Exception):
+    """Strictly private: chained in place of a caller's exception (raised by its own transport) whose text
+    could not be scrubbed in place: text its ``__str__``/``__repr__`` computes from elsewhere than its
+    ``args`` (an attribute, ``OSError.filename``, a bytes arg, an ``httpx.Headers``), an ExceptionGroup's
+    message or members, or a ``__str__`` that raises. It holds the type's name, the scrubbed text and the
+    traceback; the original is dropped, with what it holds.
+    """
+
+
+def _chained(exc: Exception, redact: Callable[[str], str]) -> BaseException:
+    """What a TransportError made of *exc* is raised ``from``: *exc* (its chain scrubbed already, see
+    _scrub_chain) when no text of its chain shows a credential any more, else a :class:`ScrubbedCause`.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        try:
+            shown = [str(current), repr(current), repr(getattr(current, "__notes__", None))]
+            clean = all(type(text) is str and redact(text) == text for text in shown)
+        except Exception:  # its own __str__ or __repr__ raised: it cannot be shown
+            clean = False
+        if not clean:
+            kind = type(exc)
+            scrubbed = ScrubbedCause(f"{kind.__module__}.{kind.__qualname__}: {redact(_text(exc))}")
+            return scrubbed.with_traceback(exc.__traceback__)
+        members = getattr(current, "exceptions", None)  # an ExceptionGroup's, which tracebacks show
+        todo += [current.__cause__, current.__context__]
+        if isinstance(members, tuple):
+            todo += [member for member in members if isinstance(member, BaseException)]
+    return exc
+
+
+def _text(exc: BaseException) -> str:
+    """``str(exc)`` as a plain str, never raising: a caller's exception's own ``__str__`` may raise."""
+    try:
+        text = str(exc)
+    except Exception:  # a caller's, raising
+        return "(its text cannot be shown: its __str__ raised)"
+    return text if type(text) is str else str.__str__(text)
 
 
 def _describe(outcome: httpx.Response | Exception) -> str:
     if isinstance(outcome, httpx.Response):
         return f"HTTP {outcome.status_code}"
-    detail = str(outcome)
+    detail = _text(outcome)
     return f"{type(outcome).__name__}: {detail}" if detail else type(outcome).__name__
 
 

@@ -98,9 +98,16 @@ def _moment(value: object, field: str) -> str:
     """A date (sent as midnight UTC [INF: plain dates are not documented]) or an aware datetime (sent
     with its offset)."""
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+        # The datetime's own utcoffset, never a subclass's; its tzinfo is asked once, and the moment sent
+        # is the one checked (a tzinfo asked again by isoformat could answer otherwise).
+        try:
+            offset = dt.datetime.utcoffset(value)
+        except Exception as exc:  # the caller's tzinfo raised, or answered what is no offset
+            raise ValidationError(field, f"its tzinfo's utcoffset() failed ({type(exc).__name__})") from None
+        if offset is None:
             raise ValidationError(field, "a datetime must be timezone-aware (or pass a datetime.date)")
-        return dt.datetime.isoformat(value)  # the datetime's, never a subclass's own isoformat
+        moment = dt.datetime.combine(dt.datetime.date(value), dt.datetime.time(value), dt.timezone(offset))
+        return dt.datetime.isoformat(moment)
     if not isinstance(value, dt.date):
         raise ValidationError(
             field, f"must be a datetime.date or an aware datetime, not {type(value).__name__}"

@@ -39,7 +39,9 @@ def action_name(action: object) -> str:
 def action_params(params: Mapping[str, Any]) -> dict[str, object]:
     """``call()``'s *params*, each name and value checked (ValidationError naming the parameter)."""
     fields: dict[str, object] = {}
-    for key, value in params.items():
+    for name, value in params.items():
+        # The text a str subclass holds (a `(str, Enum)` name formats as "Cls.NAME"), never its own methods
+        key = name if type(name) is str else str.__str__(name)
         if key.lower() in RESERVED:
             raise ValidationError(
                 key,
@@ -103,7 +105,7 @@ def _param(value: object, field: str, depth: int = 0) -> object:
                 )
             array[key] = _param(v, where, depth + 1)
         return array
-    if isinstance(value, Sequence) and not isinstance(value, bytes):
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray | memoryview):  # no text
         return [_param(v, f"{field}[{i}]", depth + 1) for i, v in enumerate(value)]
     raise ValidationError(field, f"a {type(value).__name__} cannot be sent in a form")
 
