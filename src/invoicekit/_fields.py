@@ -375,8 +375,16 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         key = _literal(wire)
         taken.add(str.__str__(wire))
         ns[f"r{i}"] = spec.rule
+        # UNSET (most fields of most models) is tested first: it then costs one test, not two.
         body.append(f"    v = {get}")
-        body.append("    if v is None:")
+        if spec.required is not None:
+            ns[f"req{i}"] = spec.required
+            body.append("    if v is UNSET:")
+            body.append(f"        if missing is None: missing = ({name}, req{i})")
+        else:
+            body.append("    if v is UNSET:")
+            body.append("        pass")
+        body.append("    elif v is None:")
         if spec.clears.refused is not None:
             ns[f"why{i}"] = spec.clears.refused
             body.append(f"        raise VE({name}, why{i})")
@@ -386,7 +394,7 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         else:
             ns[f"c{i}"] = spec.clears.value
             body.append(f"        out[{key}] = c{i}")
-        body.append("    elif v is not UNSET:")
+        body.append("    else:")
         many = getattr(spec.rule, "items", None)
         nested = many or getattr(spec.rule, "model", None)
         fast = getattr(spec.rule, "fast", None)
@@ -413,9 +421,6 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
             body.append(f"        out[{key}] = v if {fast.format(v='v')} else r{i}(v, {name})")
         else:
             body.append(f"        out[{key}] = r{i}(v, {name})")
-        if spec.required is not None:
-            ns[f"req{i}"] = spec.required
-            body.append(f"    elif missing is None: missing = ({name}, req{i})")
         if spec.when_unset is not None:
             ns[f"d{i}"] = spec.when_unset
             tail.append(f"    if {get} is UNSET: out[{key}] = d{i}(obj)")
@@ -481,6 +486,9 @@ def _setters(cls: type) -> tuple[tuple[str, type | None, bool], ...]:
         )
         for a in attrs.fields(cls)
     )
+    # Plain fields first, nested models last (a stable sort): the answer is the same in any order, and a
+    # plain field that is set ends the test before any nested model is walked.
+    plan = tuple(sorted(plan, key=lambda entry: entry[1] is not None))
     if len(_SETTERS) >= MAX_CACHED:
         _SETTERS.clear()
     _SETTERS[cls] = plan

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import re
 import sys
 import types
@@ -48,6 +49,7 @@ T = TypeVar("T")
 _MISSING: Any = object()
 _LIMIT = 10**MAX_DIGITS
 _WHOLE = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}").fullmatch
+_unknown_keys = itertools.filterfalse
 
 
 class _Mismatch(Exception):
@@ -84,15 +86,14 @@ class Reader(Generic[T]):
         return f"Reader({self.cls.__qualname__})"
 
     def __call__(self, data: Any) -> T:
+        # The first call only: generate the reader, then make this instance's class a subclass whose
+        # ``__call__`` IS the generated entry (see _generate's *entry*: the class's reader with the
+        # DecodeError handler inside it), so every later call runs one generated frame, not this one too.
         fn = self._fn
         if fn is None:
-            fn = self._fn = _generate(self.cls, self.wire_name, {})
-        try:
-            return fn(data)
-        except _Mismatch as exc:
-            why = exc.text()
-        # Raised here, outside the handler: no __cause__, no __context__ (the answer may echo a secret).
-        raise bad_answer(f"the answer does not fit {self.cls.__name__} ({why})")
+            fn = self._fn = _generate(self.cls, self.wire_name, {}, entry=True)
+            self.__class__ = type("Reader", (Reader,), {"__slots__": (), "__call__": fn})
+        return fn(self, data)  # type: ignore[call-arg]
 
 
 def reader(cls: type[T], *, wire_name: Callable[[str], str] = str) -> Reader[T]:
@@ -212,8 +213,15 @@ def _quoted(kind: Any) -> bool:
     )
 
 
-def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str]) -> Callable[[Any], Any]:
-    """Write and exec one reader for *cls* (and, first, for the attrs classes its fields hold)."""
+def _generate(
+    cls: type, wire_name: Callable[[str], str], done: dict[type, str], *, entry: bool = False
+) -> Callable[..., Any]:
+    """Write and exec one reader for *cls* (and, first, for the attrs classes its fields hold).
+
+    *entry*: the reader a :class:`Reader` calls, ``read(self, data)``, its body inside the one handler
+    that turns a mismatch into the DecodeError (raised after the handler ends: nothing chained), so a
+    call costs one frame.
+    """
     ns: dict[str, Any] = {
         "_M": _Mismatch,
         "_fail": _fail,
@@ -376,9 +384,13 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         sets.append((a.name, var))
     if bag is not None:
         ns["_KNOWN"] = frozenset(known)
-        lines.append(
-            "    bag = {} if _KNOWN.issuperset(data) else {k: x for k, x in data.items() if k not in _KNOWN}"
-        )
+        ns["_unknown"] = _unknown_keys
+        # The unknown keys in the answer's order, found by C code (a comprehension is a frame of its own).
+        lines.append("    if _KNOWN.issuperset(data):")
+        lines.append("        bag = {}")
+        lines.append("    else:")
+        lines.append("        keys = list(_unknown(_KNOWN.__contains__, data))")
+        lines.append("        bag = dict(zip(keys, map(data.__getitem__, keys)))")
         args.append(f"{bag.alias}=bag")
         sets.append((bag.name, "bag"))
     if _fusable(cls, fields):
@@ -398,9 +410,21 @@ def _generate(cls: type, wire_name: Callable[[str], str], done: dict[type, str])
         lines.append("    return obj")
     else:
         lines.append(f"    return cls({', '.join(args)})")
+    if entry:
+        ns["_bad"] = bad_answer
+        ns["_WHAT"] = f"the answer does not fit {cls.__name__}"
+        lines = [
+            "def read(self, data):",
+            "  try:",
+            *(" " + line for line in lines[1:]),
+            "  except _M as exc:",
+            "    why = exc.text()",
+            # Raised outside the handler: no __cause__, no __context__ (the answer may echo a secret).
+            "  raise _bad(f'{_WHAT} ({why})')",
+        ]
     exec(compile("\n".join(lines), f"<invoicekit reader of {cls.__qualname__}>", "exec"), ns)  # noqa: S102
     done[cls] = "done"
-    fn: Callable[[Any], Any] = ns["read"]
+    fn: Callable[..., Any] = ns["read"]
     return fn
 
 
