@@ -190,8 +190,11 @@ class BaseClient:
 
     _provider: Provider
     _http: Any
-    #: Given ``retry=`` or ``max_retries=``, the instance's own; else the default, made when first read.
-    _retry: RetryPolicy = DEFAULT_RETRY
+    if TYPE_CHECKING:
+        _retry: RetryPolicy
+    else:  # not annotated at run time: typing.get_type_hints(client class) cannot evaluate RetryPolicy here
+        #: Given ``retry=`` or ``max_retries=``, the instance's own; else the default, made when first read.
+        _retry = DEFAULT_RETRY
 
     def __init__(
         self,
@@ -489,7 +492,17 @@ class BaseClient:
                 state.may_have_run = True
         elif not isinstance(outcome, (*NOT_SENT, ClientClosed)):  # a closed client sent nothing of it
             state.may_have_run = True
-        wait = self._retry.decide(
+        try:
+            policy = self._retry  # the default is made (RetryPolicy imported) on a client's first failure
+        except Exception as exc:  # that import failed (a process at its open-file limit): not retried
+            logger.warning(
+                "%s: not retrying after %s: the retry policy could not be loaded (%s)",
+                self._provider.name,
+                self._redactor.text(_describe(outcome)),
+                self._redactor.text(_describe(exc)),
+            )
+            return None
+        wait = policy.decide(
             outcome,
             safe=call.safety.retryable,
             replayable=call.replayable,
