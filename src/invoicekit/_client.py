@@ -17,7 +17,7 @@ import threading
 import time
 import types
 import zlib
-from collections.abc import Callable, Coroutine, Generator, Mapping
+from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from contextvars import ContextVar
 from types import TracebackType
@@ -1178,13 +1178,7 @@ def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
     sent held the credential headers and, read when built, the body (WHMCS' form credentials), and httpx
     pickles both.
     """
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in _links(exc, groups=False):
         args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in current.args)
         if args != current.args:
             current.args = args
@@ -1196,7 +1190,24 @@ def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
         notes = getattr(current, "__notes__", None)  # add_note()'s, shown by tracebacks (3.11+)
         if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
             notes[:] = [redact(note) for note in notes]
+
+
+def _links(exc: BaseException, *, groups: bool) -> Iterator[BaseException]:
+    """*exc* and every exception chained to it (``__cause__``, ``__context__``; with *groups*, an
+    ExceptionGroup's members too), each once, cycles included.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
         todo += [current.__cause__, current.__context__]
+        members = getattr(current, "exceptions", None) if groups else None
+        if isinstance(members, tuple):
+            todo += [member for member in members if isinstance(member, BaseException)]
 
 
 def _bare(sent: httpx.Request) -> httpx.Request:
@@ -1217,13 +1228,7 @@ def _chained(exc: Exception, redact: Callable[[str], str]) -> BaseException:
     """What a TransportError made of *exc* is raised ``from``: *exc* (its chain scrubbed already, see
     _scrub_chain) when no text of its chain shows a credential any more, else a :class:`ScrubbedCause`.
     """
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in _links(exc, groups=True):  # an ExceptionGroup's members: tracebacks show them
         try:
             shown = [str(current), repr(current), repr(getattr(current, "__notes__", None))]
             clean = all(type(text) is str and redact(text) == text for text in shown)
@@ -1233,10 +1238,6 @@ def _chained(exc: Exception, redact: Callable[[str], str]) -> BaseException:
             kind = type(exc)
             scrubbed = ScrubbedCause(f"{kind.__module__}.{kind.__qualname__}: {redact(_text(exc))}")
             return scrubbed.with_traceback(exc.__traceback__)
-        members = getattr(current, "exceptions", None)  # an ExceptionGroup's, which tracebacks show
-        todo += [current.__cause__, current.__context__]
-        if isinstance(members, tuple):
-            todo += [member for member in members if isinstance(member, BaseException)]
     return exc
 
 

@@ -27,18 +27,7 @@ from .._unset import UNSET, Unset
 from . import _models
 from ._models import _ITEM_COST, BillData, _count, _email, _f, _member, _meta, _number, _text
 
-__all__ = [
-    "BillItem",
-    "BillOptions",
-    "FileContent",
-    "FileType",
-    "Frequency",
-    "InvoiceRecord",
-    "InvoiceRecordItem",
-    "PaymentTerms",
-    "PayorData",
-    "with_files",
-]
+__all__ = [*_models.PART_NAMES, "with_files"]  # the names _models lends out, each defined here
 
 
 class Frequency(str, enum.Enum):
