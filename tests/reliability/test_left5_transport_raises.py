@@ -87,11 +87,8 @@ def test_a_safe_call_through_a_raising_transport_is_a_transport_error_not_retrie
     _check(caught.value, raised, ik.TransportError, transport)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kind", [KeyError, ValueError, TypeError], ids=lambda k: k.__name__)
-@pytest.mark.parametrize("idempotent", [True, False], ids=["safe", "unsafe"])
-def test_the_async_client_types_a_raising_transport_the_same_way(kind: type, idempotent: bool) -> None:
-    raised = kind(f"broke while sending with {SECRET}")
-    transport = Raising(raised)
+def _run_async_call(transport: httpx.AsyncBaseTransport, *, idempotent: bool) -> None:
+    """One WHMCS call through an async client over *transport*, in a fresh event loop."""
 
     async def main() -> None:
         http = httpx.AsyncClient(transport=transport)
@@ -100,8 +97,17 @@ def test_the_async_client_types_a_raising_transport_the_same_way(kind: type, ide
         ) as client:
             await client.call("GetInvoice", idempotent=idempotent, invoiceid=1)
 
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("kind", [KeyError, ValueError, TypeError], ids=lambda k: k.__name__)
+@pytest.mark.parametrize("idempotent", [True, False], ids=["safe", "unsafe"])
+def test_the_async_client_types_a_raising_transport_the_same_way(kind: type, idempotent: bool) -> None:
+    raised = kind(f"broke while sending with {SECRET}")
+    transport = Raising(raised)
+
     with pytest.raises(ik.InvoiceKitError) as caught:
-        asyncio.run(main())
+        _run_async_call(transport, idempotent=idempotent)
     expected = ik.TransportError if idempotent else ik.OutcomeUnknownError
     _check(caught.value, raised, expected, transport)  # type: ignore[arg-type]
 
@@ -120,15 +126,8 @@ def test_a_cancel_raised_by_an_async_transport_goes_on_untouched() -> None:
     raised = asyncio.CancelledError()
     transport = Raising(raised)
 
-    async def main() -> None:
-        http = httpx.AsyncClient(transport=transport)
-        async with ik.AsyncWhmcs(
-            "http://127.0.0.1:1", "ident", SECRET, retry=FAST, http_client=http
-        ) as client:
-            await client.call("GetInvoice", idempotent=True, invoiceid=1)
-
     with pytest.raises(asyncio.CancelledError) as caught:
-        asyncio.run(main())
+        _run_async_call(transport, idempotent=True)
     assert caught.value is raised
 
 
