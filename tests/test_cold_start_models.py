@@ -82,16 +82,29 @@ _VALUES = st.one_of(
 _FIELDS = st.tuples(_VALUES, _VALUES, _VALUES, st.sampled_from(["a", "A", "b"]))
 
 
+def _holds_nan(fields: tuple[Any, ...]) -> bool:
+    """Whether a compared field (a, b; not ``hidden``, which is ``eq=False``) is not equal to itself."""
+    return any(value != value for value in fields[:2])
+
+
 @given(_FIELDS, _FIELDS)
 @example((1, 2, 3, "a"), (1, 2, 4, "A"))  # a field left out, a key applied: equal
 @example((Decimal("NaN"),) * 3 + ("a",), (Decimal("NaN"),) * 3 + ("a",))  # NaN is not equal to itself
 @example((1, True, None, "a"), (1.0, 1, None, "a"))  # equal values of other types
 def test_equality_and_hash_are_attrs_own(one: tuple[Any, ...], two: tuple[Any, ...]) -> None:
     j1, j2, s1, s2 = _Judge(*one), _Judge(*two), _Shared(*one), _Shared(*two)
-    assert (s1 == s2) is (j1 == j2)
-    assert (s1 != s2) is (j1 != j2)
-    assert (s1 == s1) is (j1 == j1)  # NaN: attrs compares with ==, not identity
-    if j1 == j2:
+    if _holds_nan(one) or _holds_nan(two):
+        # attrs' own answer here depends on its version: attrs 23 compares tuples, whose identity shortcut
+        # takes a NaN object as equal to itself; newer attrs compares field by field with ==, as fields_eq
+        # does (its rule, pinned here): a compared NaN is equal to nothing, itself included.
+        assert (s1 == s2) is False
+        assert (s1 != s2) is True
+        assert (s1 == s1) is not _holds_nan(one)
+    else:
+        assert (s1 == s2) is (j1 == j2)
+        assert (s1 != s2) is (j1 != j2)
+        assert (s1 == s1) is (j1 == j1)
+    if j1 == j2 and not (_holds_nan(one) or _holds_nan(two)):
         assert hash(s1) == hash(s2)
     assert (hash(s1) == hash(_Shared(*one))) is True
     # another class is never equal, whatever its fields (attrs: NotImplemented, then identity)
