@@ -18,7 +18,6 @@ import enum
 import json
 import logging
 import pickle
-import sqlite3
 import sys
 import traceback
 from collections.abc import Callable
@@ -32,6 +31,8 @@ import invoicekit as ik
 from invoicekit import RetryPolicy, invoro
 from invoicekit.payabli import PayorData
 from phpform import parse_str
+
+from .test_left5_transport_raises import run_bulk_journal
 
 FAST = RetryPolicy(initial=0, cap=0, jitter=False)
 SECRET = "s3cr3t-Zq9-value"
@@ -219,25 +220,7 @@ def test_the_async_client_types_an_exception_whose_str_raises() -> None:
 
 def test_bulk_journals_no_credential_from_a_raising_transport(tmp_path: Path) -> None:
     pytest.importorskip("limits")
-    import datetime as dt
-    from decimal import Decimal
-
-    from invoicekit import InvoiceChange, bulk
-    from invoicekit.whmcs import NewItem
-
-    transport = Raising(lambda request: Holding(SECRET))
-    client = ik.AsyncWhmcs(
-        "http://127.0.0.1:1", "ident", SECRET, retry=FAST, http_client=httpx.AsyncClient(transport=transport)
-    )
-    fee = NewItem("Late fee", Decimal("15.00"), taxed=False)
-    jobs = [
-        bulk.Job("whmcs", 1000, bulk.Native("update", new_items=[fee]), id="fee"),  # unsafe
-        bulk.Job("whmcs", 1001, InvoiceChange(due_date=dt.date(2027, 1, 1)), id="due"),  # safe
-    ]
-    bulk.run(jobs, tmp_path / "run.db", clients={"whmcs": client})
-    with sqlite3.connect(tmp_path / "run.db") as db:
-        rows = {row[0]: row[1:] for row in db.execute("SELECT id, state, error_class, error FROM jobs")}
-        dump = "\n".join(db.iterdump())
+    _, rows, dump = run_bulk_journal(Raising(lambda request: Holding(SECRET)), tmp_path / "run.db")
     assert rows["fee"][:2] == ("unknown", "OutcomeUnknownError")
     assert rows["due"][:2] == ("failed", "TransportError")
     assert "Holding" in rows["fee"][2]

@@ -131,30 +131,36 @@ def test_a_cancel_raised_by_an_async_transport_goes_on_untouched() -> None:
     assert caught.value is raised
 
 
-def test_bulk_journals_a_raising_transport_by_the_call_s_safety(tmp_path: Path) -> None:
-    pytest.importorskip("limits")
+def run_bulk_journal(transport: httpx.AsyncBaseTransport, journal: Path) -> tuple[Any, dict[str, Any], str]:
+    """Bulk over one async WHMCS client on *transport*: an unsafe job ("fee": adds a line) and a safe one
+    ("due": sets the due date). Returns the report, the journal's rows by id (state, error class, error) and
+    the journal's whole SQL dump.
+    """
+    import datetime as dt
     import sqlite3
+    from decimal import Decimal
 
     from invoicekit import InvoiceChange, bulk
     from invoicekit.whmcs import NewItem
 
-    transport = Raising(KeyError(f"broke with {SECRET}"))
     client = ik.AsyncWhmcs(
         "http://127.0.0.1:1", "ident", SECRET, retry=FAST, http_client=httpx.AsyncClient(transport=transport)
     )
-    import datetime as dt
-    from decimal import Decimal
-
     fee = NewItem("Late fee", Decimal("15.00"), taxed=False)
     jobs = [
         bulk.Job("whmcs", 1000, bulk.Native("update", new_items=[fee]), id="fee"),  # unsafe
         bulk.Job("whmcs", 1001, InvoiceChange(due_date=dt.date(2027, 1, 1)), id="due"),  # safe
     ]
-    report = bulk.run(jobs, tmp_path / "run.db", clients={"whmcs": client})
-    with sqlite3.connect(tmp_path / "run.db") as db:
-        rows: dict[str, Any] = {
-            row[0]: row[1:] for row in db.execute("SELECT id, state, error_class, error FROM jobs")
-        }
+    report = bulk.run(jobs, journal, clients={"whmcs": client})
+    with sqlite3.connect(journal) as db:
+        rows = {row[0]: row[1:] for row in db.execute("SELECT id, state, error_class, error FROM jobs")}
+        dump = "\n".join(db.iterdump())
+    return report, rows, dump
+
+
+def test_bulk_journals_a_raising_transport_by_the_call_s_safety(tmp_path: Path) -> None:
+    pytest.importorskip("limits")
+    report, rows, _ = run_bulk_journal(Raising(KeyError(f"broke with {SECRET}")), tmp_path / "run.db")
     assert rows["fee"][:2] == ("unknown", "OutcomeUnknownError")  # may have run: never resent by a rerun
     assert rows["due"][:2] == ("failed", "TransportError")
     assert all(SECRET not in (row[2] or "") for row in rows.values())
