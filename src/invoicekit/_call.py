@@ -215,9 +215,11 @@ PROTECTED_HEADERS: frozenset[str] = frozenset(
      "proxy-authorization", "cookie", "connection", "keep-alive", "upgrade", "te", "trailer", "expect",
      "proxy-connection"}
 )  # fmt: skip
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
+#: Header patterns, compiled (and cached by ``re``) on the first call given extra headers: a cold start that
+#: gives none does not compile them.
+HEADER_NAME = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 9110 field-name
 #: visible ASCII, space and tab inside (no CR, LF or NUL), none at either end (h11 refuses it when writing)
-_FIELD_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?")
+HEADER_VALUE = r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?"
 
 
 def with_extra_headers(
@@ -240,11 +242,11 @@ def with_extra_headers(
     given: list[tuple[object, object]] = list(extra.items())  # checked as untyped input
     for name, value in given:
         field = f"extra_headers[{name!r}]"
-        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        if not isinstance(name, str) or re.fullmatch(HEADER_NAME, name) is None:
             raise ValidationError(field, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")
         if not isinstance(value, str):
             raise ValidationError(field, f"must be a str, not {type(value).__name__}")
-        if not _FIELD_VALUE.fullmatch(value):
+        if re.fullmatch(HEADER_VALUE, value) is None:
             raise ValidationError(
                 field, "must be printable ASCII without CR, LF or NUL, and no space or tab at either end"
             )
