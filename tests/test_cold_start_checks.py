@@ -232,3 +232,10 @@ def test_extra_headers_are_still_checked_by_their_patterns(headers: dict[str, st
         whmcs.Whmcs(
             url="https://w.test", identifier="i", secret="s", http_client=http, default_headers=headers
         )
+
+
+def test_the_apply_and_plan_signature_protocols_are_for_type_checkers_only() -> None:
+    """``_Unified``/``_Onto`` type the overloads of ``applies``/``plans``; a Protocol class costs ~0.2M
+    instructions to make, so they exist only under TYPE_CHECKING (cold start, issue 19)."""
+    assert not hasattr(_operations, "_Unified")
+    assert not hasattr(_operations, "_Onto")
