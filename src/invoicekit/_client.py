@@ -52,6 +52,7 @@ from ._errors import (
     OutcomeUnknownError,
     TransportError,
     ValidationError,
+    unloaded,
 )
 from ._files import FileReadError, release
 from ._limits import (
@@ -445,6 +446,7 @@ class BaseClient:
         after an earlier attempt may have sent bytes, it is this attempt's outcome (a typed error then).
         The files the attempt opened are closed when it is not made.
         """
+        unsent: TransportError | None = None
         try:
             if self._http.is_closed:
                 failure: Exception = ClientClosed()
@@ -453,8 +455,15 @@ class BaseClient:
                     return self._request(call, state, files)
                 except FileReadError as exc:
                     failure = exc
+                except Exception as exc:  # a module loaded on first use that could not be: see unloaded
+                    unsent = unloaded(exc, self._provider.name)
+                    if unsent is None:
+                        raise
+                    failure = exc
             if not state.sent:
                 release(files_in(call.body))  # nothing sent: what the files' checks kept goes now
+                if unsent is not None:
+                    raise unsent from None
                 field = failure.field if isinstance(failure, FileReadError) else "client"
                 raise ValidationError(field, f"{failure} (nothing was sent)") from None
         except BaseException as exc:  # refused before anything left (ValidationError), or interrupted

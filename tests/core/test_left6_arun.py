@@ -17,7 +17,8 @@ def test_getsource_shows_the_function_written_out() -> None:
     source = inspect.getsource(bulk.arun)
     assert source.startswith("@_awaited(run)\ndef arun(*args: Any, **kwargs: Any) -> _Awaited:\n")
     lines, first = inspect.getsourcelines(bulk.arun)
-    assert first > 1 and "".join(lines) == source
+    assert first > 1
+    assert "".join(lines) == source
     assert inspect.getsourcefile(inspect.unwrap(bulk.arun)) == inspect.getsourcefile(bulk.run)  # IPython
 
 
@@ -33,11 +34,12 @@ def test_type_hints_are_runs() -> None:
     """They were ``{}``: an empty ``__annotations__``."""
     hints = typing.get_type_hints(bulk.arun)
     assert hints == typing.get_type_hints(bulk.run)
-    assert hints["return"] is bulk.Report and "journal" in hints
+    assert hints["return"] is bulk.Report
+    assert "journal" in hints
 
 
 def test_help_shows_an_async_function_with_runs_parameters() -> None:
-    text = pydoc.render_doc(bulk.arun, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(bulk.arun))
     assert "\nasync arun(jobs: " in text
     assert "retry_failed: bool = False" in text
     assert ":func:`run`, awaited" in text
