@@ -74,7 +74,7 @@ from ._limits import (
     passed_headers,
     retry_option,
 )
-from ._record import Record, _set
+from ._record import Record, _set, names_for_hints
 from ._response import RAW_SLOT, Meta, rate_limit, safe_headers
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
@@ -592,6 +592,11 @@ class BaseClient:
             attempts=state.tries,
             idempotency_key=call.idempotency_key,
         )
+
+
+# typing.get_type_hints(Upflow.with_options) (Sphinx, pydantic-style tools): RetryPolicy, imported here for
+# type checkers only, is loaded when the hints are read, not with this module
+names_for_hints(BaseClient, {"invoicekit._retry": ("RetryPolicy",), "typing_extensions": ("Self",)})
 
 
 class SyncClient(BaseClient):

@@ -27,6 +27,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._record import names_for_hints
+
 if TYPE_CHECKING:
     from ._response import RateLimit
 
@@ -346,6 +348,9 @@ def clean_text(text: str) -> str:
         return text
     return controls().sub(" ", re.sub(_ESCAPES, "", text)).strip()
 
+
+# typing.get_type_hints(APIError.__init__): RateLimit, named for type checkers only, loaded when read
+names_for_hints(APIError, {"invoicekit._response": ("RateLimit",)})
 
 # Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do; the
 # package exports them lazily, so `import invoicekit` (and `invoicekit --help`) does not load this module.

@@ -27,6 +27,7 @@ A client's options are declared once too: :class:`Options` types ``**options`` f
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import sys
 import threading
@@ -39,6 +40,7 @@ import httpx
 from ._client import BaseClient
 from ._errors import ValidationError, unloaded
 from ._files import release
+from ._record import hints_later
 from ._response import async_raw_response, raw_response
 from ._unset import UNSET
 
@@ -312,7 +314,8 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
             fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
                 native=native, onto="" if self.base is None else _ONTO_DOC
             )
-        fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
+        # the signature's are the real ones: typing.get_type_hints reads them from it, when first read
+        hints_later(fn, fill=functools.partial(_hints_of, fn.__signature__))  # type: ignore[attr-defined]
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
         named: dict[str, Any] = {"co_name": name}  # tracebacks and profilers name the method too
@@ -324,6 +327,13 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
 
 
 _QUALNAMED = sys.version_info >= (3, 11)  # code objects carry co_qualname
+
+
+def _hints_of(sig: inspect.Signature, annotations: dict[str, Any]) -> None:
+    """*annotations*, filled from *sig* (evaluated when read): what typing.get_type_hints gives."""
+    annotations.update({n: p.annotation for n, p in sig.parameters.items() if p.annotation is not p.empty})
+    if sig.return_annotation is not sig.empty:
+        annotations["return"] = sig.return_annotation
 
 
 def operation(
