@@ -419,16 +419,13 @@ def _multipart_request(
     parts: list[bytes | BinaryIO] = []
     data = b""
     for name, file, default in body.files:
-        filename = file.name_or(default)
-        text += f'{dash}\r\nContent-Disposition: form-data; name="{name.translate(_FORM_PARAM)}"'
-        if filename:
-            text += f'; filename="{filename.translate(_FORM_PARAM)}"'
-        text += f"\r\nContent-Type: {file.content_type}\r\n\r\n"
+        key = (name, file.name_or(default), file.content_type)
+        lines = _FILE_HEADS.get(key) or _file_head(*key)
         content = _content(file, stack)
         if isinstance(content, bytes):
-            data += text.encode() + content
+            data += f"{text}{dash}".encode() + lines + content
         else:
-            parts += [data + text.encode(), content]
+            parts += [data + f"{text}{dash}".encode() + lines, content]
             data = b""
         text = "\r\n"
     data += f"{text}{dash}--\r\n".encode()
@@ -461,6 +458,21 @@ def _multipart_request(
 _FORM_PARAM = str.maketrans(
     {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
 )
+
+
+#: A file part's header lines after its boundary line, by (field name, filename, content type): the same
+#: few for every upload of a provider (Upflow's ``file``, ``invoice.pdf`` or a path's name, the PDF type).
+_FILE_HEADS: dict[tuple[str, str, str], bytes] = {}
+
+
+def _file_head(name: str, filename: str, content_type: str) -> bytes:
+    disposition = f'form-data; name="{name.translate(_FORM_PARAM)}"'
+    if filename:  # (none: httpx writes no filename parameter either)
+        disposition += f'; filename="{filename.translate(_FORM_PARAM)}"'
+    head = f"\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n".encode()
+    if len(_FILE_HEADS) < 256:  # names come from callers' paths: a bound all the same
+        _FILE_HEADS[(name, filename, content_type)] = head
+    return head
 
 
 class MultipartStream(httpx.SyncByteStream, httpx.AsyncByteStream):

@@ -503,14 +503,14 @@ def _open_path(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
 def _open_path_info(path: str | os.PathLike[str]) -> tuple[BinaryIO, os.stat_result]:
     """:func:`_open_path`, with the file's ``os.fstat`` when opened."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except ValueError:  # a NUL byte, a lone surrogate: no file has that name
         raise OSError(errno.EINVAL, "not a usable file name (a NUL byte or a lone surrogate)") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or directory)")
-        if hasattr(os, "set_blocking"):
+        if _SET_BLOCKING:
             os.set_blocking(fd, True)
         # The buffer size given: open() would otherwise ask the file whether it is a terminal and
         # stat it again for its block size, two system calls per open on every upload.
@@ -521,6 +521,9 @@ def _open_path_info(path: str | os.PathLike[str]) -> tuple[BinaryIO, os.stat_res
 
 
 _BUFFER = 64 * 1024
+#: Never wait in open(): a FIFO with no writer would block it (see _open_path_info).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_SET_BLOCKING = hasattr(os, "set_blocking")
 
 
 def _read_exact(reader: Any, size: int) -> bytes:
