@@ -419,7 +419,8 @@ def _multipart_request(
     parts: list[bytes | BinaryIO] = []
     data = b""
     for name, file, default in body.files:
-        key = (name, file.name_or(default), file.content_type)
+        # What the File's checks read: the text a str subclass holds, never its own __format__ or __eq__.
+        key = (name, str.__str__(file.name_or(default)), str.__str__(file.content_type))
         lines = _FILE_HEADS.get(key) or _file_head(*key)
         content = _content(file, stack)
         if isinstance(content, bytes):
@@ -466,9 +467,9 @@ _FILE_HEADS: dict[tuple[str, str, str], bytes] = {}
 
 
 def _file_head(name: str, filename: str, content_type: str) -> bytes:
-    disposition = f'form-data; name="{name.translate(_FORM_PARAM)}"'
+    disposition = f'form-data; name="{str.translate(name, _FORM_PARAM)}"'
     if filename:  # (none: httpx writes no filename parameter either)
-        disposition += f'; filename="{filename.translate(_FORM_PARAM)}"'
+        disposition += f'; filename="{str.translate(filename, _FORM_PARAM)}"'
     head = f"\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n".encode()
     if len(_FILE_HEADS) < 256:  # names come from callers' paths: a bound all the same
         _FILE_HEADS[(name, filename, content_type)] = head

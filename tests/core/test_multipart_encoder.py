@@ -179,3 +179,28 @@ def test_text_fields_alone_are_httpx_bytes() -> None:
         request = _request(fields, [], stack)
     assert request.content == _httpx_bytes(fields, [])
     assert request.headers["content-length"] == str(len(request.content))
+
+
+class _Sly(str):
+    """A str subclass that lies everywhere but in the text it holds."""
+
+    def __format__(self, spec: str) -> str:
+        return "x\r\nX-Injected: 1"
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("cached.pdf")
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return b"x\r\nX-Injected: 1"
+
+
+def test_a_str_subclass_filename_and_type_are_written_as_the_text_they_hold() -> None:
+    """The part header's cache and format never ask a subclass: what is written is what was checked."""
+    with ExitStack() as stack:
+        _request([], [("file", File(PDF, filename="cached.pdf"), "d")], stack)  # a cache entry to match
+        request = _request([], [("file", File(PDF, _Sly("real.pdf"), _Sly("application/pdf")), "d")], stack)
+    assert request.content == _httpx_bytes([], [("file", "real.pdf", "application/pdf", PDF)])
+    assert b"X-Injected" not in request.content
