@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ._call import Safety
-from ._errors import APIError, DecodeError, InvoiceKitError, OutcomeUnknownError, api_error, clean_text
+from ._errors import (
+    APIError,
+    DecodeError,
+    InvoiceKitError,
+    OutcomeUnknownError,
+    api_error,
+    clean_text,
+    not_loaded,
+)
 from ._json import loads
 from ._record import Record, _set
 from ._response import rate_limit, safe_headers
@@ -317,7 +325,8 @@ def conclude(provider: Provider, redactor: Redactor, call: Call[R], response: ht
     except InvoiceKitError:
         raise
     except Exception as exc:  # a parser tripped on an answer it did not expect: still a typed error
-        reason = f"the answer could not be read ({type(exc).__name__})"
+        # (or the models it reads into could not be loaded: a process at its open-file limit)
+        reason = f"the answer could not be read ({not_loaded(exc) or type(exc).__name__})"
     # Raised here, outside the handler: no __cause__ and no __context__.
     raise DecodeError(scrub(redactor, reason), provider=provider.name, status_code=status)
 

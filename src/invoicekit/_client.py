@@ -52,6 +52,7 @@ from ._errors import (
     OutcomeUnknownError,
     TransportError,
     ValidationError,
+    unloaded,
 )
 from ._files import FileReadError, release
 from ._limits import (
@@ -73,7 +74,7 @@ from ._limits import (
     passed_headers,
     retry_option,
 )
-from ._record import Record, _set
+from ._record import Record, _set, names_for_hints
 from ._response import RAW_SLOT, Meta, rate_limit, safe_headers
 
 if TYPE_CHECKING:  # annotations only: typing_extensions costs ~3 ms of import time
@@ -445,6 +446,7 @@ class BaseClient:
         after an earlier attempt may have sent bytes, it is this attempt's outcome (a typed error then).
         The files the attempt opened are closed when it is not made.
         """
+        unsent: TransportError | None = None
         try:
             if self._http.is_closed:
                 failure: Exception = ClientClosed()
@@ -453,8 +455,15 @@ class BaseClient:
                     return self._request(call, state, files)
                 except FileReadError as exc:
                     failure = exc
+                except Exception as exc:  # a module loaded on first use that could not be: see unloaded
+                    unsent = unloaded(exc, self._provider.name)
+                    if unsent is None:
+                        raise
+                    failure = exc
             if not state.sent:
                 release(files_in(call.body))  # nothing sent: what the files' checks kept goes now
+                if unsent is not None:
+                    raise unsent from None
                 field = failure.field if isinstance(failure, FileReadError) else "client"
                 raise ValidationError(field, f"{failure} (nothing was sent)") from None
         except BaseException as exc:  # refused before anything left (ValidationError), or interrupted
@@ -583,6 +592,11 @@ class BaseClient:
             attempts=state.tries,
             idempotency_key=call.idempotency_key,
         )
+
+
+# typing.get_type_hints(Upflow.with_options) (Sphinx, pydantic-style tools): RetryPolicy, imported here for
+# type checkers only, is loaded when the hints are read, not with this module
+names_for_hints(BaseClient, {"invoicekit._retry": ("RetryPolicy",), "typing_extensions": ("Self",)})
 
 
 class SyncClient(BaseClient):

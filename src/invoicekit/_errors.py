@@ -27,6 +27,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._record import names_for_hints
+
 if TYPE_CHECKING:
     from ._response import RateLimit
 
@@ -224,6 +226,51 @@ class DecodeError(InvoiceKitError):
         )
 
 
+def unloaded(exc: BaseException, provider: str) -> TransportError | None:
+    """The typed error of a call that could not load a part of invoicekit (or of a library it uses) before
+    sending anything, when *exc* is that failure (see :func:`not_loaded`); None for any other exception.
+
+    Several modules are imported on their first use, inside a call (a provider's models, ``apply``'s
+    machinery, ...). Nothing was sent, so it is a :class:`TransportError` with ``attempts=0``, like the
+    connect that fails at the same open-file limit; a later call loads the module once files can be opened
+    again (a failed import leaves nothing in ``sys.modules``). Nothing is chained (no frame of the call, its
+    arguments, rides along). The call boundaries ask it (``invoicekit._operations``: every operation,
+    ``apply`` and ``plan``; the client's request building): a new lazy import needs nothing else.
+    """
+    what = not_loaded(exc)
+    if what is None:
+        return None
+    return TransportError(
+        f"{provider}: nothing was sent: {what}; the process may be at its open-file limit",
+        provider=provider,
+        attempts=0,
+    )
+
+
+def not_loaded(exc: BaseException) -> str | None:
+    """``"<module> could not be loaded (<error>)"`` when *exc* is a failed import: an ``ImportError``, or an
+    ``OSError`` raised through ``importlib._bootstrap`` (in a process at its open-file limit, EMFILE, the
+    import system cannot open the module's file); None for any other exception (a file the call reads).
+    The text is the module's name and the error's own (a path and an errno: no secret), on one line.
+    """
+    if isinstance(exc, ImportError):
+        module: str | None = exc.name or "a module"
+    elif isinstance(exc, OSError):
+        module = None
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost import under way: the module whose file could not be read
+            code = tb.tb_frame.f_code
+            if code.co_name == "_find_and_load" and code.co_filename.startswith("<frozen importlib"):
+                name = tb.tb_frame.f_locals.get("name")
+                module = name if isinstance(name, str) else module
+            tb = tb.tb_next
+        if module is None:
+            return None
+    else:
+        return None
+    return f"{module} could not be loaded ({clean_text(f'{type(exc).__name__}: {exc}')[:300]})"
+
+
 def bad_answer(reason: str) -> DecodeError:
     """The DecodeError a parser raises for an answer of the wrong shape. The client core re-raises it with
     the provider's name and the real HTTP status, *reason* scrubbed of credentials and control characters.
@@ -301,6 +348,9 @@ def clean_text(text: str) -> str:
         return text
     return controls().sub(" ", re.sub(_ESCAPES, "", text)).strip()
 
+
+# typing.get_type_hints(APIError.__init__): RateLimit, named for type checkers only, loaded when read
+names_for_hints(APIError, {"invoicekit._response": ("RateLimit",)})
 
 # Public classes present themselves as invoicekit.X (in reprs, tracebacks and docs), as httpx's do; the
 # package exports them lazily, so `import invoicekit` (and `invoicekit --help`) does not load this module.

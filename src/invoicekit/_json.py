@@ -22,7 +22,9 @@ UTF-8 cannot carry (a lone surrogate) and a document nested deeper than the inte
 :class:`ValidationError` (field ``body``) from :func:`dumps`, before anything is sent, and a
 ``ValueError`` from :func:`loads` (which the client reports as a ``DecodeError``).
 
-orjson is imported on the first JSON call, never by ``import invoicekit``. ``INVOICEKIT_NO_ORJSON=1``
+orjson is imported on the first JSON call, never by ``import invoicekit``; when that import cannot open
+its file (a process at its open-file limit), that call uses the standard library and a later one tries
+again. ``INVOICEKIT_NO_ORJSON=1``
 in the environment (read on that first call) keeps the standard library even when orjson is installed.
 """
 
@@ -64,6 +66,8 @@ def _load_orjson() -> Any:
     except ImportError:
         _orjson = None
         return None
+    except OSError:  # at the open-file limit (EMFILE): this call takes the standard library (the same
+        return None  # bytes and values); not remembered, so a later call loads orjson once it can
     _orjson = orjson if hasattr(orjson, "Fragment") else None  # Fragment is orjson >= 3.9
     return _orjson
 

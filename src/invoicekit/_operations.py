@@ -27,6 +27,7 @@ A client's options are declared once too: :class:`Options` types ``**options`` f
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import sys
 import threading
@@ -37,8 +38,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec
 import httpx
 
 from ._client import BaseClient
-from ._errors import ValidationError
+from ._errors import ValidationError, unloaded
 from ._files import release
+from ._record import hints_later
 from ._response import async_raw_response, raw_response
 from ._unset import UNSET
 
@@ -312,7 +314,8 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
             fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
                 native=native, onto="" if self.base is None else _ONTO_DOC
             )
-        fn.__annotations__ = {}  # the signature's are the real ones (typing.get_type_hints reads these)
+        # the signature's are the real ones: typing.get_type_hints reads them from it, when first read
+        hints_later(fn, fill=functools.partial(_hints_of, fn.__signature__))  # type: ignore[attr-defined]
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"
         named: dict[str, Any] = {"co_name": name}  # tracebacks and profilers name the method too
@@ -324,6 +327,13 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
 
 
 _QUALNAMED = sys.version_info >= (3, 11)  # code objects carry co_qualname
+
+
+def _hints_of(sig: inspect.Signature, annotations: dict[str, Any]) -> None:
+    """*annotations*, filled from *sig* (evaluated when read): what typing.get_type_hints gives."""
+    annotations.update({n: p.annotation for n, p in sig.parameters.items() if p.annotation is not p.empty})
+    if sig.return_annotation is not sig.empty:
+        annotations["return"] = sig.return_annotation
 
 
 def operation(
@@ -396,19 +406,31 @@ def plans(native: Callable[..., Call[Any]], *, base: type | None = None) -> _Op[
 
 
 #: A builder that raises after checking a file (another argument is refused) leaves what the check kept
-#: on it: released, from the arguments, before the error goes on (no cost when it does not raise).
+#: on it: released, from the arguments, before the error goes on (no cost when it does not raise). A
+#: module it could not load (see _refused) is the typed error, raised outside the handler: nothing chained.
 _BUILT = (
     "try:\n        __call = __builder({0})\n"
-    "    except BaseException:\n        __release([{1}])\n        raise\n    "
+    "    except BaseException as __exc:\n        __release([{1}])\n"
+    "        __error = __refused(self, __exc)\n        if __error is None:\n            raise\n"
+    "    else:\n        SEND\n    raise __error\n"
 )
 
 
 def _sync_call(builder: Callable[..., Call[Any]], sig: inspect.Signature) -> Callable[..., Any]:
-    return _forwarding(builder, sig, _BUILT + "return self._send(__call)")
+    return _forwarding(builder, sig, _BUILT.replace("SEND", "return self._send(__call)"))
 
 
 def _async_call(builder: Callable[..., Call[Any]], sig: inspect.Signature) -> Callable[..., Any]:
-    return _forwarding(builder, sig, _BUILT + "return await self._send(__call)", is_async=True)
+    return _forwarding(builder, sig, _BUILT.replace("SEND", "return await self._send(__call)"), is_async=True)
+
+
+def _refused(operations: Any, exc: BaseException) -> Exception | None:
+    """What a call raises when building it (before anything is sent) raised *exc*: the TransportError of a
+    module loaded on first use that could not be loaded (see invoicekit._errors.unloaded), or None: *exc*
+    goes on as it is. One check for every operation, ``apply`` and ``plan``, whatever the module.
+    """
+    name = getattr(operations, "_provider_name", None) or operations._provider.name
+    return unloaded(exc, name)
 
 
 def _forwarding(
@@ -449,7 +471,12 @@ def _forwarding(
     source = "{}def method(self, {}):\n    {}\n".format(
         "async " if is_async else "", ", ".join(params), body.format(", ".join(passed), ", ".join(values))
     )
-    namespace: dict[str, Any] = {"__builder": builder, "__defaults": defaults, "__release": release}
+    namespace: dict[str, Any] = {
+        "__builder": builder,
+        "__defaults": defaults,
+        "__release": release,
+        "__refused": _refused,
+    }
     exec(compile(source, f"<invoicekit operation {builder.__qualname__}>", "exec"), namespace)  # noqa: S102
     method: Callable[..., Any] = namespace["method"]
     return method
@@ -457,17 +484,20 @@ def _forwarding(
 
 def _prepared(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Any:
     """The checked change and its native Call, from ``apply``'s or ``plan``'s keyword *options*."""
-    from ._change import prepare  # loaded with the method (see _Later)
-
     on_unsupported, extra = options.pop("on_unsupported", "raise"), options.pop("extra", None)
     base = options.pop("base", UNSET) if onto else UNSET
     if options:
         raise TypeError(f"got an unexpected keyword argument {next(iter(options))!r}")
     try:
+        from ._change import prepare  # loaded with the method (see _Later)
+
         return prepare(self._provider_name, invoice, change, on_unsupported, extra, base)
-    except BaseException:
+    except BaseException as exc:
         release([change, extra])  # refused after a file was checked: what the check kept goes now
-        raise
+        error = _refused(self, exc)  # a provider's models, say, that could not be loaded
+        if error is None:
+            raise
+    raise error
 
 
 # The made functions take **options (not keywords with defaults): their signature is the one written out.
@@ -492,10 +522,17 @@ def _async_apply(onto: bool) -> Callable[..., Any]:
 
 
 def _plan(self: Any, invoice: object, change: object, options: dict[str, Any], onto: bool) -> Plan:
-    from ._change import plan as plan_change
-
     headers = options.pop("extra_headers", None)
-    return plan_change(self._client, _prepared(self, invoice, change, options, onto), headers)
+    prepared = _prepared(self, invoice, change, options, onto)
+    try:  # sends nothing: a module its description needs that could not be loaded is the typed error
+        from ._change import plan as plan_change
+
+        return plan_change(self._client, prepared, headers)
+    except Exception as exc:
+        error = _refused(self, exc)
+        if error is None:
+            raise
+    raise error
 
 
 def _sync_plan(onto: bool) -> Callable[..., Any]:

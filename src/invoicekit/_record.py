@@ -182,16 +182,25 @@ class _LoadingHints(dict[str, Any]):
     *module* first, which publishes the names they need into the globals they are evaluated in.
     """
 
-    __slots__ = ("module",)
+    __slots__ = ("fill", "module")
 
-    def __init__(self, annotations: dict[str, Any], module: str) -> None:
+    def __init__(
+        self, annotations: dict[str, Any], module: str, fill: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         super().__init__(annotations)
         self.module = module
+        #: Called once, after *module* is loaded, with these annotations (to complete them), when given.
+        self.fill = fill
 
     def _load(self) -> None:
         import importlib
 
-        importlib.import_module(self.module)
+        if self.module:
+            importlib.import_module(self.module)
+        fill = self.fill
+        if fill is not None:
+            fill(self)
+            self.fill = None
 
     def __iter__(self) -> Any:
         self._load()
@@ -208,6 +217,38 @@ class _LoadingHints(dict[str, Any]):
     def items(self) -> Any:
         self._load()
         return super().items()
+
+
+def hints_later(fn: Any, module: str = "", fill: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Make the annotations of function *fn* load *module* and call *fill* with them when first read
+    (``typing.get_type_hints``, ``inspect.signature(eval_str=True)``): nothing is loaded before."""
+    fn.__annotations__ = _LoadingHints(fn.__annotations__, module, fill)
+
+
+def names_for_hints(cls: type, sources: dict[str, tuple[str, ...]]) -> None:
+    """Make ``typing.get_type_hints`` of each function *cls* defines resolve the names it annotates with
+    that are imported for type checkers only (*sources*: module -> names), so absent from the globals its
+    hints are evaluated in: reading its annotations loads those modules and sets the names there.
+    """
+    names = [name for named in sources.values() for name in named]
+    for fn in vars(cls).values():
+        space = getattr(fn, "__globals__", None)
+        annotations = getattr(fn, "__annotations__", None)
+        if not isinstance(space, dict) or type(annotations) is not dict:
+            continue
+        text = " ".join(value for value in annotations.values() if isinstance(value, str))
+        if not any(name in text for name in names):
+            continue
+
+        def fill(_: dict[str, Any], space: dict[str, Any] = space) -> None:
+            import importlib
+
+            for module, named in sources.items():
+                loaded = importlib.import_module(module)
+                for name in named:
+                    space.setdefault(name, getattr(loaded, name))
+
+        hints_later(fn, fill=fill)
 
 
 def load_for_hints(space: dict[str, Any], module: str, names: Any) -> None:

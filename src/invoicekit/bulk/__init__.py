@@ -480,8 +480,16 @@ class _CoroutineFunction:
         self.__code__ = _coroutine_code.__code__
         self.__defaults__: tuple[Any, ...] | None = None
         self.__kwdefaults__: dict[str, Any] | None = None
-        self.__annotations__: dict[str, Any] = {}
+        # typing.get_type_hints() reads these: the signature's own (evaluated already), as an async def's
+        self.__annotations__: dict[str, Any] = {
+            p.name: p.annotation for p in signature.parameters.values() if p.annotation is not p.empty
+        }
+        if signature.return_annotation is not signature.empty:
+            self.__annotations__["return"] = signature.return_annotation
         self.__signature__ = signature
+        # inspect.getsource() (IPython's ``??``) unwraps to the function written out; inspect.signature()
+        # stops at __signature__ above, before unwrapping
+        self.__wrapped__ = call
 
     def __call__(self, *args: Any, **kwargs: Any) -> _Awaited:
         return self._call(*args, **kwargs)

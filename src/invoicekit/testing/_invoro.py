@@ -16,6 +16,7 @@ import attrs
 import httpx
 
 from .._convert import iso_datetime
+from .._record import names_for_hints
 from ._fake import FakeProvider
 
 if TYPE_CHECKING:
@@ -336,3 +337,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+# typing.get_type_hints of the fake's methods: the client classes they name, loaded when read
+names_for_hints(FakeInvoro, {"invoicekit.invoro": ("Invoro", "AsyncInvoro")})

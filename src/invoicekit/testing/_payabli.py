@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 import httpx
 
+from .._record import names_for_hints
 from ._fake import FakeProvider
 
 if TYPE_CHECKING:
@@ -413,3 +414,7 @@ def _attachment(entry: dict[str, Any], where: str) -> PayabliAttachment:
         except (binascii.Error, ValueError):
             raise _Refused(f"{where}.fContent", "not base64") from None
     return PayabliAttachment(content, entry.get("filename"), entry.get("ftype"), entry.get("furl"))
+
+
+# typing.get_type_hints of the fake's methods: the client classes they name, loaded when read
+names_for_hints(FakePayabli, {"invoicekit.payabli": ("Payabli", "AsyncPayabli")})

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
+from .._record import names_for_hints
 from ._fake import FakeProvider
 
 if TYPE_CHECKING:
@@ -434,3 +435,7 @@ def _apply(invoice: SalesbricksInvoice, changes: dict[str, Any]) -> None:
     invoice.updates += 1
     if send:
         invoice.times_sent += 1
+
+
+# typing.get_type_hints of the fake's methods: the client classes they name, loaded when read
+names_for_hints(FakeSalesbricks, {"invoicekit.salesbricks": ("Salesbricks", "AsyncSalesbricks")})

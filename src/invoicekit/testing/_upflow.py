@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
+from .._record import names_for_hints
 from ._fake import FakeProvider
 
 if TYPE_CHECKING:
@@ -198,3 +199,7 @@ def _base64_data(raw: bytes) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return pdf or None
+
+
+# typing.get_type_hints of the fake's methods: the client classes they name, loaded when read
+names_for_hints(FakeUpflow, {"invoicekit.upflow": ("Upflow", "AsyncUpflow", "ExternalId")})

@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 import attrs
 import httpx
 
+from .._record import names_for_hints
 from ._fake import FakeProvider
 
 if TYPE_CHECKING:
@@ -386,3 +387,7 @@ def _date(value: Any, field: str) -> dt.date:
 
 def _money(value: Decimal) -> str:
     return str(value.quantize(_CENT))
+
+
+# typing.get_type_hints of the fake's methods: the client classes they name, loaded when read
+names_for_hints(FakeWhmcs, {"invoicekit.whmcs": ("Whmcs", "AsyncWhmcs")})
