@@ -20,7 +20,7 @@ import httpx
 
 from ._checks import json_number
 from ._errors import ValidationError
-from ._files import ONE_SHOT_IN_JSON, File, reader_size
+from ._files import ONE_SHOT_IN_JSON, File, reader_size, rewind
 from ._forms import php_form, urlencoded
 from ._json import dumps
 from ._money import decimal_text
@@ -473,7 +473,9 @@ def _file_head(name: str, filename: str, content_type: str) -> bytes:
     if filename:  # (none: httpx writes no filename parameter either)
         disposition += f'; filename="{str.translate(filename, _FORM_PARAM)}"'
     head = f"\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n".encode()
-    if len(_FILE_HEADS) < 256:  # names come from callers' paths: a bound all the same
+    # names come from callers' paths and filenames: a bound all the same, in count and in size (a caller's
+    # long filenames would otherwise stay in memory for the life of the process)
+    if len(_FILE_HEADS) < 256 and len(head) <= 1024:
         _FILE_HEADS[(name, filename, content_type)] = head
     return head
 
@@ -486,6 +488,7 @@ class MultipartStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def __init__(self, parts: list[bytes | BinaryIO]) -> None:
         self._parts = parts
+        self._passes = 0  # an httpx auth flow (DigestAuth) or a caller's transport may send it again
         length = 0
         for part in parts:
             size = len(part) if isinstance(part, bytes) else reader_size(part)
@@ -496,11 +499,15 @@ class MultipartStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self.length = length
 
     def __iter__(self) -> Iterator[bytes]:
+        again = self._passes > 0
+        self._passes += 1
         for part in self._parts:
             if isinstance(part, bytes):
                 if part:
                     yield part
                 continue
+            if again:  # each file from its start again (a one-shot stream's cannot be: FileReadError)
+                rewind(part)
             chunk = part.read(_ONE_CHUNK)
             while chunk:
                 yield chunk

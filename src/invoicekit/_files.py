@@ -364,6 +364,15 @@ def reader_size(reader: BinaryIO) -> int:
     return cast(_Window, reader).size
 
 
+def rewind(reader: BinaryIO) -> None:
+    """Put a reader :meth:`File.open` gave back at its start position, for a body sent again within one
+    attempt; a one-shot stream's cannot be (``FileReadError``: never a part sent empty)."""
+    window = cast(_Window, reader)
+    if window.size < 0:
+        raise FileReadError(window._field, ONE_SHOT_SENT)
+    window.seek(0)
+
+
 def _window(
     handle: BinaryIO, start: int, size: int, field: str, checked: bool, *, shared: bool = False
 ) -> BinaryIO:
