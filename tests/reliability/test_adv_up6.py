@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterable, Iterator
@@ -478,3 +479,57 @@ def test_a_file_object_with_short_reads_is_sent_whole(tmp_path: Path) -> None:
             with ExitStack() as stack:
                 request = _build([], [("file", File(cast(BinaryIO, Trickle(content))), "t.pdf")], stack)
                 assert read(request) == _httpx_bytes([], [("file", "t.pdf", "application/pdf", content)])
+
+
+def _replace_in_place(path: Path, content: bytes) -> None:
+    info = path.stat()
+    with path.open("r+b") as handle:
+        handle.truncate(0)
+        handle.write(content)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # the same mtime as when checked
+
+
+def _rename_over(path: Path, content: bytes) -> None:
+    info = path.stat()
+    fresh = path.with_name("fresh.tmp")
+    fresh.write_bytes(content)
+    os.utime(fresh, ns=(info.st_atime_ns, info.st_mtime_ns))
+    fresh.replace(path)
+
+
+@pytest.mark.parametrize("change", ["in place, same size and mtime", "renamed over", "symlink retargeted"])
+def test_a_small_file_changed_after_its_check_is_sent_as_it_is_now(tmp_path: Path, change: str) -> None:
+    """What check() read is kept (up to 64 KiB) only while the path names that same unmodified file."""
+    before, after = _pdf(5000, 1), _pdf(5000, 7)
+    target = tmp_path / "a.pdf"
+    target.write_bytes(before)
+    path = target
+    if change == "symlink retargeted":
+        other = tmp_path / "b.pdf"
+        other.write_bytes(after)
+        os.utime(other, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns))
+        path = tmp_path / "link.pdf"
+        path.symlink_to(target)
+    file = File(path)
+    file.check("pdf")
+    if change == "in place, same size and mtime":
+        _replace_in_place(target, after)
+    elif change == "renamed over":
+        _rename_over(target, after)
+    else:
+        path.unlink()
+        path.symlink_to(tmp_path / "b.pdf")
+    with ExitStack() as stack:
+        request = _build([], [("file", file, "d")], stack)
+    assert request.content == _httpx_bytes([], [("file", path.name, "application/pdf", after)])
+    assert request.headers["content-length"] == str(len(request.content))
+
+
+def test_a_small_file_emptied_after_its_check_fails_when_built_not_sent_empty(tmp_path: Path) -> None:
+    path = tmp_path / "a.pdf"
+    path.write_bytes(_pdf(5000))
+    file = File(path)
+    file.check("pdf")
+    path.write_bytes(b"")
+    with ExitStack() as stack, pytest.raises(FileReadError, match="empty now"):
+        _build([], [("file", file, "d")], stack)
