@@ -9,7 +9,9 @@ framing (Content-Length or chunked) and records the bytes that actually arrived.
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
+import itertools
 import json
 import os
 import socket
@@ -28,7 +30,7 @@ from werkzeug.formparser import parse_form_data
 
 import invoicekit._call as call_module
 from invoicekit import DecodeError, File, RetryPolicy, TransportError
-from invoicekit._call import Call, Multipart, build_request
+from invoicekit._call import Call, Json, Multipart, build_request
 from invoicekit._files import FileReadError
 from invoicekit.salesbricks import Add, Keep, Salesbricks
 from invoicekit.upflow import AsyncUpflow, Upflow
@@ -533,3 +535,20 @@ def test_a_small_file_emptied_after_its_check_fails_when_built_not_sent_empty(tm
     path.write_bytes(b"")
     with ExitStack() as stack, pytest.raises(FileReadError, match="empty now"):
         _build([], [("file", file, "d")], stack)
+
+
+def test_a_json_body_with_a_streamed_file_iterated_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+    """The same resend (httpx.DigestAuth, a caller's transport) over Upflow's base64 upload: the second pass
+    found each reader at its end, and _base64_chunks then yielded empty chunks forever (a busy loop until
+    the call's deadline, a WriteTimeout; found while attacking up6, older than it)."""
+    content = _pdf(200_000)
+    path = tmp_path / "big.pdf"
+    path.write_bytes(content)
+    call: Call[Any] = Call("POST", "/up", parse=lambda data: data, body=Json({"data": File(path)}))
+    with ExitStack() as stack:
+        request = build_request(call, base_url="http://api.test", headers={}, stack=stack, timeout=TIMEOUT)
+        stream = cast(Iterable[bytes], request.stream)
+        for _ in range(2):
+            body = b"".join(itertools.islice(stream, 1000))  # (a pass is ~5 chunks: 1000 means endless)
+            assert json.loads(body) == {"data": base64.b64encode(content).decode()}
+            assert request.headers["content-length"] == str(len(body))
