@@ -558,6 +558,7 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
         self._tag = ""  # made when a placeholder is first needed (orjson writes plain Decimals itself)
+        self._passes = 0
         # json's C encoder (or orjson's, with the `fast` extra) walks the document and calls back only
         # for Decimal and File values.
         try:
@@ -630,12 +631,17 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def __iter__(self) -> Iterator[bytes]:
+        again = self._passes > 0  # sent again within one attempt (see MultipartStream): files from the start
+        self._passes += 1
         for part in self._parts:
             if isinstance(part, bytes):
                 if part:
                     yield part
             else:
-                yield from _base64_chunks(*self._readers[part])
+                reader, size = self._readers[part]
+                if again and not isinstance(reader, bytes):
+                    rewind(reader)
+                yield from _base64_chunks(reader, size)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self:

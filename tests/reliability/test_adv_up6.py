@@ -546,7 +546,9 @@ def test_a_json_body_with_a_streamed_file_iterated_twice_gives_the_same_bytes(tm
     path.write_bytes(content)
     call: Call[Any] = Call("POST", "/up", parse=lambda data: data, body=Json({"data": File(path)}))
     with ExitStack() as stack:
-        request = build_request(call, base_url="http://api.test", headers={}, stack=stack, timeout=TIMEOUT)
+        request = build_request(
+            call, base_url="http://api.test", headers={}, boundary="", stack=stack, timeout=TIMEOUT
+        )
         stream = cast(Iterable[bytes], request.stream)
         for _ in range(2):
             body = b"".join(itertools.islice(stream, 1000))  # (a pass is ~5 chunks: 1000 means endless)
