@@ -65,6 +65,15 @@ out["later"] = outcome(lambda: sync.invoices.apply(invoice.invoice_id, InvoiceCh
 from invoicekit import _json
 out["orjson in use"] = _json.orjson_in_use()
 """,
+    # orjson's own files, refused (dataclasses loads): the standard library, orjson again later
+    "orjson refused": r"""
+import dataclasses
+out["apply"] = blocked({"orjson", "orjson.*"}, lambda: sync.invoices.apply(invoice.invoice_id, CHANGE))
+out["memo"] = invoice.invoice_memo
+out["later"] = outcome(lambda: sync.invoices.apply(invoice.invoice_id, InvoiceChange(memo="Later")))
+from invoicekit import _json
+out["orjson in use"] = _json.orjson_in_use()
+""",
     # the same where that import raises ImportError (a sandbox refusing it): no crash either
     "orjson's own imports refused": r"""
 out["apply"] = blocked(
@@ -179,6 +188,15 @@ def test_orjson_whose_own_imports_cannot_be_loaded_does_not_crash_the_process() 
     out = _run("orjson's own imports")
     assert out["dataclasses loaded"] is False  # what the scenario needs: a cold process
     assert out["apply"] == ["ok", "Applied", ["dataclasses"]]
+    assert out["memo"] == "Paid by wire"
+    assert out["later"] == ["ok", "Applied"]
+    assert out["orjson in use"] is True
+
+
+@_ORJSON
+def test_orjson_itself_refused_still_leaves_the_call_to_the_standard_library() -> None:
+    out = _run("orjson refused")
+    assert out["apply"] == ["ok", "Applied", ["orjson"]]
     assert out["memo"] == "Paid by wire"
     assert out["later"] == ["ok", "Applied"]
     assert out["orjson in use"] is True
