@@ -242,3 +242,20 @@ def test_bulk_run_that_cannot_load_limits_raises_a_typed_error_and_sends_nothing
     kind, *_ = out["run"]
     assert kind == "TransportError", out["run"]
     assert out["sent"] == 0
+
+
+@pytest.mark.parametrize("name", ["apply", "plan"])
+def test_apply_and_plan_hints_name_only_their_signatures_parameters(name: str) -> None:
+    """left6: "operations' hints are their signature's". apply's and plan's also held the hints of the
+    function written in _operations (``options: Any``, for a ``**options`` no signature shows)."""
+    import inspect
+    import typing
+
+    from invoicekit.testing import FakeWhmcs
+
+    with FakeWhmcs().client() as client:
+        method = getattr(type(client.invoices), name)
+    hints = typing.get_type_hints(method)
+    shown = inspect.signature(method)
+    assert set(hints) == {p for p, v in shown.parameters.items() if v.annotation is not v.empty} | {"return"}
+    assert hints["return"] is shown.return_annotation
