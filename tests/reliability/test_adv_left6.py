@@ -162,6 +162,27 @@ journal = os.path.join(tempfile.mkdtemp(), "run.db")
 out["run"] = blocked({"limits", "limits.*"}, lambda: bulk.run(jobs, journal, clients={"whmcs": client}))
 out["sent"] = len(whmcs.requests)
 """,
+    # an async call's wait before a retry sleeps through anyio, loaded on a client's first wait: after an
+    # attempt was answered (a 503 here, or a 429), so the call may have run. OSError escaped it raw.
+    "async wait": r"""
+from invoicekit import RetryPolicy
+from invoicekit.testing import FakeWhmcs
+whmcs = FakeWhmcs()
+whmcs.add_invoice(42)
+client = whmcs.async_client(retry=RetryPolicy(initial=0.01, cap=0.02))
+out["anyio loaded"] = "anyio" in sys.modules
+async def get(): return await client.invoices.get(42)
+async def update(): return await client.invoices.update(42, notes="Paid by wire")
+names = {"anyio", "anyio.*", "sniffio", "sniffio.*"}
+whmcs.fail_next(503)
+out["get"] = blocked(names, lambda: asyncio.run(get()))
+out["sent get"] = len(whmcs.requests)
+whmcs.fail_next(503)
+out["update"] = blocked(names, lambda: asyncio.run(update()))
+out["sent update"] = len(whmcs.requests)
+whmcs.fail_next(503)
+out["later"] = outcome(lambda: asyncio.run(get()))  # anyio loads: waits, retries, succeeds
+""",
 }
 
 
@@ -259,3 +280,19 @@ def test_apply_and_plan_hints_name_only_their_signatures_parameters(name: str) -
     shown = inspect.signature(method)
     assert set(hints) == {p for p, v in shown.parameters.items() if v.annotation is not v.empty} | {"return"}
     assert hints["return"] is shown.return_annotation
+
+
+def test_an_async_retry_whose_wait_cannot_be_loaded_ends_typed_with_what_it_has() -> None:
+    """The wait's machinery (anyio, loaded on a client's first wait) that cannot be loaded: the call is
+    not retried, as when the retry policy itself cannot be loaded, and ends as its own typed error (the
+    503's), never a raw OSError; the unsafe update is not resent."""
+    out = _run("async wait")
+    assert out["anyio loaded"] is False  # what the scenario needs
+    kind, text, seen = out["get"]
+    assert kind == "APIError", out["get"]
+    assert text.startswith("whmcs answered 503"), text
+    assert seen
+    assert out["sent get"] == 1
+    assert out["update"][0] == "OutcomeUnknownError", out["update"]
+    assert out["sent update"] == 2
+    assert out["later"] == ["ok", "Invoice"]
