@@ -52,6 +52,7 @@ from ._errors import (
     OutcomeUnknownError,
     TransportError,
     ValidationError,
+    not_loaded,
     unloaded,
 )
 from ._files import FileReadError, release
@@ -798,6 +799,16 @@ class AsyncClient(BaseClient):
                 if timer is None or not timer.ours():
                     raise  # the caller's own cancellation
                 return self._finish(call, outcome, state)  # the deadline came during the wait
+            except Exception as exc:  # the wait's anyio, loaded on a first wait, that could not be loaded
+                if not_loaded(exc) is None:
+                    raise
+                logger.warning(  # not retried, as when the retry policy cannot be loaded: this outcome
+                    "%s: not retrying after %s: the wait could not be made (%s)",
+                    self._provider.name,
+                    self._redactor.text(_describe(outcome)),
+                    self._redactor.text(_describe(exc)),
+                )
+                return self._finish(call, outcome, state)
             if _monotonic() >= state.deadline:  # the loop came back late (a turn ran past it): never resent
                 return self._finish(call, outcome, state)
 

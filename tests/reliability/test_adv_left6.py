@@ -285,14 +285,14 @@ def test_apply_and_plan_hints_name_only_their_signatures_parameters(name: str) -
 def test_an_async_retry_whose_wait_cannot_be_loaded_ends_typed_with_what_it_has() -> None:
     """The wait's machinery (anyio, loaded on a client's first wait) that cannot be loaded: the call is
     not retried, as when the retry policy itself cannot be loaded, and ends as its own typed error (the
-    503's), never a raw OSError; the unsafe update is not resent."""
+    503's), never a raw OSError; the update is not resent."""
     out = _run("async wait")
     assert out["anyio loaded"] is False  # what the scenario needs
     kind, text, seen = out["get"]
-    assert kind == "APIError", out["get"]
+    assert kind == "ServerError", out["get"]
     assert text.startswith("whmcs answered 503"), text
     assert seen
     assert out["sent get"] == 1
-    assert out["update"][0] == "OutcomeUnknownError", out["update"]
+    assert out["update"][:2] == ["ServerError", "whmcs answered 503: injected 503"]  # the 503's, not resent
     assert out["sent update"] == 2
     assert out["later"] == ["ok", "Invoice"]
