@@ -69,8 +69,11 @@ def _load_orjson() -> Any:
         _orjson = None
         return None
     try:
-        for name in _ORJSON_NEEDS:  # (loaded already but dataclasses: orjson would load it anyway)
-            importlib.import_module(name)
+        from importlib.machinery import PathFinder
+
+        if PathFinder.find_spec("orjson") is not None:  # installed: loaded but dataclasses, which it loads
+            for name in _ORJSON_NEEDS:
+                importlib.import_module(name)
         orjson = importlib.import_module("orjson")  # by name: type-checks without the extra installed
     except ImportError as exc:
         if os.strerror(errno.EMFILE) in str(exc):  # its extension could not be opened (dlopen): the limit
