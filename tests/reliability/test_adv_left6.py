@@ -183,6 +183,20 @@ out["sent update"] = len(whmcs.requests)
 whmcs.fail_next(503)
 out["later"] = outcome(lambda: asyncio.run(get()))  # anyio loads: waits, retries, succeeds
 """,
+    # on trio each attempt runs in anyio's scope, anyio (and its trio backend) loaded in the attempt,
+    # before the request is handed to httpx: nothing was sent when that load fails
+    "trio attempt": r"""
+import trio
+from invoicekit.testing import FakeWhmcs
+whmcs = FakeWhmcs()
+whmcs.add_invoice(42)
+client = whmcs.async_client()
+out["anyio loaded"] = "anyio" in sys.modules
+async def publish(): return await client.invoices.update(42, notes="Paid by wire", publish=True)
+out["publish"] = blocked({"anyio", "anyio.*", "sniffio", "sniffio.*"}, lambda: trio.run(publish))
+out["sent"] = len(whmcs.requests)
+out["later"] = outcome(lambda: trio.run(publish))
+""",
 }
 
 
@@ -296,3 +310,18 @@ def test_an_async_retry_whose_wait_cannot_be_loaded_ends_typed_with_what_it_has(
     assert out["update"][:2] == ["ServerError", "whmcs answered 503: injected 503"]  # the 503's, not resent
     assert out["sent update"] == 2
     assert out["later"] == ["ok", "Invoice"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("trio") is None, reason="trio is not installed")
+def test_an_unsafe_call_on_trio_whose_anyio_cannot_be_loaded_says_nothing_was_sent() -> None:
+    """It said OutcomeUnknownError, "it may have been applied ... Check the invoice", with no request
+    made (docs/errors.md, left6: before anything is sent, never an OutcomeUnknownError)."""
+    out = _run("trio attempt")
+    assert out["anyio loaded"] is False  # what the scenario needs
+    kind, text, seen = out["publish"]
+    assert kind == "TransportError", out["publish"]
+    assert "was never sent" in text
+    assert "anyio" in text
+    assert seen
+    assert out["sent"] == 0
+    assert out["later"] == ["ok", "UpdateResult"]
