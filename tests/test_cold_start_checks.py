@@ -184,3 +184,58 @@ def test_a_cold_call_loads_nothing_beyond_httpx_and_attrs_but_decimal_and_contex
     # html.entities: the redactor's first pattern (scrubbing an answer); httpx >= 0.28 loads it itself
     allowed = {"decimal", "_decimal", "numbers", "contextvars", "_contextvars", "html", "html.entities"}
     assert set(json.loads(out.stdout)) <= allowed
+
+
+_HEADER_SCRIPT = r"""
+import json, re
+import httpx
+from invoicekit import _call, _convert, _limits, whmcs
+
+http = httpx.Client(
+    transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"result": "success", "invoiceid": 42}))
+)
+client = whmcs.Whmcs(url="https://w.test", identifier="i", secret="s", http_client=http)
+client.invoices.update(42, notes="Q3")
+patterns = [_call.HEADER_NAME, _call.HEADER_VALUE, _limits._HEADER_NAME, _convert._YYYY_MM_DD]
+cache = {key[1] for key in getattr(re, "_cache", {})}
+print(json.dumps([p in cache for p in patterns]))
+"""
+
+
+def test_a_plain_call_compiles_no_header_name_value_or_date_pattern() -> None:
+    """The header checks (extra_headers=, a client's default headers) and the date reader compile their
+    patterns when first used, not at import (cold start, issue 19)."""
+    out = subprocess.run([sys.executable, "-c", _HEADER_SCRIPT], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [False] * 4
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({"X Bad": "v"}, "X Bad"),
+        ({"X-Ok": " padded"}, "X-Ok"),
+        ({"X-Ok": "a\r\nb"}, "X-Ok"),
+    ],
+)
+def test_extra_headers_are_still_checked_by_their_patterns(headers: dict[str, str], field: str) -> None:
+    import httpx
+
+    from invoicekit import whmcs
+
+    http = httpx.Client(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"result": "success"}))
+    )
+    client = whmcs.Whmcs(url="https://w.test", identifier="i", secret="s", http_client=http)
+    with pytest.raises(ValidationError, match=re.escape(f"extra_headers[{field!r}]")):
+        client.invoices.update(42, notes="Q3", extra_headers=headers)
+    with pytest.raises(ValidationError, match=re.escape(field)):
+        whmcs.Whmcs(
+            url="https://w.test", identifier="i", secret="s", http_client=http, default_headers=headers
+        )
+
+
+def test_the_apply_and_plan_signature_protocols_are_for_type_checkers_only() -> None:
+    """``_Unified``/``_Onto`` type the overloads of ``applies``/``plans``; a Protocol class costs ~0.2M
+    instructions to make, so they exist only under TYPE_CHECKING (cold start, issue 19)."""
+    assert not hasattr(_operations, "_Unified")
+    assert not hasattr(_operations, "_Onto")

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar, cast
 
 import httpx
-from httpx._multipart import MultipartStream  # httpx offers no public text-only multipart
 
 from ._checks import json_number
 from ._errors import ValidationError
@@ -215,9 +214,11 @@ PROTECTED_HEADERS: frozenset[str] = frozenset(
      "proxy-authorization", "cookie", "connection", "keep-alive", "upgrade", "te", "trailer", "expect",
      "proxy-connection"}
 )  # fmt: skip
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
+#: Header patterns, compiled (and cached by ``re``) on the first call given extra headers: a cold start that
+#: gives none does not compile them.
+HEADER_NAME = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 9110 field-name
 #: visible ASCII, space and tab inside (no CR, LF or NUL), none at either end (h11 refuses it when writing)
-_FIELD_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?")
+HEADER_VALUE = r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?"
 
 
 def with_extra_headers(
@@ -240,11 +241,11 @@ def with_extra_headers(
     given: list[tuple[object, object]] = list(extra.items())  # checked as untyped input
     for name, value in given:
         field = f"extra_headers[{name!r}]"
-        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        if not isinstance(name, str) or re.fullmatch(HEADER_NAME, name) is None:
             raise ValidationError(field, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)")
         if not isinstance(value, str):
             raise ValidationError(field, f"must be a str, not {type(value).__name__}")
-        if not _FIELD_VALUE.fullmatch(value):
+        if re.fullmatch(HEADER_VALUE, value) is None:
             raise ValidationError(
                 field, "must be printable ASCII without CR, LF or NUL, and no space or tab at either end"
             )
@@ -360,7 +361,7 @@ def encode(
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         all_headers["Content-Length"] = str(len(payload))
     elif isinstance(body, Multipart):
-        return _multipart_request(call, url, all_headers, body, boundary, stack, timeout)
+        return _multipart_request(call, url, all_headers, body, boundary, stack, timeout, host)
     if stream is not None:
         # httpx fills in Host only for content=/data=/files=, never for stream=; a real connection
         # (unlike MockTransport) refuses to send a request without it.
@@ -400,38 +401,114 @@ def _multipart_request(
     boundary: str,
     stack: Opener,
     timeout: dict[str, float | None],
+    host: str = "",
 ) -> httpx.Request:
     # One boundary per logical call, so every retry sends the same bytes.
     boundary = boundary or new_boundary()  # (the client always gives one; a caller may not)
-    headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-    data: dict[str, list[str]] = {}
-    for name, value in body.fields:
-        data.setdefault(name, []).append(value)
-    files = [
-        (name, (file.name_or(default), _content(file, stack), file.content_type))
-        for name, file, default in body.files
-    ]
-    if not files:  # given data alone, httpx would send it urlencoded under our multipart header
-        text_only = b"".join(MultipartStream(data=data, files=[], boundary=boundary.encode("ascii")))
-        headers["Content-Length"] = str(len(text_only))
-        headers.setdefault("Host", url.netloc.decode("ascii"))  # as for JSON and form bodies
+    headers["Content-Type"] = "multipart/form-data; boundary=" + boundary
+    dash = "--" + boundary
+    text = ""  # what is written before the next file that streams (parts in memory join it)
+    fields = body.fields
+    if fields:
+        # The fields in httpx's order for data=: grouped by name, in the order each name first appears.
+        grouped: dict[str, list[str]] = {}
+        for name, value in fields:
+            grouped.setdefault(name, []).append(value)
+        for name, values in grouped.items():
+            head = f'{dash}\r\nContent-Disposition: form-data; name="{name.translate(_FORM_PARAM)}"\r\n\r\n'
+            for value in values:
+                text += f"{head}{value}\r\n"
+    parts: list[bytes | BinaryIO] = []
+    data = b""
+    for name, file, default in body.files:
+        # What the File's checks read: the text a str subclass holds, never its own __format__ or __eq__.
+        key = (name, str.__str__(file.name_or(default)), str.__str__(file.content_type))
+        lines = _FILE_HEADS.get(key) or _file_head(*key)
+        content = _content(file, stack)
+        if isinstance(content, bytes):
+            data += f"{text}{dash}".encode() + lines + content
+        else:
+            parts += [data + f"{text}{dash}".encode() + lines, content]
+            data = b""
+        text = "\r\n"
+    data += f"{text}{dash}--\r\n".encode()
+    # httpx fills in Host only for content=/data=/files=, never for stream= (see encode).
+    headers.setdefault("Host", host or url.netloc.decode("ascii"))
+    if not parts:  # every part in memory (the usual upload: a small file): one bytes body, read now
+        headers["Content-Length"] = str(len(data))
         request = httpx.Request(
             call.method,
             url,
             headers=headers,
-            stream=httpx.ByteStream(text_only),  # (content= would parse the boundary back out of the header)
+            stream=httpx.ByteStream(data),  # (content= would parse the boundary back out of the header)
             extensions={"timeout": timeout.copy()},
         )
         request.read()  # in memory: read now, as for JSON and form bodies (see encode)
         return request
+    parts.append(data)
+    stream = MultipartStream(parts)
+    if stream.length < 0:  # a one-shot stream: its length is unknown
+        headers["Transfer-Encoding"] = "chunked"
+    else:
+        headers["Content-Length"] = str(stream.length)
     return httpx.Request(
-        call.method,
-        url,
-        headers=headers,
-        data=data,
-        files=files,
-        extensions={"timeout": timeout.copy()},
+        call.method, url, headers=headers, stream=stream, extensions={"timeout": timeout.copy()}
     )
+
+
+#: How a name or filename is written inside a part header's quotes: the HTML5 form rules, as httpx's own
+#: multipart encoder writes them (``"`` as ``%22``, ``\`` doubled, control characters but ESC as ``%XX``).
+_FORM_PARAM = str.maketrans(
+    {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
+)
+
+
+#: A file part's header lines after its boundary line, by (field name, filename, content type): the same
+#: few for every upload of a provider (Upflow's ``file``, ``invoice.pdf`` or a path's name, the PDF type).
+_FILE_HEADS: dict[tuple[str, str, str], bytes] = {}
+
+
+def _file_head(name: str, filename: str, content_type: str) -> bytes:
+    disposition = f'form-data; name="{str.translate(name, _FORM_PARAM)}"'
+    if filename:  # (none: httpx writes no filename parameter either)
+        disposition += f'; filename="{str.translate(filename, _FORM_PARAM)}"'
+    head = f"\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n".encode()
+    if len(_FILE_HEADS) < 256:  # names come from callers' paths: a bound all the same
+        _FILE_HEADS[(name, filename, content_type)] = head
+    return head
+
+
+class MultipartStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A ``multipart/form-data`` body whose files stream: text in memory, then each large file from the
+    reader :meth:`File.open` gave (exactly the bytes from its start position, or ``FileReadError``), in
+    chunks of :data:`_ONE_CHUNK`. *length* is ``-1`` when a one-shot stream's length is unknown.
+    """
+
+    def __init__(self, parts: list[bytes | BinaryIO]) -> None:
+        self._parts = parts
+        length = 0
+        for part in parts:
+            size = len(part) if isinstance(part, bytes) else reader_size(part)
+            if size < 0:
+                length = -1
+                break
+            length += size
+        self.length = length
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self._parts:
+            if isinstance(part, bytes):
+                if part:
+                    yield part
+                continue
+            chunk = part.read(_ONE_CHUNK)
+            while chunk:
+                yield chunk
+                chunk = part.read(_ONE_CHUNK)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
 
 
 def new_idempotency_key() -> str:

@@ -96,7 +96,7 @@ def text(value: Any) -> str:
     raise TypeError(f"expected text, got {json_kind(value)}")
 
 
-_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YYYY_MM_DD = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # compiled (and cached by ``re``) when first used
 
 
 def iso_date(text: str) -> dt.date:
@@ -104,7 +104,7 @@ def iso_date(text: str) -> dt.date:
     ValueError. ``date.fromisoformat`` alone also reads ``20240101`` and ISO week dates (``2024-W01-1``) from
     Python 3.11 on, not on 3.10: the same input must mean the same on every Python we support.
     """
-    if not _YYYY_MM_DD.fullmatch(text):
+    if re.fullmatch(_YYYY_MM_DD, text) is None:
         raise ValueError("not YYYY-MM-DD")
     return dt.date.fromisoformat(text)
 

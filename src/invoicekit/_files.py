@@ -34,6 +34,10 @@ _QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
 #: costliest pattern at import, which the default ``application/pdf`` never needs.
 _MEDIA_TYPE = rf"{_TCHARS}/{_TCHARS}(?:[ \t]*;[ \t]*{_TCHARS}=(?:{_TCHARS}|{_QUOTED}))*"
 _DEFAULT_TYPE = "application/pdf"
+_PATHS = (str, os.PathLike)
+_SOURCES = (str, os.PathLike, bytes, bytearray, memoryview)
+#: Whether a path's base name is what follows its last "/" (posixpath.basename, not ntpath's rules).
+_POSIX = os.sep == "/" and os.altsep is None
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A caller's file object may be read by several uploads at once (one File to many invoices, from threads
 # or tasks): every seek-and-read on it happens under this lock, from the reader's own position.
@@ -76,11 +80,12 @@ class File:
         filename: str | None = None,
         content_type: str = _DEFAULT_TYPE,
     ) -> None:
-        if isinstance(source, bytearray | memoryview):
+        if isinstance(source, (bytearray, memoryview)):
             source = bytes(source)
         self.source: str | os.PathLike[str] | bytes | BinaryIO = source
-        self.filename = filename
-        self.content_type = content_type
+        # What the setters check, without their calls for the defaults (every File coerce() makes).
+        self._filename = None if filename is None else _filename(filename)
+        self._content_type = content_type if content_type is _DEFAULT_TYPE else _content_type(content_type)
         self._start: int | None = None
         self._field: str | None = None  # set by check(); a checked file that is empty later has changed
         #: A small path's content as check() read it, and what os.stat said then: the next snapshot()
@@ -119,7 +124,7 @@ class File:
         """Accept any :data:`FileInput` and return a :class:`File`; anything else is a ValidationError."""
         if isinstance(value, File):
             return value
-        if isinstance(value, str | os.PathLike | bytes | bytearray | memoryview):
+        if isinstance(value, _SOURCES):
             return cls(value)
         if hasattr(value, "read"):
             return cls(value)
@@ -127,10 +132,13 @@ class File:
 
     def name_or(self, default: str) -> str:
         """The filename to announce: the explicit one, the path's base name, or *default*."""
-        if self.filename:
-            return self.filename
-        if isinstance(self.source, str | os.PathLike):
-            return os.path.basename(os.fspath(self.source)) or default
+        if self._filename:
+            return self._filename
+        source = self.source
+        if source.__class__ is str and _POSIX:  # what posixpath.basename does, without its two calls
+            return source[source.rfind("/") + 1 :] or default
+        if isinstance(source, _PATHS):
+            return os.path.basename(os.fspath(source)) or default
         return default
 
     @property
@@ -149,8 +157,9 @@ class File:
         is not UTF-8) must be one UTF-8 can carry.
         """
         self._field = field  # what a read failure while sending is reported under
-        utf8 = _utf8 or _load_utf8()
-        utf8(self.name_or(""), f"{field}.filename")
+        name = self.name_or("")
+        if not name.isascii():  # (ASCII: what UTF-8 carries, surely)
+            (_utf8 or _load_utf8())(name, f"{field}.filename")
         head, size = self._peek(field, keep=True)
         try:
             if sized and size < 0:
@@ -168,21 +177,19 @@ class File:
 
     def _peek(self, field: str, *, keep: bool = False) -> tuple[bytes, int]:
         source = self.source
-        if isinstance(source, bytes):
-            return source[:5], len(source)
-        if isinstance(source, str | os.PathLike):
+        if isinstance(source, _PATHS):  # the usual upload: opened once, and a small file read whole
             try:
                 handle, info = _open_path_info(source)
                 size = info.st_size
                 with handle:
-                    if not (keep and 0 < size <= _KEEP):
-                        return handle.read(5), size
-                    data = handle.read(_KEEP + 1)
-                if len(data) == size:  # (else it changed while read: not kept, read again when sent)
-                    self._kept = (_identity(info), data)
-                return data[:5], size
+                    data = handle.read(_KEEP + 1 if keep and size <= _KEEP else 5)
             except OSError as exc:
                 raise ValidationError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
+            if keep and size and len(data) == size:  # (else it changed while read: read again when sent)
+                self._kept = (_identity(info), data)
+            return data[:5], size
+        if isinstance(source, bytes):
+            return source[:5], len(source)
         try:
             if not _seekable(source):
                 head, size = self._peek_stream(source, field)
@@ -255,13 +262,15 @@ class File:
         go: what is sent is exactly what was there), else None (stream it with :meth:`open`). Raises
         ``FileReadError`` as :meth:`open` does.
         """
+        kept = self._kept
+        if kept is not None:
+            self._kept = None  # taken once: a retry reads the file again
+            if len(kept[1]) <= limit and _unchanged(self.source, kept[0]):
+                return kept[1]  # what check() read (not empty), and the file is still that one, unmodified
         source, field = self.source, self._field or "file"
-        kept, self._kept = self._kept, None  # taken once: a retry reads the file again
         if isinstance(source, bytes):
             data = source
-        elif kept is not None and len(kept[1]) <= limit and _unchanged(source, kept[0]):
-            data = kept[1]  # what check() read, and the file is still that one, unmodified
-        elif isinstance(source, str | os.PathLike):
+        elif isinstance(source, _PATHS):
             try:
                 handle, _ = _open_path(source)
                 with handle:
@@ -475,7 +484,7 @@ def _identity(info: os.stat_result) -> tuple[int, ...]:
 
 def _unchanged(source: object, identity: tuple[int, ...]) -> bool:
     """Whether the path *source* still names the file check() read, unmodified (one stat, no open)."""
-    if not isinstance(source, str | os.PathLike):
+    if not isinstance(source, _PATHS):
         return False
     try:
         return _identity(os.stat(source)) == identity
@@ -494,14 +503,14 @@ def _open_path(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
 def _open_path_info(path: str | os.PathLike[str]) -> tuple[BinaryIO, os.stat_result]:
     """:func:`_open_path`, with the file's ``os.fstat`` when opened."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except ValueError:  # a NUL byte, a lone surrogate: no file has that name
         raise OSError(errno.EINVAL, "not a usable file name (a NUL byte or a lone surrogate)") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or directory)")
-        if hasattr(os, "set_blocking"):
+        if _SET_BLOCKING:
             os.set_blocking(fd, True)
         # The buffer size given: open() would otherwise ask the file whether it is a terminal and
         # stat it again for its block size, two system calls per open on every upload.
@@ -512,6 +521,9 @@ def _open_path_info(path: str | os.PathLike[str]) -> tuple[BinaryIO, os.stat_res
 
 
 _BUFFER = 64 * 1024
+#: Never wait in open(): a FIFO with no writer would block it (see _open_path_info).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_SET_BLOCKING = hasattr(os, "set_blocking")
 
 
 def _read_exact(reader: Any, size: int) -> bytes:

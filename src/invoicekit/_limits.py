@@ -150,7 +150,8 @@ class _DefaultRetry:
 DEFAULT_RETRY: Any = _DefaultRetry()
 
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: RFC 9110 field-name, compiled (and cached by ``re``) when a client is given default headers
+_HEADER_NAME = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 #: Headers the client writes itself: a default header may not replace them.
 _RESERVED = frozenset(
     {
@@ -182,7 +183,7 @@ def check_default_headers(
     reserved = _RESERVED | {h.lower() for h in credential_headers}
     out: dict[str, str] = {}
     for name, value in headers.items():
-        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        if not isinstance(name, str) or re.fullmatch(_HEADER_NAME, name) is None:
             raise ValidationError(option, f"{name!r} is not an HTTP header name")
         if name.lower() in reserved:
             hint = " (use app_info= to add to it)" if name.lower() == "user-agent" else ""

@@ -350,29 +350,30 @@ def operation(
     return _Op("call", builder)
 
 
-class _Unified(Protocol[I_contra, T_co]):
-    def __call__(
-        self,
-        invoice: I_contra,
-        change: InvoiceChange,
-        *,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> T_co: ...
+if TYPE_CHECKING:  # annotations only (the overloads below): a cold start does not make the Protocol classes
 
+    class _Unified(Protocol[I_contra, T_co]):
+        def __call__(
+            self,
+            invoice: I_contra,
+            change: InvoiceChange,
+            *,
+            on_unsupported: OnUnsupported = "raise",
+            extra: Mapping[str, Any] | None = None,
+            extra_headers: Mapping[str, str] | None = None,
+        ) -> T_co: ...
 
-class _Onto(Protocol[I_contra, B_contra, T_co]):
-    def __call__(
-        self,
-        invoice: I_contra,
-        change: InvoiceChange,
-        *,
-        base: B_contra | None = None,
-        on_unsupported: OnUnsupported = "raise",
-        extra: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> T_co: ...
+    class _Onto(Protocol[I_contra, B_contra, T_co]):
+        def __call__(
+            self,
+            invoice: I_contra,
+            change: InvoiceChange,
+            *,
+            base: B_contra | None = None,
+            on_unsupported: OnUnsupported = "raise",
+            extra: Mapping[str, Any] | None = None,
+            extra_headers: Mapping[str, str] | None = None,
+        ) -> T_co: ...
 
 
 @overload

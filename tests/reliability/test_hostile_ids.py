@@ -158,7 +158,9 @@ def test_hostile_id_reaches_the_intended_invoice(value: str) -> None:
             assert invoice.invoice_memo == "m"
 
 
-@settings(max_examples=10_000)
+# 2,000 generated IDs (the HOSTILE list above pins every known hostile case): 10,000 cost more than a minute
+# of CI's first pass (8% of the whole suite) for one property, with hypothesis' search slowing as it grows.
+@settings(max_examples=2_000)
 @given(value=st.text(), where=st.sampled_from(["upflow", "upflow-external", "salesbricks", "invoro"]))
 def test_generated_ids_never_change_the_route(value: str, where: str) -> None:
     if where == "upflow":
