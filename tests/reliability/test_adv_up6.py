@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from werkzeug.formparser import parse_form_data
 
 import invoicekit._call as call_module
-from invoicekit import DecodeError, File, RetryPolicy, TransportError
+from invoicekit import DecodeError, File, RetryPolicy, TransportError, ValidationError
 from invoicekit._call import Call, Json, Multipart, build_request
 from invoicekit._files import FileReadError
 from invoicekit.salesbricks import Add, Keep, Salesbricks
@@ -554,3 +554,39 @@ def test_a_json_body_with_a_streamed_file_iterated_twice_gives_the_same_bytes(tm
             body = b"".join(itertools.islice(stream, 1000))  # (a pass is ~5 chunks: 1000 means endless)
             assert json.loads(body) == {"data": base64.b64encode(content).decode()}
             assert request.headers["content-length"] == str(len(body))
+
+
+class _BytesPath:
+    """An os.PathLike whose __fspath__ gives bytes (os.PathLike[bytes]: what open() and os.stat accept)."""
+
+    def __init__(self, path: bytes) -> None:
+        self._path = path
+
+    def __fspath__(self) -> bytes:
+        return self._path
+
+
+def test_a_bytes_path_like_is_sent_under_its_decoded_name_or_refused_never_a_raw_type_error(
+    tmp_path: Path,
+) -> None:
+    """A PathLike giving bytes passed File's checks (bytes.isascii()) and then escaped the call as a raw
+    TypeError from str.__str__ when the part header was written (before up6: from the UTF-8 check)."""
+    good = tmp_path / "doc.pdf"
+    good.write_bytes(b"%PDF-1.4 x")
+    bad = os.fsencode(tmp_path) + b"/caf\xe9.pdf"  # not UTF-8
+    Path(os.fsdecode(bad)).write_bytes(b"%PDF-1.4 x")
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.read())
+        return httpx.Response(204, headers={"x-ct": request.headers["content-type"]})
+
+    transport = httpx.MockTransport(answer)
+    with Upflow(api_key="k", api_secret="s", http_client=httpx.Client(transport=transport)) as client:
+        client.invoices.upload_pdf("inv_1", cast(Any, _BytesPath(os.fsencode(good))))
+        with pytest.raises(ValidationError, match=r"pdf\.filename"):
+            client.invoices.upload_pdf("inv_1", cast(Any, _BytesPath(bad)))
+    assert len(sent) == 1
+    assert _werkzeug_files(f"multipart/form-data; boundary={sent[0][2:34].decode()}", sent[0]) == [
+        ("file", "doc.pdf", b"%PDF-1.4 x")
+    ]
