@@ -137,8 +137,8 @@ class File:
         source = self.source
         if source.__class__ is str and _POSIX:  # what posixpath.basename does, without its two calls
             return source[source.rfind("/") + 1 :] or default
-        if isinstance(source, _PATHS):
-            return os.path.basename(os.fspath(source)) or default
+        if isinstance(source, _PATHS):  # (os.fsdecode: a PathLike may give bytes; text, as a str path's)
+            return os.fsdecode(os.path.basename(os.fspath(source))) or default
         return default
 
     @property
