@@ -590,3 +590,23 @@ def test_a_bytes_path_like_is_sent_under_its_decoded_name_or_refused_never_a_raw
     assert _werkzeug_files(f"multipart/form-data; boundary={sent[0][2:34].decode()}", sent[0]) == [
         ("file", "doc.pdf", b"%PDF-1.4 x")
     ]
+
+
+def test_one_one_shot_file_given_twice_in_one_call_is_refused_not_sent_once_and_empty() -> None:
+    """Salesbricks' attachments=[Add(f), Add(f)] with f a one-shot stream: both parts read the one stream,
+    so the first carried the file and the second went out as an empty PDF (chunked, so nothing noticed)."""
+    content = _pdf(100_000)
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.read())
+        return httpx.Response(500)
+
+    transport = httpx.MockTransport(answer)
+    file = File(cast(BinaryIO, _OneShot(content)))
+    with (
+        Salesbricks(api_key="k", retry=FAST, http_client=httpx.Client(transport=transport)) as client,
+        pytest.raises(ValidationError, match=r"attachments\[1\]\.file: .*one-shot"),
+    ):
+        client.invoices.update("inv_1", attachments=[Add(file), Add(file)])
+    assert sent == []
