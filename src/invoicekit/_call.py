@@ -419,6 +419,7 @@ def _multipart_request(
             for value in values:
                 text += f"{head}{value}\r\n"
     parts: list[bytes | BinaryIO] = []
+    one_shots: list[File] = []
     data = b""
     for name, file, default in body.files:
         # What the File's checks read: the text a str subclass holds, never its own __format__ or __eq__.
@@ -428,6 +429,14 @@ def _multipart_request(
         if isinstance(content, bytes):
             data += f"{text}{dash}".encode() + lines + content
         else:
+            if reader_size(content) < 0:  # one one-shot File listed twice: the second part would be empty
+                if file in one_shots:
+                    raise ValidationError(
+                        file._field or name,
+                        "the same one-shot stream is given twice in one call, and it can be read only "
+                        "once; pass a path, bytes or a seekable file",
+                    )
+                one_shots.append(file)
             parts += [data + f"{text}{dash}".encode() + lines, content]
             data = b""
         text = "\r\n"
