@@ -495,9 +495,12 @@ class MultipartStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     chunks of :data:`_ONE_CHUNK`. *length* is ``-1`` when a one-shot stream's length is unknown.
     """
 
+    #: How often the body was iterated: an httpx auth flow (DigestAuth) or a caller's transport may send
+    #: it again within one attempt (a class default: nothing to set per request)
+    _passes = 0
+
     def __init__(self, parts: list[bytes | BinaryIO]) -> None:
         self._parts = parts
-        self._passes = 0  # an httpx auth flow (DigestAuth) or a caller's transport may send it again
         length = 0
         for part in parts:
             size = len(part) if isinstance(part, bytes) else reader_size(part)
@@ -563,11 +566,12 @@ class JsonStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     carries a Content-Length rather than chunked encoding.
     """
 
+    _passes = 0  #: how often the body was iterated (see MultipartStream)
+
     def __init__(self, value: Any, stack: Opener) -> None:
         self._files: list[File] = []
         self._decimals: list[Decimal] = []
         self._tag = ""  # made when a placeholder is first needed (orjson writes plain Decimals itself)
-        self._passes = 0
         # json's C encoder (or orjson's, with the `fast` extra) walks the document and calls back only
         # for Decimal and File values.
         try:
