@@ -52,6 +52,7 @@ from ._errors import (
     OutcomeUnknownError,
     TransportError,
     ValidationError,
+    not_loaded,
     unloaded,
 )
 from ._files import FileReadError, release
@@ -754,9 +755,11 @@ class AsyncClient(BaseClient):
                         else:
                             await self._read(call, response, state, timer)
                     else:
+                        handed = False  # to httpx: until then, a failure sent nothing (anyio not loaded)
                         import anyio  # httpx's dependency; imported late so `import invoicekit` stays light
 
                         with anyio.fail_after(max(state.deadline - _monotonic(), 0.0)) as scope:
+                            handed = True
                             response = await self._http.send(request, stream=True, follow_redirects=False)
                             await self._read(call, response, state)
                     outcome = response
@@ -769,8 +772,11 @@ class AsyncClient(BaseClient):
                         if sending.sent:
                             state.sent = True  # cut mid-flight: bytes may have left
                 except Exception as exc:  # httpx's, idna's (a Location), or a caller's transport's own
-                    # no loop runs (driven by hand): httpx's own transport, its trace silent, sent nothing
-                    outcome = self._failed(exc, state, sending.sent or _loop_runs())
+                    if timer is None and not handed and (what := not_loaded(exc)) is not None:
+                        outcome = httpx.ConnectError(f"the request was never sent ({what})")  # unchained
+                    else:
+                        # no loop runs (driven by hand): httpx's own transport, its trace silent, sent nothing
+                        outcome = self._failed(exc, state, sending.sent or _loop_runs())
                 except _CANCELLED as exc:
                     if timer is None or not timer.ours():
                         files.close(exc)
@@ -798,6 +804,16 @@ class AsyncClient(BaseClient):
                 if timer is None or not timer.ours():
                     raise  # the caller's own cancellation
                 return self._finish(call, outcome, state)  # the deadline came during the wait
+            except Exception as exc:  # the wait's anyio, loaded on a first wait, that could not be loaded
+                if not_loaded(exc) is None:
+                    raise
+                logger.warning(  # not retried, as when the retry policy cannot be loaded: this outcome
+                    "%s: not retrying after %s: the wait could not be made (%s)",
+                    self._provider.name,
+                    self._redactor.text(_describe(outcome)),
+                    self._redactor.text(_describe(exc)),
+                )
+                return self._finish(call, outcome, state)
             if _monotonic() >= state.deadline:  # the loop came back late (a turn ran past it): never resent
                 return self._finish(call, outcome, state)
 

@@ -23,13 +23,14 @@ UTF-8 cannot carry (a lone surrogate) and a document nested deeper than the inte
 ``ValueError`` from :func:`loads` (which the client reports as a ``DecodeError``).
 
 orjson is imported on the first JSON call, never by ``import invoicekit``; when that import cannot open
-its file (a process at its open-file limit), that call uses the standard library and a later one tries
-again. ``INVOICEKIT_NO_ORJSON=1``
+its files (a process at its open-file limit: its ``__init__``, its extension, or a module its extension
+imports), that call uses the standard library and a later one tries again. ``INVOICEKIT_NO_ORJSON=1``
 in the environment (read on that first call) keeps the standard library even when orjson is installed.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
@@ -56,14 +57,27 @@ _NINETEEN_DIGITS = b"0" * 19
 _NUMBER_MARKS = bytes.maketrans(b"123456789eE", b"000000000..")
 
 
+#: The modules orjson's extension imports when it initialises, without checking that they could be: one
+#: that cannot be loaded there (a process at its open-file limit) crashes the interpreter (SIGSEGV).
+#: Imported first, here, such a failure is an exception like orjson's own.
+_ORJSON_NEEDS = ("dataclasses", "datetime", "enum", "json", "uuid")
+
+
 def _load_orjson() -> Any:
     global _orjson
     if os.environ.get("INVOICEKIT_NO_ORJSON", "").strip() not in {"", "0"}:
         _orjson = None
         return None
     try:
+        from importlib.machinery import PathFinder
+
+        if PathFinder.find_spec("orjson") is not None:  # installed: loaded but dataclasses, which it loads
+            for name in _ORJSON_NEEDS:
+                importlib.import_module(name)
         orjson = importlib.import_module("orjson")  # by name: type-checks without the extra installed
-    except ImportError:
+    except ImportError as exc:
+        if os.strerror(errno.EMFILE) in str(exc):  # its extension could not be opened (dlopen): the limit
+            return None
         _orjson = None
         return None
     except OSError:  # at the open-file limit (EMFILE): this call takes the standard library (the same

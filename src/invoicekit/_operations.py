@@ -314,7 +314,9 @@ class _Op(Generic[S_co, A_co, RS_co, RA_co]):
             fn.__doc__ = (_APPLY_DOC if self.kind == "apply" else _PLAN_DOC).format(
                 native=native, onto="" if self.base is None else _ONTO_DOC
             )
-        # the signature's are the real ones: typing.get_type_hints reads them from it, when first read
+        # the signature's are the real ones: typing.get_type_hints reads them from it, when first read (not
+        # those of the function written here: apply's ``**options: Any``, shown by no signature)
+        fn.__annotations__ = {}
         hints_later(fn, fill=functools.partial(_hints_of, fn.__signature__))  # type: ignore[attr-defined]
         fn.__name__ = name
         fn.__qualname__ = f"{owner.__qualname__}.{name}"

@@ -218,6 +218,29 @@ class _LoadingHints(dict[str, Any]):
         self._load()
         return super().items()
 
+    # Completed by *fill* (an operation's are empty until then): read by size or by key too, as
+    # ``inspect.get_annotations`` (``len`` first) and ``fn.__annotations__["return"]`` do, they are whole.
+
+    def __len__(self) -> int:
+        if self.fill is not None:
+            self._load()
+        return super().__len__()
+
+    def __contains__(self, key: object) -> bool:
+        if self.fill is not None:
+            self._load()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Any:
+        if self.fill is not None:
+            self._load()
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self.fill is not None:
+            self._load()
+        return super().get(key, default)
+
 
 def hints_later(fn: Any, module: str = "", fill: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Make the annotations of function *fn* load *module* and call *fill* with them when first read

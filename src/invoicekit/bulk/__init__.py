@@ -29,7 +29,7 @@ from typing import IO, Any, ParamSpec, cast
 
 import attrs
 
-from .._errors import ValidationError
+from .._errors import ValidationError, unloaded
 from .._retry import RetryPolicy
 from ._jobs import Job, Native, from_csv, from_jsonl, job_from_json
 from ._journal import STATES as _STATES
@@ -192,6 +192,29 @@ def _check_run(total: object, retry_failed: object, grace: object, shard_size: o
 
 
 def _settings(
+    rate: Mapping[str, str] | None,
+    concurrency: Mapping[str, int] | int | None,
+    storage: str,
+    retry: RetryPolicy | None,
+    clients: Callable[[str], Any] | None,
+    *,
+    reach: bool = True,
+) -> Settings:
+    """The run's Settings (see :func:`_checked`). It loads ``limits`` and its storage (the bulk extra), the
+    first lookups of a run, before any job: a module that cannot be loaded (a process at its open-file
+    limit) is the TransportError of a run that sent nothing (invoicekit._errors.unloaded), never a raw
+    OSError; nothing is chained (the caller's storage URI rides in no frame).
+    """
+    try:
+        return _checked(rate, concurrency, storage, retry, clients, reach=reach)
+    except Exception as exc:
+        refused = unloaded(exc, "bulk")
+        if refused is None:
+            raise
+    raise refused
+
+
+def _checked(
     rate: Mapping[str, str] | None,
     concurrency: Mapping[str, int] | int | None,
     storage: str,
