@@ -306,8 +306,10 @@ async def test_many_concurrent_calls_on_one_client_and_its_copies(server: h.Host
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
         assert time.monotonic() - started < 0.3 + MARGIN
     for i, outcome in enumerate(outcomes):
-        # cut while it waited for its connection: nothing left, whatever the call
-        not_sent = "before the request was sent" in str(outcome)
+        # cut while it waited for its connection: nothing left, whatever the call. With anyio < 4.16 (#1214)
+        # httpcore's connect scope, whose timeout is clipped to the same deadline, may take the cut for its
+        # own and raise its ConnectTimeout: nothing left either.
+        not_sent = "before the request was sent" in str(outcome) or "(ConnectTimeout;" in str(outcome)
         assert type(outcome) is (ik.TransportError if not_sent else _cut_class(i % 2 == 1)), (i, outcome)
         assert f"({0.3 if i % 3 else 0.15:g} s)" in str(outcome)
     task = asyncio.current_task()
