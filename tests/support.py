@@ -12,10 +12,12 @@ PROVIDERS: tuple[str, ...] = tuple(spec.name for spec in _registry.providers(bui
 
 
 class OneShot(io.RawIOBase):
-    """A pipe-like stream: readable once, not seekable."""
+    """A pipe-like stream: readable once, not seekable; *chunk*: at most that many bytes per read (short
+    reads, as a pipe gives), else as many as asked."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, chunk: int | None = None) -> None:
         self._data = io.BytesIO(data)
+        self._chunk = chunk
 
     def readable(self) -> bool:
         return True
@@ -24,7 +26,7 @@ class OneShot(io.RawIOBase):
         return False
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        chunk = self._data.read(len(b))
+        chunk = self._data.read(len(b) if self._chunk is None else min(len(b), self._chunk))
         b[: len(chunk)] = chunk
         return len(chunk)
 

@@ -23,6 +23,7 @@ from werkzeug.formparser import parse_form_data
 
 from invoicekit._call import Call, Multipart, MultipartStream, build_request
 from invoicekit._files import File
+from support import OneShot
 
 PDF = b"%PDF-1.4\n" + b"p" * 500 + b"\n%%EOF\n"
 LARGE = b"%PDF-1.4\n" + bytes(range(256)) * 700  # ~179 KB: over one 64 KiB chunk, so it streams
@@ -148,25 +149,11 @@ def test_a_file_object_is_sent_from_its_start_position() -> None:
     assert request.headers["content-length"] == str(len(body))
 
 
-class _OneShot(io.RawIOBase):
-    """A pipe-like stream: readable, not seekable."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__()
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(min(len(buffer), 1000))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def test_a_one_shot_stream_is_sent_chunked_with_httpx_bytes() -> None:
     with ExitStack() as stack:
-        request = _request([("k", "v")], [("file", File(cast(BinaryIO, _OneShot(LARGE))), "pipe.pdf")], stack)
+        request = _request(
+            [("k", "v")], [("file", File(cast(BinaryIO, OneShot(LARGE, chunk=1000))), "pipe.pdf")], stack
+        )
         body = _sent(request)
     assert request.headers["transfer-encoding"] == "chunked"
     assert "content-length" not in request.headers

@@ -56,6 +56,7 @@ from invoicekit.payabli import (
     PayorData,
 )
 from invoicekit.payabli._client import MAX_ATTACHMENT_BYTES, call_safety, update_call
+from support import OneShot
 
 KEY = "pb-token-0123456789abcdef"
 SANDBOX = "https://api-sandbox.payabli.com/api"
@@ -683,22 +684,6 @@ class TestSafety:
         assert KEY not in repr(Payabli(KEY))
 
 
-class _OneShot(io.RawIOBase):
-    """A pipe: readable once, not seekable."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__()
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def _pdf_of_size(path: Path, size: int) -> Path:
     with path.open("wb") as handle:
         handle.write(b"%PDF-1.7\n")
@@ -800,7 +785,7 @@ class TestValidation:
         fits = _pdf_of_size(tmp_path / "fits.pdf", MAX_ATTACHMENT_BYTES)
         half = _pdf_of_size(tmp_path / "half.pdf", MAX_ATTACHMENT_BYTES // 2 + 3)
         (tmp_path / "empty.pdf").write_bytes(b"")
-        pipe = _OneShot(PDF)
+        pipe = OneShot(PDF)
         cases: list[tuple[list[Any], str, str]] = [
             ([tmp_path / "missing.pdf"], "invoice_data.attachments[0].f_content", "cannot read"),
             ([tmp_path / "empty.pdf"], "invoice_data.attachments[0].f_content", "empty"),

@@ -34,6 +34,7 @@ from invoicekit._call import Call, Json, Multipart, build_request
 from invoicekit._files import FileReadError
 from invoicekit.salesbricks import Add, Keep, Salesbricks
 from invoicekit.upflow import AsyncUpflow, Upflow
+from support import OneShot
 
 FAST = RetryPolicy(initial=0, jitter=False)
 BOUNDARY = "adv6b0und"
@@ -245,29 +246,15 @@ def test_a_streamed_body_iterated_twice_gives_the_same_bytes_sync_and_async(tmp_
             assert request.headers["content-length"] == str(len(expected))
 
 
-class _OneShot(io.RawIOBase):
-    """A pipe-like stream: readable, not seekable."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__()
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(min(len(buffer), 1000))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def test_a_one_shot_stream_sent_twice_in_one_attempt_is_an_error_not_an_empty_part() -> None:
     """The second pass over a chunked body whose file is a one-shot stream cannot have the file: it must
     fail (FileReadError: the core makes it a typed error), never end a well-formed body with the file's
     part empty (what httpx's encoder did too: its seek(0) failed quietly)."""
     content = _pdf(100_000)
     with ExitStack() as stack:
-        request = _build([], [("file", File(cast(BinaryIO, _OneShot(content))), "pipe.pdf")], stack)
+        request = _build(
+            [], [("file", File(cast(BinaryIO, OneShot(content, chunk=1000))), "pipe.pdf")], stack
+        )
         assert _sync_body(request) == _httpx_bytes([], [("file", "pipe.pdf", "application/pdf", content)])
         with pytest.raises(FileReadError, match="one-shot"):
             _sync_body(request)
@@ -282,7 +269,7 @@ def test_a_one_shot_upload_resent_by_digest_auth_is_a_transport_error_not_an_emp
             Upflow(api_key="k", api_secret="s", base_url=server.url, retry=FAST, http_client=http) as client,
             pytest.raises(TransportError, match="one-shot"),
         ):
-            client.invoices.upload_pdf("inv_1", cast(BinaryIO, _OneShot(content)))
+            client.invoices.upload_pdf("inv_1", cast(BinaryIO, OneShot(content, chunk=1000)))
     finally:
         server.close()
     # whatever reached the server after the challenge never carried an empty file part as a whole body
@@ -603,7 +590,7 @@ def test_one_one_shot_file_given_twice_in_one_call_is_refused_not_sent_once_and_
         return httpx.Response(500)
 
     transport = httpx.MockTransport(answer)
-    file = File(cast(BinaryIO, _OneShot(content)))
+    file = File(cast(BinaryIO, OneShot(content, chunk=1000)))
     with (
         Salesbricks(api_key="k", retry=FAST, http_client=httpx.Client(transport=transport)) as client,
         pytest.raises(ValidationError, match=r"attachments\[1\]\.file: .*one-shot"),

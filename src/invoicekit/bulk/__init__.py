@@ -191,30 +191,27 @@ def _check_run(total: object, retry_failed: object, grace: object, shard_size: o
         raise ValidationError("shard_size", f"must be a whole number of jobs, at least 1, not {shard_size!r}")
 
 
-def _settings(
-    rate: Mapping[str, str] | None,
-    concurrency: Mapping[str, int] | int | None,
-    storage: str,
-    retry: RetryPolicy | None,
-    clients: Callable[[str], Any] | None,
-    *,
-    reach: bool = True,
-) -> Settings:
-    """The run's Settings (see :func:`_checked`). It loads ``limits`` and its storage (the bulk extra), the
-    first lookups of a run, before any job: a module that cannot be loaded (a process at its open-file
-    limit) is the TransportError of a run that sent nothing (invoicekit._errors.unloaded), never a raw
-    OSError; nothing is chained (the caller's storage URI rides in no frame).
+def _nothing_sent(check: Callable[_P, Settings]) -> Callable[_P, Settings]:
+    """*check* (a run's first lookups: it loads ``limits`` and its storage, the bulk extra, before any job)
+    where a module that cannot be loaded (a process at its open-file limit) is the TransportError of a run
+    that sent nothing (invoicekit._errors.unloaded), never a raw OSError; nothing is chained (the caller's
+    storage URI rides in no frame).
     """
-    try:
-        return _checked(rate, concurrency, storage, retry, clients, reach=reach)
-    except Exception as exc:
-        refused = unloaded(exc, "bulk")
-        if refused is None:
-            raise
-    raise refused
+
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> Settings:
+        try:
+            return check(*args, **kwargs)
+        except Exception as exc:
+            refused = unloaded(exc, "bulk")
+            if refused is None:
+                raise
+        raise refused
+
+    return checked
 
 
-def _checked(
+@_nothing_sent
+def _settings(
     rate: Mapping[str, str] | None,
     concurrency: Mapping[str, int] | int | None,
     storage: str,
