@@ -31,6 +31,27 @@ class OneShot(io.RawIOBase):
         return len(chunk)
 
 
+def werkzeug_multipart(
+    content_type: str, body: bytes
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str, bytes]]]:
+    """A multipart body as Werkzeug (an independent parser) reads it: its text fields (name, value) and its
+    files (name, filename, type, bytes), in order."""
+    from werkzeug.formparser import parse_form_data
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    _, form, uploads = parse_form_data(environ)
+    files = []
+    for name, storage in uploads.items(multi=True):
+        files.append((name, storage.filename or "", storage.mimetype, storage.read()))
+        storage.close()
+    return list(form.items(multi=True)), files
+
+
 class Echo(FakeProvider):
     """A tiny fake: PUT /v1/things/{id} stores the body; applied counts every applied request."""
 

@@ -19,11 +19,10 @@ import pytest
 from httpx._multipart import MultipartStream as HttpxMultipart  # the judge
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from werkzeug.formparser import parse_form_data
 
 from invoicekit._call import Call, Multipart, MultipartStream, build_request
 from invoicekit._files import File
-from support import OneShot
+from support import OneShot, werkzeug_multipart
 
 PDF = b"%PDF-1.4\n" + b"p" * 500 + b"\n%%EOF\n"
 LARGE = b"%PDF-1.4\n" + bytes(range(256)) * 700  # ~179 KB: over one 64 KiB chunk, so it streams
@@ -47,21 +46,6 @@ def _httpx_bytes(fields: Fields, files: Iterable[tuple[str, str, str, bytes]]) -
         data.setdefault(name, []).append(value)
     parts = [(name, (filename, io.BytesIO(content), ctype)) for name, filename, ctype, content in files]
     return b"".join(HttpxMultipart(data=data, files=parts, boundary=BOUNDARY.encode()))
-
-
-def _werkzeug(content_type: str, body: bytes) -> tuple[Fields, list[tuple[str, str, str, bytes]]]:
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-    }
-    _, form, uploads = parse_form_data(environ)
-    files = []
-    for name, storage in uploads.items(multi=True):
-        files.append((name, storage.filename or "", storage.mimetype, storage.read()))
-        storage.close()
-    return list(form.items(multi=True)), files
 
 
 def _sent(request: httpx.Request) -> bytes:
@@ -98,7 +82,7 @@ def test_fields_and_a_small_file_are_httpx_bytes_in_one_body_read_when_built(
     assert request.headers["content-length"] == str(len(body))
     assert request.headers["content-type"] == f"multipart/form-data; boundary={BOUNDARY}"
     assert request.headers["host"] == "api.test"
-    got_fields, got_files = _werkzeug(request.headers["content-type"], body)
+    got_fields, got_files = werkzeug_multipart(request.headers["content-type"], body)
     assert sorted(got_fields) == sorted(fields)
     assert got_files == [("file", filename or "default.pdf", "application/pdf", PDF)]
 

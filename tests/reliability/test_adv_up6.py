@@ -34,7 +34,7 @@ from invoicekit._call import Call, Json, Multipart, build_request
 from invoicekit._files import FileReadError
 from invoicekit.salesbricks import Add, Keep, Salesbricks
 from invoicekit.upflow import AsyncUpflow, Upflow
-from support import OneShot
+from support import OneShot, werkzeug_multipart
 
 FAST = RetryPolicy(initial=0, jitter=False)
 BOUNDARY = "adv6b0und"
@@ -132,18 +132,7 @@ def wire() -> Iterator[Wire]:
 
 
 def _werkzeug_files(content_type: str, body: bytes) -> list[tuple[str, str, bytes]]:
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-    }
-    _, _, uploads = parse_form_data(environ)
-    found = []
-    for name, storage in uploads.items(multi=True):
-        found.append((name, storage.filename or "", storage.read()))
-        storage.close()
-    return found
+    return [(name, filename, data) for name, filename, _, data in werkzeug_multipart(content_type, body)[1]]
 
 
 def _httpx_bytes(fields: list[tuple[str, str]], files: Iterable[tuple[str, str, str, bytes]]) -> bytes:
