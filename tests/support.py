@@ -1,6 +1,10 @@
 """Helpers shared by tests (importable by name: pytest and mypy put tests/ on the path)."""
 
 import io
+import json
+import subprocess
+import sys
+from typing import Any
 
 import httpx
 
@@ -29,6 +33,21 @@ class OneShot(io.RawIOBase):
         chunk = self._data.read(len(b) if self._chunk is None else min(len(b), self._chunk))
         b[: len(chunk)] = chunk
         return len(chunk)
+
+
+def script_out(source: str) -> dict[str, Any]:
+    """Run *source* in a fresh interpreter; it fills a dict named ``out``, printed as JSON and returned (the
+    interpreter must exit cleanly: a crash, SIGSEGV included, fails the test with its stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-c", source + "\nprint(json.dumps(out))"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def werkzeug_multipart(

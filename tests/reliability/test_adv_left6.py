@@ -9,12 +9,12 @@ for real while orjson's extension is opened (what another thread of a process at
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
 import sys
 from typing import Any
 
 import pytest
+
+from support import script_out
 
 _PRELUDE = r"""
 import asyncio, json, os, sys, importlib.abc, importlib.machinery
@@ -204,16 +204,7 @@ out["later"] = outcome(lambda: trio.run(notes))
 
 
 def _run(name: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PRELUDE + _SCENARIOS[name] + "print(json.dumps(out))"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return script_out(_PRELUDE + _SCENARIOS[name])
 
 
 _ORJSON = pytest.mark.skipif(importlib.util.find_spec("orjson") is None, reason="the fast extra is absent")

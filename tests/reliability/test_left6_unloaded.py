@@ -11,8 +11,6 @@ system meets at the limit), and one scenario lowers RLIMIT_NOFILE for real.
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
 import sys
 import types
 from typing import Any
@@ -21,6 +19,7 @@ import pytest
 
 import invoicekit
 from invoicekit._operations import _sync_call
+from support import script_out
 
 _PRELUDE = r"""
 import asyncio, json, os, pickle, resource, sys
@@ -123,16 +122,7 @@ out["later"] = outcome(lambda: sync.invoices.plan(1001, CHANGE))
 
 
 def _run(name: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PRELUDE + _SCENARIOS[name] + "print(json.dumps(out))"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return script_out(_PRELUDE + _SCENARIOS[name])
 
 
 _PARTS = (
