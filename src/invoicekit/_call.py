@@ -102,6 +102,13 @@ class Call(Generic[R]):
     field would cost twice what setting the instance dict's items does, which is how ``__init__`` writes
     them, as attrs did for a frozen dict class). Equality, hash, repr and pickling go by its fields;
     :meth:`replace` is what ``attrs.evolve`` gave.
+
+    Immutable against mistakes, not a boundary: its ``__dict__`` (or ``object.__setattr__``) still writes
+    a field, as with attrs' frozen classes. No check relies on more: a caller never holds the Call a
+    send uses (each operation builds it in the method and sends it at once; no public result holds one),
+    and what the client checks of a caller's input while sending (``extra_headers``) it copies into a new
+    Call (:func:`with_extra_headers`), never reading the caller's mapping again
+    (tests/core/test_leak7_call_trust.py). A Call is written by trusted code (a provider's builder).
     """
 
     method: str

@@ -20,7 +20,7 @@ import attrs
 from ._capabilities import FIELDS, TABLES, Cell, ProviderTable
 from ._checks import choice, date, email, text
 from ._errors import ValidationError
-from ._files import File, FileInput
+from ._files import File, FileInput, FileReadError
 from ._unset import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -292,9 +292,13 @@ def prepare(
     try:
         call = _BUILDERS[provider](invoice, args, base)
     except ValidationError as exc:
-        raise _renamed(exc, table, applied, base) from None
-    skipped = tuple(n for n, _ in refused)
-    return Prepared(provider, call, tuple(applied), skipped, args.get("idempotency_key", UNSET) is not UNSET)
+        refusal = _renamed(exc, table, applied, base)
+    else:
+        skipped = tuple(n for n, _ in refused)
+        return Prepared(
+            provider, call, tuple(applied), skipped, args.get("idempotency_key", UNSET) is not UNSET
+        )
+    raise refusal  # outside the handler: the native refusal is not chained (it may quote a caller's text)
 
 
 def _renamed(exc: ValidationError, table: ProviderTable, applied: list[str], base: object) -> ValidationError:
@@ -454,7 +458,14 @@ def describe(
     call, state = client._begin(call, extra_headers)  # checks extra_headers as a send does
     fresh_key = call.idempotency_key if not key_given else None
     with ExitStack() as stack:
-        request = client._request(call, state, stack)
+        try:
+            request = client._request(call, state, stack)
+        except FileReadError as exc:  # a file that cannot be read now: refused as a send refuses it
+            refusal: ValidationError | None = client._unsent(exc)
+        else:
+            refusal = None
+    if refusal is not None:
+        raise refusal  # outside the handler: nothing chained
     headers: list[tuple[str, str]] = []
     content_type = None
     for name, value in request.headers.items():

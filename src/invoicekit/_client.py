@@ -49,6 +49,7 @@ from ._call import (
 )
 from ._errors import (
     DecodeError,
+    InvoiceKitError,
     OutcomeUnknownError,
     TransportError,
     ValidationError,
@@ -328,8 +329,10 @@ class BaseClient:
             if extra_headers is not None:
                 protected = {name for name in self._auth.apply_headers()}  # names only; no secret kept
                 call = with_extra_headers(call, extra_headers, protected=protected)
-        except BaseException:
+        except BaseException as exc:
             release(files_in(call.body))  # never sent: what the files' checks kept goes now
+            if isinstance(exc, InvoiceKitError):  # a refused header's name is the caller's text
+                scrub_error(exc, self._redactor.text)
             raise
         return call, _Attempts(_monotonic() + self._deadline)
 
@@ -465,13 +468,24 @@ class BaseClient:
                 release(files_in(call.body))  # nothing sent: what the files' checks kept goes now
                 if unsent is not None:
                     raise unsent from None
-                field = failure.field if isinstance(failure, FileReadError) else "client"
-                raise ValidationError(field, f"{failure} (nothing was sent)") from None
+                raise self._unsent(failure)
         except BaseException as exc:  # refused before anything left (ValidationError), or interrupted
             files.close(exc)
+            if isinstance(exc, InvoiceKitError):  # an encoder's refusal (see scrub_error)
+                scrub_error(exc, self._redactor.text)
             raise
         files.close()
         return failure
+
+    def _unsent(self, failure: Exception) -> ValidationError:
+        """The ValidationError of a request that could not be made before anything was sent: *failure* is
+        a file's FileReadError (or ClientClosed), which may quote what a caller's file or path object
+        raised: scrubbed in place first, as when it ends a call that may have sent something (see
+        _transport_error). Raise it outside any handler: nothing chained.
+        """
+        _scrub_chain(failure, self._redactor.text)
+        field = failure.field if isinstance(failure, FileReadError) else "client"
+        return ValidationError(field, f"{failure} (nothing was sent)")
 
     @staticmethod
     def _failed(exc: Exception, state: _Attempts, sent: bool = True) -> Exception:
@@ -1253,6 +1267,23 @@ def _scrub_chain(exc: BaseException, redact: Callable[[str], str]) -> None:
         notes = getattr(current, "__notes__", None)  # add_note()'s, shown by tracebacks (3.11+)
         if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
             notes[:] = [redact(note) for note in notes]
+
+
+def scrub_error(error: BaseException, redact: Callable[[str], str]) -> None:
+    """Scrub, in place, an error raised before anything was sent (an operation's checks, a refused header,
+    an encoder's refusal): its text and every text attribute (a ValidationError's ``field`` and ``rule``,
+    which it pickles with), and what is chained to it (see :func:`_scrub_chain`). Such an error may quote
+    what a caller's object raised (a file object's ``read``, a path object's ``__fspath__``), a path or a
+    header name, any of which may hold a credential. Called where the error leaves the call (the
+    operation's boundary, ``_operations._refused``; the send loop's checks), once the client is known.
+    """
+    _scrub_chain(error, redact)
+    for current in _links(error, groups=False):
+        if isinstance(current, InvoiceKitError):
+            state = vars(current)
+            for name, value in list(state.items()):
+                if isinstance(value, str):
+                    state[name] = redact(value)
 
 
 def _links(exc: BaseException, *, groups: bool) -> Iterator[BaseException]:

@@ -42,6 +42,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A caller's file object may be read by several uploads at once (one File to many invoices, from threads
 # or tasks): every seek-and-read on it happens under this lock, from the reader's own position.
 _HANDLE_LOCK = threading.Lock()
+#: What a caller's file or path object may raise that still goes on as it is. Anything else it raises (any
+#: Exception, and any other BaseException: GeneratorExit, a CancelledError no cancel made, a class of its
+#: own) is a failure to read the file, reported as invoicekit's error: nothing else escapes a call.
+_INTERRUPTS = (KeyboardInterrupt, SystemExit)
+#: The longest text of a caller's exception (or path) an error quotes: a longer one is described, never
+#: quoted in part. Errors are scrubbed of the client's credentials where they leave a call (see
+#: ``_client.scrub_error``), which finds a credential only whole: a ValidationError shows a long rule by
+#: its two ends, and a quote cut there could keep half of one. Quoted whole, every message stays under
+#: that length.
+_QUOTE = 300
 
 
 class FileReadError(OSError):
@@ -114,7 +124,7 @@ class File:
         if isinstance(self.source, bytes):
             what = f"<{len(self.source)} bytes>"
         elif isinstance(self.source, str | os.PathLike):
-            what = repr(os.fspath(self.source))
+            what = _path_repr(self.source)
         else:
             what = f"<{type(self.source).__name__}>"
         return f"File({what}, filename={self.filename!r}, content_type={self.content_type!r})"
@@ -126,7 +136,13 @@ class File:
             return value
         if isinstance(value, _SOURCES):
             return cls(value)
-        if hasattr(value, "read"):
+        try:
+            readable = hasattr(value, "read")
+        except _INTERRUPTS:
+            raise
+        except BaseException:  # a caller's __getattr__ raising something other than AttributeError
+            readable = False
+        if readable:
             return cls(value)
         raise ValidationError(field, f"expected a path, bytes or a binary file, not {type(value).__name__}")
 
@@ -138,7 +154,13 @@ class File:
         if source.__class__ is str and _POSIX:  # what posixpath.basename does, without its two calls
             return source[source.rfind("/") + 1 :] or default
         if isinstance(source, _PATHS):  # (os.fsdecode: a PathLike may give bytes; text, as a str path's)
-            return os.fsdecode(os.path.basename(os.fspath(source))) or default
+            try:
+                path = os.fspath(source)
+            except _INTERRUPTS:
+                raise
+            except BaseException:  # its own __fspath__ raised: opening it (check, send) reports that
+                return default
+            return os.fsdecode(os.path.basename(path)) or default
         return default
 
     @property
@@ -146,7 +168,12 @@ class File:
         """Whether the content can be read again for a retry."""
         if isinstance(self.source, bytes | str | os.PathLike):
             return True
-        return _seekable(self.source)
+        try:
+            return _seekable(self.source)
+        except _INTERRUPTS:
+            raise
+        except BaseException:  # its own seekable() raised: not read again (reading it reports that)
+            return False
 
     def check(self, field: str, *, max_size: int | None = None, pdf: bool = True, sized: bool = False) -> int:
         """Check the file before any request: it exists, is not empty, starts with ``%PDF-`` (when *pdf*)
@@ -176,6 +203,9 @@ class File:
         return size
 
     def _peek(self, field: str, *, keep: bool = False) -> tuple[bytes, int]:
+        # What a caller's object raised becomes an error raised outside the handler (nothing chained: no
+        # __context__ quoting the caller's text), kept in a local as the error itself (the frame, in its
+        # traceback, then shows the error as scrubbed where it leaves the call, never its text unscrubbed).
         source = self.source
         if isinstance(source, _PATHS):  # the usual upload: opened once, and a small file read whole
             try:
@@ -183,11 +213,15 @@ class File:
                 size = info.st_size
                 with handle:
                     data = handle.read(_KEEP + 1 if keep and size <= _KEEP else 5)
-            except OSError as exc:
-                raise ValidationError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
-            if keep and size and len(data) == size:  # (else it changed while read: read again when sent)
-                self._kept = (_identity(info), data)
-            return data[:5], size
+            except _INTERRUPTS:
+                raise
+            except BaseException as exc:  # the OS's error, or the path object's own __fspath__'s
+                error = ValidationError(field, _path_failure(source, exc))
+            else:
+                if keep and size and len(data) == size:  # (else it changed while read: read again when sent)
+                    self._kept = (_identity(info), data)
+                return data[:5], size
+            raise error
         if isinstance(source, bytes):
             return source[:5], len(source)
         try:
@@ -202,13 +236,15 @@ class File:
                     end = source.seek(0, io.SEEK_END)
                     source.seek(self._start)
                 size = end - self._start
-        except ValidationError:
+        except (ValidationError, *_INTERRUPTS):
             raise
-        except Exception as exc:  # a closed, write-only or broken file object of the caller's
-            raise ValidationError(field, f"cannot read the file object: {_detail(exc)}") from None
-        if not isinstance(head, bytes):
-            raise ValidationError(field, _TEXT_MODE)
-        return head, size
+        except BaseException as exc:  # a closed, write-only or broken file object of the caller's
+            error = ValidationError(field, f"cannot read the file object: {_detail(exc)}")
+        else:
+            if not isinstance(head, bytes):
+                raise ValidationError(field, _TEXT_MODE)
+            return head, size
+        raise error
 
     def _peek_stream(self, source: BinaryIO, field: str) -> tuple[bytes, int]:
         # A one-shot stream: read the head once and put it back in front of the rest.
@@ -236,23 +272,20 @@ class File:
         if isinstance(source, str | os.PathLike):
             try:
                 handle, size = _open_path(source)  # closed below, after the attempt
-            except OSError as exc:
-                raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
-            with handle:
-                yield _window(handle, 0, size, field, checked)
-            return
-        if not _seekable(source):
+            except _INTERRUPTS:
+                raise
+            except BaseException as exc:  # raised outside the handler, kept as the error (see _peek)
+                error = FileReadError(field, _path_failure(source, exc))
+            else:
+                with handle:
+                    yield _window(handle, 0, size, field, checked)
+                return
+            raise error
+        measured = self._measure(source, field)
+        if measured is None:
             yield _window(source, 0, -1, field, checked)
             return
-        try:
-            with _HANDLE_LOCK:
-                if self._start is None:
-                    self._start = source.tell()
-                start = self._start
-                end = source.seek(0, io.SEEK_END)
-                source.seek(start)
-        except Exception as exc:
-            raise FileReadError(field, f"cannot read the file object: {_detail(exc)}") from None
+        start, end = measured
         if end < start:
             raise FileReadError(field, f"the file is now shorter ({end} bytes) than its start position")
         yield _window(source, start, end - start, field, checked, shared=True)
@@ -270,29 +303,59 @@ class File:
         source, field = self.source, self._field or "file"
         if isinstance(source, bytes):
             data = source
-        elif isinstance(source, _PATHS):
-            try:
-                handle, _ = _open_path(source)
-                with handle:
-                    data = handle.read(limit + 1)
-            except OSError as exc:
-                raise FileReadError(field, f"cannot read {os.fspath(source)!r}: {exc.strerror}") from None
-        elif _seekable(source):
-            try:
-                with _HANDLE_LOCK:
-                    if self._start is None:
-                        self._start = source.tell()
-                    source.seek(self._start)
-                    data = _read_exact(source, limit + 1)
-            except Exception as exc:
-                raise FileReadError(field, f"cannot read the file object: {_detail(exc)}") from None
         else:
-            return None
+            read = self._read_whole(source, field, limit + 1)
+            if read is None:
+                return None
+            data = read
         if len(data) > limit:
             return None
         if not data and self._field is not None:
             raise FileReadError(field, "the file is empty now (it was changed after it was checked)")
         return data
+
+    def _measure(self, source: BinaryIO, field: str) -> tuple[int, int] | None:
+        """The start position and the end of the file object *source*; None for a one-shot stream. A
+        failure, whatever the caller's object raised, is ``FileReadError``."""
+        try:
+            if not _seekable(source):
+                return None
+            with _HANDLE_LOCK:
+                if self._start is None:
+                    self._start = source.tell()
+                start = self._start
+                end = source.seek(0, io.SEEK_END)
+                source.seek(start)
+            return start, end
+        except _INTERRUPTS:
+            raise
+        except BaseException as exc:  # raised outside the handler, kept as the error (see _peek)
+            error = FileReadError(field, f"cannot read the file object: {_detail(exc)}")
+        raise error
+
+    def _read_whole(self, source: Any, field: str, size: int) -> bytes | None:
+        """Up to *size* bytes of the path or seekable file object *source* from the start position; None
+        for a one-shot stream. A failure, whatever the caller's object raised, is ``FileReadError``."""
+        try:
+            if isinstance(source, _PATHS):
+                handle, _ = _open_path(source)
+                with handle:
+                    return handle.read(size)
+            if not _seekable(source):
+                return None
+            with _HANDLE_LOCK:
+                if self._start is None:
+                    self._start = source.tell()
+                source.seek(self._start)
+                return _read_exact(source, size)
+        except _INTERRUPTS:
+            raise
+        except BaseException as exc:  # raised outside the handler, kept as the error (see _peek)
+            if isinstance(source, _PATHS):
+                error = FileReadError(field, _path_failure(source, exc))
+            else:
+                error = FileReadError(field, f"cannot read the file object: {_detail(exc)}")
+        raise error
 
     def size(self) -> int:
         """Bytes from the start position to the end (``-1`` for a one-shot stream)."""
@@ -461,24 +524,73 @@ class _Window(io.RawIOBase):
     def _guarded(self, step: Any, *args: Any) -> Any:
         try:
             result = step(*args)
-        except Exception as exc:  # OSError; ValueError: closed under us; anything a caller's object raises
-            raise FileReadError(
+        except _INTERRUPTS:
+            raise
+        except (
+            BaseException
+        ) as exc:  # OSError; ValueError: closed under us; anything a caller's object raises
+            error = FileReadError(
                 self._field, f"the file could not be read while it was sent: {_detail(exc)}"
-            ) from None
-        if isinstance(result, str):
-            raise FileReadError(self._field, _TEXT_MODE)
-        return result
+            )
+        else:
+            if isinstance(result, str):
+                raise FileReadError(self._field, _TEXT_MODE)
+            return result
+        raise error  # outside the handler, kept as the error (see File._peek)
 
 
 _TEXT_MODE = "the file object is open in text mode; open it in binary mode ('rb')"
 
 
 def _detail(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    if isinstance(exc, TypeError) and "str" in str(exc):  # a text-mode object read into bytes
+    """What *exc* (a caller's object raised it) says, quoted whole or not at all (see :data:`_QUOTE`).
+    Never raises: its ``__str__`` may raise, or hand back something other than a str."""
+    kind = type(exc).__name__
+    try:
+        strerror = exc.strerror if isinstance(exc, OSError) else None
+        if isinstance(strerror, str) and strerror:  # the OS's words ("No such file or directory")
+            strerror = str.__str__(strerror)
+            return strerror if len(strerror) <= _QUOTE else _quoted(kind, strerror)
+        text = str(exc)
+        text = text if type(text) is str else str.__str__(text)
+    except _INTERRUPTS:
+        raise
+    except BaseException:
+        return _quoted(kind, "its text cannot be shown: its __str__ raised")
+    if isinstance(exc, TypeError) and "str" in text:  # a text-mode object read into bytes
         return _TEXT_MODE
-    return f"{type(exc).__name__}: {exc}"
+    return _quoted(kind, text)
+
+
+def _quoted(kind: str, text: str) -> str:
+    """``kind: text``, or a description of it when longer than :data:`_QUOTE` (never a part of it)."""
+    whole = f"{kind}: {text}" if kind and text else kind or text
+    if len(whole) <= _QUOTE:
+        return whole
+    if len(kind) <= 100:
+        return f"{kind} (its text, {len(text):,} characters, is not shown)"
+    return f"an exception of the caller's (its text, {len(whole):,} characters, is not shown)"
+
+
+def _path_repr(source: str | os.PathLike[str]) -> str:
+    """The path *source* gives, quoted (as ``repr`` quotes it); its type's name when it gives none."""
+    try:
+        path: Any = os.fspath(source)
+        return repr(str.__str__(path) if isinstance(path, str) else bytes(path))
+    except _INTERRUPTS:
+        raise
+    except BaseException:  # its own __fspath__ raised
+        return f"<{type(source).__name__}>"
+
+
+def _path_failure(source: str | os.PathLike[str], exc: BaseException) -> str:
+    """What an error says when the path *source* could not be opened or read: *exc* is the OS's error, or
+    what the path object's own ``__fspath__`` raised."""
+    if not isinstance(exc, OSError):
+        return f"cannot read the path object: {_detail(exc)}"
+    shown = _path_repr(source)
+    where = shown if len(shown) <= _QUOTE else f"a path of {len(shown) - 2:,} characters"
+    return f"cannot read {where}: {_detail(exc)}"
 
 
 #: A path this small is read whole by check() and kept for the upload (httpx's multipart chunk).
@@ -497,8 +609,10 @@ def _unchanged(source: object, identity: tuple[int, ...]) -> bool:
         return False
     try:
         return _identity(os.stat(source)) == identity
-    except (OSError, ValueError):
-        return False  # gone or unusable now: read again, which reports it
+    except _INTERRUPTS:
+        raise
+    except BaseException:  # gone or unusable now, or its own __fspath__ raised: read again, which reports it
+        return False
 
 
 def _open_path(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec
 
 import httpx
 
-from ._client import BaseClient
-from ._errors import ValidationError, unloaded
+from ._client import BaseClient, scrub_error
+from ._errors import InvoiceKitError, ValidationError, unloaded
 from ._files import release
 from ._record import hints_later
 from ._response import async_raw_response, raw_response
@@ -430,8 +430,14 @@ def _async_call(builder: Callable[..., Call[Any]], sig: inspect.Signature) -> Ca
 def _refused(operations: Any, exc: BaseException) -> Exception | None:
     """What a call raises when building it (before anything is sent) raised *exc*: the TransportError of a
     module loaded on first use that could not be loaded (see invoicekit._errors.unloaded), or None: *exc*
-    goes on as it is. One check for every operation, ``apply`` and ``plan``, whatever the module.
+    goes on as it is, an invoicekit error scrubbed of the client's credentials first (a file's check
+    quotes what the caller's file object raised: see invoicekit._client.scrub_error). One check for every
+    operation, ``apply`` and ``plan``, whatever the module.
     """
+    if isinstance(exc, InvoiceKitError):
+        client = getattr(operations, "_client", operations)  # a resource's client, or the client itself
+        scrub_error(exc, client._redactor.text)
+        return None
     name = getattr(operations, "_provider_name", None) or operations._provider.name
     return unloaded(exc, name)
 
