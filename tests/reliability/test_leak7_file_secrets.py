@@ -306,3 +306,18 @@ def test_a_long_text_is_described_never_quoted_in_part() -> None:
     assert "…[" not in error.rule  # not cut by ValidationError's bound
     assert KEY[:5] not in str(error)
     assert SECRET[:5] not in str(error)
+
+
+class _Opaque:
+    """An object whose __getattr__ raises something other than AttributeError (for ``read`` too)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(TEXT)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_object_whose_getattr_raises_is_refused_as_no_file(mode: str) -> None:
+    error = _upload(_Opaque(), "multipart", mode)
+    assert type(error) is ik.ValidationError, error
+    assert error.rule == "expected a path, bytes or a binary file, not _Opaque"
+    _assert_clean(error)
