@@ -49,9 +49,10 @@ _INTERRUPTS = (KeyboardInterrupt, SystemExit)
 #: The longest text of a caller's exception (or path) an error quotes: a longer one is described, never
 #: quoted in part. Errors are scrubbed of the client's credentials where they leave a call (see
 #: ``_client.scrub_error``), which finds a credential only whole: a ValidationError shows a long rule by
-#: its two ends, and a quote cut there could keep half of one. Quoted whole, every message stays under
-#: that length.
-_QUOTE = 300
+#: its two ends (past 500 characters), and a quote cut there could keep half of one. Quoted whole, a
+#: message stays under that length even with two quotes (a path and what opening it raised) and what the
+#: client adds ("(nothing was sent)", apply's field).
+_QUOTE = 200
 
 
 class FileReadError(OSError):

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 import invoicekit as ik
-from invoicekit import File, InvoiceChange, invoro, payabli
+from invoicekit import File, InvoiceChange, _files, invoro, payabli
 from invoicekit.salesbricks import Add
 from invoicekit.testing import FakeInvoro, FakePayabli, FakeSalesbricks, FakeUpflow
 from invoicekit.upflow._client import ENCODINGS, Encoding
@@ -321,3 +321,15 @@ def test_an_object_whose_getattr_raises_is_refused_as_no_file(mode: str) -> None
     assert type(error) is ik.ValidationError, error
     assert error.rule == "expected a path, bytes or a binary file, not _Opaque"
     _assert_clean(error)
+
+
+def test_two_quotes_and_what_the_client_adds_stay_under_validation_errors_bound(tmp_path: Path) -> None:
+    """The longest message a file's failure makes (a path and what opening it raised, each quoted whole,
+    then the client's "(nothing was sent)" and apply's field) is never cut by ValidationError's bound."""
+    path = tmp_path / ("p" * (_files._QUOTE - len(str(tmp_path)) - 3))
+    assert len(repr(str(path))) == _files._QUOTE
+    text = _files._path_failure(path, OSError(errno.EIO, "e" * _files._QUOTE))
+    assert repr(str(path)) in text
+    assert "e" * _files._QUOTE in text
+    rule = ik.ValidationError("pdf", f"{text} (nothing was sent) (Upflow's attachments[0].content)").rule
+    assert "…[" not in rule
