@@ -78,7 +78,7 @@ def _record(backend: Any) -> None:
     async def connect_tcp(cls: Any, *args: Any, **kwargs: Any) -> Any:
         stream = await real(cls, *args, **kwargs)
         made = _MADE.get()
-        if made is not None:
+        if made is not None and all(other is not stream for other in made):  # (once: a wrapper may wrap it)
             made.append(stream)
         return stream
 

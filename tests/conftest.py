@@ -6,12 +6,6 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-import anyio_orphans
-
-# anyio < 4.16 drops the socket of a connect cut as it succeeds; closed here as 4.16 does, only those
-# (tests/anyio_orphans.py says why, and what still fails a test).
-anyio_orphans.install()
-
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "ci", deadline=None, derandomize=True, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
@@ -48,8 +42,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """anyio < 4.16 drops the socket of a connect cut as it succeeds: closed as 4.16 does, only those
+    (tests/anyio_orphans.py says why, and what still fails a test). (Imported here: a test runs this file
+    alone, where tests/ is not on the path.)"""
+    import anyio_orphans
+
+    anyio_orphans.install()
+
+
 def pytest_terminal_summary(terminalreporter: "pytest.TerminalReporter") -> None:  # (pytest >= 8.1 names it)
     """Say where anyio < 4.16 dropped a connected stream (closed by anyio_orphans), if it did."""
+    import anyio_orphans
+
     line = anyio_orphans.summary()
     if line is not None:
         terminalreporter.write_line(line)
