@@ -259,6 +259,31 @@ def under(error: ValidationError, prefix: str) -> ValidationError:
 # -- the compiled writer ----------------------------------------------------------------------------------
 
 _WRITERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+
+class Inline(Record):
+    """A rule's usual case as code for the generated writer (set as ``rule.inline``): *test* (a Python
+    expression of ``{v}``) holds exactly when the rule would accept the value and give *value* (an
+    expression of ``{v}``) for it; *names* are what both use (namespace entries, ``_ik_``-prefixed by
+    convention). Any other value is given to the rule, so its checks and messages stay its own."""
+
+    __slots__ = ("names", "test", "value")
+    names: dict[str, Any]
+    test: str
+    value: str
+
+    def __init__(self, test: str, value: str, names: Mapping[str, Any]) -> None:
+        _set(self, "test", test)
+        _set(self, "value", value)
+        _set(self, "names", dict(names))
+
+
+def inlined(rule: Rule, test: str, value: str, **names: Any) -> Rule:
+    """*rule*, with its usual case written into the generated writer (see :class:`Inline`)."""
+    rule.inline = Inline(test, value, names)  # type: ignore[attr-defined]
+    return rule
+
+
 #: How many classes the writer (and setter) caches hold at most (far more than the providers' models).
 MAX_CACHED = 1024
 
@@ -398,6 +423,7 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         many = getattr(spec.rule, "items", None)
         nested = many or getattr(spec.rule, "model", None)
         fast = getattr(spec.rule, "fast", None)
+        inline: Inline | None = getattr(spec.rule, "inline", None)
         if spec.spread:
             body.append(f"        out.update(r{i}(v, {name}))")
         elif isinstance(nested, type):
@@ -415,6 +441,14 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
                 body.append(f"                raise _under(exc, {name}) from None")
                 body.append("        else:")
                 body.append(f"            out[{key}] = r{i}(v, {name})")
+        elif inline is not None:
+            # The rule's usual case written as code (its test, the wire value it gives, the names they
+            # use): no call, and the rule's own code is not run; anything else takes the rule.
+            for known, obj in inline.names.items():
+                if ns.setdefault(known, obj) is not obj:
+                    raise TypeError(f"{cls.__name__}.{a.name}: the inline name {known!r} is taken")
+            test, value = inline.test.format(v="v"), inline.value.format(v="v")
+            body.append(f"        out[{key}] = {value} if {test} else r{i}(v, {name})")
         elif fast is not None:
             # The rule's usual value, checked here (the rule's own quick test, written as code): the value
             # goes out as it is; anything else takes the rule and its messages.
@@ -545,6 +579,13 @@ def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
             return value
         return _checks.text(value, field, max_len=max_len, allow_empty=allow_empty)
 
+    # The same quick case, for the generated writer (no call for it).
+    quick = "type({v}) is str and {v}.isascii() and '\\0' not in {v}"
+    if limit >= 0:
+        quick += f" and len({{v}}) <= {int(limit)}"
+    if not allow_empty:
+        quick += " and {v} and not {v}.isspace()"
+    rule.fast = f"({quick})"  # type: ignore[attr-defined]
     return rule
 
 
@@ -564,7 +605,13 @@ def money(form: str = "number", *, allow_negative: bool = True) -> Rule:
     decimal notation, as a form carries it).
     """
     if form == "cents":
-        return lambda value, field: _money.to_cents(value, field, allow_negative=allow_negative)
+        test, value, names = _money.cents_inline(allow_negative)
+        return inlined(
+            lambda value, field: _money.to_cents(value, field, allow_negative=allow_negative),
+            test,
+            value,
+            **names,
+        )
     if form == "number":
         return lambda value, field: _money.money(value, field, allow_negative=allow_negative)
     if form == "text":
