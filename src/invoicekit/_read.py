@@ -176,6 +176,15 @@ def _decimal(value: Any, where: tuple[str | int, ...]) -> Decimal:
     raise _fail("a finite number", value, where)  # outside the handler: nothing chained
 
 
+def _decimal_code(src: str, where: str) -> str:
+    """:func:`_decimal` of *src* as generated code: its quick case (a plain finite Decimal, the JSON
+    decoder's) written in place, anything else the call."""
+    quick = (
+        f"type({src}) is _Decimal and {src}.is_finite() and (not {src} or {src}.adjusted() < {MAX_DIGITS})"
+    )
+    return f"{src} if {quick} else _decimal({src}, {where})"
+
+
 def _moment(read: Callable[[str], Any], what: str) -> Callable[[Any, tuple[str | int, ...]], Any]:
     def convert(value: Any, where: tuple[str | int, ...]) -> Any:
         if isinstance(value, str):
@@ -277,6 +286,7 @@ def _generate(
         "_LIMIT": _LIMIT,
         "_WHOLE": _WHOLE,
         "_decimal": _decimal,
+        "_Decimal": Decimal,
         "_datetime": _datetime,
         "_date": _date,
         "_enum": _enum,
@@ -324,6 +334,8 @@ def _generate(
                         f"{ind}    raise _fail({what!r}, {src}, {where})",
                     ]
                     return done_ if src == dst else [*done_, f"{ind}{dst} = {src}"]
+                if one is Decimal:
+                    return [f"{ind}{dst} = None if {src} is None else {_decimal_code(src, where)}"]
                 if one in _MADE_BY:
                     return [f"{ind}{dst} = None if {src} is None else {_MADE_BY[one]}({src}, {where})"]
                 inner = convert(one, src, dst, where, ind + "    ")
@@ -363,7 +375,7 @@ def _generate(
                 f"{ind}    raise _fail('a whole number of at most {MAX_DIGITS} digits', {src}, {where})",
             ]
         if kind is Decimal:
-            return [f"{ind}{dst} = _decimal({src}, {where})"]
+            return [f"{ind}{dst} = {_decimal_code(src, where)}"]
         if kind is dt.datetime:
             return [f"{ind}{dst} = _datetime({src}, {where})"]
         if kind is dt.date:

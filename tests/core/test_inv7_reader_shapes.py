@@ -124,3 +124,40 @@ def test_an_absent_fields_annotation_is_not_read() -> None:
     assert read({"name": "a"}) == Lazy(name="a")  # the reader of these keys never evaluates `later`
     with pytest.raises(NameError):
         read({"name": "a", "later": 1})  # the reader of these keys must read it: as before, it cannot
+
+
+@attrs.frozen
+class Amounts:
+    d: Decimal
+    o: Decimal | None = None
+
+
+_AMOUNTS = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal("1E+40"), Decimal("1E+39"), Decimal("-0"), Decimal("0E+99"), Decimal("sNaN")]),
+    st.integers(-(10**45), 10**45),
+    st.sampled_from(["12.50", "x", "1E+400", True]),
+)
+
+
+@settings(max_examples=300)
+@given(value=_AMOUNTS)
+def test_an_amount_read_in_place_is_what_decimal_reads(value: Any) -> None:
+    from invoicekit._read import _decimal, _Mismatch
+
+    try:
+        want: Any = _decimal(value, ("d",))
+    except _Mismatch as exc:
+        want = exc.why
+    for data in ({"d": value}, {"d": Decimal(1), "o": value}):
+        try:
+            got: Any = reader(Amounts)(data)
+        except DecodeError as exc:
+            got = str(exc)
+        if isinstance(want, str):
+            assert isinstance(got, str)
+            assert want in got
+        else:
+            read = got.d if "o" not in data else got.o
+            assert read == want or (read.is_nan() and want.is_nan())
+            assert type(read) is Decimal
