@@ -433,16 +433,7 @@ def _generate(
         var = f"a{next(counter)}"
         where = f"({key!r},)"
         if present is not None and key not in present:  # absent: what the reader of every field does
-            if a.default is attrs.NOTHING:
-                lines.append(f"    raise _M('required field missing', {where})")
-            elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-                if a.default.takes_self:
-                    raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
-                ns[f"f_{var}"] = a.default.factory
-                lines.append(f"    {var} = f_{var}()")
-            else:
-                ns[f"d_{var}"] = a.default
-                lines.append(f"    {var} = d_{var}")
+            lines.append(_absent(cls, a, var, where, ns, "    "))
             args.append(f"{a.alias}={var}")
             sets.append((a.name, var))
             continue
@@ -453,16 +444,7 @@ def _generate(
         else:
             lines.append(f"    v = data.get({key!r}, _MISSING)")
             lines.append("    if v is _MISSING:")
-            if a.default is attrs.NOTHING:
-                lines.append(f"        raise _M('required field missing', {where})")
-            elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-                if a.default.takes_self:
-                    raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
-                ns[f"f_{var}"] = a.default.factory
-                lines.append(f"        {var} = f_{var}()")
-            else:
-                ns[f"d_{var}"] = a.default
-                lines.append(f"        {var} = d_{var}")
+            lines.append(_absent(cls, a, var, where, ns, "        "))
             lines.append("    else:")
             lines.extend(convert(kind, "v", var, where, "        "))
         args.append(f"{a.alias}={var}")
@@ -518,6 +500,21 @@ def _generate(
     done[cls] = "done"
     fn: Callable[..., Any] = ns["read"]
     return fn
+
+
+def _absent(cls: type, a: attrs.Attribute[Any], var: str, where: str, ns: dict[str, Any], ind: str) -> str:
+    """The generated line for the field *a* absent from an answer: its default into *var* (a factory
+    called), or the mismatch of a required field."""
+    if a.default is attrs.NOTHING:
+        return f"{ind}raise _M('required field missing', {where})"
+    default: Any = a.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
+        ns[f"f_{var}"] = default.factory
+        return f"{ind}{var} = f_{var}()"
+    ns[f"d_{var}"] = a.default
+    return f"{ind}{var} = d_{var}"
 
 
 def _key(a: attrs.Attribute[Any], wire_name: Callable[[str], str]) -> str:
