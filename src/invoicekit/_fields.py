@@ -10,7 +10,9 @@ For each model class the core generates, on its first use, ONE function that che
 writes the wire form in a single pass (a small function compiled with ``exec``: measured faster than a
 loop over closures). The path of a field inside the document (``invoice_data.items[2].item_cost``) is
 built only when a check fails: a rule names its own field, and each enclosing model or list prefixes it
-on the way out (:func:`under`).
+on the way out (:func:`under`). A rule's usual case may be written into that function as code
+(``rule.fast``, a test; ``rule.inline``, an :class:`Inline` test and value: text, cents, Invoro's dates and
+quantities), so the usual value costs no call; anything else goes to the rule.
 
 DESIGN.md decision 1 ("None clears, in each provider's own form") is this data: each provider's
 :class:`Fields` has a default :class:`Clears`, a field may declare its own, and :func:`clearing` reads
