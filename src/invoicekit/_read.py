@@ -112,9 +112,14 @@ class Reader(Generic[T]):
 MAX_SHAPES = 16
 
 
+#: An answer with more keys is read by the reader of every field: a reader of its keys would keep them
+#: (a hostile answer's thousands of keys held for good) and compare them all on every call.
+MAX_SHAPE_KEYS = 64
+
+
 def _keys(data: Any) -> tuple[str, ...] | None:
-    """*data*'s keys in order, when it is a dict whose keys are all plain str (any JSON object)."""
-    if type(data) is not dict:
+    """*data*'s keys in order, when it is a dict of at most MAX_SHAPE_KEYS keys, all plain str."""
+    if type(data) is not dict or len(data) > MAX_SHAPE_KEYS:
         return None
     keys = tuple(data)
     return keys if all(type(k) is str for k in keys) else None

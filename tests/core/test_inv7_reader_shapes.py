@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from invoicekit import DecodeError, invoro
 from invoicekit._convert import extra
-from invoicekit._read import MAX_SHAPES, Reader, _generate, reader
+from invoicekit._read import MAX_SHAPE_KEYS, MAX_SHAPES, Reader, _generate, reader
 
 
 @attrs.frozen
@@ -161,3 +161,14 @@ def test_an_amount_read_in_place_is_what_decimal_reads(value: Any) -> None:
             read = got.d if "o" not in data else got.o
             assert read == want or (read.is_nan() and want.is_nan())
             assert type(read) is Decimal
+
+
+def test_an_answer_with_many_keys_is_read_by_the_reader_of_every_field() -> None:
+    read = reader(Shaped)
+    assert read({"name": "b"}) == Shaped(name="b")  # the entry: this small answer's keys
+    big = {"name": "a", **{f"k{i}": i for i in range(MAX_SHAPE_KEYS)}}
+    got = read(big)
+    assert got == Shaped(name="a", bag={f"k{i}": i for i in range(MAX_SHAPE_KEYS)})
+    assert list(got.bag) == [f"k{i}" for i in range(MAX_SHAPE_KEYS)]
+    assert list(read._shapes) == [("name",)]  # nothing of the big answer's keys kept
+    assert read._fn is not None
