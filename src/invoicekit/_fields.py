@@ -10,7 +10,9 @@ For each model class the core generates, on its first use, ONE function that che
 writes the wire form in a single pass (a small function compiled with ``exec``: measured faster than a
 loop over closures). The path of a field inside the document (``invoice_data.items[2].item_cost``) is
 built only when a check fails: a rule names its own field, and each enclosing model or list prefixes it
-on the way out (:func:`under`).
+on the way out (:func:`under`). A rule's usual case may be written into that function as code
+(``rule.fast``, a test; ``rule.inline``, an :class:`Inline` test and value: text, cents, Invoro's dates and
+quantities), so the usual value costs no call; anything else goes to the rule.
 
 DESIGN.md decision 1 ("None clears, in each provider's own form") is this data: each provider's
 :class:`Fields` has a default :class:`Clears`, a field may declare its own, and :func:`clearing` reads
@@ -259,6 +261,31 @@ def under(error: ValidationError, prefix: str) -> ValidationError:
 # -- the compiled writer ----------------------------------------------------------------------------------
 
 _WRITERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+
+class Inline(Record):
+    """A rule's usual case as code for the generated writer (set as ``rule.inline``): *test* (a Python
+    expression of ``{v}``) holds exactly when the rule would accept the value and give *value* (an
+    expression of ``{v}``) for it; *names* are what both use (namespace entries, ``_ik_``-prefixed by
+    convention). Any other value is given to the rule, so its checks and messages stay its own."""
+
+    __slots__ = ("names", "test", "value")
+    names: dict[str, Any]
+    test: str
+    value: str
+
+    def __init__(self, test: str, value: str, names: Mapping[str, Any]) -> None:
+        _set(self, "test", test)
+        _set(self, "value", value)
+        _set(self, "names", dict(names))
+
+
+def inlined(rule: Rule, test: str, value: str, **names: Any) -> Rule:
+    """*rule*, with its usual case written into the generated writer (see :class:`Inline`)."""
+    rule.inline = Inline(test, value, names)  # type: ignore[attr-defined]
+    return rule
+
+
 #: How many classes the writer (and setter) caches hold at most (far more than the providers' models).
 MAX_CACHED = 1024
 
@@ -351,7 +378,7 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         "_under": under,
         "_many": _many,
     }
-    body = ["def write(obj):", "    out = {}", "    missing = None"]
+    body = ["def write(obj, UNSET=UNSET):", "    out = {}", "    missing = None"]  # UNSET: a local, read fast
     tail: list[str] = []
     merge: list[str] = []
     taken = set(getattr(cls, "reserved_keys", ()))
@@ -375,52 +402,59 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         key = _literal(wire)
         taken.add(str.__str__(wire))
         ns[f"r{i}"] = spec.rule
-        # UNSET (most fields of most models) is tested first: it then costs one test, not two.
+        # UNSET (most fields of most models) is tested first: it then costs one test, not two. The set
+        # value's code is one expression where it can be (less source to compile on the first call).
         body.append(f"    v = {get}")
         if spec.required is not None:
             ns[f"req{i}"] = spec.required
             body.append("    if v is UNSET:")
             body.append(f"        if missing is None: missing = ({name}, req{i})")
+            body.append("    else:")
         else:
-            body.append("    if v is UNSET:")
-            body.append("        pass")
-        body.append("    elif v is None:")
-        if spec.clears.refused is not None:
-            ns[f"why{i}"] = spec.clears.refused
-            body.append(f"        raise VE({name}, why{i})")
-        elif isinstance(spec.clears.value, list | tuple | dict):
-            ns[f"c{i}"] = spec.clears.value
-            body.append(f"        out[{key}] = _copy(c{i})")
-        else:
-            ns[f"c{i}"] = spec.clears.value
-            body.append(f"        out[{key}] = c{i}")
-        body.append("    else:")
+            body.append("    if v is not UNSET:")
         many = getattr(spec.rule, "items", None)
         nested = many or getattr(spec.rule, "model", None)
         fast = getattr(spec.rule, "fast", None)
+        inline: Inline | None = getattr(spec.rule, "inline", None)
+        value: str | None = None  # the wire value of a set value that is not None, as one expression
         if spec.spread:
-            body.append(f"        out.update(r{i}(v, {name}))")
+            pass
         elif isinstance(nested, type):
             # A nested model (or list of them) of exactly the declared class: its writer called from here,
             # the path prefixed as the rule would; anything else (a subclass, a wrong type) takes the rule.
             ns[f"m{i}"] = nested
             if many:  # one call for the list (its items written by their writer, from there)
-                many_ = f"_many(v, m{i}, {name}, r{i})"
-                body.append(f"        out[{key}] = {many_} if type(v) is list else r{i}(v, {name})")
-            else:
-                body.append(f"        if type(v) is m{i}:")
-                body.append("            try:")
-                body.append(f"                out[{key}] = (_wget(m{i}) or _compile(m{i}))(v)")
-                body.append("            except VE as exc:")
-                body.append(f"                raise _under(exc, {name}) from None")
-                body.append("        else:")
-                body.append(f"            out[{key}] = r{i}(v, {name})")
+                value = f"_many(v, m{i}, {name}, r{i}) if type(v) is list else r{i}(v, {name})"
+        elif inline is not None:
+            # The rule's usual case written as code (its test, the wire value it gives, the names they
+            # use): no call, and the rule's own code is not run; anything else takes the rule.
+            for known, obj in inline.names.items():
+                if ns.setdefault(known, obj) is not obj:
+                    raise TypeError(f"{cls.__name__}.{a.name}: the inline name {known!r} is taken")
+            test, quick = inline.test.format(v="v"), inline.value.format(v="v")
+            value = f"{quick} if {test} else r{i}(v, {name})"
         elif fast is not None:
             # The rule's usual value, checked here (the rule's own quick test, written as code): the value
             # goes out as it is; anything else takes the rule and its messages.
-            body.append(f"        out[{key}] = v if {fast.format(v='v')} else r{i}(v, {name})")
+            value = f"v if {fast.format(v='v')} else r{i}(v, {name})"
         else:
-            body.append(f"        out[{key}] = r{i}(v, {name})")
+            value = f"r{i}(v, {name})"
+        if spec.clears.refused is not None:
+            ns[f"why{i}"] = spec.clears.refused
+            cleared = None
+            body.append(f"        if v is None: raise VE({name}, why{i})")
+        elif isinstance(spec.clears.value, list | tuple | dict):
+            ns[f"c{i}"] = spec.clears.value
+            cleared = f"_copy(c{i})"
+        else:
+            ns[f"c{i}"] = spec.clears.value
+            cleared = f"c{i}"
+        if value is not None:
+            body.append(
+                f"        out[{key}] = {value if cleared is None else f'{cleared} if v is None else {value}'}"
+            )
+        else:
+            body.extend(_statements(i, key, name, cleared, spread=spec.spread))
         if spec.when_unset is not None:
             ns[f"d{i}"] = spec.when_unset
             tail.append(f"    if {get} is UNSET: out[{key}] = d{i}(obj)")
@@ -435,6 +469,29 @@ def _compile(cls: type, *, by_key: bool = False) -> Callable[[Any], dict[str, An
         cache.clear()
     cache[cls] = fn
     return fn
+
+
+def _statements(i: int, key: str, name: str, cleared: str | None, *, spread: bool) -> list[str]:
+    """The generated writer's code for a set field whose value is written by a statement: a spread rule's
+    keys, or a nested model (its writer, the path prefixed as the rule would); *cleared*: what None
+    writes (None: None was refused before)."""
+    ind = "        "
+    lines = []
+    if cleared is not None:
+        lines += [f"        if v is None: out[{key}] = {cleared}", "        else:"]
+        ind = "            "
+    if spread:
+        return [*lines, f"{ind}out.update(r{i}(v, {name}))"]
+    return [
+        *lines,
+        f"{ind}if type(v) is m{i}:",
+        f"{ind}    try:",
+        f"{ind}        out[{key}] = (_wget(m{i}) or _compile(m{i}))(v)",
+        f"{ind}    except VE as exc:",
+        f"{ind}        raise _under(exc, {name}) from None",
+        f"{ind}else:",
+        f"{ind}    out[{key}] = r{i}(v, {name})",
+    ]
 
 
 def _many(value: list[Any], cls: type, field: str, rule: Rule) -> list[Any]:
@@ -545,6 +602,13 @@ def text(max_len: int | None = None, *, allow_empty: bool = True) -> Rule:
             return value
         return _checks.text(value, field, max_len=max_len, allow_empty=allow_empty)
 
+    # The same quick case, for the generated writer (no call for it).
+    quick = "type({v}) is str and {v}.isascii() and '\\0' not in {v}"
+    if limit >= 0:
+        quick += f" and len({{v}}) <= {int(limit)}"
+    if not allow_empty:
+        quick += " and {v} and not {v}.isspace()"
+    rule.fast = f"({quick})"  # type: ignore[attr-defined]
     return rule
 
 
@@ -564,7 +628,13 @@ def money(form: str = "number", *, allow_negative: bool = True) -> Rule:
     decimal notation, as a form carries it).
     """
     if form == "cents":
-        return lambda value, field: _money.to_cents(value, field, allow_negative=allow_negative)
+        test, value, names = _money.cents_inline(allow_negative)
+        return inlined(
+            lambda value, field: _money.to_cents(value, field, allow_negative=allow_negative),
+            test,
+            value,
+            **names,
+        )
     if form == "number":
         return lambda value, field: _money.money(value, field, allow_negative=allow_negative)
     if form == "text":

@@ -95,6 +95,20 @@ def to_cents(value: object, field: str, *, allow_negative: bool = True) -> int:
         raise ValidationError(field, "not a representable amount") from exc
 
 
+def cents_inline(allow_negative: bool = True) -> tuple[str, str, dict[str, object]]:
+    """:func:`to_cents`' usual amounts (its first two tests) as code for a generated writer: the test of
+    ``{v}``, the cents it gives, and the names they use (see ``_fields.Inline``)."""
+    int_sign = "" if allow_negative else " and {v} >= 0"
+    dec_sign = "" if allow_negative else " and not {v} < 0"
+    test = (
+        f"((type({{v}}) is int and -{_MAX_INT} <= {{v}} <= {_MAX_INT}{int_sign})"
+        " or (type({v}) is _ik_Decimal and {v}.is_finite() and -2 <= {v}.as_tuple().exponent <= 15"
+        f" and {{v}}.copy_abs() <= _ik_MAX_AMOUNT{dec_sign}))"
+    )
+    value = "({v} * 100 if type({v}) is int else int({v}.scaleb(2, _ik_EXACT)))"
+    return test, value, {"_ik_Decimal": Decimal, "_ik_EXACT": EXACT, "_ik_MAX_AMOUNT": MAX_AMOUNT}
+
+
 def decimal_text(value: Decimal) -> str:
     """Plain decimal notation (``1E+2`` becomes ``100``), exactly the digits given."""
     text = Decimal.__format__(value, "f")  # not format(): a Decimal subclass may write something else

@@ -6,6 +6,11 @@ that reads a decoded JSON object in one pass: each field's wire key (the provide
 ``wire("name")`` in the field's metadata), its type checked as written, a missing key -> the field's
 default (a field without one is required), unknown keys -> the ``extra()`` bag when the class has one.
 No cattrs: nothing is imported on the first answer, and a call pays a few dict lookups per field.
+The reader a :class:`Reader` enters is generated for the keys of the answer it reads (in their order):
+it holds code only for the fields present (an absent one takes its default; its annotation is not even
+evaluated), so a call runs less code and the first call compiles less. An answer with other keys gets
+its own (up to :data:`MAX_SHAPES` per reader), else the reader of every field: the same model, or the
+same DecodeError, either way.
 
 What each annotation accepts (a decoded JSON value; anything else is a mismatch):
 
@@ -75,12 +80,14 @@ def _path_text(where: Sequence[str | int]) -> str:
 class Reader(Generic[T]):
     """Reads a decoded answer into *cls*; see :func:`reader`. Generated on the first call."""
 
-    __slots__ = ("_fn", "cls", "wire_name")
+    __slots__ = ("_fn", "_shapes", "cls", "wire_name")
 
     def __init__(self, cls: type[T], wire_name: Callable[[str], str]) -> None:
         self.cls = cls
         self.wire_name = wire_name
-        self._fn: Callable[[Any], T] | None = None
+        self._fn: Callable[[Any, Any], T] | None = None  # the reader of any answer (every field's code)
+        #: The readers of the answers' key lists seen (each with code only for the fields present).
+        self._shapes: dict[tuple[str, ...], Callable[[Any, Any], T]] = {}
 
     def __repr__(self) -> str:
         return f"Reader({self.cls.__qualname__})"
@@ -89,11 +96,49 @@ class Reader(Generic[T]):
         # The first call only: generate the reader, then make this instance's class a subclass whose
         # ``__call__`` IS the generated entry (see _generate's *entry*: the class's reader with the
         # DecodeError handler inside it), so every later call runs one generated frame, not this one too.
-        fn = self._fn
-        if fn is None:
+        # The entry is the reader of this first answer's keys, in their order (most endpoints answer
+        # the same keys every time); an answer with other keys takes _other (see _generate's *keys*).
+        keys = _keys(data)
+        if keys is None:
             fn = self._fn = _generate(self.cls, self.wire_name, {}, entry=True)
-            self.__class__ = type("Reader", (Reader,), {"__slots__": (), "__call__": fn})
-        return fn(self, data)  # type: ignore[call-arg]
+        else:
+            fn = self._shapes[keys] = _generate(self.cls, self.wire_name, {}, entry=True, keys=keys)
+        self.__class__ = type("Reader", (Reader,), {"__slots__": (), "__call__": fn})
+        return fn(self, data)  # type: ignore[no-any-return]
+
+
+#: How many key lists of one reader get their own reader at most; answers with more (a server answering
+#: different keys each time) are read by the reader of every field: compiled code stays bounded.
+MAX_SHAPES = 16
+
+
+#: An answer with more keys is read by the reader of every field: a reader of its keys would keep them
+#: (a hostile answer's thousands of keys held for good) and compare them all on every call.
+MAX_SHAPE_KEYS = 64
+
+
+def _keys(data: Any) -> tuple[str, ...] | None:
+    """*data*'s keys in order, when it is a dict of at most MAX_SHAPE_KEYS keys, all plain str."""
+    if type(data) is not dict or len(data) > MAX_SHAPE_KEYS:
+        return None
+    keys = tuple(data)
+    return keys if all(type(k) is str for k in keys) else None
+
+
+def _other(self: Reader[T], data: Any) -> T:
+    """An answer whose keys are not the entry's: the reader of its keys (made once, up to MAX_SHAPES of
+    them), else the reader of every field (which also says why a non-object does not fit)."""
+    keys = _keys(data)
+    if keys is not None:
+        fn = self._shapes.get(keys)
+        if fn is None and len(self._shapes) < MAX_SHAPES:
+            fn = self._shapes[keys] = _generate(self.cls, self.wire_name, {}, entry=True, keys=keys)
+        if fn is not None:
+            return fn(self, data)
+    full = self._fn
+    if full is None:
+        full = self._fn = _generate(self.cls, self.wire_name, {}, entry=True)
+    return full(self, data)
 
 
 def reader(cls: type[T], *, wire_name: Callable[[str], str] = str) -> Reader[T]:
@@ -141,6 +186,15 @@ def _decimal(value: Any, where: tuple[str | int, ...]) -> Decimal:
     raise _fail("a finite number", value, where)  # outside the handler: nothing chained
 
 
+def _decimal_code(src: str, where: str) -> str:
+    """:func:`_decimal` of *src* as generated code: its quick case (a plain finite Decimal, the JSON
+    decoder's) written in place, anything else the call."""
+    quick = (
+        f"type({src}) is _Decimal and {src}.is_finite() and (not {src} or {src}.adjusted() < {MAX_DIGITS})"
+    )
+    return f"{src} if {quick} else _decimal({src}, {where})"
+
+
 def _moment(read: Callable[[str], Any], what: str) -> Callable[[Any, tuple[str | int, ...]], Any]:
     def convert(value: Any, where: tuple[str | int, ...]) -> Any:
         if isinstance(value, str):
@@ -177,10 +231,11 @@ _SCALAR_CHECKS = {
 }
 
 
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: type, only: frozenset[str] | None = None) -> dict[str, Any]:
     """``typing.get_type_hints(cls)``, each distinct annotation text of a class evaluated once (as typing
     does it: in the module of the class that declares it, over the class's own names), not once per field:
     each evaluation is a ``compile()`` on the first call, and a class repeats ``str | None`` a dozen times.
+    *only*: the fields whose hints are needed (None: all); the others are not evaluated.
     """
     hints: dict[str, Any] = {}
     for base in reversed(cls.__mro__):
@@ -191,6 +246,8 @@ def _hints(cls: type) -> dict[str, Any]:
         scope = dict(vars(base))
         seen: dict[str, Any] = {}
         for name, value in annotations.items():  # (reading a provider's lazy-model hints loads them)
+            if only is not None and name not in only:
+                continue
             if isinstance(value, str):
                 if value not in seen:
                     seen[value] = eval(value, scope, module)  # noqa: S307 (the class's own annotation)
@@ -214,13 +271,23 @@ def _quoted(kind: Any) -> bool:
 
 
 def _generate(
-    cls: type, wire_name: Callable[[str], str], done: dict[type, str], *, entry: bool = False
+    cls: type,
+    wire_name: Callable[[str], str],
+    done: dict[type, str],
+    *,
+    entry: bool = False,
+    keys: tuple[str, ...] | None = None,
 ) -> Callable[..., Any]:
     """Write and exec one reader for *cls* (and, first, for the attrs classes its fields hold).
 
     *entry*: the reader a :class:`Reader` calls, ``read(self, data)``, its body inside the one handler
     that turns a mismatch into the DecodeError (raised after the handler ends: nothing chained), so a
     call costs one frame.
+
+    *keys* (an entry only): the reader of answers holding exactly these keys, in this order; it has code
+    only for the fields they hold (an absent field takes its default, its annotation not even read, and
+    a required one is missing at its place in the order, as in the reader of every field), and its
+    unknown keys are known. An answer with other keys goes to :func:`_other`.
     """
     ns: dict[str, Any] = {
         "_M": _Mismatch,
@@ -229,20 +296,32 @@ def _generate(
         "_LIMIT": _LIMIT,
         "_WHOLE": _WHOLE,
         "_decimal": _decimal,
+        "_Decimal": Decimal,
         "_datetime": _datetime,
         "_date": _date,
         "_enum": _enum,
         "cls": cls,
     }
     done[cls] = "busy"
-    hints = _hints(cls)
     fields = [a for a in attrs.fields(cls) if a.init]
     bag = next((a for a in fields if a.metadata.get(_EXTRA)), None)
-    lines = [
-        "def read(data):",
-        "    if type(data) is not dict:",
-        "        raise _fail('an object', data, ())",
-    ]
+    present = None if keys is None else frozenset(keys)
+    if present is None:
+        hints = _hints(cls)
+        lines = [
+            "def read(data):",
+            "    if type(data) is not dict:",
+            "        raise _fail('an object', data, ())",
+        ]
+    else:
+        hints = _hints(cls, frozenset(a.name for a in fields if _key(a, wire_name) in present))
+        ns["_KEYS"] = keys
+        ns["_other"] = _other
+        lines = [
+            "def read(data):",
+            "    if type(data) is not dict or tuple(data) != _KEYS:",
+            "        return _other(self, data)",
+        ]
     known: set[str] = set()
     args: list[str] = []
     sets: list[tuple[str, str]] = []  # (attribute, the local holding its value)
@@ -265,6 +344,8 @@ def _generate(
                         f"{ind}    raise _fail({what!r}, {src}, {where})",
                     ]
                     return done_ if src == dst else [*done_, f"{ind}{dst} = {src}"]
+                if one is Decimal:
+                    return [f"{ind}{dst} = None if {src} is None else {_decimal_code(src, where)}"]
                 if one in _MADE_BY:
                     return [f"{ind}{dst} = None if {src} is None else {_MADE_BY[one]}({src}, {where})"]
                 inner = convert(one, src, dst, where, ind + "    ")
@@ -304,7 +385,7 @@ def _generate(
                 f"{ind}    raise _fail('a whole number of at most {MAX_DIGITS} digits', {src}, {where})",
             ]
         if kind is Decimal:
-            return [f"{ind}{dst} = _decimal({src}, {where})"]
+            return [f"{ind}{dst} = {_decimal_code(src, where)}"]
         if kind is dt.datetime:
             return [f"{ind}{dst} = _datetime({src}, {where})"]
         if kind is dt.date:
@@ -355,12 +436,17 @@ def _generate(
     for a in fields:
         if a is bag:
             continue
-        key = str(a.metadata.get(_WIRE, wire_name(a.name)))
+        key = _key(a, wire_name)
         if key in known:  # two fields reading one key: a declaration error
             raise TypeError(f"{cls.__name__}.{a.name}: another field reads the key {key!r}")
         known.add(key)
         var = f"a{next(counter)}"
         where = f"({key!r},)"
+        if present is not None and key not in present:  # absent: what the reader of every field does
+            lines.append(_absent(cls, a, var, where, ns, "    "))
+            args.append(f"{a.alias}={var}")
+            sets.append((a.name, var))
+            continue
         kind = hints.get(a.name, a.type)
         if a.default is None and _takes_none(kind):  # absent reads as null: one lookup, no sentinel
             lines.append(f"    {var} = data.get({key!r})")
@@ -368,21 +454,19 @@ def _generate(
         else:
             lines.append(f"    v = data.get({key!r}, _MISSING)")
             lines.append("    if v is _MISSING:")
-            if a.default is attrs.NOTHING:
-                lines.append(f"        raise _M('required field missing', {where})")
-            elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-                if a.default.takes_self:
-                    raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
-                ns[f"f_{var}"] = a.default.factory
-                lines.append(f"        {var} = f_{var}()")
-            else:
-                ns[f"d_{var}"] = a.default
-                lines.append(f"        {var} = d_{var}")
+            lines.append(_absent(cls, a, var, where, ns, "        "))
             lines.append("    else:")
             lines.extend(convert(kind, "v", var, where, "        "))
         args.append(f"{a.alias}={var}")
         sets.append((a.name, var))
-    if bag is not None:
+    if bag is not None and keys is not None:
+        # The unknown keys of this key list, in the answer's order, known now.
+        ns["_EXTRA"] = extra_keys = tuple(k for k in keys if k not in known)
+        bag_of = "dict(zip(_EXTRA, map(data.__getitem__, _EXTRA)))" if extra_keys else "{}"
+        lines.append(f"    bag = {bag_of}")
+        args.append(f"{bag.alias}=bag")
+        sets.append((bag.name, "bag"))
+    elif bag is not None:
         ns["_KNOWN"] = frozenset(known)
         ns["_unknown"] = _unknown_keys
         # The unknown keys in the answer's order, found by C code (a comprehension is a frame of its own).
@@ -426,6 +510,26 @@ def _generate(
     done[cls] = "done"
     fn: Callable[..., Any] = ns["read"]
     return fn
+
+
+def _absent(cls: type, a: attrs.Attribute[Any], var: str, where: str, ns: dict[str, Any], ind: str) -> str:
+    """The generated line for the field *a* absent from an answer: its default into *var* (a factory
+    called), or the mismatch of a required field."""
+    if a.default is attrs.NOTHING:
+        return f"{ind}raise _M('required field missing', {where})"
+    default: Any = a.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            raise TypeError(f"{cls.__name__}.{a.name}: a default that takes self has no reader")
+        ns[f"f_{var}"] = default.factory
+        return f"{ind}{var} = f_{var}()"
+    ns[f"d_{var}"] = a.default
+    return f"{ind}{var} = d_{var}"
+
+
+def _key(a: attrs.Attribute[Any], wire_name: Callable[[str], str]) -> str:
+    """The wire key the field *a* is read from."""
+    return str(a.metadata.get(_WIRE, wire_name(a.name)))
 
 
 def _takes_none(kind: Any) -> bool:

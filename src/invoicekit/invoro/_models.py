@@ -27,7 +27,7 @@ from .._checks import text, uuid_text
 from .._convert import extra
 from .._errors import ValidationError
 from .._files import File
-from .._money import MAX_AMOUNT, bounded, to_cents
+from .._money import MAX_AMOUNT, bounded
 from .._record import Later, fields_eq, later_names, load_for_hints
 from .._repr import set_fields_repr
 from .._unset import Unset
@@ -115,6 +115,15 @@ def _moment(value: object, field: str) -> str:
     return f"{dt.date.isoformat(value)}T00:00:00Z"
 
 
+# A plain date, for the generated writer: what _moment gives for it, without the call.
+fields.inlined(
+    _moment,
+    "type({v}) is _ik_date",
+    "_ik_date_iso({v}) + 'T00:00:00Z'",
+    _ik_date=dt.date,
+    _ik_date_iso=dt.date.isoformat,
+)
+
 _MAX_QUANTITY = int(MAX_AMOUNT)  # what bounded() allows, as an int
 
 
@@ -135,6 +144,17 @@ def _quantity(value: object, field: str) -> Decimal | int:
     if not number.is_finite():
         raise ValidationError(field, "must be a finite number")
     return bounded(number, field)
+
+
+# The usual quantities (_quantity's first tests), for the generated writer: the value it gives, no call.
+fields.inlined(
+    _quantity,
+    f"((type({{v}}) is int and -{_MAX_QUANTITY} <= {{v}} <= {_MAX_QUANTITY}) or (type({{v}}) is _ik_Decimal"
+    " and {v}.is_finite() and 0 <= {v}.as_tuple().exponent <= 15 and {v}.copy_abs() <= _ik_MAX_AMOUNT))",
+    "({v} if type({v}) is int else int({v}))",
+    _ik_Decimal=Decimal,
+    _ik_MAX_AMOUNT=MAX_AMOUNT,
+)
 
 
 def _positive_quantity(value: object, field: str) -> Decimal | int:
@@ -205,8 +225,8 @@ _MONEY: Rule = fields.money("cents")
 _UUID: Rule = uuid_text
 
 
-def _non_negative_money(value: object, field: str) -> int:
-    return to_cents(value, field, allow_negative=False)
+#: Never negative, in cents (``to_cents(value, field, allow_negative=False)``, its usual case inlined).
+_non_negative_money: Rule = fields.money("cents", allow_negative=False)
 
 
 @functools.cache

@@ -55,11 +55,12 @@ def check_draft(invoice: DraftInvoice, path: str, max_attachment_bytes: int | No
     header = invoice.header
     if isinstance(header, Header) and isinstance(header.document_type, str):  # else nothing to cross-check
         check_profile(header, f"{path}.header")
-    if "payment" in invoice.extra_fields and is_set(invoice.payments):
+    if "payment" in invoice.extra_fields and invoice.payments is not UNSET:
         raise ValidationError(
             f"{path}.extra_fields['payment']", "send payments or the legacy single payment, not both"
         )
-    _check_attachments(invoice, path, max_attachment_bytes)
+    if invoice.attachments is not UNSET:  # (most drafts: no call)
+        _check_attachments(invoice, path, max_attachment_bytes)
     if totals:
         check_line_totals(invoice, path)
     if not sets_something(invoice):
