@@ -131,7 +131,17 @@ class Provider(Record):
 class _Attempts:
     """Strictly private: the counters of one logical call across its attempts."""
 
-    __slots__ = ("boundary", "deadline", "may_have_run", "rate_limited", "sent", "tries", "unread")
+    __slots__ = (
+        "boundary",
+        "deadline",
+        "files",
+        "may_have_run",
+        "rate_limited",
+        "sent",
+        "started",
+        "tries",
+        "unread",
+    )
 
     def __init__(self, deadline: float = math.inf) -> None:
         self.tries = 0
@@ -147,6 +157,10 @@ class _Attempts:
         self.unread: DecodeError | None = None
         #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
         self.may_have_run = False
+        #: The files the current attempt opened (see _prepare).
+        self.files = _NO_FILES
+        #: When the current attempt was sent (time.perf_counter()), with DEBUG logging on; else None.
+        self.started: float | None = None
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -185,6 +199,9 @@ class _Files:
                 stack.close()
             else:
                 stack.__exit__(type(exc), exc, exc.__traceback__)
+
+
+_NO_FILES = _Files()  # before an attempt opens any
 
 
 class BaseClient:
@@ -441,19 +458,23 @@ class BaseClient:
             request.extensions["timeout"] = clipped(self._timeout, left)
         return request
 
-    def _prepare(self, call: Call[Any], state: _Attempts, files: _Files) -> httpx.Request | Exception:
+    def _prepare(self, call: Call[Any], state: _Attempts) -> httpx.Request | Exception:
         """The request for this attempt, or the attempt's failure when it cannot be made: the client is
         closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
         after an earlier attempt may have sent bytes, it is this attempt's outcome (a typed error then).
-        The files the attempt opened are closed when it is not made.
+        The files the attempt opens are ``state.files`` (closed here when it is not made); with DEBUG
+        logging on, ``state.started`` is when it is made.
         """
         unsent: TransportError | None = None
+        files = state.files = _Files()
         try:
             if self._http.is_closed:
                 failure: Exception = ClientClosed()
             else:
                 try:
-                    return self._request(call, state, files)
+                    request = self._request(call, state, files)
+                    state.started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
+                    return request
                 except FileReadError as exc:
                     failure = exc
                 except Exception as exc:  # a module loaded on first use that could not be: see unloaded
@@ -489,8 +510,19 @@ class BaseClient:
         return exc
 
     def _next_wait(
-        self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
+        self,
+        call: Call[Any],
+        state: _Attempts,
+        outcome: httpx.Response | Exception,
+        request: httpx.Request | Exception,
     ) -> float | None:
+        """The end of an attempt, for both send loops: close the files it opened, log it (DEBUG), and say
+        how long to wait before the next one (None: *outcome* is final, for ``_finish``).
+        """
+        if state.files.stack is not None:
+            state.files.close()
+        if state.started is not None:
+            self._log(request, outcome, state.started, state)
         state.tries += 1
         if isinstance(outcome, httpx.Response):
             state.sent = True
@@ -538,9 +570,13 @@ class BaseClient:
         return wait
 
     def _log(
-        self, request: httpx.Request, outcome: httpx.Response | Exception, started: float, state: _Attempts
+        self,
+        request: httpx.Request | Exception,
+        outcome: httpx.Response | Exception,
+        started: float,
+        state: _Attempts,
     ) -> None:
-        if not logger.isEnabledFor(logging.DEBUG):
+        if not logger.isEnabledFor(logging.DEBUG) or isinstance(request, Exception):
             return
         took = (time.perf_counter() - started) * 1000
         url = self._redactor.text(str(request.url))
@@ -625,14 +661,10 @@ class SyncClient(BaseClient):
         token = DEADLINE.set(state.deadline)
         try:
             while True:
-                files = _Files()
-                outcome: httpx.Response | Exception
-                request = self._prepare(call, state, files)
+                request = self._prepare(call, state)
                 if isinstance(request, Exception):
-                    outcome = request
+                    outcome: httpx.Response | Exception = request
                 else:
-                    debug = logger.isEnabledFor(logging.DEBUG)
-                    started = time.perf_counter() if debug else 0.0
                     try:
                         response = self._http.send(request, stream=True, follow_redirects=False)
                         if response.is_stream_consumed:  # read already (MockTransport & co.): size only
@@ -649,17 +681,9 @@ class SyncClient(BaseClient):
                     except Exception as exc:  # httpx's, idna's (a Location), or a caller's transport's own
                         outcome = self._failed(exc, state)
                     except BaseException as exc:
-                        files.close(exc)
+                        state.files.close(exc)
                         raise
-                    if files.stack is not None:
-                        files.close()
-                    if debug:
-                        self._log(request, outcome, started, state)
-                if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
-                    state.tries += 1  # a success is final: no policy to ask (what _next_wait does)
-                    state.sent = True
-                    return self._finish(call, outcome, state)
-                wait = self._next_wait(call, state, outcome)
+                wait = self._next_wait(call, state, outcome, request)
                 if wait is None:
                     return self._finish(call, outcome, state)
                 time.sleep(wait)
@@ -727,15 +751,11 @@ class AsyncClient(BaseClient):
         # One coroutine for the whole call: each attempt, its read and its outcome written inline (see
         # SyncClient._send); what is rare goes to the methods shared with the sync loop.
         while True:
-            files = _Files()
-            outcome: httpx.Response | Exception
-            request = self._prepare(call, state, files)
+            request = self._prepare(call, state)
             if isinstance(request, Exception):
-                outcome = request
+                outcome: httpx.Response | Exception = request
             else:
                 sending = _Sending(self, request)
-                debug = logger.isEnabledFor(logging.DEBUG)
-                started = time.perf_counter() if debug else 0.0
                 try:
                     # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
                     if timer is not None:  # the call's one timer (asyncio) cuts it
@@ -779,23 +799,15 @@ class AsyncClient(BaseClient):
                         outcome = self._failed(exc, state, sending.sent or _loop_runs())
                 except _CANCELLED as exc:
                     if timer is None or not timer.ours():
-                        files.close(exc)
+                        state.files.close(exc)
                         raise  # the caller's own cancellation (or another's): never swallowed
                     outcome = sending.cut(self._deadline)
                     if sending.sent:
                         state.sent = True
                 except BaseException as exc:
-                    files.close(exc)
+                    state.files.close(exc)
                     raise
-                if files.stack is not None:
-                    files.close()
-                if debug:
-                    self._log(request, outcome, started, state)
-            if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
-                state.tries += 1  # a success is final: no policy to ask (what _next_wait does)
-                state.sent = True
-                return self._finish(call, outcome, state)
-            wait = self._next_wait(call, state, outcome)
+            wait = self._next_wait(call, state, outcome, request)
             if wait is None or (timer is not None and timer.fired):
                 return self._finish(call, outcome, state)
             try:

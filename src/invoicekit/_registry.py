@@ -20,11 +20,21 @@ import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from typing_extensions import Self
 
-__all__ = ["ProviderSpec", "Registration", "by_name", "export_module", "fake_export", "providers", "register"]
+__all__ = [
+    "ProviderSpec",
+    "Registration",
+    "by_name",
+    "export_module",
+    "fake_export",
+    "package_names",
+    "providers",
+    "register",
+]
 
 
 class ProviderSpec(NamedTuple):
@@ -222,3 +232,21 @@ def register(spec: ProviderSpec) -> Registration:
             )
         _PROVIDERS[spec.name] = spec
     return Registration(spec)
+
+
+def package_names(
+    space: dict[str, Any], models: Any
+) -> "tuple[Callable[[str], Any], Callable[[], list[str]]]":
+    """A provider package's module ``__getattr__`` and ``__dir__`` (*space*: its globals, ``__all__`` set).
+    The public names its *models* module keeps in a module loaded on first use (``models.PARTS``, the
+    names ``models.PART_NAMES``: what a common first call does not need) are reachable here too, loaded
+    when first asked for; ``dir()`` lists what is defined and what is public.
+    """
+    from ._record import later_names
+
+    public = space["__all__"]
+
+    def __dir__() -> list[str]:
+        return sorted({*space, *public})
+
+    return later_names(space, models.PARTS, [n for n in models.PART_NAMES if n in public]), __dir__

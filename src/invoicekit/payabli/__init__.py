@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._record import later_names as _later_names
+from .._registry import package_names as _package_names
 from . import _models
 from ._client import (
     ATTACHMENTS_APPEND,
@@ -68,10 +68,5 @@ __all__ = [
 ]
 
 
-if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-    # the models a common first call does not need, loaded on first use
-    __getattr__ = _later_names(globals(), _models.PARTS, [n for n in _models.PART_NAMES if n in __all__])
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+if not TYPE_CHECKING:  # visible to type checkers, a module __getattr__ makes every misspelt name `Any`
+    __getattr__, __dir__ = _package_names(globals(), _models)  # with the models loaded on first use
