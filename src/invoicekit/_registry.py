@@ -250,3 +250,15 @@ def package_names(
         return sorted({*space, *public})
 
     return later_names(space, models.PARTS, [n for n in models.PART_NAMES if n in public]), __dir__
+
+
+def publish_parts(space: dict[str, Any], models: Any) -> None:
+    """The end of a provider's module of models loaded on first use (``_parts``; *space*: its globals):
+    its names (``models.PART_NAMES``) become names of *models* and, when it is loaded, of the package's
+    ``_client`` (whose signatures name them), so annotations resolve where they are written
+    (:func:`invoicekit._record.publish`).
+    """
+    from ._record import publish
+
+    package = space["__name__"].rpartition(".")[0]
+    publish({name: space[name] for name in models.PART_NAMES}, models, sys.modules.get(f"{package}._client"))
