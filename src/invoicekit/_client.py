@@ -651,9 +651,10 @@ class SyncClient(BaseClient):
         return http_client
 
     def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
-        # One frame for the common case (one attempt, an answer read whole): the attempt, its read and
-        # its outcome are written inline; what is rare (a retry, a log line, a streamed body, a failure)
-        # goes to the methods BaseClient shares with the async loop.
+        # One frame for the common case (one attempt, an answer read whole): the attempt and its read are
+        # written inline (what differs from the async loop); making the request (_prepare), what the
+        # outcome means (_next_wait, _finish) and what is rare (a streamed body, a failure) are the
+        # methods BaseClient shares with the async loop.
         if extra_headers is None and call.extra_headers is None and DRY_RUN.get() is None:
             state = _Attempts(_monotonic() + self._deadline)  # nothing to check: what _begin gives
         else:
@@ -748,8 +749,8 @@ class AsyncClient(BaseClient):
         return await _timed(timer, calls, waiting)
 
     async def _attempts(self, call: Call[R], state: _Attempts, timer: _CallTimer | None) -> R:
-        # One coroutine for the whole call: each attempt, its read and its outcome written inline (see
-        # SyncClient._send); what is rare goes to the methods shared with the sync loop.
+        # One coroutine for the whole call: each attempt and its read written inline (see SyncClient._send);
+        # the rest is the methods shared with the sync loop.
         while True:
             request = self._prepare(call, state)
             if isinstance(request, Exception):
