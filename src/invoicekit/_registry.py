@@ -20,7 +20,6 @@ import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from types import TracebackType
 
     from typing_extensions import Self
@@ -31,8 +30,9 @@ __all__ = [
     "by_name",
     "export_module",
     "fake_export",
-    "package_names",
+    "lazy_package",
     "providers",
+    "publish_parts",
     "register",
 ]
 
@@ -234,13 +234,13 @@ def register(spec: ProviderSpec) -> Registration:
     return Registration(spec)
 
 
-def package_names(
-    space: dict[str, Any], models: Any
-) -> "tuple[Callable[[str], Any], Callable[[], list[str]]]":
-    """A provider package's module ``__getattr__`` and ``__dir__`` (*space*: its globals, ``__all__`` set).
-    The public names its *models* module keeps in a module loaded on first use (``models.PARTS``, the
-    names ``models.PART_NAMES``: what a common first call does not need) are reachable here too, loaded
-    when first asked for; ``dir()`` lists what is defined and what is public.
+def lazy_package(space: dict[str, Any], models: Any) -> None:
+    """Give a provider package (*space*: its globals, ``__all__`` set) its module ``__getattr__`` and
+    ``__dir__``: the public names its *models* module keeps in a module loaded on first use
+    (``models.PARTS``, the names ``models.PART_NAMES``: what a common first call does not need) are
+    reachable in the package too, loaded when first asked for; ``dir()`` lists what is defined and what is
+    public. Set at run time, so type checkers see no module ``__getattr__`` (which would make every
+    misspelt name ``Any``).
     """
     from ._record import later_names
 
@@ -249,7 +249,8 @@ def package_names(
     def __dir__() -> list[str]:
         return sorted({*space, *public})
 
-    return later_names(space, models.PARTS, [n for n in models.PART_NAMES if n in public]), __dir__
+    space["__getattr__"] = later_names(space, models.PARTS, [n for n in models.PART_NAMES if n in public])
+    space["__dir__"] = __dir__
 
 
 def publish_parts(space: dict[str, Any], models: Any) -> None:

@@ -833,8 +833,8 @@ def test_each_update_object_must_be_its_model(argument: str, model: str) -> None
     """A dict where a model belongs is refused before anything is built, naming the argument and the model."""
     from invoicekit.payabli._client import update_call
 
+    kwargs: dict[str, Any] = {argument: {"notes": "x"}}
     with pytest.raises(invoicekit.ValidationError) as caught:
-        kwargs: dict[str, Any] = {argument: {"notes": "x"}}
         update_call(7, **kwargs)
     assert caught.value.field == argument
     assert caught.value.rule == f"must be a payabli.{model}, not dict"

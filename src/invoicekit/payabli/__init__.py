@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._registry import package_names as _package_names
+from .._registry import lazy_package as _lazy_package
 from . import _models
 from ._client import (
     ATTACHMENTS_APPEND,
@@ -68,5 +68,4 @@ __all__ = [
 ]
 
 
-if not TYPE_CHECKING:  # visible to type checkers, a module __getattr__ makes every misspelt name `Any`
-    __getattr__, __dir__ = _package_names(globals(), _models)  # with the models loaded on first use
+_lazy_package(globals(), _models)  # its __getattr__ and __dir__: the models loaded on first use

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._registry import package_names as _package_names
+from .._registry import lazy_package as _lazy_package
 from . import _models
 from ._client import AsyncSalesbricks, Salesbricks
 from ._models import Attachment, InvoiceUpdateResult, Target
@@ -28,5 +28,4 @@ if TYPE_CHECKING:
 __all__ = ["Add", "AsyncSalesbricks", "Attachment", "InvoiceUpdateResult", "Keep", "Salesbricks", "Target"]
 
 
-if not TYPE_CHECKING:  # visible to type checkers, a module __getattr__ makes every misspelt name `Any`
-    __getattr__, __dir__ = _package_names(globals(), _models)  # with the models loaded on first use
+_lazy_package(globals(), _models)  # its __getattr__ and __dir__: the models loaded on first use

@@ -12,7 +12,7 @@
 
 from typing import TYPE_CHECKING
 
-from .._registry import package_names as _package_names
+from .._registry import lazy_package as _lazy_package
 from . import _models
 from ._answers import MESSAGE_HINTS
 from ._client import MAX_INPUT_VARS, AsyncWhmcs, Whmcs
@@ -36,5 +36,4 @@ __all__ = [
 ]
 
 
-if not TYPE_CHECKING:  # visible to type checkers, a module __getattr__ makes every misspelt name `Any`
-    __getattr__, __dir__ = _package_names(globals(), _models)  # with the models loaded on first use
+_lazy_package(globals(), _models)  # its __getattr__ and __dir__: the models loaded on first use
