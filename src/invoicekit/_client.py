@@ -129,15 +129,18 @@ class Provider(Record):
 
 
 class _Attempts:
-    """Strictly private: the counters of one logical call across its attempts."""
+    """Strictly private: the counters of one logical call across its attempts, and where the current
+    attempt opens its files (an ExitStack made only when a file is opened: most calls open none, so no
+    ExitStack and no ``with`` per attempt).
+    """
 
     __slots__ = (
         "boundary",
         "deadline",
-        "files",
         "may_have_run",
         "rate_limited",
         "sent",
+        "stack",
         "started",
         "tries",
         "unread",
@@ -157,8 +160,8 @@ class _Attempts:
         self.unread: DecodeError | None = None
         #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
         self.may_have_run = False
-        #: The files the current attempt opened (see _prepare).
-        self.files = _NO_FILES
+        #: The files the current attempt opened (see enter_context), None until one is.
+        self.stack: ExitStack | None = None
         #: When the current attempt was sent (time.perf_counter()), with DEBUG logging on; else None.
         self.started: float | None = None
 
@@ -166,32 +169,15 @@ class _Attempts:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"_Attempts({shown})"
 
-
-class ClientClosed(RuntimeError):
-    """Strictly private: the outcome of an attempt made on (or cut by) a closed client."""
-
-    def __init__(self) -> None:
-        super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
-
-
-class _Files:
-    """Strictly private: where one attempt opens its files, an ExitStack made only when a file is opened
-    (most calls open none: no ExitStack, no ``with`` per attempt).
-    """
-
-    __slots__ = ("stack",)
-
-    def __init__(self) -> None:
-        self.stack: ExitStack | None = None
-
     def enter_context(self, cm: AbstractContextManager[R]) -> R:
+        """Open *cm* (a file of the current attempt's body) until :meth:`close_files`."""
         stack = self.stack
         if stack is None:
             stack = self.stack = ExitStack()
         return stack.enter_context(cm)
 
-    def close(self, exc: BaseException | None = None) -> None:
-        """Close what was opened, as the end of a ``with`` block would (seeing *exc*, if one is raised)."""
+    def close_files(self, exc: BaseException | None = None) -> None:
+        """Close what the attempt opened, as the end of a ``with`` block would (seeing *exc*, if raised)."""
         stack = self.stack
         if stack is not None:
             self.stack = None
@@ -201,7 +187,11 @@ class _Files:
                 stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
-_NO_FILES = _Files()  # before an attempt opens any
+class ClientClosed(RuntimeError):
+    """Strictly private: the outcome of an attempt made on (or cut by) a closed client."""
+
+    def __init__(self) -> None:
+        super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
 
 
 class BaseClient:
@@ -462,17 +452,16 @@ class BaseClient:
         """The request for this attempt, or the attempt's failure when it cannot be made: the client is
         closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
         after an earlier attempt may have sent bytes, it is this attempt's outcome (a typed error then).
-        The files the attempt opens are ``state.files`` (closed here when it is not made); with DEBUG
+        The files the attempt opens are in *state* (closed here when it is not made); with DEBUG
         logging on, ``state.started`` is when it is made.
         """
         unsent: TransportError | None = None
-        files = state.files = _Files()
         try:
             if self._http.is_closed:
                 failure: Exception = ClientClosed()
             else:
                 try:
-                    request = self._request(call, state, files)
+                    request = self._request(call, state, state)
                     state.started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
                     return request
                 except FileReadError as exc:
@@ -489,9 +478,9 @@ class BaseClient:
                 field = failure.field if isinstance(failure, FileReadError) else "client"
                 raise ValidationError(field, f"{failure} (nothing was sent)") from None
         except BaseException as exc:  # refused before anything left (ValidationError), or interrupted
-            files.close(exc)
+            state.close_files(exc)
             raise
-        files.close()
+        state.close_files()
         return failure
 
     @staticmethod
@@ -519,8 +508,8 @@ class BaseClient:
         """The end of an attempt, for both send loops: close the files it opened, log it (DEBUG), and say
         how long to wait before the next one (None: *outcome* is final, for ``_finish``).
         """
-        if state.files.stack is not None:
-            state.files.close()
+        if state.stack is not None:
+            state.close_files()
         if state.started is not None:
             self._log(request, outcome, state.started, state)
         state.tries += 1
@@ -682,7 +671,7 @@ class SyncClient(BaseClient):
                     except Exception as exc:  # httpx's, idna's (a Location), or a caller's transport's own
                         outcome = self._failed(exc, state)
                     except BaseException as exc:
-                        state.files.close(exc)
+                        state.close_files(exc)
                         raise
                 wait = self._next_wait(call, state, outcome, request)
                 if wait is None:
@@ -800,13 +789,13 @@ class AsyncClient(BaseClient):
                         outcome = self._failed(exc, state, sending.sent or _loop_runs())
                 except _CANCELLED as exc:
                     if timer is None or not timer.ours():
-                        state.files.close(exc)
+                        state.close_files(exc)
                         raise  # the caller's own cancellation (or another's): never swallowed
                     outcome = sending.cut(self._deadline)
                     if sending.sent:
                         state.sent = True
                 except BaseException as exc:
-                    state.files.close(exc)
+                    state.close_files(exc)
                     raise
             wait = self._next_wait(call, state, outcome, request)
             if wait is None or (timer is not None and timer.fired):
