@@ -95,26 +95,26 @@ __all__ = [  # static, for type checkers; tests/test_registry.py checks it again
     "is_set",
 ]
 
+#: The error classes, loaded on first use from invoicekit._errors (its ``__all__`` is this tuple).
+_ERRORS = (
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DecodeError",
+    "InvoiceKitError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+)
+
 # Core names loaded on first use: name -> module. Providers' names come from the registry (_registry.py).
 _LAZY: dict[str, str] = {
-    **{
-        name: "._errors"
-        for name in (
-            "APIError",
-            "AuthenticationError",
-            "BadRequestError",
-            "ConflictError",
-            "DecodeError",
-            "InvoiceKitError",
-            "NotFoundError",
-            "OutcomeUnknownError",
-            "PermissionDeniedError",
-            "RateLimitError",
-            "ServerError",
-            "TransportError",
-            "ValidationError",
-        )
-    },
+    **dict.fromkeys(_ERRORS, "._errors"),
     "File": "._files",
     "FileInput": "._files",
     "RetryPolicy": "._retry",

@@ -130,9 +130,22 @@ class Provider(Record):
 
 
 class _Attempts:
-    """Strictly private: the counters of one logical call across its attempts."""
+    """Strictly private: the counters of one logical call across its attempts, and where the current
+    attempt opens its files (an ExitStack made only when a file is opened: most calls open none, so no
+    ExitStack and no ``with`` per attempt).
+    """
 
-    __slots__ = ("boundary", "deadline", "may_have_run", "rate_limited", "sent", "tries", "unread")
+    __slots__ = (
+        "boundary",
+        "deadline",
+        "may_have_run",
+        "rate_limited",
+        "sent",
+        "stack",
+        "started",
+        "tries",
+        "unread",
+    )
 
     def __init__(self, deadline: float = math.inf) -> None:
         self.tries = 0
@@ -148,37 +161,24 @@ class _Attempts:
         self.unread: DecodeError | None = None
         #: True once an attempt ended in a way that may have left it running or applied (no answer, a 5xx).
         self.may_have_run = False
+        #: The files the current attempt opened (see enter_context), None until one is.
+        self.stack: ExitStack | None = None
+        #: When the current attempt was sent (time.perf_counter()), with DEBUG logging on; else None.
+        self.started: float | None = None
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"_Attempts({shown})"
 
-
-class ClientClosed(RuntimeError):
-    """Strictly private: the outcome of an attempt made on (or cut by) a closed client."""
-
-    def __init__(self) -> None:
-        super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
-
-
-class _Files:
-    """Strictly private: where one attempt opens its files, an ExitStack made only when a file is opened
-    (most calls open none: no ExitStack, no ``with`` per attempt).
-    """
-
-    __slots__ = ("stack",)
-
-    def __init__(self) -> None:
-        self.stack: ExitStack | None = None
-
     def enter_context(self, cm: AbstractContextManager[R]) -> R:
+        """Open *cm* (a file of the current attempt's body) until :meth:`close_files`."""
         stack = self.stack
         if stack is None:
             stack = self.stack = ExitStack()
         return stack.enter_context(cm)
 
-    def close(self, exc: BaseException | None = None) -> None:
-        """Close what was opened, as the end of a ``with`` block would (seeing *exc*, if one is raised)."""
+    def close_files(self, exc: BaseException | None = None) -> None:
+        """Close what the attempt opened, as the end of a ``with`` block would (seeing *exc*, if raised)."""
         stack = self.stack
         if stack is not None:
             self.stack = None
@@ -186,6 +186,13 @@ class _Files:
                 stack.close()
             else:
                 stack.__exit__(type(exc), exc, exc.__traceback__)
+
+
+class ClientClosed(RuntimeError):
+    """Strictly private: the outcome of an attempt made on (or cut by) a closed client."""
+
+    def __init__(self) -> None:
+        super().__init__("the client is closed; make a new one (or use it inside its `with` block)")
 
 
 class BaseClient:
@@ -444,11 +451,12 @@ class BaseClient:
             request.extensions["timeout"] = clipped(self._timeout, left)
         return request
 
-    def _prepare(self, call: Call[Any], state: _Attempts, files: _Files) -> httpx.Request | Exception:
+    def _prepare(self, call: Call[Any], state: _Attempts) -> httpx.Request | Exception:
         """The request for this attempt, or the attempt's failure when it cannot be made: the client is
         closed or a file cannot be read. Before anything was sent that is a ValidationError (raised);
         after an earlier attempt may have sent bytes, it is this attempt's outcome (a typed error then).
-        The files the attempt opened are closed when it is not made.
+        The files the attempt opens are in *state* (closed here when it is not made); with DEBUG
+        logging on, ``state.started`` is when it is made.
         """
         unsent: TransportError | None = None
         try:
@@ -456,7 +464,9 @@ class BaseClient:
                 failure: Exception = ClientClosed()
             else:
                 try:
-                    return self._request(call, state, files)
+                    request = self._request(call, state, state)
+                    state.started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
+                    return request
                 except FileReadError as exc:
                     failure = exc
                 except Exception as exc:  # a module loaded on first use that could not be: see unloaded
@@ -470,11 +480,11 @@ class BaseClient:
                     raise unsent from None
                 raise self._unsent(failure)
         except BaseException as exc:  # refused before anything left (ValidationError), or interrupted
-            files.close(exc)
+            state.close_files(exc)
             if isinstance(exc, InvoiceKitError):  # an encoder's refusal (see scrub_error)
                 scrub_error(exc, self._redactor.text)
             raise
-        files.close()
+        state.close_files()
         return failure
 
     def _unsent(self, failure: Exception) -> ValidationError:
@@ -503,8 +513,19 @@ class BaseClient:
         return exc
 
     def _next_wait(
-        self, call: Call[Any], state: _Attempts, outcome: httpx.Response | Exception
+        self,
+        call: Call[Any],
+        state: _Attempts,
+        outcome: httpx.Response | Exception,
+        request: httpx.Request | Exception,
     ) -> float | None:
+        """The end of an attempt, for both send loops: close the files it opened, log it (DEBUG), and say
+        how long to wait before the next one (None: *outcome* is final, for ``_finish``).
+        """
+        if state.stack is not None:
+            state.close_files()
+        if state.started is not None:
+            self._log(request, outcome, state.started, state)
         state.tries += 1
         if isinstance(outcome, httpx.Response):
             state.sent = True
@@ -552,9 +573,13 @@ class BaseClient:
         return wait
 
     def _log(
-        self, request: httpx.Request, outcome: httpx.Response | Exception, started: float, state: _Attempts
+        self,
+        request: httpx.Request | Exception,
+        outcome: httpx.Response | Exception,
+        started: float,
+        state: _Attempts,
     ) -> None:
-        if not logger.isEnabledFor(logging.DEBUG):
+        if not logger.isEnabledFor(logging.DEBUG) or isinstance(request, Exception):
             return
         took = (time.perf_counter() - started) * 1000
         url = self._redactor.text(str(request.url))
@@ -629,9 +654,10 @@ class SyncClient(BaseClient):
         return http_client
 
     def _send(self, call: Call[R], extra_headers: Mapping[str, str] | None = None) -> R:
-        # One frame for the common case (one attempt, an answer read whole): the attempt, its read and
-        # its outcome are written inline; what is rare (a retry, a log line, a streamed body, a failure)
-        # goes to the methods BaseClient shares with the async loop.
+        # One frame for the common case (one attempt, an answer read whole): the attempt and its read are
+        # written inline (what differs from the async loop); making the request (_prepare), what the
+        # outcome means (_next_wait, _finish) and what is rare (a streamed body, a failure) are the
+        # methods BaseClient shares with the async loop.
         if extra_headers is None and call.extra_headers is None and DRY_RUN.get() is None:
             state = _Attempts(_monotonic() + self._deadline)  # nothing to check: what _begin gives
         else:
@@ -639,14 +665,10 @@ class SyncClient(BaseClient):
         token = DEADLINE.set(state.deadline)
         try:
             while True:
-                files = _Files()
-                outcome: httpx.Response | Exception
-                request = self._prepare(call, state, files)
+                request = self._prepare(call, state)
                 if isinstance(request, Exception):
-                    outcome = request
+                    outcome: httpx.Response | Exception = request
                 else:
-                    debug = logger.isEnabledFor(logging.DEBUG)
-                    started = time.perf_counter() if debug else 0.0
                     try:
                         response = self._http.send(request, stream=True, follow_redirects=False)
                         if response.is_stream_consumed:  # read already (MockTransport & co.): size only
@@ -663,17 +685,9 @@ class SyncClient(BaseClient):
                     except Exception as exc:  # httpx's, idna's (a Location), or a caller's transport's own
                         outcome = self._failed(exc, state)
                     except BaseException as exc:
-                        files.close(exc)
+                        state.close_files(exc)
                         raise
-                    if files.stack is not None:
-                        files.close()
-                    if debug:
-                        self._log(request, outcome, started, state)
-                if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
-                    state.tries += 1  # a success is final: no policy to ask (what _next_wait does)
-                    state.sent = True
-                    return self._finish(call, outcome, state)
-                wait = self._next_wait(call, state, outcome)
+                wait = self._next_wait(call, state, outcome, request)
                 if wait is None:
                     return self._finish(call, outcome, state)
                 time.sleep(wait)
@@ -738,18 +752,14 @@ class AsyncClient(BaseClient):
         return await _timed(timer, calls, waiting)
 
     async def _attempts(self, call: Call[R], state: _Attempts, timer: _CallTimer | None) -> R:
-        # One coroutine for the whole call: each attempt, its read and its outcome written inline (see
-        # SyncClient._send); what is rare goes to the methods shared with the sync loop.
+        # One coroutine for the whole call: each attempt and its read written inline (see SyncClient._send);
+        # the rest is the methods shared with the sync loop.
         while True:
-            files = _Files()
-            outcome: httpx.Response | Exception
-            request = self._prepare(call, state, files)
+            request = self._prepare(call, state)
             if isinstance(request, Exception):
-                outcome = request
+                outcome: httpx.Response | Exception = request
             else:
                 sending = _Sending(self, request)
-                debug = logger.isEnabledFor(logging.DEBUG)
-                started = time.perf_counter() if debug else 0.0
                 try:
                     # The whole attempt, headers and body, ends at the deadline, whatever the server trickles.
                     if timer is not None:  # the call's one timer (asyncio) cuts it
@@ -793,23 +803,15 @@ class AsyncClient(BaseClient):
                         outcome = self._failed(exc, state, sending.sent or _loop_runs())
                 except _CANCELLED as exc:
                     if timer is None or not timer.ours():
-                        files.close(exc)
+                        state.close_files(exc)
                         raise  # the caller's own cancellation (or another's): never swallowed
                     outcome = sending.cut(self._deadline)
                     if sending.sent:
                         state.sent = True
                 except BaseException as exc:
-                    files.close(exc)
+                    state.close_files(exc)
                     raise
-                if files.stack is not None:
-                    files.close()
-                if debug:
-                    self._log(request, outcome, started, state)
-            if outcome.__class__ is httpx.Response and 200 <= outcome.status_code < 300:
-                state.tries += 1  # a success is final: no policy to ask (what _next_wait does)
-                state.sent = True
-                return self._finish(call, outcome, state)
-            wait = self._next_wait(call, state, outcome)
+            wait = self._next_wait(call, state, outcome, request)
             if wait is None or (timer is not None and timer.fired):
                 return self._finish(call, outcome, state)
             try:

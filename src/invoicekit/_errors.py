@@ -27,26 +27,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import _ERRORS
 from ._record import names_for_hints
 
 if TYPE_CHECKING:
     from ._response import RateLimit
 
-__all__ = [
-    "APIError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConflictError",
-    "DecodeError",
-    "InvoiceKitError",
-    "NotFoundError",
-    "OutcomeUnknownError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ServerError",
-    "TransportError",
-    "ValidationError",
-]
+__all__ = list(_ERRORS)  # one list: the package's, which loads these names from here on first use
 
 
 class InvoiceKitError(Exception):

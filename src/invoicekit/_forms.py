@@ -10,10 +10,11 @@ from typing import Any, Final
 from urllib.parse import quote_plus
 
 from ._auth import Secret
+from ._errors import ValidationError
 from ._money import decimal_text, scalar_text
 from ._unset import UNSET
 
-__all__ = ["form_scalar", "form_size", "php_form", "urlencoded"]
+__all__ = ["check_form_size", "form_scalar", "form_size", "php_form", "urlencoded"]
 
 
 def form_scalar(value: Any) -> str:
@@ -65,6 +66,19 @@ def form_size(fields: Mapping[Any, Any]) -> int:
         else:
             count += 1
     return count
+
+
+def check_form_size(used: int, limit: int, field: str, *, keyed: bool = True) -> None:
+    """Refuse a form of *used* pairs past *limit*, a PHP server's ``max_input_vars``: PHP silently drops
+    every field past it. *keyed*: counted as the call is built, before an access key adds one field more.
+    """
+    if used > limit:
+        with_key = f" ({used + 1} with an access key)" if keyed else ""
+        raise ValidationError(
+            field,
+            f"the request needs {used} form fields{with_key}, and PHP drops every field past "
+            f"max_input_vars ({limit} by default) without an error: split the change into several calls",
+        )
 
 
 def _flatten(value: Mapping[Any, Any], prefix: str | None, pairs: list[tuple[str, str | Secret]]) -> None:

@@ -24,7 +24,17 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-__all__ = ["ProviderSpec", "Registration", "by_name", "export_module", "fake_export", "providers", "register"]
+__all__ = [
+    "ProviderSpec",
+    "Registration",
+    "by_name",
+    "export_module",
+    "fake_export",
+    "lazy_package",
+    "providers",
+    "publish_parts",
+    "register",
+]
 
 
 class ProviderSpec(NamedTuple):
@@ -222,3 +232,34 @@ def register(spec: ProviderSpec) -> Registration:
             )
         _PROVIDERS[spec.name] = spec
     return Registration(spec)
+
+
+def lazy_package(space: dict[str, Any], models: Any) -> None:
+    """Give a provider package (*space*: its globals, ``__all__`` set) its module ``__getattr__`` and
+    ``__dir__``: the public names its *models* module keeps in a module loaded on first use
+    (``models.PARTS``, the names ``models.PART_NAMES``: what a common first call does not need) are
+    reachable in the package too, loaded when first asked for; ``dir()`` lists what is defined and what is
+    public. Set at run time, so type checkers see no module ``__getattr__`` (which would make every
+    misspelt name ``Any``).
+    """
+    from ._record import later_names
+
+    public = space["__all__"]
+
+    def __dir__() -> list[str]:
+        return sorted({*space, *public})
+
+    space["__getattr__"] = later_names(space, models.PARTS, [n for n in models.PART_NAMES if n in public])
+    space["__dir__"] = __dir__
+
+
+def publish_parts(space: dict[str, Any], models: Any) -> None:
+    """The end of a provider's module of models loaded on first use (``_parts``; *space*: its globals):
+    its names (``models.PART_NAMES``) become names of *models* and, when it is loaded, of the package's
+    ``_client`` (whose signatures name them), so annotations resolve where they are written
+    (:func:`invoicekit._record.publish`).
+    """
+    from ._record import publish
+
+    package = space["__name__"].rpartition(".")[0]
+    publish({name: space[name] for name in models.PART_NAMES}, models, sys.modules.get(f"{package}._client"))

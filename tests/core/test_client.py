@@ -1,6 +1,8 @@
 """The client core, sync and async: retries, safety, error mapping, redirects, logging, lifecycle."""
 
+import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -328,3 +330,33 @@ class TestAsync:
             c._http = httpx.AsyncClient(transport=httpx.MockTransport(server))
             assert await c._send(call()) == {"ok": True}
         assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_each_attempt_ends_alike_in_both_loops(mode: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Both send loops end an attempt with the one shared step: at DEBUG each attempt, the last (a success)
+    included, is logged once with its status, time and number; the retry is counted and the result read."""
+    server = Server(httpx.Response(503), ok())
+    auth = HeaderAuth({"X-API-KEY": Secret(KEY)})
+    with caplog.at_level(logging.DEBUG, logger="invoicekit"):
+        if mode == "sync":
+            result = sync_client(server)._send(call())
+        else:
+            transport = httpx.MockTransport(server)
+            client = AsyncClient(
+                DEMO,
+                auth,
+                retry=ik.RetryPolicy(initial=0),
+                http_client=httpx.AsyncClient(transport=transport),
+            )
+            result = asyncio.run(client._send(call()))
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert len(lines) == 2, lines
+    assert re.fullmatch(
+        r"PUT https://api\.demo\.test/v1/invoices/A-1 -> HTTP 503 in \d+\.\d ms \(attempt 1\)", lines[0]
+    )
+    assert re.fullmatch(
+        r"PUT https://api\.demo\.test/v1/invoices/A-1 -> HTTP 200 in \d+\.\d ms \(attempt 2\)", lines[1]
+    )
+    assert result == {"ok": True}
+    assert len(server.requests) == 2

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from invoicekit import UNSET
-from invoicekit._forms import form_scalar, php_form, urlencoded
+from invoicekit import UNSET, ValidationError
+from invoicekit._forms import check_form_size, form_scalar, php_form, urlencoded
 from phpform import parse_str, php_key
 
 _MISSING = object()
@@ -187,3 +187,17 @@ def test_a_secret_in_a_form_is_written_as_its_text_and_shown_masked(value: str) 
     assert repr(pairs[1]) == "('secret', Secret('***'))"  # masked until the encoder writes it
     assert urlencoded(pairs) == urlencode([("a", "1"), ("secret", value)]).encode("ascii")
     assert parse_str(urlencoded(pairs))["secret"] == value  # PHP reads the credential back
+
+
+def test_check_form_size_refuses_past_the_limit_naming_field_and_limit() -> None:
+    """A form at the limit passes; one pair more is refused, naming the field, the count and the limit."""
+    check_form_size(7, 7, "items")
+    with pytest.raises(ValidationError) as caught:
+        check_form_size(8, 7, "items")
+    assert caught.value.field == "items"
+    assert "needs 8 form fields (9 with an access key)" in str(caught.value)
+    assert "max_input_vars (7 by default)" in str(caught.value)
+    with pytest.raises(ValidationError) as counted:
+        check_form_size(8, 7, "body", keyed=False)  # counted whole, access key included
+    assert counted.value.field == "body"
+    assert "needs 8 form fields, and PHP drops" in str(counted.value)

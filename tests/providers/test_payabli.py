@@ -823,3 +823,18 @@ def test_transport_errors_are_typed(httpx_mock: HTTPXMock) -> None:
         client.invoices.update(1, invoice_data=BillData(notes="x"))
     assert type(caught.value) is TransportError
     assert caught.value.attempts == 3
+
+
+@pytest.mark.parametrize(
+    ("argument", "model"),
+    [("invoice_data", "BillData"), ("customer_data", "PayorData"), ("scheduled_options", "BillOptions")],
+)
+def test_each_update_object_must_be_its_model(argument: str, model: str) -> None:
+    """A dict where a model belongs is refused before anything is built, naming the argument and the model."""
+    from invoicekit.payabli._client import update_call
+
+    kwargs: dict[str, Any] = {argument: {"notes": "x"}}
+    with pytest.raises(invoicekit.ValidationError) as caught:
+        update_call(7, **kwargs)
+    assert caught.value.field == argument
+    assert caught.value.rule == f"must be a payabli.{model}, not dict"

@@ -11,8 +11,7 @@ from .._auth import HeaderAuth, credential
 from .._call import Call, Json, Safety
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Provider, SyncClient
-from .._errors import ValidationError
-from .._fields import write
+from .._fields import model, write
 from .._operations import HC, Async, Client, M, Raw, Resource, Sync, applies, operation, plans
 from .._record import Later
 from .._unset import UNSET, Unset
@@ -27,6 +26,13 @@ if TYPE_CHECKING:
 #: that passes one has loaded it).
 _PAYOR: Final[Any] = Later(PARTS, "PayorData")
 _OPTIONS: Final[Any] = Later(PARTS, "BillOptions")
+#: The update's objects: wire key, argument, and the core's model rule (the type check, then every field
+#: checked and written in one pass).
+_OBJECTS: Final = (
+    ("customerData", "customer_data", model(_PAYOR, "payabli")),
+    ("invoiceData", "invoice_data", model(BillData, "payabli")),
+    ("scheduledOptions", "scheduled_options", model(_OPTIONS, "payabli")),
+)
 
 __all__ = [
     "ATTACHMENTS_APPEND",
@@ -95,17 +101,13 @@ def update_call(
     """
     ids = {"idInvoice": int_id(id_invoice, "id_invoice")}
     body: dict[str, Any] = {}
-    for key, name, value, kind in (
-        ("customerData", "customer_data", customer_data, _PAYOR),
-        ("invoiceData", "invoice_data", invoice_data, BillData),
-        ("scheduledOptions", "scheduled_options", scheduled_options, _OPTIONS),
+    for (key, name, rule), value in zip(
+        _OBJECTS, (customer_data, invoice_data, scheduled_options), strict=True
     ):
         if value is None:
             body[key] = None
         elif value is not UNSET:
-            if type(value) is not kind and not isinstance(value, kind):
-                raise ValidationError(name, f"must be a payabli.{kind.__name__}, not {type(value).__name__}")
-            body[key] = write(value, name)
+            body[key] = rule(value, name)
     if isinstance(invoice_data, BillData) and invoice_data.attachments:
         from ._parts import with_files  # loaded already: the attachments are FileContents
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
@@ -21,7 +20,8 @@ from .. import _fields as fields
 from .._checks import boolean, int_id
 from .._errors import ValidationError
 from .._files import File, FileInput
-from .._record import fields_eq, publish
+from .._record import fields_eq
+from .._registry import publish_parts
 from .._repr import set_fields_repr
 from .._unset import UNSET, Unset
 from . import _models
@@ -300,10 +300,5 @@ class InvoiceRecord:
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-# Every name here is a name of _models too (its annotations and type-hint lookups name them there), and of
-# _client when it is loaded (the update's signature names PayorData and BillOptions).
-publish(
-    {name: globals()[name] for name in _models.PART_NAMES},
-    _models,
-    sys.modules.get("invoicekit.payabli._client"),
-)
+# Every name here is a name of _models too, and of _client once it is loaded (their annotations name them).
+publish_parts(globals(), _models)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._record import later_names as _later_names
+from .._registry import lazy_package as _lazy_package
 from . import _models
 from ._client import AsyncSalesbricks, Salesbricks
 from ._models import Attachment, InvoiceUpdateResult, Target
@@ -28,10 +28,4 @@ if TYPE_CHECKING:
 __all__ = ["Add", "AsyncSalesbricks", "Attachment", "InvoiceUpdateResult", "Keep", "Salesbricks", "Target"]
 
 
-if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-    # the attachment-list items, loaded on first use
-    __getattr__ = _later_names(globals(), _models.PARTS, _models.PART_NAMES)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_lazy_package(globals(), _models)  # its __getattr__ and __dir__: the models loaded on first use

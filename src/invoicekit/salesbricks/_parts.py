@@ -5,12 +5,10 @@ checks an attachment list). Declared exactly as the models of :mod:`invoicekit.s
 
 from __future__ import annotations
 
-import sys
-
 import attrs
 
 from .._files import File, FileInput  # noqa: F401 (attrs' __init__ annotates file with _file's FileInput)
-from .._record import publish
+from .._registry import publish_parts
 from .._repr import set_fields_repr
 from . import _models
 from ._models import Target, _attachment_id, _file, _target
@@ -42,10 +40,5 @@ class Add:
     target: Target = attrs.field(default="invoice", validator=_target)
 
 
-# Every name here is a name of _models too (its annotations and type-hint lookups name them there), and of
-# _client when it is loaded (the update's signature names Keep and Add).
-publish(
-    {name: globals()[name] for name in _models.PART_NAMES},
-    _models,
-    sys.modules.get("invoicekit.salesbricks._client"),
-)
+# Every name here is a name of _models too, and of _client once it is loaded (their annotations name them).
+publish_parts(globals(), _models)

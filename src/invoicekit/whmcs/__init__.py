@@ -12,7 +12,7 @@
 
 from typing import TYPE_CHECKING
 
-from .._record import later_names as _later_names
+from .._registry import lazy_package as _lazy_package
 from . import _models
 from ._answers import MESSAGE_HINTS
 from ._client import MAX_INPUT_VARS, AsyncWhmcs, Whmcs
@@ -36,10 +36,4 @@ __all__ = [
 ]
 
 
-if not TYPE_CHECKING:  # visible to type checkers, it would make every misspelt name `Any`
-    # the models a common first call does not need, loaded on first use
-    __getattr__ = _later_names(globals(), _models.PARTS, [n for n in _models.PART_NAMES if n in __all__])
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_lazy_package(globals(), _models)  # its __getattr__ and __dir__: the models loaded on first use

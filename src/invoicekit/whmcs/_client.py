@@ -20,8 +20,7 @@ from .._auth import FormAuth, Secret, credential
 from .._call import Call, Form, Safety
 from .._checks import boolean, int_id, some_change
 from .._client import AsyncClient, Provider, SyncClient
-from .._errors import ValidationError
-from .._forms import form_size
+from .._forms import check_form_size, form_size
 from .._operations import HC, Async, Client, M, Operations, Raw, Resource, Sync, applies, operation, plans
 from .._unset import UNSET, Unset
 from ._answers import check_envelope, parse_invoice, parse_update, read_error, success
@@ -68,9 +67,6 @@ def get_invoice_call(invoice_id: int, *, extra_headers: Mapping[str, str] | None
     return _action_call("GetInvoice", fields, parse_invoice, Safety.IDEMPOTENT, "invoice_id", extra_headers)
 
 
-# -- building calls --------------------------------------------------------------------------------------
-
-
 def _action_call(
     action: str,
     fields: Mapping[str, Any],
@@ -80,20 +76,8 @@ def _action_call(
     extra_headers: Mapping[str, str] | None,
 ) -> Call[R]:
     form = {"action": action, **fields, "responsetype": "json"}
-    _check_size(form_size(form) + _AUTH_FIELDS, field)
+    check_form_size(form_size(form) + _AUTH_FIELDS, MAX_INPUT_VARS, field)
     return Call("POST", ENDPOINT, parse=parse, body=Form(form), safety=safety, extra_headers=extra_headers)
-
-
-def _check_size(used: int, field: str, *, built: bool = True) -> None:
-    """*built*: counted as the call is built, with the two credentials every client sends."""
-    if used > MAX_INPUT_VARS:
-        keyed = f" ({used + 1} with an access key)" if built else ""
-        raise ValidationError(
-            field,
-            f"the request needs {used} form fields{keyed}, and PHP drops every field past "
-            f"max_input_vars ({MAX_INPUT_VARS} by default) without an error: split the "
-            "change into several calls",
-        )
 
 
 def update_safety(fields: Mapping[str, Any]) -> Safety:
@@ -147,7 +131,7 @@ def update_invoice_call(
     size = form_size(form)  # counted once: the model's wire keys are never invoiceid, action or responsetype
     if not size:  # nothing that reaches WHMCS
         some_change(())
-    _check_size(size + 3 + _AUTH_FIELDS, "items")  # + action, invoiceid and responsetype
+    check_form_size(size + 3 + _AUTH_FIELDS, MAX_INPUT_VARS, "items")  # + action, invoiceid and responsetype
     safety = update_safety(form)
     # The form in its wire order, built once: action, invoiceid, the changes, responsetype
     body = Form({"action": "UpdateInvoice", "invoiceid": invoice, **form, "responsetype": "json"})
@@ -205,7 +189,7 @@ class _KeyedAuth(FormAuth):
     def apply_body(self, body: Body | None) -> Body | None:
         body = super().apply_body(body)
         if isinstance(body, Form):
-            _check_size(form_size(body.fields), "body", built=False)
+            check_form_size(form_size(body.fields), MAX_INPUT_VARS, "body", keyed=False)
         return body
 
 

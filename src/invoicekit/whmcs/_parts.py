@@ -6,13 +6,12 @@ a line to append, and the invoice ``GetInvoice`` answers with its lines.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from .._record import publish
+from .._registry import publish_parts
 from .._repr import set_fields_repr
 from . import _models
 
@@ -93,9 +92,5 @@ class Invoice:
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-# Every name here is a name of _models too, and of _client (its signatures name them).
-publish(
-    {name: globals()[name] for name in _models.PART_NAMES},
-    _models,
-    sys.modules.get("invoicekit.whmcs._client"),
-)
+# Every name here is a name of _models too, and of _client once it is loaded (their annotations name them).
+publish_parts(globals(), _models)
